@@ -1,0 +1,59 @@
+/**
+ * The engine's input: one actual request with everything the browser showed of it — its preflight,
+ * its redirects, its response, and how it ended. Built by the capture (webRequest), the HAR reader,
+ * the CDP lab and `cors-lens check`; never by guessing.
+ */
+import type { HeaderList } from './headers.ts'
+
+export type CredentialsMode = 'omit' | 'same-origin' | 'include'
+
+export interface RequestSide {
+  readonly method: string
+  readonly url: string
+  /** Request header lines as sent. Empty when the request was never sent (stopped by its preflight). */
+  readonly headers: HeaderList
+}
+
+export interface ResponseSide {
+  readonly status: number
+  readonly statusText?: string
+  readonly headers: HeaderList
+  /** A short prefix of the body when known (a framework's characteristic answer, e.g. Starlette's 400). */
+  readonly bodySnippet?: string
+}
+
+export interface Preflight {
+  readonly request: RequestSide
+  /** Absent when the preflight got no response (a network error). */
+  readonly response?: ResponseSide
+  /** The preflight's own network error, if it had one (e.g. net::ERR_CONNECTION_REFUSED). */
+  readonly error?: string
+}
+
+/** One followed (or refused) redirect of the actual request. */
+export interface Redirect {
+  readonly fromUrl: string
+  readonly status: number
+  readonly headers: HeaderList
+  readonly location: string
+}
+
+/** What the browser reported at the end: allowed, a network error string, or not known (a HAR). */
+export type Outcome =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'error'; readonly error: string }
+  | { readonly kind: 'unknown' }
+
+export interface Exchange {
+  /** The page (initiator) origin, e.g. "https://app.example". Null when not known. */
+  readonly initiator: string | null
+  readonly request: RequestSide
+  readonly preflight?: Preflight
+  readonly redirects?: readonly Redirect[]
+  readonly response?: ResponseSide
+  readonly outcome: Outcome
+  /** The credentials mode when truly known (tests, `cors-lens check`). webRequest and HAR do not say it. */
+  readonly credentials?: CredentialsMode
+  /** The browser that saw it: error strings and some rules differ. */
+  readonly browser?: 'chromium' | 'firefox'
+}

@@ -1,0 +1,38 @@
+/** A cure: a copy-ready snippet for one stack, split into the changes it makes at each layer. */
+
+export type Layer = 'proxy' | 'app' | 'client'
+
+export type Stack =
+  | 'nginx'
+  | 'apache'
+  | 'caddy'
+  | 'express'
+  | 'fastify'
+  | 'fastapi'
+  | 'django'
+  | 'flask'
+  | 'spring'
+  | 'aspnet'
+  | 'rails'
+  | 'client'
+
+export interface FixChange {
+  readonly layer: Layer
+  /** Where the change goes, in words a user can act on: "nginx.conf, server block for api.example". */
+  readonly where: string
+  readonly snippet: string
+}
+
+export interface Fix {
+  readonly stack: Stack
+  readonly layer: Layer
+  readonly recommended: boolean
+  readonly title: string
+  /** One line: why this cures it. */
+  readonly why: string
+  /** The whole cure, copy-ready. */
+  readonly snippet: string
+  readonly changes: readonly FixChange[]
+  /** e.g. "needs nginx ≥ 1.29.3" */
+  readonly requires?: string
+}

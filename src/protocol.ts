@@ -1,0 +1,135 @@
+/**
+ * Everything the panel and the worker say to each other, typed, over a swappable transport
+ * (a runtime Port in the extension, an in-memory pair in tests). The panel never touches the
+ * worker's store any other way.
+ */
+import type { Diagnosis } from './core/analysis.ts'
+import type { Exchange } from './core/exchange.ts'
+
+/** One captured exchange as the panel shows it. `seq` grows per tab; the panel uses it to drop duplicates. */
+export interface ExchangeRecord {
+  readonly id: string
+  readonly seq: number
+  readonly tabId: number
+  /** Wall-clock ms when the request started. */
+  readonly startedAt: number
+  readonly exchange: Exchange
+  readonly diagnosis: Diagnosis
+  /** Capture notes shown to the user, e.g. "request headers taken from the preflight's Access-Control-Request-Headers". */
+  readonly notes: readonly string[]
+  /** Extra facts from chrome.devtools.network when DevTools was open (initiator script and line). */
+  readonly initiatorScript?: { readonly url: string; readonly line: number }
+}
+
+export type CaptureScope = 'all-tabs' | 'devtools-open'
+
+export interface Settings {
+  readonly captureScope: CaptureScope
+}
+
+export interface TabState {
+  readonly preserveLog: boolean
+  /** Exchanges evicted from the worker's bounded store (the panel says so). */
+  readonly evicted: number
+}
+
+export type PanelMessage =
+  | { readonly type: 'subscribe'; readonly tabId: number }
+  | { readonly type: 'clear'; readonly tabId: number }
+  | { readonly type: 'set-preserve-log'; readonly tabId: number; readonly preserveLog: boolean }
+  | { readonly type: 'set-settings'; readonly settings: Settings }
+
+export type WorkerMessage =
+  | {
+      readonly type: 'snapshot'
+      readonly tabId: number
+      readonly records: readonly ExchangeRecord[]
+      readonly tab: TabState
+      readonly settings: Settings
+    }
+  | { readonly type: 'records'; readonly tabId: number; readonly records: readonly ExchangeRecord[] }
+  | { readonly type: 'cleared'; readonly tabId: number; readonly reason: 'user' | 'navigation' }
+  | { readonly type: 'tab-state'; readonly tabId: number; readonly tab: TabState }
+  | { readonly type: 'settings'; readonly settings: Settings }
+
+export const PANEL_PORT_NAME = 'cors-lens-panel'
+
+/** The smallest thing both ends need from a connection. chrome.runtime.Port fits it. */
+export interface Transport<Out, In> {
+  postMessage(message: Out): void
+  readonly onMessage: { addListener(cb: (message: In) => void): void }
+  readonly onDisconnect: { addListener(cb: () => void): void }
+  disconnect(): void
+}
+
+export type PanelTransport = Transport<PanelMessage, WorkerMessage>
+export type WorkerTransport = Transport<WorkerMessage, PanelMessage>
+
+const MESSAGE_TYPES: Record<PanelMessage['type'], true> = {
+  subscribe: true,
+  clear: true,
+  'set-preserve-log': true,
+  'set-settings': true,
+}
+
+/** Messages arrive from another context: check the shape before trusting it. */
+export function isPanelMessage(m: unknown): m is PanelMessage {
+  if (m === null || typeof m !== 'object') return false
+  const { type } = m as { type?: unknown }
+  return typeof type === 'string' && Object.hasOwn(MESSAGE_TYPES, type)
+}
+
+export interface PanelConnection {
+  send(message: PanelMessage): void
+  close(): void
+}
+
+/**
+ * The panel's end: connects, subscribes to its tab, and reconnects by itself when the worker stops
+ * (the port disconnects). Each reconnect re-subscribes, and the worker answers with a full snapshot
+ * from its persisted store, so nothing is missed.
+ */
+export function connectPanel(options: {
+  readonly connect: () => PanelTransport
+  readonly tabId: number
+  readonly onMessage: (message: WorkerMessage) => void
+  readonly onStatus?: (status: 'connected' | 'reconnecting') => void
+  readonly retryMs?: number
+}): PanelConnection {
+  let transport: PanelTransport | null = null
+  let closed = false
+  const pending: PanelMessage[] = []
+  const open = (): void => {
+    if (closed) return
+    let t: PanelTransport
+    try {
+      t = options.connect()
+    } catch {
+      options.onStatus?.('reconnecting')
+      setTimeout(open, options.retryMs ?? 250)
+      return
+    }
+    transport = t
+    t.onMessage.addListener((m) => options.onMessage(m))
+    t.onDisconnect.addListener(() => {
+      if (transport === t) transport = null
+      if (closed) return
+      options.onStatus?.('reconnecting')
+      setTimeout(open, options.retryMs ?? 250)
+    })
+    t.postMessage({ type: 'subscribe', tabId: options.tabId })
+    for (const m of pending.splice(0)) t.postMessage(m)
+    options.onStatus?.('connected')
+  }
+  open()
+  return {
+    send(message) {
+      if (transport) transport.postMessage(message)
+      else pending.push(message)
+    },
+    close() {
+      closed = true
+      transport?.disconnect()
+    },
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * A lab scenario: what the page does (one fetch) and exactly which header lines the API answers with.
+ * Duplicates are separate lines; order is wire order. Served by test/lab/server.ts.
+ */
+
+export interface ScriptedResponse {
+  readonly status: number
+  /**
+   * [name, value] lines, in wire order, duplicates kept. Values may hold the placeholders {page}, {api},
+   * {other} (the lab's origins, known only at run time) and {base} (this scenario's base URL on the API origin).
+   */
+  readonly headers: readonly (readonly [string, string])[]
+  readonly body?: string
+}
+
+/** One path on the API origin: how it answers the preflight (OPTIONS) and everything else. */
+export interface Route {
+  /** Omitted: OPTIONS gets `response` too. */
+  readonly preflight?: ScriptedResponse
+  readonly response: ScriptedResponse
+}
+
+export interface PageFetch {
+  /** A route under the scenario's base (/s/<id>), "/" when omitted; or a full URL with placeholders. */
+  readonly path?: string
+  readonly method?: string
+  readonly headers?: Readonly<Record<string, string>>
+  readonly credentials?: 'omit' | 'same-origin' | 'include'
+  readonly mode?: 'cors' | 'no-cors' | 'same-origin'
+  readonly body?: string
+  /** Use XMLHttpRequest instead of fetch(). */
+  readonly xhr?: boolean
+}
+
+export interface Scenario {
+  /** Stable id, used in URLs: /s/<id>/... */
+  readonly id: string
+  readonly title: string
+  readonly fetch: PageFetch
+  /** Routes under /s/<id>; keys are paths relative to it, e.g. "/" or "/next". */
+  readonly routes: Readonly<Record<string, Route>>
+  /** What Chromium reports (CDP corsErrorStatus.corsError), null when it lets the request through. The oracle checks it. */
+  readonly expectCorsError: string | null
+  /** Set a cookie on the API origin first, so credentialed requests carry a Cookie header. */
+  readonly cookie?: boolean
+}
