@@ -1,0 +1,24 @@
+/** What every fix recipe is given: the observed request, the verdict and who sent which header. */
+import type { Analysis } from '../analysis.ts'
+import type { Attribution } from '../attribution-types.ts'
+import type { Exchange } from '../exchange.ts'
+import type { Fix } from '../fix.ts'
+
+export interface FixContext {
+  readonly exchange: Exchange
+  readonly analysis: Analysis
+  readonly attribution: Attribution
+  /** The page origin to allow, e.g. "https://app.example" (never "*" unless the request had no origin). */
+  readonly origin: string
+  /** The actual request's method as sent (after normalization). */
+  readonly method: string
+  /** The non-safelisted request header names the page sends, lower-cased (from the request or the preflight). */
+  readonly requestHeaders: readonly string[]
+  /** True when the request carries credentials (known or inferred). */
+  readonly credentials: boolean
+  /** The API URL's path, e.g. "/api/items", for location-scoped snippets. */
+  readonly path: string
+}
+
+/** One module per stack exports one recipe: it returns its cures for this failure, recommended first, or none. */
+export type Recipe = (ctx: FixContext) => readonly Fix[]
