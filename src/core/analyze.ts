@@ -1,20 +1,359 @@
-import type { Analysis } from './analysis.ts'
+/**
+ * analyze(exchange): the browser's verdict from what was seen on the wire. Runs Chromium's checks in
+ * Chromium's order (preflight, then each redirect hop, then the response), works out the credentials
+ * mode when nobody told us, and adds the warnings for what passed but will bite later.
+ */
+import type { Analysis, CredentialsInfo, Finding, HeaderPlace } from './analysis.ts'
+import { type CheckFailure, checkAccess, checkPreflight } from './checks.ts'
+import { CORS_ERRORS, chromiumConsoleMessage } from './cors-errors.ts'
 import type { Exchange } from './exchange.ts'
+import { corsUnsafeRequestHeaderNames, needsPreflight } from './fetch-rules.ts'
+import { failureFinding } from './findings.ts'
+import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
+import { classifyFailure, NOT_CORS } from './net-errors.ts'
+import { hasUserinfo, isSameOrigin, originOf } from './origin.ts'
+import { warningsFor } from './warnings.ts'
 
-/** Placeholder until the rules land (same session). */
-export function analyze(exchange: Exchange): Analysis {
+interface Located {
+  readonly failure: CheckFailure
+  readonly stage: 'preflight' | 'redirect' | 'response'
+  readonly place: HeaderPlace
+  readonly headers: HeaderList
+  readonly url: string
+  readonly status?: number
+}
+
+interface Facts {
+  readonly initiator: string
+  readonly method: string
+  readonly unsafeHeaders: readonly string[]
+  readonly unsafeFromPreflight: boolean
+}
+
+/** The first check that fails, walking the exchange as the browser did, for one credentials mode. */
+function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located | null {
+  let tainted = false
+  let url = ex.request.url
+  const pre = ex.preflight
+  if (pre?.response) {
+    const redirected =
+      pre.response.status >= 300 &&
+      pre.response.status < 400 &&
+      headerValue(pre.response.headers, 'location') !== null
+    const failure = checkPreflight(
+      { status: pre.response.status, headers: pre.response.headers, url: pre.request.url, redirected },
+      { method: facts.method, unsafeHeaders: facts.unsafeHeaders, origin: facts.initiator, credentials },
+    )
+    if (failure) {
+      return {
+        failure,
+        stage: 'preflight',
+        place: 'preflight-response',
+        headers: pre.response.headers,
+        url: pre.request.url,
+        status: pre.response.status,
+      }
+    }
+  }
+  let corsFlag = !isSameOrigin(facts.initiator, url)
+  for (const hop of ex.redirects ?? []) {
+    const origin = tainted ? 'null' : facts.initiator
+    if (corsFlag) {
+      const failure = checkAccess(hop.headers, origin, credentials, hop.fromUrl)
+      if (failure)
+        return {
+          failure,
+          stage: 'redirect',
+          place: 'redirect',
+          headers: hop.headers,
+          url: hop.fromUrl,
+          status: hop.status,
+        }
+    }
+    if (hasUserinfo(hop.location) && (corsFlag || !isSameOrigin(facts.initiator, hop.location))) {
+      return {
+        failure: {
+          corsError: 'RedirectContainsCredentials',
+          failedParameter: hop.location,
+          headerNames: ['location'],
+        },
+        stage: 'redirect',
+        place: 'redirect',
+        headers: hop.headers,
+        url: hop.fromUrl,
+        status: hop.status,
+      }
+    }
+    // Chromium's CheckTainted: crossing origins from a cross-origin URL makes the origin opaque ("null").
+    if (!isSameOrigin(hop.location, url) && !isSameOrigin(facts.initiator, url)) tainted = true
+    url = hop.location
+    corsFlag ||= !isSameOrigin(facts.initiator, url)
+  }
+  const res = ex.response
+  if (res && corsFlag && res.status !== 304) {
+    const failure = checkAccess(res.headers, tainted ? 'null' : facts.initiator, credentials, url)
+    if (failure)
+      return { failure, stage: 'response', place: 'response', headers: res.headers, url, status: res.status }
+  }
+  return null
+}
+
+function unsafeHeadersOf(ex: Exchange): { names: string[]; fromPreflight: boolean } {
+  const acrh = ex.preflight
+    ? headerValue(ex.preflight.request.headers, 'access-control-request-headers')
+    : null
+  if (acrh !== null) {
+    // The preflight lists exactly what the browser found unsafe, already sorted and lower-cased.
+    const names = acrh
+      .split(',')
+      .map((s) => trimHttpWhitespace(s).toLowerCase())
+      .filter(Boolean)
+    return { names, fromPreflight: true }
+  }
+  return { names: corsUnsafeRequestHeaderNames(ex.request.headers, { wire: true }), fromPreflight: false }
+}
+
+function initiatorOf(ex: Exchange): string | null {
+  const fromHeader =
+    headerValue(ex.request.headers, 'origin') ??
+    (ex.preflight ? headerValue(ex.preflight.request.headers, 'origin') : null)
+  if (ex.initiator) return originOf(ex.initiator) ?? ex.initiator
+  return fromHeader
+}
+
+const NO_CREDENTIALS: CredentialsInfo = { mode: 'unknown', inferred: false, basis: 'not known' }
+
+export function analyze(ex: Exchange): Analysis {
+  const initiator = initiatorOf(ex)
+  const urls = [ex.request.url, ...(ex.redirects ?? []).map((r) => r.location)]
+  const crossOrigin = initiator === null ? true : urls.some((u) => !isSameOrigin(initiator, u))
+  const { names: unsafeHeaders, fromPreflight } = unsafeHeadersOf(ex)
+  const required =
+    ex.request.method !== 'OPTIONS' &&
+    needsPreflight(
+      ex.request.method,
+      unsafeHeaders.map((n) => ({ name: n, value: '' })),
+    )
+  const seen = !!ex.preflight
+  const outcome = ex.outcome
+  const base = {
+    origin: initiator,
+    crossOrigin,
+    preflight: { required, seen, probablyCached: required && !seen && outcome.kind === 'ok' },
+  }
+
+  if (!crossOrigin) {
+    return {
+      ...base,
+      verdict: 'ok',
+      blocked: false,
+      corsError: null,
+      failedParameter: null,
+      stage: null,
+      summary: 'Same-origin request: CORS does not apply.',
+      consoleMessage: null,
+      credentials: NO_CREDENTIALS,
+      findings: [],
+    }
+  }
+
+  // A failure that is not a CORS failure: say what it is, so nobody edits CORS headers for nothing.
+  const netError = outcome.kind === 'error' ? outcome.error : ex.preflight?.error
+  if (netError !== undefined) {
+    const kind = classifyFailure(netError)
+    const mixed = initiator?.startsWith('https:') && ex.request.url.startsWith('http:')
+    if (kind !== 'cors-candidate' || (mixed && !ex.response && !ex.preflight)) {
+      const info = NOT_CORS[mixed ? 'mixed-content' : kind === 'cors-candidate' ? 'other' : kind]
+      const finding: Finding = {
+        code: `not-cors-${mixed ? 'mixed-content' : kind}`,
+        severity: 'error',
+        title: info.title,
+        explanation: `${info.explanation} (The browser said: ${netError}${ex.preflight?.error === netError ? ', on the preflight' : ''}.)`,
+        headers: [],
+        links: [],
+      }
+      return {
+        ...base,
+        verdict: 'not-cors',
+        blocked: false,
+        corsError: null,
+        failedParameter: null,
+        stage: null,
+        summary: `Not a CORS failure: ${info.title.toLowerCase()}.`,
+        consoleMessage: null,
+        credentials: NO_CREDENTIALS,
+        findings: [finding],
+      }
+    }
+  }
+
+  const origin = initiator ?? 'null'
+  const facts: Facts = {
+    initiator: origin,
+    method: ex.request.method,
+    unsafeHeaders,
+    unsafeFromPreflight: fromPreflight,
+  }
+  const omit = firstFailure(ex, facts, false)
+  const include = firstFailure(ex, facts, true)
+  const hasCookie = headerValue(ex.request.headers, 'cookie') !== null
+
+  // webRequest and HAR do not say the credentials mode: take it when known, else deduce it.
+  let credentials: CredentialsInfo
+  let failure: Located | null
+  if (ex.credentials) {
+    const include_ = ex.credentials === 'include'
+    credentials = {
+      mode: include_ ? 'include' : 'omit',
+      inferred: false,
+      basis: `credentials mode '${ex.credentials}'`,
+    }
+    failure = include_ ? include : omit
+  } else if (hasCookie) {
+    credentials = { mode: 'include', inferred: true, basis: 'the request sent a Cookie header' }
+    failure = include
+  } else if (omit === null && include !== null && outcome.kind === 'error') {
+    credentials = {
+      mode: 'include',
+      inferred: true,
+      basis:
+        "inferred: the browser refused a response that passes without credentials, so the request must have been sent with credentials: 'include'",
+    }
+    failure = include
+  } else if (omit === null && include !== null && outcome.kind === 'ok') {
+    credentials = {
+      mode: 'omit',
+      inferred: true,
+      basis: 'inferred: the browser accepted a response that fails with credentials',
+    }
+    failure = null
+  } else {
+    credentials =
+      omit && include && omit.failure.corsError === include.failure.corsError
+        ? { ...NO_CREDENTIALS, basis: 'not known (the result is the same either way)' }
+        : NO_CREDENTIALS
+    failure = omit
+  }
+
+  // The browser's word is final: a request it let through is not blocked, whatever the rules say.
+  if (outcome.kind === 'ok') failure = null
+  const credentialed = credentials.mode === 'include'
+  const final = ex.response
+  const warnings = warningsFor({
+    origin,
+    credentials: credentialed,
+    unsafeHeaders,
+    ...(final ? { response: { headers: final.headers, place: 'response' as const } } : {}),
+    ...(ex.preflight?.response ? { preflight: { headers: ex.preflight.response.headers } } : {}),
+    blocked: failure !== null,
+  })
+
+  const notes: Finding[] = []
+  if (fromPreflight && ex.request.headers.length === 0) {
+    notes.push({
+      code: 'request-headers-from-preflight',
+      severity: 'info',
+      title: 'The request itself was never sent',
+      explanation:
+        "The preflight failed, so the browser never sent the actual request. Its non-safelisted header names come from the preflight's Access-Control-Request-Headers.",
+      headers: [],
+      links: [],
+    })
+  }
+  if (base.preflight.probablyCached) {
+    notes.push({
+      code: 'preflight-probably-cached',
+      severity: 'info',
+      title: 'Preflight probably served from the preflight cache',
+      explanation: `This ${ex.request.method} request needs a preflight, but none was seen: the browser most likely reused a cached one (Access-Control-Max-Age). A server change may not show until that entry expires or the cache is disabled.`,
+      headers: [],
+      links: [],
+    })
+  }
+  if (credentials.inferred && failure) {
+    notes.push({
+      code: 'credentials-inferred',
+      severity: 'info',
+      title: 'Credentials mode inferred',
+      explanation: `The browser does not report the credentials mode to extensions or HAR files. CORS Lens concluded '${credentials.mode}' because ${credentials.basis.replace(/^inferred: /, '')}.`,
+      headers: [],
+      links: [],
+    })
+  }
+
+  if (failure) {
+    const finding = failureFinding(
+      {
+        failure: failure.failure,
+        stage: failure.stage,
+        place: failure.place,
+        headers: failure.headers,
+        origin: failure.stage === 'preflight' || !(ex.redirects ?? []).length ? origin : origin,
+        method: ex.request.method,
+        credentialsBasis: credentials.basis,
+      },
+      failure.stage === 'preflight' ? failure.status : undefined,
+    )
+    const finalUrl = urls[urls.length - 1] ?? ex.request.url
+    return {
+      ...base,
+      verdict: 'blocked',
+      blocked: true,
+      corsError: failure.failure.corsError,
+      failedParameter: failure.failure.failedParameter,
+      stage: failure.stage,
+      summary: `Blocked by CORS: ${finding.title.charAt(0).toLowerCase()}${finding.title.slice(1)}.`,
+      consoleMessage: chromiumConsoleMessage({
+        error: failure.failure.corsError,
+        failedParameter: failure.failure.failedParameter,
+        url: failure.stage === 'redirect' ? failure.url : finalUrl,
+        initialUrl: ex.request.url,
+        origin,
+      }),
+      credentials,
+      findings: [finding, ...notes, ...warnings],
+    }
+  }
+
+  if (outcome.kind === 'error') {
+    return {
+      ...base,
+      verdict: 'unknown',
+      blocked: false,
+      corsError: null,
+      failedParameter: null,
+      stage: null,
+      summary: 'The request failed, but the headers CORS Lens saw satisfy CORS.',
+      consoleMessage: null,
+      credentials,
+      findings: [
+        {
+          code: 'failed-without-cors-evidence',
+          severity: 'warning',
+          title: 'Failed, with no CORS problem in the headers',
+          explanation: `The browser reported ${outcome.error}, yet the ${ex.response ? 'response' : 'preflight'} headers pass every CORS check${ex.response || ex.preflight ? '' : ' (no response was seen at all)'}. Look for a cause outside CORS: a cancelled request, a service worker, or an extension.`,
+          headers: [],
+          links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
+        },
+        ...notes,
+        ...warnings,
+      ],
+    }
+  }
+
+  const atRisk = warnings.some((w) => w.severity === 'warning')
   return {
-    verdict: 'unknown',
+    ...base,
+    verdict: atRisk ? 'at-risk' : 'ok',
     blocked: false,
     corsError: null,
     failedParameter: null,
     stage: null,
-    summary: '',
+    summary: atRisk
+      ? `Allowed, but at risk: ${warnings.find((w) => w.severity === 'warning')?.title ?? ''}.`
+      : 'Allowed by CORS.',
     consoleMessage: null,
-    credentials: { mode: 'unknown', inferred: false, basis: '' },
-    origin: exchange.initiator,
-    crossOrigin: true,
-    preflight: { required: false, seen: !!exchange.preflight, probablyCached: false },
-    findings: [],
+    credentials,
+    findings: [...notes, ...warnings],
   }
 }

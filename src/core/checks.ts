@@ -1,0 +1,165 @@
+/**
+ * The browser's checks, in Chromium's order, each written once:
+ * - the CORS check on a response (cors.cc CheckAccess) — used for the actual response, each redirect
+ *   hop and, renamed to its Preflight* twin, the preflight;
+ * - the preflight check (preflight_controller.cc CheckPreflightAccess, preflight_result.cc).
+ * Each returns the failure as Chromium reports it (CorsError + failed_parameter) or null.
+ */
+import type { CorsErrorName } from './cors-errors.ts'
+import { isCorsSafelistedMethod, isToken } from './fetch-rules.ts'
+import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
+import { isParseableUrl } from './origin.ts'
+
+export interface CheckFailure {
+  readonly corsError: CorsErrorName
+  readonly failedParameter: string
+  /** The response header names that caused it (for highlighting). */
+  readonly headerNames: readonly string[]
+}
+
+type AccessError =
+  | 'WildcardOriginNotAllowed'
+  | 'MissingAllowOriginHeader'
+  | 'MultipleAllowOriginValues'
+  | 'InvalidAllowOriginValue'
+  | 'AllowOriginMismatch'
+  | 'InvalidAllowCredentials'
+
+const ACAO = 'access-control-allow-origin'
+const ACAC = 'access-control-allow-credentials'
+
+/**
+ * The CORS check. `origin` is the serialized request origin ("null" when tainted by a redirect).
+ * Credentials "include" is the only mode that changes the outcome.
+ */
+export function checkAccess(
+  headers: HeaderList,
+  origin: string,
+  credentials: boolean,
+  responseUrl: string,
+): CheckFailure | null {
+  const fail = (corsError: AccessError, failedParameter: string, names: string[] = [ACAO]): CheckFailure => ({
+    corsError,
+    failedParameter,
+    headerNames: names,
+  })
+  const allowOrigin = headerValue(headers, ACAO)
+  if (allowOrigin === null) return fail('MissingAllowOriginHeader', '')
+  if (allowOrigin === '*') {
+    if (!credentials) return null
+    // Chromium exempts data: URLs; every URL we see is http(s).
+    if (/^https?:/i.test(responseUrl)) return fail('WildcardOriginNotAllowed', '')
+  } else if (allowOrigin !== origin) {
+    if (/[ ,]/.test(allowOrigin)) return fail('MultipleAllowOriginValues', allowOrigin)
+    if (allowOrigin !== 'null' && !isParseableUrl(allowOrigin))
+      return fail('InvalidAllowOriginValue', allowOrigin)
+    return fail('AllowOriginMismatch', allowOrigin)
+  }
+  if (credentials) {
+    const allowCredentials = headerValue(headers, ACAC)
+    if (allowCredentials !== 'true') return fail('InvalidAllowCredentials', allowCredentials ?? '', [ACAC])
+  }
+  return null
+}
+
+const PREFLIGHT_TWIN: Record<AccessError, CorsErrorName> = {
+  WildcardOriginNotAllowed: 'PreflightWildcardOriginNotAllowed',
+  MissingAllowOriginHeader: 'PreflightMissingAllowOriginHeader',
+  MultipleAllowOriginValues: 'PreflightMultipleAllowOriginValues',
+  InvalidAllowOriginValue: 'PreflightInvalidAllowOriginValue',
+  AllowOriginMismatch: 'PreflightAllowOriginMismatch',
+  InvalidAllowCredentials: 'PreflightInvalidAllowCredentials',
+}
+
+/** ParseAccessControlAllowList: comma-split, trimmed, empty elements skipped; null when an element is not a token. */
+export function parseAllowList(value: string | null): string[] | null {
+  if (value === null) return []
+  const out: string[] = []
+  for (const raw of value.split(',')) {
+    const item = trimHttpWhitespace(raw)
+    if (item === '') continue
+    if (!isToken(item)) return null
+    out.push(item)
+  }
+  return out
+}
+
+export interface PreflightInput {
+  readonly status: number
+  readonly headers: HeaderList
+  readonly url: string
+  /** True when the preflight response was a redirect (3xx with a Location). */
+  readonly redirected: boolean
+}
+
+export interface PreflightRequestFacts {
+  readonly method: string
+  /** The CORS-unsafe request header names, lower-cased, in Chromium's order (sorted). */
+  readonly unsafeHeaders: readonly string[]
+  readonly origin: string
+  readonly credentials: boolean
+}
+
+/** The preflight check, in Chromium's order: redirect, CORS check, status, ACAM/ACAH parse, method, headers. */
+export function checkPreflight(
+  preflight: PreflightInput,
+  request: PreflightRequestFacts,
+): CheckFailure | null {
+  if (preflight.redirected)
+    return { corsError: 'PreflightDisallowedRedirect', failedParameter: '', headerNames: ['location'] }
+  const access = checkAccess(preflight.headers, request.origin, request.credentials, preflight.url)
+  if (access) return { ...access, corsError: PREFLIGHT_TWIN[access.corsError as AccessError] }
+  if (preflight.status < 200 || preflight.status > 299) {
+    return { corsError: 'PreflightInvalidStatus', failedParameter: '', headerNames: [] }
+  }
+  const methods = parseAllowList(headerValue(preflight.headers, 'access-control-allow-methods'))
+  if (methods === null) {
+    return {
+      corsError: 'InvalidAllowMethodsPreflightResponse',
+      failedParameter: '',
+      headerNames: ['access-control-allow-methods'],
+    }
+  }
+  const allowHeaders = parseAllowList(headerValue(preflight.headers, 'access-control-allow-headers'))
+  if (allowHeaders === null) {
+    return {
+      corsError: 'InvalidAllowHeadersPreflightResponse',
+      failedParameter: '',
+      headerNames: ['access-control-allow-headers'],
+    }
+  }
+  // Methods compare case-sensitively (acam_preflight_spec_conformant); '*' counts only without credentials.
+  const methodOk =
+    methods.includes(request.method) ||
+    isCorsSafelistedMethod(request.method) ||
+    (!request.credentials && methods.includes('*'))
+  if (!methodOk) {
+    return {
+      corsError: 'MethodDisallowedByPreflightResponse',
+      failedParameter: request.method,
+      headerNames: ['access-control-allow-methods'],
+    }
+  }
+  const allowed = new Set(allowHeaders.map((h) => h.toLowerCase()))
+  if (!request.credentials && allowed.has('*')) {
+    // Authorization is a "non-wildcard request-header name": '*' does not cover it.
+    if (request.unsafeHeaders.includes('authorization') && !allowed.has('authorization')) {
+      return {
+        corsError: 'HeaderDisallowedByPreflightResponse',
+        failedParameter: 'authorization',
+        headerNames: ['access-control-allow-headers'],
+      }
+    }
+    return null
+  }
+  for (const name of request.unsafeHeaders) {
+    if (!allowed.has(name)) {
+      return {
+        corsError: 'HeaderDisallowedByPreflightResponse',
+        failedParameter: name,
+        headerNames: ['access-control-allow-headers'],
+      }
+    }
+  }
+  return null
+}
