@@ -30,70 +30,91 @@ interface Facts {
   readonly unsafeFromPreflight: boolean
 }
 
-/** The first check that fails, walking the exchange as the browser did, for one credentials mode. */
+/**
+ * The first check that fails, walking the exchange as the browser did, for one credentials mode: along
+ * the URL chain, the preflight where it was sent, then each URL's response (a redirect or the final one).
+ */
 function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located | null {
-  let tainted = false
-  let url = ex.request.url
+  const hops = ex.redirects ?? []
+  const chain = [hops[0]?.fromUrl ?? ex.request.url, ...hops.map((h) => h.location)]
   const pre = ex.preflight
-  if (pre?.response) {
-    const redirected =
-      pre.response.status >= 300 &&
-      pre.response.status < 400 &&
-      headerValue(pre.response.headers, 'location') !== null
-    const failure = checkPreflight(
-      { status: pre.response.status, headers: pre.response.headers, url: pre.request.url, redirected },
-      { method: facts.method, unsafeHeaders: facts.unsafeHeaders, origin: facts.initiator, credentials },
-    )
-    if (failure) {
-      return {
-        failure,
-        stage: 'preflight',
-        place: 'preflight-response',
-        headers: pre.response.headers,
-        url: pre.request.url,
-        status: pre.response.status,
-      }
-    }
-  }
-  let corsFlag = !isSameOrigin(facts.initiator, url)
-  for (const hop of ex.redirects ?? []) {
+  // A preflight whose URL is not on the chain (a partial recording) is taken as the first step.
+  const preflightStep = pre?.response ? Math.max(0, chain.indexOf(pre.request.url)) : -1
+  let tainted = false
+  let corsFlag = false
+  for (let i = 0; i < chain.length; i++) {
+    const url = chain[i] ?? ''
+    corsFlag ||= !isSameOrigin(facts.initiator, url)
     const origin = tainted ? 'null' : facts.initiator
+    if (i === preflightStep && pre?.response) {
+      const r = pre.response
+      const redirected = r.status >= 300 && r.status < 400 && headerValue(r.headers, 'location') !== null
+      const failure = checkPreflight(
+        { status: r.status, headers: r.headers, url, redirected },
+        // The preflight's own Origin header is the wire truth ('null' once a redirect tainted the request).
+        {
+          method: facts.method,
+          unsafeHeaders: facts.unsafeHeaders,
+          origin: headerValue(pre.request.headers, 'origin') ?? origin,
+          credentials,
+        },
+      )
+      if (failure)
+        return {
+          failure,
+          stage: 'preflight',
+          place: 'preflight-response',
+          headers: r.headers,
+          url,
+          status: r.status,
+        }
+    }
+    const hop = hops[i]
+    if (!hop) break
     if (corsFlag) {
-      const failure = checkAccess(hop.headers, origin, credentials, hop.fromUrl)
+      const failure = checkAccess(hop.headers, origin, credentials, url)
       if (failure)
         return {
           failure,
           stage: 'redirect',
           place: 'redirect',
           headers: hop.headers,
-          url: hop.fromUrl,
+          url,
           status: hop.status,
         }
     }
     if (hasUserinfo(hop.location) && (corsFlag || !isSameOrigin(facts.initiator, hop.location))) {
       return {
+        // Chromium reports no failed_parameter here; the explanation quotes the Location instead.
         failure: {
           corsError: 'RedirectContainsCredentials',
-          failedParameter: hop.location,
+          failedParameter: '',
           headerNames: ['location'],
+          detail: hop.location,
         },
         stage: 'redirect',
         place: 'redirect',
         headers: hop.headers,
-        url: hop.fromUrl,
+        url,
         status: hop.status,
       }
     }
     // Chromium's CheckTainted: crossing origins from a cross-origin URL makes the origin opaque ("null").
     if (!isSameOrigin(hop.location, url) && !isSameOrigin(facts.initiator, url)) tainted = true
-    url = hop.location
-    corsFlag ||= !isSameOrigin(facts.initiator, url)
   }
   const res = ex.response
+  const finalUrl = chain[chain.length - 1] ?? ex.request.url
   if (res && corsFlag && res.status !== 304) {
-    const failure = checkAccess(res.headers, tainted ? 'null' : facts.initiator, credentials, url)
+    const failure = checkAccess(res.headers, tainted ? 'null' : facts.initiator, credentials, finalUrl)
     if (failure)
-      return { failure, stage: 'response', place: 'response', headers: res.headers, url, status: res.status }
+      return {
+        failure,
+        stage: 'response',
+        place: 'response',
+        headers: res.headers,
+        url: finalUrl,
+        status: res.status,
+      }
   }
   return null
 }
@@ -125,7 +146,7 @@ const NO_CREDENTIALS: CredentialsInfo = { mode: 'unknown', inferred: false, basi
 
 export function analyze(ex: Exchange): Analysis {
   const initiator = initiatorOf(ex)
-  const urls = [ex.request.url, ...(ex.redirects ?? []).map((r) => r.location)]
+  const urls = [ex.redirects?.[0]?.fromUrl ?? ex.request.url, ...(ex.redirects ?? []).map((r) => r.location)]
   const crossOrigin = initiator === null ? true : urls.some((u) => !isSameOrigin(initiator, u))
   const { names: unsafeHeaders, fromPreflight } = unsafeHeadersOf(ex)
   const required =
@@ -307,7 +328,7 @@ export function analyze(ex: Exchange): Analysis {
         error: failure.failure.corsError,
         failedParameter: failure.failure.failedParameter,
         url: failure.stage === 'redirect' ? failure.url : finalUrl,
-        initialUrl: ex.request.url,
+        initialUrl: urls[0] ?? ex.request.url,
         origin,
       }),
       credentials,

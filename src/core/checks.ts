@@ -15,6 +15,8 @@ export interface CheckFailure {
   readonly failedParameter: string
   /** The response header names that caused it (for highlighting). */
   readonly headerNames: readonly string[]
+  /** What to quote when Chromium's failed_parameter is empty (e.g. the offending Location). */
+  readonly detail?: string
 }
 
 type AccessError =
@@ -152,14 +154,15 @@ export function checkPreflight(
     }
     return null
   }
-  for (const name of request.unsafeHeaders) {
-    if (!allowed.has(name)) {
-      return {
-        corsError: 'HeaderDisallowedByPreflightResponse',
-        failedParameter: name,
-        headerNames: ['access-control-allow-headers'],
-      }
-    }
+  const missing = request.unsafeHeaders.filter((name) => !allowed.has(name))
+  if (missing.length === 0) return null
+  // Chromium names the first missing header in Blink's header-map iteration order, a hash order that
+  // neither the wire nor the preflight's sorted Access-Control-Request-Headers reveals (observed in
+  // Chromium 156: 'x-zeta' before 'x-alpha'). With several missing we name the first we know of and list all.
+  return {
+    corsError: 'HeaderDisallowedByPreflightResponse',
+    failedParameter: missing[0] ?? '',
+    headerNames: ['access-control-allow-headers'],
+    ...(missing.length > 1 ? { detail: missing.join(', ') } : {}),
   }
-  return null
 }

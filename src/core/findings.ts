@@ -113,10 +113,15 @@ function explain(ctx: FailureContext): string {
           : star
             ? " '*' does not count when the request carries credentials."
             : ''
-      return `The request sends the header ${q(failure.failedParameter)}, and the preflight response allows ${acah === '' ? 'no request headers (no Access-Control-Allow-Headers)' : q(acah)}.${why}`
+      const names = (failure.detail ?? failure.failedParameter).split(', ')
+      const sends =
+        names.length > 1
+          ? `The request sends the headers ${names.map(q).join(', ')}, none of them allowed: the preflight response allows`
+          : `The request sends the header ${q(failure.failedParameter)}, and the preflight response allows`
+      return `${sends} ${acah === '' ? 'no request headers (no Access-Control-Allow-Headers)' : q(acah)}.${why}`
     }
     case 'RedirectContainsCredentials':
-      return `A redirect pointed to ${q(failure.failedParameter)}, a URL with a user name or password, which a cross-origin request may not follow.`
+      return `A redirect pointed to ${q(failure.detail ?? failure.failedParameter)}, a URL with a user name or password, which a cross-origin request may not follow.`
     default:
       return CORS_ERRORS[failure.corsError].plain
   }

@@ -1,0 +1,41 @@
+// Replays exchanges recorded from real Chromium 156 (test/harness/record-observed.ts writes the fixture):
+// the engine, fed only what Chromium showed on the wire, must name the failure exactly as Chromium did.
+// The live version of this test is differential.test.ts; this one runs in milliseconds and needs no browser.
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { analyze, type Exchange } from '../../src/core/index.ts'
+
+interface Observed {
+  readonly id: string
+  readonly title: string
+  readonly oracle: { readonly corsError: string | null; readonly failedParameter: string | null; readonly errorText: string | null }
+  readonly exchange: Exchange
+}
+
+const observed: Observed[] = JSON.parse(
+  readFileSync(new URL('./fixtures/chromium-observed.json', import.meta.url), 'utf8'),
+) as Observed[]
+
+describe('engine vs recorded Chromium verdicts', () => {
+  it('has a recording with enough scenarios', () => {
+    expect(observed.length).toBeGreaterThanOrEqual(60)
+  })
+  it.each(observed.map((o) => [o.id, o] as const))('%s', (_id, o) => {
+    const a = analyze(o.exchange)
+    if (o.oracle.corsError === null) {
+      expect(a.corsError).toBeNull()
+      expect(a.blocked).toBe(false)
+    } else if (a.corsError === 'HeaderDisallowedByPreflightResponse' && a.failedParameter !== o.oracle.failedParameter) {
+      // Several headers missing: Chromium names one by Blink's hash order, which the wire does not show
+      // (see checks.ts). The engine must then list every missing header, Chromium's among them.
+      expect(o.oracle.corsError).toBe(a.corsError)
+      expect(a.findings[0]?.explanation).toContain(`'${o.oracle.failedParameter}'`)
+      expect(a.findings[0]?.explanation).toMatch(/none of them allowed/)
+    } else {
+      expect({ corsError: a.corsError, failedParameter: a.failedParameter }).toEqual({
+        corsError: o.oracle.corsError,
+        failedParameter: o.oracle.failedParameter,
+      })
+    }
+  })
+})
