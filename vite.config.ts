@@ -1,4 +1,6 @@
 /// <reference types="vitest/config" />
+import { chmodSync } from 'node:fs'
+import { join } from 'node:path'
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin'
 import preact from '@preact/preset-vite'
 import { defineConfig } from 'vite'
@@ -32,6 +34,15 @@ export default defineConfig(({ mode }) => {
   if (mode === 'cli') {
     // The CLI: one Node ESM file over the same engine.
     return {
+      plugins: [
+        {
+          // npx links the bin once; every rebuild must leave it executable again.
+          name: 'cli-bin-executable',
+          writeBundle(options, bundle) {
+            for (const file of Object.keys(bundle)) chmodSync(join(options.dir ?? 'build/cli', file), 0o755)
+          },
+        },
+      ],
       build: {
         ssr: 'src/cli/main.ts',
         outDir: 'build/cli',

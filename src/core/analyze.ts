@@ -323,7 +323,7 @@ export function analyze(ex: Exchange): Analysis {
       corsError: failure.failure.corsError,
       failedParameter: failure.failure.failedParameter,
       stage: failure.stage,
-      summary: `Blocked by CORS: ${finding.title.charAt(0).toLowerCase()}${finding.title.slice(1)}.`,
+      summary: `Blocked by CORS — ${finding.title}.`,
       consoleMessage: chromiumConsoleMessage({
         error: failure.failure.corsError,
         failedParameter: failure.failure.failedParameter,

@@ -10,7 +10,10 @@ export type CredentialsMode = 'omit' | 'same-origin' | 'include'
 export interface RequestSide {
   readonly method: string
   readonly url: string
-  /** Request header lines as sent. Empty when the request was never sent (stopped by its preflight). */
+  /**
+   * Request header lines as sent, on the last hop. Empty when the request was never sent (stopped by its
+   * preflight): the engine then reads the header names from the preflight's Access-Control-Request-Headers.
+   */
   readonly headers: HeaderList
 }
 

@@ -109,7 +109,7 @@ function explain(ctx: FailureContext): string {
       const star = acah.split(',').some((s) => s.trim() === '*')
       const why =
         failure.failedParameter === 'authorization' && star
-          ? " '*' never covers Authorization: it must be listed by name. (Chromium refuses it; Firefox, for now, lets it through with a console warning.)"
+          ? " '*' does not count when the request carries credentials, and the Fetch Standard never lets it cover Authorization: list it by name."
           : star
             ? " '*' does not count when the request carries credentials."
             : ''

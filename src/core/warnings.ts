@@ -187,7 +187,7 @@ export function warningsFor(input: WarningInput): Finding[] {
         severity: 'warning',
         title: "Access-Control-Allow-Headers '*' does not cover Authorization",
         explanation:
-          "The Fetch Standard says '*' never covers Authorization; browsers that follow it refuse this request. List 'Authorization' by name.",
+          "Chromium and Firefox let this through today, but the Fetch Standard says '*' never covers Authorization, and Firefox already prints a deprecation warning: browsers that follow the standard will refuse it. List 'Authorization' by name.",
         headers: refsFor('preflight-response', pre.headers, ['access-control-allow-headers']),
         links: [
           FETCH('cors-non-wildcard-request-header-name', 'Fetch: CORS non-wildcard request-header name'),

@@ -4,11 +4,16 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { analyze, type Exchange } from '../../src/core/index.ts'
+import { expectAgreement } from './agreement.ts'
 
 interface Observed {
   readonly id: string
   readonly title: string
-  readonly oracle: { readonly corsError: string | null; readonly failedParameter: string | null; readonly errorText: string | null }
+  readonly oracle: {
+    readonly corsError: string | null
+    readonly failedParameter: string | null
+    readonly errorText: string | null
+  }
   readonly exchange: Exchange
 }
 
@@ -21,21 +26,6 @@ describe('engine vs recorded Chromium verdicts', () => {
     expect(observed.length).toBeGreaterThanOrEqual(60)
   })
   it.each(observed.map((o) => [o.id, o] as const))('%s', (_id, o) => {
-    const a = analyze(o.exchange)
-    if (o.oracle.corsError === null) {
-      expect(a.corsError).toBeNull()
-      expect(a.blocked).toBe(false)
-    } else if (a.corsError === 'HeaderDisallowedByPreflightResponse' && a.failedParameter !== o.oracle.failedParameter) {
-      // Several headers missing: Chromium names one by Blink's hash order, which the wire does not show
-      // (see checks.ts). The engine must then list every missing header, Chromium's among them.
-      expect(o.oracle.corsError).toBe(a.corsError)
-      expect(a.findings[0]?.explanation).toContain(`'${o.oracle.failedParameter}'`)
-      expect(a.findings[0]?.explanation).toMatch(/none of them allowed/)
-    } else {
-      expect({ corsError: a.corsError, failedParameter: a.failedParameter }).toEqual({
-        corsError: o.oracle.corsError,
-        failedParameter: o.oracle.failedParameter,
-      })
-    }
+    expectAgreement(analyze(o.exchange), o.oracle, o.title)
   })
 })
