@@ -7,7 +7,9 @@ export interface ScriptedResponse {
   readonly status: number
   /**
    * [name, value] lines, in wire order, duplicates kept. Values may hold the placeholders {page}, {api},
-   * {other} (the lab's origins, known only at run time) and {base} (this scenario's base URL on the API origin).
+   * {other}, {site} (the lab's origins, known only at run time), {base} (this scenario's base URL on its own
+   * host: the API origin, or the same-site origin for `cookie` scenarios) and {apibase}, {otherbase},
+   * {sitebase} (this scenario's base URL on a named host).
    */
   readonly headers: readonly (readonly [string, string])[]
   readonly body?: string
@@ -41,6 +43,10 @@ export interface Scenario {
   readonly routes: Readonly<Record<string, Route>>
   /** What Chromium reports (CDP corsErrorStatus.corsError), null when it lets the request through. The oracle checks it. */
   readonly expectCorsError: string | null
-  /** Set a cookie on the API origin first, so credentialed requests carry a Cookie header. */
+  /**
+   * Run against a host that holds the lab cookie, so credentialed requests carry a Cookie header. The lab
+   * does this by serving the scenario from the same-site API origin (api.app.test), which receives the
+   * page's site-wide cookie; api.test is another site and can get no cookie over plain http.
+   */
   readonly cookie?: boolean
 }

@@ -10,12 +10,23 @@ import type { Scenario, ScriptedResponse } from './scenario.ts'
 export const PAGE_HOST = 'app.test'
 export const API_HOST = 'api.test'
 export const OTHER_HOST = 'other.test'
+/**
+ * A cross-origin but same-site API host (same registrable domain as the page). Cookies only reach it:
+ * api.test is another site, and a cross-site cookie would need `SameSite=None; Secure`, which plain http
+ * on a non-localhost name cannot store.
+ */
+export const SITE_HOST = 'api.app.test'
+
+/** The page origin sets this cookie for the whole site (Domain=app.test), so credentialed requests to SITE_HOST carry it. */
+export const LAB_COOKIE = 'lab=1'
 
 export interface Lab {
   readonly pageOrigin: string
   readonly apiOrigin: string
   /** A second API origin, for cross-origin redirects. */
   readonly otherOrigin: string
+  /** The same-site API origin (http://api.app.test:port): where `cookie` scenarios run. */
+  readonly siteOrigin: string
   /** The Chromium flag that maps the lab's host names to loopback. */
   readonly hostResolverRules: string
   /** Register more page routes (e.g. the bench pages). Returns the full URL. */
@@ -30,7 +41,10 @@ export interface LabOptions {
   readonly pagePort?: number
   readonly apiPort?: number
   readonly otherPort?: number
+  readonly sitePort?: number
 }
+
+type OriginKey = 'page' | 'api' | 'other' | 'site'
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -47,33 +61,59 @@ function send(res: ServerResponse, r: ScriptedResponse, fill: (v: string) => str
   res.end(r.body ?? '')
 }
 
+/** The origin a scenario's requests go to by default: the same-site host when it needs a cookie. */
+export function scenarioHost(s: Scenario): OriginKey {
+  return s.cookie ? 'site' : 'api'
+}
+
 export async function startLab(options: LabOptions): Promise<Lab> {
   const byId = new Map(options.scenarios.map((s) => [s.id, s]))
   const pages = new Map<string, string>()
 
-  let origins = { page: '', api: '', other: '' }
+  let origins: Record<OriginKey, string> = { page: '', api: '', other: '', site: '' }
+  const baseOf = (key: OriginKey, id: string): string => `${origins[key]}/s/${encodeURIComponent(id)}`
+  /**
+   * Placeholders: {page} {api} {other} {site} are origins; {base} is the scenario's base on its own host
+   * (api, or site for cookie scenarios); {apibase} {otherbase} {sitebase} name a host explicitly;
+   * {pageport} {apiport} … are bare ports (to build origins that differ only in scheme, case or userinfo).
+   */
+  const fillFor =
+    (s: Scenario) =>
+    (v: string): string =>
+      v.replace(/\{(page|api|other|site|base)(base|port)?\}/g, (_, k: string, part: string | undefined) => {
+        if (k === 'base') return baseOf(scenarioHost(s), s.id)
+        const key = k as OriginKey
+        if (part === 'base') return baseOf(key, s.id)
+        if (part === 'port') return new URL(origins[key]).port
+        return origins[key]
+      })
+
   const api = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x')
     const m = /^\/s\/([^/]+)(\/.*)?$/.exec(url.pathname)
     const scenario = m ? byId.get(decodeURIComponent(m[1] ?? '')) : undefined
     if (url.pathname === '/set-cookie') {
+      // Echo the origin with credentials allowed, so a credentialed fetch from the page may store it.
+      const origin = req.headers.origin
       res.writeHead(200, {
-        'Set-Cookie': 'lab=1; Path=/; SameSite=None; Secure',
-        'Access-Control-Allow-Origin': '*',
+        'Set-Cookie': `${LAB_COOKIE}; Path=/; SameSite=Lax`,
+        'Access-Control-Allow-Origin': origin ?? '*',
+        ...(origin ? { 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' } : {}),
       })
       res.end('ok')
       return
     }
     const route = scenario?.routes[m?.[2] ?? '/'] ?? scenario?.routes['/']
-    if (!route) {
+    if (!scenario || !route) {
       res.writeHead(404, { 'Content-Type': 'text/plain' })
       res.end('no such scenario')
       return
     }
-    const base = `${origins.api}/s/${encodeURIComponent(scenario?.id ?? '')}`
-    const fill = (v: string): string =>
-      v.replace(/\{(page|api|other|base)\}/g, (_, k: string) => (k === 'base' ? base : origins[k as 'page']))
-    send(res, req.method === 'OPTIONS' && route.preflight ? route.preflight : route.response, fill)
+    send(
+      res,
+      req.method === 'OPTIONS' && route.preflight ? route.preflight : route.response,
+      fillFor(scenario),
+    )
   }
 
   const pageServer = createServer((req, res) => {
@@ -84,45 +124,51 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       res.end('not found')
       return
     }
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
+    res.writeHead(200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      // Site-wide (Domain=app.test), Lax: sent on credentialed requests to api.app.test, never to api.test.
+      'Set-Cookie': `${LAB_COOKIE}; Path=/; Domain=${PAGE_HOST}; SameSite=Lax`,
+    })
     res.end(html)
   })
   const apiServer = createServer(api)
   const otherServer = createServer(api)
-  const [pagePort, apiPort, otherPort] = await Promise.all([
+  const siteServer = createServer(api)
+  const servers = [pageServer, apiServer, otherServer, siteServer]
+  const [pagePort, apiPort, otherPort, sitePort] = await Promise.all([
     listen(pageServer, options.pagePort ?? 0),
     listen(apiServer, options.apiPort ?? 0),
     listen(otherServer, options.otherPort ?? 0),
+    listen(siteServer, options.sitePort ?? 0),
   ])
   const pageOrigin = `http://${PAGE_HOST}:${pagePort}`
   const apiOrigin = `http://${API_HOST}:${apiPort}`
   const otherOrigin = `http://${OTHER_HOST}:${otherPort}`
-  origins = { page: pageOrigin, api: apiOrigin, other: otherOrigin }
+  const siteOrigin = `http://${SITE_HOST}:${sitePort}`
+  origins = { page: pageOrigin, api: apiOrigin, other: otherOrigin, site: siteOrigin }
   pages.set('/', '<!doctype html><title>CORS Lens lab</title><h1>CORS Lens lab</h1>')
 
   return {
     pageOrigin,
     apiOrigin,
     otherOrigin,
-    hostResolverRules: `MAP ${PAGE_HOST} 127.0.0.1, MAP ${API_HOST} 127.0.0.1, MAP ${OTHER_HOST} 127.0.0.1`,
+    siteOrigin,
+    hostResolverRules: [PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST]
+      .map((h) => `MAP ${h} 127.0.0.1`)
+      .join(', '),
     page(path, html) {
       pages.set(path, html)
       return pageOrigin + path
     },
     scenarioUrl(s, path = s.fetch.path ?? '/') {
-      const base = `${apiOrigin}/s/${encodeURIComponent(s.id)}`
-      if (/^https?:|^\{/.test(path)) {
-        return path.replace(/\{(page|api|other|base)\}/g, (_, k: string) =>
-          k === 'base' ? base : origins[k as 'page'],
-        )
-      }
+      if (/^https?:|^\{/.test(path)) return fillFor(s)(path)
+      const base = baseOf(scenarioHost(s), s.id)
       return path === '/' ? base : base + path
     },
     async close() {
-      for (const s of [pageServer, apiServer, otherServer]) s.closeAllConnections()
-      await Promise.all(
-        [pageServer, apiServer, otherServer].map((s) => new Promise<void>((r) => s.close(() => r()))),
-      )
+      for (const s of servers) s.closeAllConnections()
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
     },
   }
 }

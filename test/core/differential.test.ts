@@ -1,0 +1,61 @@
+/**
+ * The differential test: every lab scenario runs live in Chromium, and
+ *  (a) Chromium's verdict (CDP corsErrorStatus) must equal the scenario's expectCorsError — this documents
+ *      browser truth and catches a Chromium upgrade that changes it;
+ *  (b) the engine, given only the wire-level Exchange CDP observed, must reach the same verdict: the same
+ *      corsError and failedParameter when blocked, not blocked when Chromium let it through.
+ */
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { analyze } from '../../src/core/index.ts'
+import { observeScenario, type ScenarioRun } from '../harness/cdp.ts'
+import { type LaunchedBrowser, launchChromium } from '../harness/chromium.ts'
+import { runnerPage } from '../lab/runner.ts'
+import { scenarios } from '../lab/scenarios.ts'
+import { type Lab, startLab } from '../lab/server.ts'
+import { expectAgreement } from './agreement.ts'
+
+let lab: Lab | undefined
+let browser: LaunchedBrowser | undefined
+let page: Page | undefined
+/** Each scenario runs once; (a) and (b) share the observation. */
+const runs = new Map<string, Promise<ScenarioRun>>()
+
+beforeAll(async () => {
+  lab = await startLab({ scenarios })
+  browser = await launchChromium({ extension: false, hostResolverRules: lab.hostResolverRules })
+  page = await browser.context.newPage()
+  await page.goto(lab.page('/runner', runnerPage(lab, scenarios)))
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await lab?.close()
+})
+
+function run(id: string): Promise<ScenarioRun> {
+  let r = runs.get(id)
+  if (!r) {
+    const scenario = scenarios.find((s) => s.id === id)
+    if (!scenario || !page || !lab) throw new Error(`lab not ready for ${id}`)
+    r = observeScenario(page, lab, scenario)
+    runs.set(id, r)
+  }
+  return r
+}
+
+describe('Chromium (CDP oracle) agrees with the lab scenario', () => {
+  it.each(scenarios.map((s) => [s.id, s] as const))('%s', async (id, scenario) => {
+    const { oracle, pageResult } = await run(id)
+    expect(oracle.corsError, scenario.title).toBe(scenario.expectCorsError)
+    // A CORS failure always surfaces to the page as a failed fetch; a pass as a resolved one.
+    expect(pageResult).toBe(scenario.expectCorsError === null ? 'ok' : 'failed')
+  })
+})
+
+describe('the engine agrees with Chromium, from the wire-level exchange alone', () => {
+  it.each(scenarios.map((s) => [s.id, s] as const))('%s', async (id, scenario) => {
+    const { oracle, exchange } = await run(id)
+    expectAgreement(analyze(exchange), oracle, scenario.title)
+  })
+})

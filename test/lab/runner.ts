@@ -1,0 +1,189 @@
+/**
+ * The scenario runner page: served from the lab's page origin, it makes each scenario's cross-origin
+ * request (fetch, or XMLHttpRequest) on demand. The CDP oracle, the extension e2e tests and the `npm start`
+ * demo all drive it through `window.runScenario(id)` / `window.runAll()`.
+ */
+
+import type { Scenario } from './scenario.ts'
+import type { Lab } from './server.ts'
+
+/** What the page needs of a scenario, with its URL resolved for this lab. */
+interface PageScenario {
+  readonly id: string
+  readonly title: string
+  readonly url: string
+  readonly method: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly credentials: 'omit' | 'same-origin' | 'include'
+  readonly mode: 'cors' | 'no-cors' | 'same-origin'
+  readonly body: string | null
+  readonly xhr: boolean
+  readonly expect: string | null
+}
+
+function toPage(lab: Lab, s: Scenario): PageScenario {
+  const f = s.fetch
+  return {
+    id: s.id,
+    title: s.title,
+    url: lab.scenarioUrl(s),
+    method: f.method ?? 'GET',
+    headers: f.headers ?? {},
+    credentials: f.credentials ?? 'same-origin',
+    mode: f.mode ?? 'cors',
+    body: f.body ?? null,
+    xhr: f.xhr ?? false,
+    expect: s.expectCorsError,
+  }
+}
+
+/** JSON that is safe inside a <script> element (no "</script>", no HTML comment openers). */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
+}
+
+/**
+ * The page's own script. Plain browser JavaScript: it runs in Chromium, not through TypeScript. Data reaches
+ * the DOM only through textContent.
+ */
+const PAGE_SCRIPT = `
+const LAB = JSON.parse(document.getElementById('lab-data').textContent)
+const byId = new Map(LAB.scenarios.map((s) => [s.id, s]))
+const rows = new Map()
+
+function viaXhr(s) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open(s.method, s.url)
+    xhr.withCredentials = s.credentials === 'include'
+    for (const [name, value] of Object.entries(s.headers)) xhr.setRequestHeader(name, value)
+    xhr.onload = () => resolve(xhr.status)
+    xhr.onerror = () => reject(new Error('XMLHttpRequest failed'))
+    xhr.send(s.body)
+  })
+}
+
+async function viaFetch(s) {
+  const init = { method: s.method, headers: s.headers, credentials: s.credentials, mode: s.mode }
+  if (s.body !== null) init.body = s.body
+  const response = await fetch(s.url, init)
+  // Read the body so the request finishes (CDP loadingFinished) before we report.
+  await response.arrayBuffer()
+  return response.status
+}
+
+function show(id, text, cls) {
+  const row = rows.get(id)
+  if (!row) return
+  row.result.textContent = text
+  row.tr.className = cls
+}
+
+window.runScenario = async (id) => {
+  const s = byId.get(id)
+  if (!s) throw new Error('no such scenario: ' + id)
+  show(id, 'running…', 'running')
+  try {
+    const status = await (s.xhr ? viaXhr(s) : viaFetch(s))
+    show(id, 'ok (' + status + ')', s.expect === null ? 'pass' : 'surprise')
+    return 'ok'
+  } catch (e) {
+    show(id, 'failed: ' + (e && e.message ? e.message : String(e)), s.expect === null ? 'surprise' : 'blocked')
+    return 'failed'
+  }
+}
+
+window.runAll = async () => {
+  const results = {}
+  for (const s of LAB.scenarios) results[s.id] = await window.runScenario(s.id)
+  return results
+}
+
+const tbody = document.getElementById('rows')
+for (const s of LAB.scenarios) {
+  const tr = document.createElement('tr')
+  const cell = (text, cls) => {
+    const td = document.createElement('td')
+    td.textContent = text
+    if (cls) td.className = cls
+    tr.append(td)
+    return td
+  }
+  cell(s.id, 'id')
+  cell(s.title)
+  cell((s.xhr ? 'XHR ' : '') + s.method + (s.credentials === 'include' ? ' +credentials' : ''), 'req')
+  cell(s.expect ?? 'passes', s.expect ? 'expect' : 'expect ok')
+  const td = document.createElement('td')
+  const button = document.createElement('button')
+  button.textContent = 'Run'
+  button.addEventListener('click', () => window.runScenario(s.id))
+  td.append(button)
+  tr.append(td)
+  const result = cell('', 'result')
+  rows.set(s.id, { tr, result })
+  tbody.append(tr)
+}
+document.getElementById('run-all').addEventListener('click', () => window.runAll())
+document.getElementById('count').textContent = String(LAB.scenarios.length)
+document.getElementById('api-origin').textContent = LAB.apiOrigin
+document.getElementById('site-origin').textContent = LAB.siteOrigin
+`
+
+const STYLE = `
+  :root { color-scheme: light dark; font: 14px/1.45 system-ui, sans-serif; }
+  body { margin: 0 auto; max-width: 1200px; padding: 1.5rem; }
+  h1 { margin: 0 0 .25rem; font-size: 1.5rem; }
+  p { max-width: 60rem; }
+  code { font: 12px ui-monospace, monospace; background: rgb(127 127 127 / .15); padding: 0 .25em; border-radius: 3px; }
+  table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
+  th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid rgb(127 127 127 / .25); vertical-align: top; }
+  th { position: sticky; top: 0; background: Canvas; }
+  td.id, td.expect, td.req, td.result { font: 12px ui-monospace, monospace; white-space: nowrap; }
+  td.expect { color: #b3261e; } td.expect.ok { color: #1e7b34; }
+  tr.blocked td.result { color: #b3261e; } tr.pass td.result { color: #1e7b34; }
+  tr.surprise { background: rgb(255 200 0 / .2); } tr.running td.result { color: GrayText; }
+  button { font: inherit; padding: .15rem .7rem; cursor: pointer; }
+  #run-all { padding: .35rem 1rem; font-weight: 600; }
+`
+
+export function runnerPage(lab: Lab, scenarios: readonly Scenario[]): string {
+  const data = {
+    apiOrigin: lab.apiOrigin,
+    siteOrigin: lab.siteOrigin,
+    scenarios: scenarios.map((s) => toPage(lab, s)),
+  }
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>CORS Lens lab</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>CORS Lens lab</h1>
+<p>
+  This page makes cross-origin requests that a scripted API answers with exactly chosen header lines —
+  <span id="count"></span> scenarios, from a plain missing <code>Access-Control-Allow-Origin</code> to failed
+  preflights and tainted redirects. Open DevTools and the <strong>CORS</strong> panel, then run a scenario:
+  the panel should explain each blocked request the way Chromium judged it (the right-hand column says what
+  Chromium reports).
+</p>
+<p>
+  API: <code id="api-origin"></code> (another site). Credentialed scenarios call
+  <code id="site-origin"></code>, a same-site host that receives this page's <code>lab=1</code> cookie.
+</p>
+<button id="run-all" type="button">Run all</button>
+<table>
+  <thead><tr><th>id</th><th>scenario</th><th>request</th><th>Chromium reports</th><th></th><th>result</th></tr></thead>
+  <tbody id="rows"></tbody>
+</table>
+<script id="lab-data" type="application/json">${scriptJson(data)}</script>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`
+}
