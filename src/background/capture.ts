@@ -1,0 +1,327 @@
+/**
+ * The webRequest hot path. Every listener does the least it can: a few comparisons, a Map lookup, and keeps
+ * the event's own header arrays by reference. Same-origin and no-cors traffic is dropped on the first event
+ * with string compares; the expensive work (pairing, the engine, storage) happens later, in batches, in the
+ * pipeline.
+ *
+ * Subscriptions (see platform for the types): onSendHeaders (request headers as sent; in Chromium a
+ * preflight-blocked request never gets here), onHeadersReceived (status and raw header lines; fires once per
+ * redirect hop, so onBeforeRedirect is not needed), onCompleted and onErrorOccurred (the ending, and the only
+ * event a preflight-blocked request gets after onBeforeRequest, with url/method/initiator: so
+ * onBeforeRequest is not needed either). A separate main-frame onHeadersReceived listener, without
+ * extraHeaders, tells us when a tab navigates.
+ */
+import { extraInfoSpec, initiatorOf, type Platform } from '../platform/index.ts'
+import type { End, RawHeader, TrackedPreflight, TrackedRequest } from './tracked.ts'
+import { rawHeaderValue, splitHeaderNames } from './tracked.ts'
+
+/** The fields of a webRequest event we read (all browsers; Firefox adds originUrl/documentUrl). */
+export interface RequestDetails {
+  readonly requestId: string
+  readonly url: string
+  readonly method: string
+  readonly tabId: number
+  readonly type: string
+  readonly timeStamp: number
+  readonly frameId?: number
+  readonly initiator?: string
+  readonly originUrl?: string
+  readonly documentUrl?: string
+  readonly documentLifecycle?: string
+  readonly requestHeaders?: RawHeader[]
+  readonly responseHeaders?: RawHeader[]
+  readonly statusCode?: number
+  readonly statusLine?: string
+  readonly error?: string
+}
+
+export interface RequestFilterLike {
+  readonly urls: string[]
+  readonly types?: string[]
+}
+
+export interface WebRequestEventLike {
+  // Returns undefined (not void) so Chromium's onHeadersReceived type, which allows a BlockingResponse, fits.
+  addListener(
+    callback: (details: RequestDetails) => undefined,
+    filter: RequestFilterLike,
+    extraInfoSpec?: string[],
+  ): void
+}
+
+export interface WebRequestLike {
+  readonly onSendHeaders: WebRequestEventLike
+  readonly onHeadersReceived: WebRequestEventLike
+  readonly onCompleted: WebRequestEventLike
+  readonly onErrorOccurred: WebRequestEventLike
+}
+
+export interface CaptureSink {
+  /** Whether to start tracking requests of this tab (the capture scope). Called on the hot path: keep it O(1). */
+  shouldCapture(tabId: number): boolean
+  /** A tracked request ended, or a request we never saw sent failed (`hops[0].requestHeaders` is null). */
+  ended(request: TrackedRequest): void
+  preflightStarted(preflight: TrackedPreflight): void
+  preflightEnded(preflight: TrackedPreflight): void
+  /** The tab loaded a new document. Returns true when its in-flight requests belong to a log that was cleared. */
+  navigated(tabId: number): boolean
+}
+
+/** Bounds the in-flight maps if a browser ever fails to end a request. */
+const MAX_IN_FLIGHT = 5000
+
+export class Capture {
+  private readonly inFlight = new Map<string, TrackedRequest>()
+  private readonly preflights = new Map<string, TrackedPreflight>()
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly sink: CaptureSink,
+    private readonly onListenerError: (error: unknown) => void = () => {},
+  ) {}
+
+  /** Registers every listener. Must run synchronously at the worker's top level, so events wake it. */
+  register(webRequest: WebRequestLike): void {
+    const filter: RequestFilterLike = { urls: ['<all_urls>'], types: [...this.platform.corsTypes] }
+    const spec = (...wanted: string[]): string[] => extraInfoSpec(this.platform, ...wanted)
+    webRequest.onSendHeaders.addListener(this.guard(this.onSendHeaders), filter, spec('requestHeaders'))
+    webRequest.onHeadersReceived.addListener(
+      this.guard(this.onHeadersReceived),
+      filter,
+      spec('responseHeaders'),
+    )
+    webRequest.onCompleted.addListener(this.guard(this.onCompleted), filter, spec())
+    webRequest.onErrorOccurred.addListener(this.guard(this.onErrorOccurred), filter, spec())
+    webRequest.onHeadersReceived.addListener(
+      this.guard(this.onMainFrame),
+      { urls: ['<all_urls>'], types: ['main_frame'] },
+      ['responseHeaders'],
+    )
+  }
+
+  /** Whether a request id is in flight (the pairer uses it so a preflight is not stolen from its owner). */
+  isInFlight(requestId: string): boolean {
+    return this.inFlight.has(requestId)
+  }
+
+  /** Drops whatever never ended after `maxAgeMs` (a lost event); returns how many. */
+  sweep(now: number, maxAgeMs: number): number {
+    let n = 0
+    for (const [id, r] of this.inFlight) {
+      if (now - r.startedAt <= maxAgeMs) continue
+      this.inFlight.delete(id)
+      n++
+    }
+    for (const [id, p] of this.preflights) {
+      if (now - p.startedAt <= maxAgeMs) continue
+      this.preflights.delete(id)
+      n++
+    }
+    return n
+  }
+
+  dropTab(tabId: number): void {
+    for (const [id, r] of this.inFlight) if (r.tabId === tabId) this.inFlight.delete(id)
+    for (const [id, p] of this.preflights) if (p.tabId === tabId) this.preflights.delete(id)
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size + this.preflights.size
+  }
+
+  readonly onSendHeaders = (d: RequestDetails): void => {
+    const tracked = this.inFlight.get(d.requestId)
+    if (tracked) {
+      // A redirect hop (or the second half of a same-origin redirect we started tracking at its 3xx).
+      const headers = d.requestHeaders ?? []
+      if (this.platform.originVisible && !hasOrigin(headers)) {
+        this.inFlight.delete(d.requestId) // the hop went no-cors: nothing CORS can say
+        return
+      }
+      tracked.hops.push({
+        url: d.url,
+        method: d.method,
+        requestHeaders: headers,
+        sentAt: d.timeStamp,
+        response: null,
+      })
+      return
+    }
+    if (d.tabId < 0 || !this.sink.shouldCapture(d.tabId)) return
+    const initiator = initiatorOf(d)
+    if (initiator === null || sameOrigin(initiator, d.url)) return
+    const headers = d.requestHeaders ?? []
+    if (d.method === 'OPTIONS') {
+      const requestMethod = rawHeaderValue(headers, 'access-control-request-method')
+      if (requestMethod !== null) {
+        const preflight: TrackedPreflight = {
+          id: d.requestId,
+          tabId: d.tabId,
+          url: d.url,
+          initiator,
+          startedAt: d.timeStamp,
+          requestHeaders: headers,
+          requestMethod,
+          requestHeaderNames: splitHeaderNames(rawHeaderValue(headers, 'access-control-request-headers')),
+          response: null,
+          end: null,
+        }
+        this.preflights.set(d.requestId, preflight)
+        this.sink.preflightStarted(preflight)
+        return
+      }
+    }
+    // A CORS-mode request always sends Origin cross-origin; without it the request is no-cors (an <img>, …).
+    if (this.platform.originVisible && !hasOrigin(headers)) return
+    this.track({
+      id: d.requestId,
+      tabId: d.tabId,
+      type: d.type,
+      initiator,
+      startedAt: d.timeStamp,
+      hops: [{ url: d.url, method: d.method, requestHeaders: headers, sentAt: d.timeStamp, response: null }],
+      end: null,
+      endedAt: 0,
+    })
+  }
+
+  readonly onHeadersReceived = (d: RequestDetails): void => {
+    const response = {
+      status: d.statusCode ?? 0,
+      statusLine: d.statusLine ?? '',
+      headers: d.responseHeaders ?? [],
+    }
+    const tracked = this.inFlight.get(d.requestId)
+    if (tracked) {
+      const hop = tracked.hops[tracked.hops.length - 1]
+      if (hop) hop.response = response
+      return
+    }
+    const preflight = this.preflights.get(d.requestId)
+    if (preflight) {
+      preflight.response = response
+      return
+    }
+    // A same-origin hop that redirects may go cross-origin next: track it from its 3xx so the chain is kept.
+    const status = response.status
+    if (status < 300 || status > 399 || d.tabId < 0 || !this.sink.shouldCapture(d.tabId)) return
+    const initiator = initiatorOf(d)
+    if (initiator === null) return
+    this.track({
+      id: d.requestId,
+      tabId: d.tabId,
+      type: d.type,
+      initiator,
+      startedAt: d.timeStamp,
+      hops: [{ url: d.url, method: d.method, requestHeaders: null, sentAt: null, response }],
+      end: null,
+      endedAt: 0,
+    })
+  }
+
+  readonly onCompleted = (d: RequestDetails): void => {
+    this.end(d, { kind: 'ok' })
+  }
+
+  readonly onErrorOccurred = (d: RequestDetails): void => {
+    const error = typeof d.error === 'string' ? d.error : 'unknown error'
+    if (this.end(d, { kind: 'error', error })) return
+    // Never seen sent: in Chromium, the actual request of a failed preflight (or one blocked before sending).
+    if (d.tabId < 0 || !this.sink.shouldCapture(d.tabId)) return
+    const initiator = initiatorOf(d)
+    if (initiator === null || sameOrigin(initiator, d.url)) return
+    if (d.method === 'OPTIONS') {
+      // A preflight that failed before it was sent (connection refused, …): pairable by tab and URL only.
+      this.sink.preflightStarted({
+        id: d.requestId,
+        tabId: d.tabId,
+        url: d.url,
+        initiator,
+        startedAt: d.timeStamp,
+        requestHeaders: [],
+        requestMethod: null,
+        requestHeaderNames: [],
+        response: null,
+        end: { kind: 'error', error },
+      })
+      return
+    }
+    this.sink.ended({
+      id: d.requestId,
+      tabId: d.tabId,
+      type: d.type,
+      initiator,
+      startedAt: d.timeStamp,
+      hops: [{ url: d.url, method: d.method, requestHeaders: null, sentAt: null, response: null }],
+      end: { kind: 'error', error },
+      endedAt: d.timeStamp,
+    })
+  }
+
+  readonly onMainFrame = (d: RequestDetails): void => {
+    if (d.tabId < 0 || (d.frameId ?? 0) !== 0 || d.documentLifecycle === 'prerender') return
+    const status = d.statusCode ?? 0
+    // Redirects, 204/205 and downloads do not replace the document.
+    if ((status >= 300 && status < 400) || status === 204 || status === 205) return
+    const disposition = rawHeaderValue(d.responseHeaders ?? [], 'content-disposition')
+    if (disposition && /^\s*attachment/i.test(disposition)) return
+    if (this.sink.navigated(d.tabId)) this.dropTab(d.tabId)
+  }
+
+  private end(d: RequestDetails, end: End): boolean {
+    const tracked = this.inFlight.get(d.requestId)
+    if (tracked) {
+      this.inFlight.delete(d.requestId)
+      tracked.end = end
+      tracked.endedAt = d.timeStamp
+      this.sink.ended(tracked)
+      return true
+    }
+    const preflight = this.preflights.get(d.requestId)
+    if (preflight) {
+      this.preflights.delete(d.requestId)
+      preflight.end = end
+      this.sink.preflightEnded(preflight)
+      return true
+    }
+    return false
+  }
+
+  private track(r: TrackedRequest): void {
+    if (this.inFlight.size >= MAX_IN_FLIGHT) {
+      const oldest = this.inFlight.keys().next().value
+      if (oldest !== undefined) this.inFlight.delete(oldest)
+    }
+    this.inFlight.set(r.id, r)
+  }
+
+  /** One bad event must not kill capture: listener bodies never throw. */
+  private guard(fn: (d: RequestDetails) => void): (d: RequestDetails) => undefined {
+    return (d) => {
+      try {
+        fn(d)
+      } catch (error) {
+        this.onListenerError(error)
+      }
+      return undefined
+    }
+  }
+}
+
+/**
+ * "https://a.example" initiates "https://a.example/x": the URL starts with the origin followed by "/"
+ * (browsers hand both over normalized). An opaque initiator ("null") is never same-origin.
+ */
+export function sameOrigin(initiator: string, url: string): boolean {
+  return (
+    url.length > initiator.length &&
+    url.charCodeAt(initiator.length) === 47 &&
+    url.startsWith(initiator) &&
+    initiator !== 'null'
+  )
+}
+
+function hasOrigin(headers: readonly RawHeader[]): boolean {
+  for (const h of headers) if (h.name.length === 6 && h.name.toLowerCase() === 'origin') return true
+  return false
+}

@@ -1,0 +1,171 @@
+/**
+ * The worker's end of src/protocol.ts: accepts panel ports, checks every message, answers `subscribe` with a
+ * snapshot from the store and pushes what changes afterwards to the ports subscribed to that tab.
+ */
+import {
+  type CaptureScope,
+  type ExchangeRecord,
+  isPanelMessage,
+  PANEL_PORT_NAME,
+  type PanelMessage,
+  type Settings,
+  type WorkerMessage,
+  type WorkerTransport,
+} from '../protocol.ts'
+import type { Notifier } from './pipeline.ts'
+import type { RecordStore } from './store.ts'
+
+/** A runtime.Port as far as we use it. */
+export interface PanelPort extends WorkerTransport {
+  readonly name: string
+  readonly sender?: { readonly id?: string }
+}
+
+/** What the server asks of the rest of the worker. */
+export interface PanelBackend {
+  readonly store: RecordStore
+  /** Resolves once the store is restored (messages wait for it, so snapshots are complete). */
+  readonly ready: Promise<void>
+  clear(tabId: number): void
+  setPreserveLog(tabId: number, preserveLog: boolean): void
+  setSettings(settings: Settings): void
+}
+
+const SCOPES: Record<CaptureScope, true> = { 'all-tabs': true, 'devtools-open': true }
+
+export class PanelServer implements Notifier {
+  private readonly subscriptions = new Map<WorkerTransport, Set<number>>()
+  /** tabId → number of subscribed ports: makes hasPanel O(1) for the capture hot path. */
+  private readonly panelsPerTab = new Map<number, number>()
+  private backend: PanelBackend | null = null
+
+  constructor(
+    private readonly extensionId: string,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  attach(backend: PanelBackend): void {
+    this.backend = backend
+  }
+
+  /** runtime.onConnect handler: takes our panel's ports, ignores everything else. */
+  accept(port: PanelPort): void {
+    if (port.name !== PANEL_PORT_NAME) return
+    if (port.sender?.id !== undefined && port.sender.id !== this.extensionId) {
+      port.disconnect()
+      return
+    }
+    this.subscriptions.set(port, new Set())
+    // Messages are handled in order, each after the store is restored.
+    let chain = this.backend?.ready ?? Promise.resolve()
+    port.onMessage.addListener((message) => {
+      chain = chain.then(() => this.handle(port, message)).catch((error: unknown) => this.onError(error))
+    })
+    port.onDisconnect.addListener(() => this.drop(port))
+  }
+
+  hasPanel(tabId: number): boolean {
+    return (this.panelsPerTab.get(tabId) ?? 0) > 0
+  }
+
+  records(tabId: number, records: readonly ExchangeRecord[]): void {
+    if (records.length > 0) this.send(tabId, { type: 'records', tabId, records })
+  }
+
+  tabState(tabId: number): void {
+    const store = this.backend?.store
+    if (store) this.send(tabId, { type: 'tab-state', tabId, tab: store.tabState(tabId) })
+  }
+
+  cleared(tabId: number, reason: 'user' | 'navigation'): void {
+    this.send(tabId, { type: 'cleared', tabId, reason })
+  }
+
+  settingsChanged(settings: Settings): void {
+    for (const port of this.subscriptions.keys()) this.post(port, { type: 'settings', settings })
+  }
+
+  private handle(port: WorkerTransport, raw: unknown): void {
+    const backend = this.backend
+    const message = validate(raw)
+    if (!backend || !message || !this.subscriptions.has(port)) return
+    switch (message.type) {
+      case 'subscribe': {
+        const tabs = this.subscriptions.get(port)
+        if (tabs && !tabs.has(message.tabId)) {
+          tabs.add(message.tabId)
+          this.panelsPerTab.set(message.tabId, (this.panelsPerTab.get(message.tabId) ?? 0) + 1)
+        }
+        this.post(port, {
+          type: 'snapshot',
+          tabId: message.tabId,
+          records: backend.store.records(message.tabId),
+          tab: backend.store.tabState(message.tabId),
+          settings: backend.store.settings,
+        })
+        return
+      }
+      case 'clear':
+        backend.clear(message.tabId)
+        return
+      case 'set-preserve-log':
+        backend.setPreserveLog(message.tabId, message.preserveLog)
+        return
+      case 'set-settings':
+        backend.setSettings(message.settings)
+        this.settingsChanged(backend.store.settings)
+        return
+    }
+  }
+
+  private send(tabId: number, message: WorkerMessage): void {
+    for (const [port, tabs] of this.subscriptions) if (tabs.has(tabId)) this.post(port, message)
+  }
+
+  private post(port: WorkerTransport, message: WorkerMessage): void {
+    try {
+      port.postMessage(message)
+    } catch (error) {
+      // A port that died without onDisconnect (worker shutting down): forget it.
+      this.drop(port)
+      this.onError(error)
+    }
+  }
+
+  private drop(port: WorkerTransport): void {
+    const tabs = this.subscriptions.get(port)
+    if (!tabs) return
+    this.subscriptions.delete(port)
+    for (const tabId of tabs) {
+      const n = (this.panelsPerTab.get(tabId) ?? 1) - 1
+      if (n > 0) this.panelsPerTab.set(tabId, n)
+      else this.panelsPerTab.delete(tabId)
+    }
+  }
+}
+
+/** isPanelMessage checks the type; this checks every field the worker will use. */
+export function validate(m: unknown): PanelMessage | null {
+  if (!isPanelMessage(m)) return null
+  switch (m.type) {
+    case 'subscribe':
+    case 'clear':
+      return isTabId(m.tabId) ? { type: m.type, tabId: m.tabId } : null
+    case 'set-preserve-log':
+      return isTabId(m.tabId) && typeof m.preserveLog === 'boolean'
+        ? { type: m.type, tabId: m.tabId, preserveLog: m.preserveLog }
+        : null
+    case 'set-settings': {
+      const scope = (m.settings as { captureScope?: unknown } | null)?.captureScope
+      return typeof scope === 'string' && Object.hasOwn(SCOPES, scope)
+        ? { type: m.type, settings: { captureScope: scope as CaptureScope } }
+        : null
+    }
+    default:
+      return null
+  }
+}
+
+function isTabId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+}

@@ -1,0 +1,312 @@
+/**
+ * Everything between capture and the panel, done in batches off the hot path: pair each ended request with
+ * its preflight, wait briefly for a preflight that has not finished yet, assemble the Exchange, run the
+ * engine once, add cross-request findings, store the record, and tell the panels.
+ *
+ * Flush delay: an ended request is processed PROCESS_DELAY_MS after it ends (up to PREFLIGHT_GRACE_MS more
+ * when its preflight's own end has not arrived yet; Chromium's order there is racy), then the store writes it
+ * FLUSH_DELAY_MS later. So a record is in storage.session at most ~250 ms after the request ended (typical),
+ * 1.25 s at worst.
+ */
+import type { Diagnosis, Finding } from '../core/analysis.ts'
+import { type CrossRequestSample, crossRequestFindings } from '../core/cross-request.ts'
+import type { Exchange } from '../core/exchange.ts'
+import type { Platform } from '../platform/index.ts'
+import type { ExchangeRecord, Settings } from '../protocol.ts'
+import { assemble } from './assemble.ts'
+import type { CaptureSink } from './capture.ts'
+import { PreflightPairer } from './pairing.ts'
+import type { RecordStore } from './store.ts'
+import type { TrackedPreflight, TrackedRequest } from './tracked.ts'
+
+export const PROCESS_DELAY_MS = 100
+export const PREFLIGHT_GRACE_MS = 1000
+/** A preflight nobody claimed within this time is dropped (its request was cached, aborted, …). */
+export const PREFLIGHT_MAX_AGE_MS = 60_000
+/** Requests in flight longer than this are forgotten (a lost end event); long polls end long before. */
+export const IN_FLIGHT_MAX_AGE_MS = 10 * 60_000
+/** Recent exchanges kept per API origin for cross-request findings (memory only). */
+const RECENT_PER_ORIGIN = 40
+const RECENT_ORIGINS = 100
+
+export interface Notifier {
+  records(tabId: number, records: readonly ExchangeRecord[]): void
+  tabState(tabId: number): void
+  cleared(tabId: number, reason: 'user' | 'navigation'): void
+  hasPanel(tabId: number): boolean
+}
+
+export interface PipelineOptions {
+  readonly platform: Platform
+  readonly store: RecordStore
+  readonly diagnose: (exchange: Exchange) => Diagnosis
+  readonly notifier: Notifier
+  /** Whether a request id is still in flight (capture knows). */
+  readonly isInFlight?: (requestId: string) => boolean
+  /** Forget a tab's in-flight requests (capture). */
+  readonly dropInFlight?: (tabId: number) => void
+  readonly sweepInFlight?: (now: number, maxAgeMs: number) => void
+  readonly now?: () => number
+  readonly setTimer?: (fn: () => void, ms: number) => unknown
+  readonly onError?: (error: unknown) => void
+}
+
+interface Waiting {
+  readonly request: TrackedRequest
+  /** undefined: not paired yet; null: paired with nothing. */
+  preflight: TrackedPreflight | null | undefined
+  readonly queuedAt: number
+}
+
+export class Pipeline implements CaptureSink {
+  private readonly pairer: PreflightPairer<TrackedPreflight>
+  private queue: Waiting[] = []
+  private readonly recent = new Map<string, CrossRequestSample[]>()
+  private timer: unknown = null
+  private ready = false
+  private readonly beforeReady: (() => void)[] = []
+
+  constructor(private readonly options: PipelineOptions) {
+    this.pairer = new PreflightPairer<TrackedPreflight>({
+      order: options.platform.preflightOrder,
+      hiddenRequestHeaders: options.platform.hiddenRequestHeaders,
+      maxAgeMs: PREFLIGHT_MAX_AGE_MS,
+      isReserved: (preflightId, claimerId) => {
+        const owner = String(Number(preflightId) - 1)
+        return owner !== claimerId && (this.options.isInFlight?.(owner) ?? false)
+      },
+    })
+  }
+
+  /** Restores the store, then runs whatever arrived meanwhile. */
+  async start(): Promise<void> {
+    try {
+      await this.options.store.restore()
+    } catch (error) {
+      this.options.onError?.(error)
+    }
+    this.ready = true
+    for (const op of this.beforeReady.splice(0)) this.safely(op)
+    this.schedule()
+  }
+
+  get isReady(): boolean {
+    return this.ready
+  }
+
+  // --- CaptureSink (called from listeners: cheap) ---
+
+  shouldCapture(tabId: number): boolean {
+    return this.options.store.settings.captureScope === 'all-tabs' || this.options.notifier.hasPanel(tabId)
+  }
+
+  ended(request: TrackedRequest): void {
+    this.queue.push({ request, preflight: undefined, queuedAt: this.now() })
+    this.schedule()
+  }
+
+  preflightStarted(preflight: TrackedPreflight): void {
+    this.pairer.add(preflight)
+  }
+
+  preflightEnded(_preflight: TrackedPreflight): void {
+    // A request may be waiting for exactly this preflight.
+    if (this.queue.length > 0) this.schedule()
+  }
+
+  navigated(tabId: number): boolean {
+    if (!this.ready) {
+      this.beforeReady.push(() => this.navigated(tabId))
+      return true
+    }
+    if (this.options.store.tabState(tabId).preserveLog) return false
+    // What ended before the navigation belongs to the old log: process it, then clear it with the log.
+    this.process(true)
+    this.pairer.dropTab(tabId)
+    this.clearTab(tabId, 'navigation')
+    return true
+  }
+
+  // --- operations from the panel server and the tabs API ---
+
+  clearTab(tabId: number, reason: 'user' | 'navigation'): void {
+    this.options.store.clear(tabId)
+    this.options.notifier.cleared(tabId, reason)
+  }
+
+  tabClosed(tabId: number): void {
+    const run = (): void => {
+      this.queue = this.queue.filter((w) => w.request.tabId !== tabId)
+      this.pairer.dropTab(tabId)
+      this.options.dropInFlight?.(tabId)
+      this.options.store.removeTab(tabId)
+    }
+    if (this.ready) run()
+    else this.beforeReady.push(run)
+  }
+
+  setPreserveLog(tabId: number, preserveLog: boolean): void {
+    this.options.store.setPreserveLog(tabId, preserveLog)
+    this.options.notifier.tabState(tabId)
+  }
+
+  setSettings(settings: Settings): void {
+    this.options.store.setSettings(settings)
+  }
+
+  /** Processes what is due now. `all`: do not wait for unfinished preflights (navigation, tests). */
+  process(all = false): void {
+    this.timer = null
+    if (!this.ready) return
+    const now = this.now()
+    const due: { request: TrackedRequest; preflight: TrackedPreflight | null }[] = []
+    const later: Waiting[] = []
+    for (const w of this.queue) {
+      if (w.preflight === undefined) w.preflight = this.claim(w.request)
+      const waitForPreflight =
+        w.preflight !== null && w.preflight.end === null && w.preflight.response === null
+      if (!all && waitForPreflight && now - w.queuedAt < PREFLIGHT_GRACE_MS) later.push(w)
+      else due.push({ request: w.request, preflight: w.preflight })
+    }
+    this.queue = later
+    const byTab = new Map<number, ExchangeRecord[]>()
+    const evicted = new Set<number>()
+    for (const { request, preflight } of due) {
+      this.safely(() => {
+        const record = this.finish(request, preflight, evicted)
+        if (!record) return
+        const list = byTab.get(record.tabId)
+        if (list) list.push(record)
+        else byTab.set(record.tabId, [record])
+      })
+    }
+    for (const [tabId, records] of byTab) this.options.notifier.records(tabId, records)
+    for (const tabId of evicted) this.options.notifier.tabState(tabId)
+    this.pairer.expire(now)
+    this.options.sweepInFlight?.(now, IN_FLIGHT_MAX_AGE_MS)
+    if (this.queue.length > 0) this.schedule(PROCESS_DELAY_MS)
+  }
+
+  private claim(r: TrackedRequest): TrackedPreflight | null {
+    const last = r.hops[r.hops.length - 1]
+    if (!last) return null
+    const sentHeaderNames = last.requestHeaders
+      ? new Set(last.requestHeaders.map((h) => h.name.toLowerCase()))
+      : null
+    return (
+      this.pairer.claim({
+        id: r.id,
+        tabId: r.tabId,
+        url: last.url,
+        method: last.method,
+        sentHeaderNames,
+        sentAt: last.sentAt,
+        endedAt: r.endedAt,
+      }) ?? null
+    )
+  }
+
+  private finish(
+    request: TrackedRequest,
+    preflight: TrackedPreflight | null,
+    evicted: Set<number>,
+  ): ExchangeRecord | null {
+    if (!keep(request, preflight)) return null
+    const { exchange, notes } = assemble(request, preflight, this.options.platform.browser)
+    let diagnosis = this.diagnose(exchange)
+    const extra = this.crossRequest(request.id, exchange)
+    if (extra.length > 0) diagnosis = { ...diagnosis, findings: [...diagnosis.findings, ...extra] }
+    const { record, evictedTabs } = this.options.store.add(request.tabId, {
+      startedAt: preflight ? Math.min(preflight.startedAt, request.startedAt) : request.startedAt,
+      exchange,
+      diagnosis,
+      notes,
+    })
+    for (const t of evictedTabs) evicted.add(t)
+    return record
+  }
+
+  private diagnose(exchange: Exchange): Diagnosis {
+    try {
+      return this.options.diagnose(exchange)
+    } catch (error) {
+      this.options.onError?.(error)
+      return engineFailed(exchange, error)
+    }
+  }
+
+  /** Remembers the exchange with its API origin and returns the cross-request findings that concern it. */
+  private crossRequest(key: string, exchange: Exchange): Finding[] {
+    let origin: string
+    try {
+      origin = new URL(exchange.request.url).origin
+    } catch {
+      return []
+    }
+    let list = this.recent.get(origin)
+    if (list)
+      this.recent.delete(origin) // re-inserted below: Map order is the LRU order
+    else list = []
+    list.push({ key, exchange })
+    if (list.length > RECENT_PER_ORIGIN) list.shift()
+    this.recent.set(origin, list)
+    if (this.recent.size > RECENT_ORIGINS) {
+      const oldest = this.recent.keys().next().value
+      if (oldest !== undefined) this.recent.delete(oldest)
+    }
+    // Only an error response can be the affected one; skip the scan for everything else.
+    const status = exchange.response?.status ?? 0
+    if (status < 400) return []
+    return crossRequestFindings(list).get(key) ?? []
+  }
+
+  private schedule(delay = PROCESS_DELAY_MS): void {
+    if (this.timer !== null) return
+    const setTimer = this.options.setTimer ?? ((fn, ms) => setTimeout(fn, ms))
+    this.timer = setTimer(() => this.safely(() => this.process()), delay)
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn()
+    } catch (error) {
+      this.options.onError?.(error)
+    }
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now()
+  }
+}
+
+/**
+ * Whether an ended request is worth a record. Sent requests were already filtered (cross-origin, CORS mode).
+ * One never seen sent counts only with a preflight, or as a failed fetch/XHR or font (an ad blocker, a refused
+ * connection) that the user did not cancel.
+ */
+function keep(r: TrackedRequest, preflight: TrackedPreflight | null): boolean {
+  if (r.hops.some((h) => h.requestHeaders !== null)) return true
+  if (preflight) return true
+  const first = r.hops[0]
+  if (!first || first.response !== null) return false // a same-origin redirect that never went further
+  if (r.end?.kind !== 'error' || r.end.error === 'net::ERR_ABORTED') return false
+  return r.type === 'xmlhttprequest' || r.type === 'font'
+}
+
+function engineFailed(exchange: Exchange, error: unknown): Diagnosis {
+  return {
+    verdict: 'unknown',
+    blocked: false,
+    corsError: null,
+    failedParameter: null,
+    stage: null,
+    summary: `CORS Lens could not analyse this request (${String(error).slice(0, 200)}).`,
+    consoleMessage: null,
+    credentials: { mode: 'unknown', inferred: false, basis: 'not known' },
+    origin: exchange.initiator,
+    crossOrigin: true,
+    preflight: { required: false, seen: exchange.preflight !== undefined, probablyCached: false },
+    findings: [],
+    fixes: [],
+  }
+}

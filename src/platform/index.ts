@@ -1,0 +1,145 @@
+/**
+ * The one place that knows how Chromium and Firefox differ for capture. Everything is detected from the
+ * API objects handed in (never from the user agent), so tests pass fakes and the worker passes the real ones.
+ *
+ * Measured differences (research: extension-testing.md §4, firefox.md §3/§8):
+ * - Chromium hides preflights, Origin and the headers of CORS-failed responses unless a listener asks for
+ *   'extraHeaders'; Firefox shows them all and throws if 'extraHeaders' is passed.
+ * - Chromium gives `initiator` (an origin); Firefox gives `originUrl`/`documentUrl` (full URLs).
+ * - Chromium sends a preflight before the actual request's onSendHeaders; Firefox sends the actual
+ *   request's onSendHeaders first and the preflight after it.
+ * - Chromium reports a CORS failure as onErrorOccurred; Firefox ends simple CORS failures in onCompleted
+ *   (the engine must judge from headers) and preflight failures as NS_ERROR_DOM_BAD_URI on both requests.
+ * - Firefox joins duplicate response header lines with ", " (the engine splits them).
+ */
+
+export type BrowserName = 'chromium' | 'firefox'
+
+/** Which comes first on the wire events: the preflight, or the actual request's onSendHeaders. */
+export type PreflightOrder = 'preflight-first' | 'actual-first'
+
+export interface Platform {
+  readonly browser: BrowserName
+  /** Whether listeners may (and must) ask for 'extraHeaders'. */
+  readonly extraHeaders: boolean
+  /** Whether the Origin request header is visible to onSendHeaders (so "no Origin" proves a no-cors request). */
+  readonly originVisible: boolean
+  readonly preflightOrder: PreflightOrder
+  /** Request types that can carry a CORS request, limited to what this browser's filter accepts. */
+  readonly corsTypes: readonly string[]
+  /** Request header names webRequest never shows (lower case), even when the page set them. */
+  readonly hiddenRequestHeaders: ReadonlySet<string>
+}
+
+/** The part of the webRequest namespace that detection reads: its schema enums. */
+export interface WebRequestEnums {
+  readonly OnHeadersReceivedOptions?: Readonly<Record<string, string>>
+  readonly ResourceType?: Readonly<Record<string, string>>
+}
+
+/** runtime, read only for Firefox's runtime.getBrowserInfo. */
+export type RuntimeLike = object
+
+/**
+ * Types a CORS-mode request can have: fetch/XHR; fonts (always CORS); module scripts and crossorigin
+ * scripts, styles, images and media; sendBeacon ('ping' in Chromium, 'beacon' in Firefox); EventSource and
+ * prefetch ('other'); Firefox's srcset images and JSON modules. Frames, objects, CSP reports and WebSockets
+ * never are, so they are not subscribed at all (the browser does not even dispatch them to us).
+ */
+const CORS_TYPES = [
+  'xmlhttprequest',
+  'font',
+  'script',
+  'stylesheet',
+  'image',
+  'media',
+  'ping',
+  'other',
+  'beacon',
+  'imageset',
+  'json',
+] as const
+
+/** Chromium's list (webRequest docs "onBeforeSendHeaders"); Firefox shows these, so its set is empty. */
+const CHROMIUM_HIDDEN_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'cache-control',
+  'connection',
+  'content-length',
+  'host',
+  'if-modified-since',
+  'if-none-match',
+  'if-range',
+  'partial-data',
+  'pragma',
+  'proxy-authorization',
+  'proxy-connection',
+  'transfer-encoding',
+])
+
+export function supportsExtraHeaders(webRequest: WebRequestEnums): boolean {
+  return webRequest.OnHeadersReceivedOptions?.EXTRA_HEADERS === 'extraHeaders'
+}
+
+export function detectPlatform(webRequest: WebRequestEnums, runtime: RuntimeLike): Platform {
+  // runtime.getBrowserInfo exists only in Firefox; the enum check alone would also catch old Chromium.
+  const firefox = typeof (runtime as { getBrowserInfo?: unknown }).getBrowserInfo === 'function'
+  const extraHeaders = supportsExtraHeaders(webRequest)
+  const known = webRequest.ResourceType ? new Set(Object.values(webRequest.ResourceType)) : null
+  // Passing a type the browser does not know makes addListener throw, so keep only known ones.
+  const corsTypes = CORS_TYPES.filter((t) =>
+    known ? known.has(t) : t !== 'beacon' && t !== 'imageset' && t !== 'json',
+  )
+  return {
+    browser: firefox ? 'firefox' : 'chromium',
+    extraHeaders,
+    originVisible: firefox || extraHeaders,
+    preflightOrder: firefox ? 'actual-first' : 'preflight-first',
+    corsTypes,
+    hiddenRequestHeaders: firefox ? new Set() : CHROMIUM_HIDDEN_REQUEST_HEADERS,
+  }
+}
+
+/** extraInfoSpec for a listener: the wanted flags plus 'extraHeaders' where the browser has it. */
+export function extraInfoSpec(platform: Platform, ...wanted: string[]): string[] {
+  return platform.extraHeaders ? [...wanted, 'extraHeaders'] : wanted
+}
+
+/** The fields of a webRequest event that name the page that made the request. */
+export interface InitiatorFields {
+  readonly initiator?: string
+  readonly originUrl?: string
+  readonly documentUrl?: string
+}
+
+/**
+ * The initiating page's origin: Chromium's `initiator` as is; Firefox's `originUrl` reduced to an origin.
+ * Null when the browser does not say (browser-initiated requests).
+ */
+export function initiatorOf(d: InitiatorFields): string | null {
+  if (typeof d.initiator === 'string') return d.initiator
+  const url = d.originUrl ?? d.documentUrl
+  if (typeof url !== 'string') return null
+  // Firefox hot path: a page's requests share one originUrl, so one cached parse serves them all.
+  if (url === lastUrl) return lastOrigin
+  let origin: string | null
+  try {
+    origin = new URL(url).origin
+  } catch {
+    origin = null
+  }
+  lastUrl = url
+  lastOrigin = origin
+  return origin
+}
+
+let lastUrl: string | null = null
+let lastOrigin: string | null = null
+
+/** The extension API object: `browser` where the browser has it natively (Firefox, new Chromium), else `chrome`. */
+export function extensionApi(): typeof chrome {
+  const g = globalThis as { browser?: typeof chrome; chrome?: typeof chrome }
+  const api = g.browser?.runtime ? g.browser : g.chrome
+  if (!api) throw new Error('CORS Lens: no extension API in this context')
+  return api
+}

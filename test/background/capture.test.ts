@@ -1,0 +1,663 @@
+/**
+ * Capture + pipeline from recorded webRequest event sequences (shapes as measured in
+ * research/extension-testing.md §4 for Chromium and firefox.md §3 for Firefox).
+ */
+import { describe, expect, it } from 'vitest'
+import { NOTES } from '../../src/background/assemble.ts'
+import { Capture, type RequestDetails, sameOrigin } from '../../src/background/capture.ts'
+import { type Notifier, Pipeline } from '../../src/background/pipeline.ts'
+import { RecordStore } from '../../src/background/store.ts'
+import type { Diagnosis } from '../../src/core/analysis.ts'
+import type { Exchange } from '../../src/core/exchange.ts'
+import { diagnose as realDiagnose } from '../../src/core/index.ts'
+import type { Platform } from '../../src/platform/index.ts'
+import type { ExchangeRecord } from '../../src/protocol.ts'
+import { chromium, type EventName, FakeArea, FakeWebRequest, firefox, ManualTimers } from './fakes.ts'
+
+const PAGE = 'http://app.test:8001'
+const API = 'http://api.test:8080'
+const TAB = 1878025383
+
+function stubDiagnose(ex: Exchange): Diagnosis {
+  const failed = ex.outcome.kind === 'error'
+  return {
+    verdict: failed ? 'blocked' : 'ok',
+    blocked: failed,
+    corsError: null,
+    failedParameter: null,
+    stage: null,
+    summary: '',
+    consoleMessage: null,
+    credentials: { mode: 'unknown', inferred: false, basis: '' },
+    origin: ex.initiator,
+    crossOrigin: true,
+    preflight: { required: false, seen: !!ex.preflight, probablyCached: false },
+    findings: [],
+    fixes: [],
+  }
+}
+
+async function setup(
+  options: { platform?: Platform; diagnose?: (ex: Exchange) => Diagnosis; panelTabs?: Set<number> } = {},
+) {
+  const platform = options.platform ?? chromium
+  const timers = new ManualTimers()
+  const area = new FakeArea()
+  const store = new RecordStore({ area, setTimer: timers.setTimer })
+  const pushed: ExchangeRecord[] = []
+  const cleared: { tabId: number; reason: string }[] = []
+  const errors: unknown[] = []
+  const notifier: Notifier = {
+    records: (_tabId, records) => pushed.push(...records),
+    tabState: () => {},
+    cleared: (tabId, reason) => cleared.push({ tabId, reason }),
+    hasPanel: (tabId) => options.panelTabs?.has(tabId) ?? false,
+  }
+  let capture: Capture | null = null
+  const pipeline = new Pipeline({
+    platform,
+    store,
+    diagnose: options.diagnose ?? stubDiagnose,
+    notifier,
+    isInFlight: (id) => capture?.isInFlight(id) ?? false,
+    dropInFlight: (tabId) => capture?.dropTab(tabId),
+    now: timers.clock,
+    setTimer: timers.setTimer,
+    onError: (e) => errors.push(e),
+  })
+  capture = new Capture(platform, pipeline, (e) => errors.push(e))
+  const wr = new FakeWebRequest()
+  capture.register(wr)
+  await pipeline.start()
+  let t = timers.now
+  const emit = (name: EventName, d: Partial<RequestDetails> & { requestId: string; url: string }): void => {
+    t += 1
+    wr.emit(name, {
+      method: 'GET',
+      tabId: TAB,
+      type: 'xmlhttprequest',
+      timeStamp: t,
+      frameId: 0,
+      ...(platform.browser === 'chromium'
+        ? { initiator: PAGE }
+        : { originUrl: `${PAGE}/`, documentUrl: `${PAGE}/` }),
+      ...d,
+    })
+  }
+  /** Lets the pipeline and the store run their timers. */
+  const settle = async (ms = 2000): Promise<void> => {
+    timers.advance(ms)
+    await store.flush()
+  }
+  return { timers, area, store, pipeline, capture, wr, emit, settle, pushed, cleared, errors }
+}
+
+const h = (name: string, value: string) => ({ name, value })
+const ORIGIN = h('Origin', PAGE)
+
+describe('capture: Chromium event sequences', () => {
+  it('subscribes to four events with extraHeaders, CORS-capable types only, plus a main-frame listener', async () => {
+    const { wr } = await setup()
+    const send = wr.listeners.get('onSendHeaders')?.[0]
+    expect(send?.spec).toEqual(['requestHeaders', 'extraHeaders'])
+    expect(send?.filter.types).toEqual([
+      'xmlhttprequest',
+      'font',
+      'script',
+      'stylesheet',
+      'image',
+      'media',
+      'ping',
+      'other',
+    ])
+    expect(wr.listeners.get('onHeadersReceived')?.[1]?.filter.types).toEqual(['main_frame'])
+    expect(wr.listeners.get('onHeadersReceived')?.[1]?.spec).toEqual(['responseHeaders'])
+    expect([...wr.listeners.keys()].sort()).toEqual([
+      'onCompleted',
+      'onErrorOccurred',
+      'onHeadersReceived',
+      'onSendHeaders',
+    ])
+  })
+
+  it('(a) duplicate ACAO: keeps both lines in wire order, outcome error', async () => {
+    const { emit, settle, pushed } = await setup()
+    const url = `${API}/dup`
+    emit('onSendHeaders', { requestId: '6', url, requestHeaders: [h('Accept', '*/*'), ORIGIN] })
+    emit('onHeadersReceived', {
+      requestId: '6',
+      url,
+      statusCode: 200,
+      statusLine: 'HTTP/1.1 200 OK',
+      responseHeaders: [
+        h('Content-Type', 'application/json'),
+        h('Access-Control-Allow-Origin', PAGE),
+        h('Access-Control-Allow-Origin', '*'),
+      ],
+    })
+    emit('onErrorOccurred', { requestId: '6', url, error: 'net::ERR_FAILED' })
+    await settle()
+    expect(pushed).toHaveLength(1)
+    const ex = pushed[0]?.exchange
+    expect(ex?.initiator).toBe(PAGE)
+    expect(ex?.request).toEqual({ method: 'GET', url, headers: [h('Accept', '*/*'), ORIGIN] })
+    expect(ex?.response?.status).toBe(200)
+    expect(ex?.response?.statusText).toBe('OK')
+    expect(
+      ex?.response?.headers.filter((x) => x.name === 'Access-Control-Allow-Origin').map((x) => x.value),
+    ).toEqual([PAGE, '*'])
+    expect(ex?.outcome).toEqual({ kind: 'error', error: 'net::ERR_FAILED' })
+    expect(ex?.browser).toBe('chromium')
+    expect(pushed[0]?.notes).toEqual([])
+    expect(pushed[0]?.tabId).toBe(TAB)
+  })
+
+  it('(d) preflight-blocked PUT: no onSendHeaders for the request, no invented header lines, names read from ACRH, with a note', async () => {
+    const { emit, settle, pushed } = await setup()
+    const url = `${API}/preflight`
+    const pfHeaders = [
+      h('Accept', '*/*'),
+      h('Access-Control-Request-Method', 'PUT'),
+      h('Access-Control-Request-Headers', 'content-type,x-custom'),
+      ORIGIN,
+      h('Sec-Fetch-Mode', 'cors'),
+    ]
+    emit('onSendHeaders', { requestId: '11', url, method: 'OPTIONS', requestHeaders: pfHeaders })
+    emit('onHeadersReceived', {
+      requestId: '11',
+      url,
+      method: 'OPTIONS',
+      statusCode: 204,
+      statusLine: 'HTTP/1.1 204 No Content',
+      responseHeaders: [
+        h('Access-Control-Allow-Origin', PAGE),
+        h('Access-Control-Allow-Headers', 'Content-Type'),
+      ],
+    })
+    emit('onCompleted', { requestId: '11', url, method: 'OPTIONS', statusCode: 204 })
+    emit('onErrorOccurred', { requestId: '10', url, method: 'PUT', error: 'net::ERR_FAILED' })
+    await settle()
+    expect(pushed).toHaveLength(1)
+    const r = pushed[0]
+    expect(r?.exchange.request).toEqual({
+      method: 'PUT',
+      url,
+      headers: [],
+    })
+    expect(r?.notes).toContain(NOTES.headersFromPreflight)
+    expect(r?.exchange.preflight?.request).toEqual({ method: 'OPTIONS', url, headers: pfHeaders })
+    expect(r?.exchange.preflight?.response?.status).toBe(204)
+    expect(r?.exchange.response).toBeUndefined()
+    expect(r?.exchange.outcome).toEqual({ kind: 'error', error: 'net::ERR_FAILED' })
+  })
+
+  it('waits briefly for a preflight whose end arrives after the request error (racy order)', async () => {
+    const { emit, settle, pushed, timers } = await setup()
+    const url = `${API}/race`
+    emit('onSendHeaders', {
+      requestId: '21',
+      url,
+      method: 'OPTIONS',
+      requestHeaders: [h('Access-Control-Request-Method', 'PUT'), ORIGIN],
+    })
+    emit('onErrorOccurred', { requestId: '20', url, method: 'PUT', error: 'net::ERR_FAILED' })
+    timers.advance(150)
+    expect(pushed).toHaveLength(0)
+    emit('onHeadersReceived', {
+      requestId: '21',
+      url,
+      method: 'OPTIONS',
+      statusCode: 500,
+      responseHeaders: [],
+    })
+    emit('onCompleted', { requestId: '21', url, method: 'OPTIONS' })
+    await settle(200)
+    expect(pushed).toHaveLength(1)
+    expect(pushed[0]?.exchange.preflight?.response?.status).toBe(500)
+  })
+
+  it('passing preflighted request: paired, real request headers kept', async () => {
+    const { emit, settle, pushed } = await setup()
+    const url = `${API}/ok`
+    emit('onSendHeaders', {
+      requestId: '31',
+      url,
+      method: 'OPTIONS',
+      requestHeaders: [
+        h('Access-Control-Request-Method', 'PUT'),
+        h('Access-Control-Request-Headers', 'x-custom'),
+        ORIGIN,
+      ],
+    })
+    emit('onHeadersReceived', {
+      requestId: '31',
+      url,
+      method: 'OPTIONS',
+      statusCode: 204,
+      responseHeaders: [],
+    })
+    emit('onCompleted', { requestId: '31', url, method: 'OPTIONS' })
+    emit('onSendHeaders', {
+      requestId: '30',
+      url,
+      method: 'PUT',
+      requestHeaders: [h('X-Custom', '1'), ORIGIN],
+    })
+    emit('onHeadersReceived', {
+      requestId: '30',
+      url,
+      method: 'PUT',
+      statusCode: 200,
+      responseHeaders: [h('Access-Control-Allow-Origin', PAGE)],
+    })
+    emit('onCompleted', { requestId: '30', url, method: 'PUT' })
+    await settle()
+    expect(pushed).toHaveLength(1)
+    expect(pushed[0]?.exchange.request.headers).toEqual([h('X-Custom', '1'), ORIGIN])
+    expect(pushed[0]?.exchange.preflight?.request.headers[0]).toEqual(
+      h('Access-Control-Request-Method', 'PUT'),
+    )
+    expect(pushed[0]?.exchange.outcome).toEqual({ kind: 'ok' })
+    expect(pushed[0]?.notes).toEqual([])
+  })
+
+  it('two identical preflighted requests in flight pair one to one', async () => {
+    const { emit, settle, pushed } = await setup()
+    const url = `${API}/twice`
+    const pf = (id: string) =>
+      emit('onSendHeaders', {
+        requestId: id,
+        url,
+        method: 'OPTIONS',
+        requestHeaders: [h('Access-Control-Request-Method', 'PUT'), ORIGIN],
+      })
+    const pfEnd = (id: string, status: number) => {
+      emit('onHeadersReceived', {
+        requestId: id,
+        url,
+        method: 'OPTIONS',
+        statusCode: status,
+        responseHeaders: [],
+      })
+      emit('onCompleted', { requestId: id, url, method: 'OPTIONS' })
+    }
+    pf('41')
+    pf('43')
+    pfEnd('43', 403)
+    pfEnd('41', 404)
+    emit('onErrorOccurred', { requestId: '42', url, method: 'PUT', error: 'net::ERR_FAILED' })
+    emit('onErrorOccurred', { requestId: '40', url, method: 'PUT', error: 'net::ERR_FAILED' })
+    await settle()
+    expect(pushed).toHaveLength(2)
+    const statusOf = (n: number) => pushed[n]?.exchange.preflight?.response?.status
+    expect([statusOf(0), statusOf(1)]).toEqual([403, 404])
+  })
+
+  it('same-origin request that redirects cross-origin: the chain is kept', async () => {
+    const { emit, settle, pushed } = await setup()
+    const first = `${PAGE}/go`
+    const second = `${API}/landing`
+    emit('onSendHeaders', { requestId: '50', url: first, requestHeaders: [h('Accept', '*/*')] })
+    emit('onHeadersReceived', {
+      requestId: '50',
+      url: first,
+      statusCode: 302,
+      statusLine: 'HTTP/1.1 302 Found',
+      responseHeaders: [h('Location', second)],
+    })
+    emit('onSendHeaders', { requestId: '50', url: second, requestHeaders: [h('Accept', '*/*'), ORIGIN] })
+    emit('onHeadersReceived', { requestId: '50', url: second, statusCode: 200, responseHeaders: [] })
+    emit('onErrorOccurred', { requestId: '50', url: second, error: 'net::ERR_FAILED' })
+    await settle()
+    expect(pushed).toHaveLength(1)
+    const ex = pushed[0]?.exchange
+    expect(ex?.redirects).toEqual([
+      { fromUrl: first, status: 302, headers: [h('Location', second)], location: second },
+    ])
+    expect(ex?.request.url).toBe(second)
+    expect(ex?.response?.status).toBe(200)
+  })
+
+  it('a redirect the browser refused is a redirect, not the response', async () => {
+    const { emit, settle, pushed } = await setup()
+    const url = `${API}/redir`
+    emit('onSendHeaders', { requestId: '60', url, requestHeaders: [ORIGIN] })
+    emit('onHeadersReceived', {
+      requestId: '60',
+      url,
+      statusCode: 301,
+      responseHeaders: [h('Location', 'http://user:pw@other.test/')],
+    })
+    emit('onErrorOccurred', { requestId: '60', url, error: 'net::ERR_FAILED' })
+    await settle()
+    expect(pushed[0]?.exchange.response).toBeUndefined()
+    expect(pushed[0]?.exchange.redirects?.[0]?.location).toBe('http://user:pw@other.test/')
+  })
+
+  it('drops same-origin and no-cors traffic, and same-origin redirects that stay same-origin', async () => {
+    const { emit, settle, pushed } = await setup()
+    emit('onSendHeaders', { requestId: '70', url: `${PAGE}/api`, requestHeaders: [] })
+    emit('onCompleted', { requestId: '70', url: `${PAGE}/api` })
+    emit('onSendHeaders', {
+      requestId: '71',
+      url: `${API}/img.png`,
+      type: 'image',
+      requestHeaders: [h('Accept', 'image/*')],
+    })
+    emit('onCompleted', { requestId: '71', url: `${API}/img.png`, type: 'image' })
+    emit('onHeadersReceived', {
+      requestId: '72',
+      url: `${PAGE}/a`,
+      statusCode: 302,
+      responseHeaders: [h('Location', '/b')],
+    })
+    emit('onSendHeaders', { requestId: '72', url: `${PAGE}/b`, requestHeaders: [] })
+    emit('onCompleted', { requestId: '72', url: `${PAGE}/b` })
+    emit('onErrorOccurred', {
+      requestId: '73',
+      url: `${API}/x`,
+      type: 'image',
+      error: 'net::ERR_NAME_NOT_RESOLVED',
+    })
+    emit('onErrorOccurred', { requestId: '74', url: `${API}/x`, error: 'net::ERR_ABORTED' })
+    // Frames are not even subscribed.
+    emit('onSendHeaders', {
+      requestId: '75',
+      url: `${API}/frame`,
+      type: 'sub_frame',
+      requestHeaders: [ORIGIN],
+    })
+    await settle()
+    expect(pushed).toHaveLength(0)
+  })
+
+  it('keeps a failed fetch that was never sent (ad blocker): headers not seen, with a note', async () => {
+    const { emit, settle, pushed } = await setup()
+    emit('onErrorOccurred', { requestId: '80', url: `${API}/ads`, error: 'net::ERR_BLOCKED_BY_CLIENT' })
+    await settle()
+    expect(pushed).toHaveLength(1)
+    expect(pushed[0]?.notes).toEqual([NOTES.headersNotSeen])
+  })
+
+  it('decodes binaryValue headers byte for byte and truncates huge values with their length', async () => {
+    const { emit, settle, pushed } = await setup()
+    const url = `${API}/odd`
+    emit('onSendHeaders', { requestId: '90', url, requestHeaders: [ORIGIN] })
+    emit('onHeadersReceived', {
+      requestId: '90',
+      url,
+      statusCode: 200,
+      responseHeaders: [
+        { name: 'X-Latin', binaryValue: [0x63, 0x61, 0x66, 0xe9] },
+        h('X-Huge', 'a'.repeat(100_000)),
+      ],
+    })
+    emit('onCompleted', { requestId: '90', url })
+    await settle()
+    const headers = pushed[0]?.exchange.response?.headers ?? []
+    expect(headers[0]).toEqual(h('X-Latin', 'café'))
+    expect(headers[1]?.value.length).toBeLessThan(9000)
+    expect(headers[1]?.value).toContain('original length 100000 characters')
+    expect(pushed[0]?.notes.some((n) => n.includes('not valid UTF-8'))).toBe(true)
+    expect(pushed[0]?.notes.some((n) => n.includes('shortened'))).toBe(true)
+  })
+
+  it('survives malformed events without losing later ones', async () => {
+    const { wr, emit, settle, pushed, errors } = await setup()
+    wr.emit('onSendHeaders', {
+      requestId: '1',
+      url: `${API}/x`,
+      type: 'xmlhttprequest',
+      initiator: PAGE,
+      tabId: TAB,
+      requestHeaders: [null],
+    } as unknown as RequestDetails)
+    wr.emit('onHeadersReceived', null as unknown as RequestDetails)
+    expect(errors.length).toBeGreaterThan(0)
+    emit('onSendHeaders', { requestId: '2', url: `${API}/y`, requestHeaders: [ORIGIN] })
+    emit('onCompleted', { requestId: '2', url: `${API}/y` })
+    await settle()
+    expect(pushed.map((r) => r.exchange.request.url)).toEqual([`${API}/y`])
+  })
+
+  it('clears the tab log on main-frame navigation, not with preserve log', async () => {
+    const { emit, settle, pushed, store, cleared, pipeline } = await setup()
+    const one = (id: string) => {
+      emit('onSendHeaders', { requestId: id, url: `${API}/${id}`, requestHeaders: [ORIGIN] })
+      emit('onCompleted', { requestId: id, url: `${API}/${id}` })
+    }
+    one('100')
+    await settle()
+    expect(store.records(TAB)).toHaveLength(1)
+    // A redirect of the main frame does not clear; the final document does.
+    emit('onHeadersReceived', {
+      requestId: '101',
+      url: `${PAGE}/`,
+      type: 'main_frame',
+      statusCode: 302,
+      responseHeaders: [],
+    })
+    expect(cleared).toEqual([])
+    one('102') // ended, not yet processed: belongs to the old page
+    emit('onHeadersReceived', {
+      requestId: '101',
+      url: `${PAGE}/`,
+      type: 'main_frame',
+      statusCode: 200,
+      responseHeaders: [],
+    })
+    expect(cleared).toEqual([{ tabId: TAB, reason: 'navigation' }])
+    expect(store.records(TAB)).toHaveLength(0)
+    pipeline.setPreserveLog(TAB, true)
+    one('103')
+    await settle()
+    emit('onHeadersReceived', {
+      requestId: '104',
+      url: `${PAGE}/`,
+      type: 'main_frame',
+      statusCode: 200,
+      responseHeaders: [],
+    })
+    expect(store.records(TAB).map((r) => r.exchange.request.url)).toEqual([`${API}/103`])
+    expect(pushed).toHaveLength(3)
+  })
+
+  it("'devtools-open' scope captures only tabs with a panel", async () => {
+    const { emit, settle, pushed, pipeline } = await setup({ panelTabs: new Set([5]) })
+    pipeline.setSettings({ captureScope: 'devtools-open' })
+    emit('onSendHeaders', { requestId: '1', url: `${API}/a`, requestHeaders: [ORIGIN] })
+    emit('onCompleted', { requestId: '1', url: `${API}/a` })
+    emit('onSendHeaders', { requestId: '2', tabId: 5, url: `${API}/b`, requestHeaders: [ORIGIN] })
+    emit('onCompleted', { requestId: '2', tabId: 5, url: `${API}/b` })
+    await settle()
+    expect(pushed.map((r) => r.tabId)).toEqual([5])
+  })
+
+  it('runs the real engine once per exchange and adds cross-request findings', async () => {
+    let calls = 0
+    const { emit, settle, pushed } = await setup({
+      diagnose: (ex) => {
+        calls++
+        return realDiagnose(ex)
+      },
+    })
+    const get = (id: string, path: string, status: number, acao: boolean, end: 'ok' | 'err') => {
+      const url = `${API}${path}`
+      emit('onSendHeaders', { requestId: id, url, requestHeaders: [ORIGIN] })
+      emit('onHeadersReceived', {
+        requestId: id,
+        url,
+        statusCode: status,
+        responseHeaders: acao ? [h('Access-Control-Allow-Origin', PAGE)] : [h('Server', 'nginx/1.27.0')],
+      })
+      if (end === 'ok') emit('onCompleted', { requestId: id, url })
+      else emit('onErrorOccurred', { requestId: id, url, error: 'net::ERR_FAILED' })
+    }
+    get('1', '/items', 200, true, 'ok')
+    get('2', '/items/9', 500, false, 'err')
+    await settle()
+    expect(calls).toBe(2)
+    const failing = pushed.find((r) => r.exchange.response?.status === 500)
+    const codes = failing?.diagnosis.findings.map((f) => f.code)
+    expect(codes).toContain('cors-headers-missing-on-errors')
+    expect(
+      pushed.find((r) => r.exchange.response?.status === 200)?.diagnosis.findings.map((f) => f.code),
+    ).not.toContain('cors-headers-missing-on-errors')
+  })
+
+  it('an engine exception gives an "unknown" record instead of losing the exchange', async () => {
+    const { emit, settle, pushed } = await setup({
+      diagnose: () => {
+        throw new Error('boom')
+      },
+    })
+    emit('onSendHeaders', { requestId: '1', url: `${API}/a`, requestHeaders: [ORIGIN] })
+    emit('onCompleted', { requestId: '1', url: `${API}/a` })
+    await settle()
+    expect(pushed[0]?.diagnosis.verdict).toBe('unknown')
+    expect(pushed[0]?.diagnosis.summary).toContain('boom')
+  })
+
+  it('tab close removes the tab and its storage', async () => {
+    const { emit, settle, store, area, pipeline } = await setup()
+    emit('onSendHeaders', { requestId: '1', url: `${API}/a`, requestHeaders: [ORIGIN] })
+    emit('onCompleted', { requestId: '1', url: `${API}/a` })
+    await settle()
+    expect([...area.data.keys()].some((k) => k.startsWith(`cl:r:${TAB}:`))).toBe(true)
+    pipeline.tabClosed(TAB)
+    await settle()
+    expect(store.records(TAB)).toEqual([])
+    expect([...area.data.keys()].filter((k) => k.includes(String(TAB)))).toEqual([])
+  })
+})
+
+describe('capture: Firefox event sequences', () => {
+  it('uses no extraHeaders, reads the initiator from originUrl, keeps Firefox types', async () => {
+    const { wr } = await setup({ platform: firefox })
+    const send = wr.listeners.get('onSendHeaders')?.[0]
+    expect(send?.spec).toEqual(['requestHeaders'])
+    expect(send?.filter.types).toContain('beacon')
+    expect(send?.filter.types).toContain('imageset')
+  })
+
+  it('(d) preflight failure: request headers first, then the preflight, both end in NS_ERROR_DOM_BAD_URI', async () => {
+    const { emit, settle, pushed } = await setup({ platform: firefox })
+    const url = 'http://api.test:9180/preflight'
+    emit('onSendHeaders', {
+      requestId: '21',
+      url,
+      method: 'PUT',
+      requestHeaders: [h('Accept', '*/*'), h('X-Custom', '1'), h('Content-Type', 'application/json'), ORIGIN],
+    })
+    emit('onSendHeaders', {
+      requestId: '22',
+      url,
+      method: 'OPTIONS',
+      requestHeaders: [
+        h('Access-Control-Request-Method', 'PUT'),
+        h('Access-Control-Request-Headers', 'content-type,x-custom'),
+        ORIGIN,
+      ],
+    })
+    emit('onHeadersReceived', {
+      requestId: '22',
+      url,
+      method: 'OPTIONS',
+      statusCode: 204,
+      responseHeaders: [
+        h('Access-Control-Allow-Origin', PAGE),
+        h('Access-Control-Allow-Headers', 'Content-Type'),
+      ],
+    })
+    emit('onErrorOccurred', { requestId: '22', url, method: 'OPTIONS', error: 'NS_ERROR_DOM_BAD_URI' })
+    emit('onErrorOccurred', { requestId: '21', url, method: 'PUT', error: 'NS_ERROR_DOM_BAD_URI' })
+    await settle()
+    expect(pushed).toHaveLength(1)
+    const ex = pushed[0]?.exchange
+    expect(ex?.initiator).toBe(PAGE)
+    expect(ex?.browser).toBe('firefox')
+    expect(ex?.request.headers).toContainEqual(h('X-Custom', '1'))
+    expect(ex?.preflight?.error).toBe('NS_ERROR_DOM_BAD_URI')
+    expect(ex?.preflight?.response?.status).toBe(204)
+    expect(pushed[0]?.notes).toEqual([])
+  })
+
+  it('(a) a simple CORS failure ends in onCompleted: outcome ok, merged ACAO as Firefox sends it', async () => {
+    const { emit, settle, pushed } = await setup({ platform: firefox })
+    const url = 'http://api.test:9180/dup'
+    emit('onSendHeaders', { requestId: '17', url, requestHeaders: [ORIGIN] })
+    emit('onHeadersReceived', {
+      requestId: '17',
+      url,
+      statusCode: 200,
+      responseHeaders: [h('Access-Control-Allow-Origin', `${PAGE}, *`)],
+    })
+    emit('onCompleted', { requestId: '17', url })
+    await settle()
+    expect(pushed[0]?.exchange.outcome).toEqual({ kind: 'ok' })
+    expect(pushed[0]?.exchange.response?.headers).toEqual([h('Access-Control-Allow-Origin', `${PAGE}, *`)])
+  })
+})
+
+describe('sameOrigin (hot path)', () => {
+  it('compares the initiator with the URL prefix', () => {
+    expect(sameOrigin('http://a.test', 'http://a.test/x')).toBe(true)
+    expect(sameOrigin('http://a.test', 'http://a.test:81/x')).toBe(false)
+    expect(sameOrigin('http://a.test', 'http://a.test.evil/x')).toBe(false)
+    expect(sameOrigin('http://a.test', 'https://a.test/x')).toBe(false)
+    expect(sameOrigin('null', 'null/x')).toBe(false)
+  })
+})
+
+describe('pipeline before the store is restored', () => {
+  it('holds ended requests and navigations until restore, then applies them in order', async () => {
+    const timers = new ManualTimers()
+    const area = new FakeArea()
+    // An earlier worker left one record for the tab.
+    const earlier = new RecordStore({ area, setTimer: () => 0 })
+    earlier.add(TAB, {
+      startedAt: 1,
+      exchange: {
+        initiator: PAGE,
+        request: { method: 'GET', url: `${API}/old`, headers: [] },
+        outcome: { kind: 'ok' },
+      },
+      diagnosis: stubDiagnose({
+        initiator: PAGE,
+        request: { method: 'GET', url: '', headers: [] },
+        outcome: { kind: 'ok' },
+      }),
+      notes: [],
+    })
+    await earlier.flush()
+    const store = new RecordStore({ area, setTimer: timers.setTimer })
+    const pushed: ExchangeRecord[] = []
+    const pipeline = new Pipeline({
+      platform: chromium,
+      store,
+      diagnose: stubDiagnose,
+      notifier: {
+        records: (_t, r) => pushed.push(...r),
+        tabState: () => {},
+        cleared: () => {},
+        hasPanel: () => false,
+      },
+      now: timers.clock,
+      setTimer: timers.setTimer,
+    })
+    const capture = new Capture(chromium, pipeline)
+    const wr = new FakeWebRequest()
+    capture.register(wr)
+    const base = { tabId: TAB, type: 'xmlhttprequest', initiator: PAGE, method: 'GET', timeStamp: 5 }
+    wr.emit('onSendHeaders', { ...base, requestId: '1', url: `${API}/new`, requestHeaders: [ORIGIN] })
+    wr.emit('onCompleted', { ...base, requestId: '1', url: `${API}/new` })
+    timers.advance(500)
+    expect(pushed).toEqual([])
+    const started = pipeline.start()
+    await started
+    timers.advance(500)
+    await store.flush()
+    expect(store.records(TAB).map((r) => r.exchange.request.url)).toEqual([`${API}/old`, `${API}/new`])
+    expect(store.records(TAB).map((r) => r.seq)).toEqual([1, 2])
+  })
+})

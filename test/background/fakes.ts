@@ -1,0 +1,172 @@
+/** Fakes for the worker's browser surfaces: a storage area, webRequest events, timers, a port. */
+import type { RequestDetails, RequestFilterLike, WebRequestLike } from '../../src/background/capture.ts'
+import type { StorageAreaLike } from '../../src/background/store.ts'
+import { detectPlatform, type Platform } from '../../src/platform/index.ts'
+import type { PanelMessage, WorkerMessage } from '../../src/protocol.ts'
+
+export class FakeArea implements StorageAreaLike {
+  readonly data = new Map<string, unknown>()
+  sets = 0
+  removes = 0
+  async get(_keys: null): Promise<Record<string, unknown>> {
+    // storage.session hands back copies (structured clone).
+    return structuredClone(Object.fromEntries(this.data))
+  }
+  async set(items: Record<string, unknown>): Promise<void> {
+    this.sets++
+    for (const [k, v] of Object.entries(items)) this.data.set(k, structuredClone(v))
+  }
+  async remove(keys: string[]): Promise<void> {
+    this.removes++
+    for (const k of keys) this.data.delete(k)
+  }
+}
+
+/** Timers that run only when the test says so. */
+export class ManualTimers {
+  now = 1_800_000_000_000
+  private timers: { at: number; fn: () => void }[] = []
+  readonly setTimer = (fn: () => void, ms: number): unknown => {
+    const t = { at: this.now + ms, fn }
+    this.timers.push(t)
+    return t
+  }
+  readonly clock = (): number => this.now
+  advance(ms: number): void {
+    const until = this.now + ms
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at)
+      const next = this.timers[0]
+      if (!next || next.at > until) break
+      this.timers.shift()
+      this.now = next.at
+      next.fn()
+    }
+    this.now = until
+  }
+  get pending(): number {
+    return this.timers.length
+  }
+}
+
+type Listener = {
+  cb: (d: RequestDetails) => undefined
+  filter: RequestFilterLike
+  spec: string[] | undefined
+}
+export type EventName = 'onSendHeaders' | 'onHeadersReceived' | 'onCompleted' | 'onErrorOccurred'
+
+export class FakeWebRequest implements WebRequestLike {
+  readonly listeners = new Map<EventName, Listener[]>()
+  readonly onSendHeaders = this.event('onSendHeaders')
+  readonly onHeadersReceived = this.event('onHeadersReceived')
+  readonly onCompleted = this.event('onCompleted')
+  readonly onErrorOccurred = this.event('onErrorOccurred')
+
+  private event(name: EventName) {
+    return {
+      addListener: (cb: Listener['cb'], filter: RequestFilterLike, spec?: string[]) => {
+        const list = this.listeners.get(name) ?? []
+        list.push({ cb, filter, spec })
+        this.listeners.set(name, list)
+      },
+    }
+  }
+
+  /** Dispatches like the browser: only to listeners whose type filter matches. */
+  emit(name: EventName, details: RequestDetails): void {
+    for (const l of this.listeners.get(name) ?? []) {
+      if (l.filter.types && details && !l.filter.types.includes(details.type)) continue
+      l.cb(details)
+    }
+  }
+}
+
+export const CHROMIUM_ENUMS = {
+  OnHeadersReceivedOptions: {
+    BLOCKING: 'blocking',
+    RESPONSE_HEADERS: 'responseHeaders',
+    EXTRA_HEADERS: 'extraHeaders',
+  },
+  ResourceType: Object.fromEntries(
+    [
+      'main_frame',
+      'sub_frame',
+      'stylesheet',
+      'script',
+      'image',
+      'font',
+      'object',
+      'xmlhttprequest',
+      'ping',
+      'csp_report',
+      'media',
+      'websocket',
+      'webbundle',
+      'other',
+    ].map((t) => [t.toUpperCase(), t]),
+  ),
+}
+
+export const FIREFOX_ENUMS = {
+  OnHeadersReceivedOptions: { BLOCKING: 'blocking', RESPONSEHEADERS: 'responseHeaders' },
+  ResourceType: Object.fromEntries(
+    [
+      'main_frame',
+      'sub_frame',
+      'stylesheet',
+      'script',
+      'image',
+      'object',
+      'object_subrequest',
+      'xmlhttprequest',
+      'xslt',
+      'ping',
+      'beacon',
+      'xml_dtd',
+      'font',
+      'media',
+      'websocket',
+      'csp_report',
+      'imageset',
+      'web_manifest',
+      'speculative',
+      'json',
+      'other',
+    ].map((t) => [t.toUpperCase(), t]),
+  ),
+}
+
+export const chromium: Platform = detectPlatform(CHROMIUM_ENUMS, {})
+export const firefox: Platform = detectPlatform(FIREFOX_ENUMS, { getBrowserInfo: () => Promise.resolve({}) })
+
+/** An in-memory port pair end, as the worker sees it. */
+export class FakePort {
+  readonly name: string
+  readonly sender: { id: string }
+  readonly sent: WorkerMessage[] = []
+  private messageListeners: ((m: PanelMessage) => void)[] = []
+  private disconnectListeners: (() => void)[] = []
+  disconnected = false
+  constructor(name: string, senderId = 'ext-id') {
+    this.name = name
+    this.sender = { id: senderId }
+  }
+  postMessage(m: WorkerMessage): void {
+    if (this.disconnected) throw new Error('Attempting to use a disconnected port object')
+    this.sent.push(structuredClone(m))
+  }
+  readonly onMessage = { addListener: (cb: (m: PanelMessage) => void) => this.messageListeners.push(cb) }
+  readonly onDisconnect = { addListener: (cb: () => void) => this.disconnectListeners.push(cb) }
+  disconnect(): void {
+    this.disconnected = true
+  }
+  /** The panel sends a message (any shape: the worker must validate). */
+  fromPanel(m: unknown): void {
+    for (const cb of this.messageListeners) cb(m as PanelMessage)
+  }
+  close(): void {
+    this.disconnected = true
+    for (const cb of this.disconnectListeners) cb()
+  }
+}

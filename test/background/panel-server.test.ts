@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest'
+import { PanelServer, validate } from '../../src/background/panel-server.ts'
+import { RecordStore } from '../../src/background/store.ts'
+import { PANEL_PORT_NAME, type WorkerMessage } from '../../src/protocol.ts'
+import { FakeArea, FakePort } from './fakes.ts'
+
+const flush = () => new Promise((r) => setTimeout(r, 0))
+
+function setup() {
+  const store = new RecordStore({ area: new FakeArea(), setTimer: () => 0 })
+  const server = new PanelServer('ext-id')
+  const calls: string[] = []
+  let release: () => void = () => {}
+  const ready = new Promise<void>((r) => {
+    release = r
+  })
+  server.attach({
+    store,
+    ready,
+    clear: (tabId) => {
+      calls.push(`clear ${tabId}`)
+      store.clear(tabId)
+      server.cleared(tabId, 'user')
+    },
+    setPreserveLog: (tabId, v) => {
+      calls.push(`preserve ${tabId} ${v}`)
+      store.setPreserveLog(tabId, v)
+      server.tabState(tabId)
+    },
+    setSettings: (s) => {
+      calls.push(`settings ${s.captureScope}`)
+      store.setSettings(s)
+    },
+  })
+  return { store, server, calls, release }
+}
+
+const types = (port: FakePort) => port.sent.map((m: WorkerMessage) => m.type)
+
+describe('PanelServer', () => {
+  it('answers subscribe with a snapshot only after the store is ready, then pushes to subscribers only', async () => {
+    const { server, release } = setup()
+    const a = new FakePort(PANEL_PORT_NAME)
+    const b = new FakePort(PANEL_PORT_NAME)
+    server.accept(a)
+    server.accept(b)
+    a.fromPanel({ type: 'subscribe', tabId: 3 })
+    b.fromPanel({ type: 'subscribe', tabId: 4 })
+    await flush()
+    expect(a.sent).toEqual([])
+    release()
+    await flush()
+    expect(a.sent[0]).toMatchObject({
+      type: 'snapshot',
+      tabId: 3,
+      records: [],
+      tab: { preserveLog: false, evicted: 0 },
+      settings: { captureScope: 'all-tabs' },
+    })
+    expect(server.hasPanel(3)).toBe(true)
+    server.records(3, [])
+    server.cleared(3, 'navigation')
+    expect(types(a)).toEqual(['snapshot', 'cleared'])
+    expect(types(b)).toEqual(['snapshot'])
+  })
+
+  it('handles clear, set-preserve-log and set-settings; broadcasts settings to every port', async () => {
+    const { server, calls, release } = setup()
+    release()
+    const a = new FakePort(PANEL_PORT_NAME)
+    const b = new FakePort(PANEL_PORT_NAME)
+    server.accept(a)
+    server.accept(b)
+    a.fromPanel({ type: 'subscribe', tabId: 3 })
+    a.fromPanel({ type: 'set-preserve-log', tabId: 3, preserveLog: true })
+    a.fromPanel({ type: 'clear', tabId: 3 })
+    a.fromPanel({ type: 'set-settings', settings: { captureScope: 'devtools-open' } })
+    await flush()
+    expect(calls).toEqual(['preserve 3 true', 'clear 3', 'settings devtools-open'])
+    expect(types(a)).toEqual(['snapshot', 'tab-state', 'cleared', 'settings'])
+    expect(a.sent[1]).toEqual({ type: 'tab-state', tabId: 3, tab: { preserveLog: true, evicted: 0 } })
+    expect(types(b)).toEqual(['settings'])
+  })
+
+  it('ignores malformed messages and foreign ports', async () => {
+    const { server, calls, release } = setup()
+    release()
+    const a = new FakePort(PANEL_PORT_NAME)
+    server.accept(a)
+    for (const m of [
+      null,
+      'subscribe',
+      { type: 'subscribe' },
+      { type: 'subscribe', tabId: -1 },
+      { type: 'subscribe', tabId: 1.5 },
+      { type: 'clear', tabId: '3' },
+      { type: 'set-preserve-log', tabId: 3, preserveLog: 'yes' },
+      { type: 'set-settings', settings: { captureScope: 'everything' } },
+      { type: 'set-settings' },
+      { type: 'toString' },
+      { type: '__proto__' },
+    ])
+      a.fromPanel(m)
+    await flush()
+    expect(a.sent).toEqual([])
+    expect(calls).toEqual([])
+    const other = new FakePort('something-else')
+    server.accept(other)
+    other.fromPanel({ type: 'subscribe', tabId: 1 })
+    const foreign = new FakePort(PANEL_PORT_NAME, 'another-extension')
+    server.accept(foreign)
+    foreign.fromPanel({ type: 'subscribe', tabId: 1 })
+    await flush()
+    expect(other.sent).toEqual([])
+    expect(foreign.sent).toEqual([])
+    expect(foreign.disconnected).toBe(true)
+  })
+
+  it('forgets a port on disconnect, and one that throws on postMessage', async () => {
+    const { server, release } = setup()
+    release()
+    const a = new FakePort(PANEL_PORT_NAME)
+    server.accept(a)
+    a.fromPanel({ type: 'subscribe', tabId: 3 })
+    await flush()
+    a.close()
+    expect(server.hasPanel(3)).toBe(false)
+    const b = new FakePort(PANEL_PORT_NAME)
+    server.accept(b)
+    b.fromPanel({ type: 'subscribe', tabId: 3 })
+    await flush()
+    b.disconnected = true // dead without onDisconnect
+    server.cleared(3, 'user')
+    expect(server.hasPanel(3)).toBe(false)
+  })
+
+  it('validate keeps only known fields', () => {
+    expect(validate({ type: 'clear', tabId: 2, extra: 'x' })).toEqual({ type: 'clear', tabId: 2 })
+  })
+})
