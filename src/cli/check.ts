@@ -1,0 +1,382 @@
+/**
+ * `cors-lens check URL --origin O`: play the browser's part from Node — the preflight when a browser would
+ * send one, then the request with that Origin, following redirects as fetch() does — and let the engine
+ * judge the header lines that came back. Node enforces nothing, so the outcome stays 'unknown'.
+ */
+import { parseArgs } from 'node:util'
+import {
+  corsUnsafeRequestHeaderNames,
+  isForbiddenRequestHeader,
+  isToken,
+  needsPreflight,
+  normalizeMethod,
+} from '../core/fetch-rules.ts'
+import { methodAfterRedirect } from '../core/har.ts'
+import {
+  analyze,
+  type CredentialsMode,
+  type Diagnosis,
+  diagnose,
+  type Exchange,
+  type HeaderLine,
+  headerValue,
+  type Preflight,
+  type Redirect,
+  type ResponseSide,
+} from '../core/index.ts'
+import { hasUserinfo, originOf } from '../core/origin.ts'
+import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
+import { CliError, EXIT, type Io } from './io.ts'
+import { entryText, headerLinesText, type JsonEntry, toJsonEntry } from './report.ts'
+import { VERSION } from './usage.ts'
+
+export const PROBE_ORIGIN = 'https://cors-lens-probe.invalid'
+const DEFAULT_TIMEOUT_S = 10
+const MAX_REDIRECTS = 20
+/** Fetch's request-body-header names, dropped when a redirect turns the request into a GET. */
+const BODY_HEADERS = new Set(['content-encoding', 'content-language', 'content-location', 'content-type'])
+
+export interface CheckOptions {
+  readonly url: string
+  readonly origin: string
+  readonly method: string
+  /** Headers the page sets (fetch's `headers`), plus a Cookie the browser's jar would add. */
+  readonly headers: readonly HeaderLine[]
+  readonly credentials: CredentialsMode
+  readonly probe: boolean
+  readonly timeoutMs: number
+  readonly resolve: ReadonlyMap<string, string>
+}
+
+export interface ProbeResult {
+  readonly origin: string
+  readonly method: string
+  readonly status: number
+  readonly allowOrigin: string | null
+  readonly allowCredentials: string | null
+  /** The server echoed the foreign origin. */
+  readonly reflectsAnyOrigin: boolean
+  /** …and allowed credentials with it: any site can read responses with the user's cookies. */
+  readonly withCredentials: boolean
+}
+
+export interface CheckResult {
+  readonly exchange: Exchange
+  readonly diagnosis: Diagnosis
+  /** Why the simulation stopped before the final response, when it did. */
+  readonly stoppedAt: 'preflight' | 'redirect' | null
+  readonly probe: ProbeResult | null
+}
+
+export type Sender = (options: SendOptions) => Promise<RawResponse>
+
+// ---------------------------------------------------------------------------------------------------------
+// Arguments
+
+function parseHeaderArg(arg: string): HeaderLine {
+  const colon = arg.indexOf(':')
+  const name = colon > 0 ? arg.slice(0, colon).trim() : ''
+  if (!isToken(name)) throw new CliError(`--header "${arg}": expected "Name: value"`, { usage: true })
+  return { name, value: arg.slice(colon + 1).trim() }
+}
+
+export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: boolean } {
+  let parsed: ReturnType<typeof parseCheck>
+  try {
+    parsed = parseCheck(argv)
+  } catch (e) {
+    throw new CliError(e instanceof Error ? e.message : String(e), { usage: true })
+  }
+  const { values: v, positionals } = parsed
+  const rawUrl = positionals[0]
+  if (!rawUrl || positionals.length > 1) throw new CliError('check takes exactly one URL', { usage: true })
+  let url: URL
+  try {
+    url = new URL(rawUrl)
+  } catch {
+    throw new CliError(`"${rawUrl}" is not a URL (include the scheme: https://…)`, { usage: true })
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliError(`${url.protocol} URLs cannot be checked: only http and https`, { usage: true })
+  if (!v.origin)
+    throw new CliError('check needs --origin, the page origin (e.g. https://app.example)', { usage: true })
+  const origin = parseOrigin(v.origin)
+  if (!origin)
+    throw new CliError(`--origin "${v.origin}" is not an origin (scheme://host[:port], no path)`, {
+      usage: true,
+    })
+  const method = normalizeMethod(v.method ?? 'GET')
+  if (!isToken(method)) throw new CliError(`--method "${method}" is not an HTTP method`, { usage: true })
+  if (/^(connect|trace|track)$/i.test(method))
+    throw new CliError(`browsers never send ${method.toUpperCase()} (a forbidden method)`, { usage: true })
+  const credentials: CredentialsMode = v.credentials ? 'include' : 'omit'
+  const headers = (v.header ?? []).map(parseHeaderArg)
+  for (const h of headers) {
+    const n = h.name.toLowerCase()
+    if (n === 'cookie' && credentials === 'include') continue
+    if (n === 'cookie')
+      throw new CliError(
+        'a Cookie header is sent only with --credentials (the browser adds it, not the page)',
+        {
+          usage: true,
+        },
+      )
+    if (isForbiddenRequestHeader(n))
+      throw new CliError(`browsers do not let a page set ${h.name} (a forbidden header name)`, {
+        usage: true,
+      })
+  }
+  const resolve = new Map<string, string>()
+  for (const r of v.resolve ?? []) {
+    const m = /^([^:]+):(.+)$/.exec(r)
+    if (!m) throw new CliError(`--resolve "${r}": expected HOST:ADDRESS`, { usage: true })
+    resolve.set((m[1] ?? '').toLowerCase(), (m[2] ?? '').replace(/^\[|\]$/g, ''))
+  }
+  const seconds = v.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(v.timeout)
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 300)
+    throw new CliError(`--timeout "${v.timeout}": seconds between 0 and 300`, { usage: true })
+  return {
+    url: url.href,
+    origin,
+    method,
+    headers,
+    credentials,
+    probe: v.probe ?? false,
+    timeoutMs: Math.round(seconds * 1000),
+    resolve,
+    json: v.json ?? false,
+  }
+}
+
+/** The serialized origin a browser would send, or null when the value is not an origin. */
+function parseOrigin(value: string): string | null {
+  if (value === 'null') return 'null'
+  try {
+    const u = new URL(value)
+    if (u.pathname !== '/' || u.search || u.hash || u.username || u.password) return null
+    return u.origin === 'null' ? null : u.origin
+  } catch {
+    return null
+  }
+}
+
+function parseCheck(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      origin: { type: 'string' },
+      method: { type: 'string', short: 'X' },
+      header: { type: 'string', short: 'H', multiple: true },
+      credentials: { type: 'boolean' },
+      probe: { type: 'boolean' },
+      resolve: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The browser's part
+
+const UA: HeaderLine = { name: 'User-Agent', value: `cors-lens/${VERSION}` }
+
+function responseSide(r: RawResponse): ResponseSide {
+  return {
+    status: r.status,
+    ...(r.statusText ? { statusText: r.statusText } : {}),
+    headers: r.headers,
+    ...(r.bodySnippet ? { bodySnippet: r.bodySnippet.slice(0, 512) } : {}),
+  }
+}
+
+/** The page-set headers (no Cookie: the jar adds it, and it never decides the preflight). */
+const pageHeaders = (headers: readonly HeaderLine[]): HeaderLine[] =>
+  headers.filter((h) => h.name.toLowerCase() !== 'cookie')
+
+/** The preflight Chromium builds (preflight_controller.cc CreatePreflightRequest). */
+function preflightHeaders(origin: string, method: string, headers: readonly HeaderLine[]): HeaderLine[] {
+  const unsafe = corsUnsafeRequestHeaderNames(pageHeaders(headers))
+  return [
+    { name: 'Accept', value: '*/*' },
+    { name: 'Access-Control-Request-Method', value: method },
+    ...(unsafe.length ? [{ name: 'Access-Control-Request-Headers', value: unsafe.join(',') }] : []),
+    { name: 'Origin', value: origin },
+    UA,
+  ]
+}
+
+function withOrigin(origin: string, headers: readonly HeaderLine[]): HeaderLine[] {
+  const out = [...headers]
+  if (headerValue(out, 'accept') === null) out.unshift({ name: 'Accept', value: '*/*' })
+  out.push({ name: 'Origin', value: origin }, UA)
+  return out
+}
+
+export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHttp): Promise<CheckResult> {
+  const base = { timeoutMs: o.timeoutMs, resolve: o.resolve }
+  const preflightNeeded = needsPreflight(o.method, pageHeaders(o.headers))
+  const firstHeaders = withOrigin(o.origin, o.headers)
+  const partial = (extra: Partial<Exchange>): Exchange => ({
+    initiator: o.origin,
+    request: { method: o.method, url: o.url, headers: firstHeaders },
+    outcome: { kind: 'unknown' },
+    credentials: o.credentials,
+    browser: 'chromium',
+    ...extra,
+  })
+
+  let preflight: Preflight | undefined
+  const redirects: Redirect[] = []
+  let url = o.url
+  let method = o.method
+  let headers = o.headers
+  let origin = o.origin
+  let response: ResponseSide | undefined
+  let stoppedAt: CheckResult['stoppedAt'] = null
+
+  for (let hop = 0; ; hop++) {
+    // A browser preflights each URL the request goes to (the cache aside), never following its redirects.
+    if (needsPreflight(method, pageHeaders(headers)) && (preflightNeeded || hop > 0)) {
+      const pfHeaders = preflightHeaders(origin, method, headers)
+      const pr = await send({ ...base, method: 'OPTIONS', url, headers: pfHeaders })
+      preflight = { request: { method: 'OPTIONS', url, headers: pfHeaders }, response: responseSide(pr) }
+      const verdict = analyze(
+        partial({ preflight, ...(redirects.length ? { redirects: [...redirects] } : {}) }),
+      )
+      if (verdict.blocked && verdict.stage === 'preflight') {
+        stoppedAt = 'preflight'
+        break
+      }
+    }
+    const sent = hop === 0 ? firstHeaders : withOrigin(origin, headers)
+    const r = await send({ ...base, method, url, headers: sent })
+    const location = r.status >= 300 && r.status < 400 ? headerValue(r.headers, 'location') : null
+    if (location === null) {
+      response = responseSide(r)
+      break
+    }
+    let next: URL | null = null
+    try {
+      next = new URL(location, url)
+    } catch {}
+    // Absolute, as the browser resolves it: the engine walks the chain by these URLs.
+    redirects.push({ fromUrl: url, status: r.status, headers: r.headers, location: next?.href ?? location })
+    const judged = analyze(partial({ ...(preflight ? { preflight } : {}), redirects: [...redirects] }))
+    if (!next || (judged.blocked && judged.stage === 'redirect')) {
+      stoppedAt = 'redirect'
+      break
+    }
+    // Fetch refuses these itself; the recorded redirect lets the engine say why.
+    if (
+      (next.protocol !== 'http:' && next.protocol !== 'https:') ||
+      hasUserinfo(next.href) ||
+      hop + 1 >= MAX_REDIRECTS
+    ) {
+      stoppedAt = 'redirect'
+      break
+    }
+    const from = originOf(url)
+    const to = originOf(next.href)
+    // Chromium taints the origin when a redirect leaves the current origin and the page is not that origin.
+    if (from !== to && o.origin !== from) origin = 'null'
+    const newMethod = methodAfterRedirect(method, r.status)
+    headers = headers.filter(
+      (h) =>
+        !(newMethod !== method && BODY_HEADERS.has(h.name.toLowerCase())) &&
+        // Fetch drops Authorization on a cross-origin redirect; the cookie jar is per host.
+        !(from !== to && /^(authorization|cookie)$/i.test(h.name)),
+    )
+    method = newMethod
+    url = next.href
+  }
+
+  const exchange = partial({
+    // A request stopped by its preflight never left the browser: no header lines of its own.
+    ...(stoppedAt === 'preflight' ? { request: { method: o.method, url: o.url, headers: [] } } : {}),
+    ...(preflight ? { preflight } : {}),
+    ...(redirects.length ? { redirects } : {}),
+    ...(response ? { response } : {}),
+  })
+  const diagnosis = diagnose(exchange)
+  const probe = o.probe ? await runProbe(o, send) : null
+  return { exchange, diagnosis, stoppedAt, probe }
+}
+
+/**
+ * Asks again from an origin nobody owns. Safe methods are repeated as they are; anything else is asked as
+ * a preflight, so the probe never repeats a write.
+ */
+async function runProbe(o: CheckOptions, send: Sender): Promise<ProbeResult> {
+  const safe = o.method === 'GET' || o.method === 'HEAD'
+  const asPreflight = !safe || needsPreflight(o.method, pageHeaders(o.headers))
+  const method = asPreflight ? 'OPTIONS' : o.method
+  const headers = asPreflight
+    ? preflightHeaders(PROBE_ORIGIN, o.method, o.headers)
+    : withOrigin(PROBE_ORIGIN, pageHeaders(o.headers))
+  const r = await send({ method, url: o.url, headers, timeoutMs: o.timeoutMs, resolve: o.resolve })
+  const allowOrigin = headerValue(r.headers, 'access-control-allow-origin')
+  const allowCredentials = headerValue(r.headers, 'access-control-allow-credentials')
+  const reflects = allowOrigin === PROBE_ORIGIN
+  return {
+    origin: PROBE_ORIGIN,
+    method,
+    status: r.status,
+    allowOrigin,
+    allowCredentials,
+    reflectsAnyOrigin: reflects,
+    withCredentials: reflects && allowCredentials === 'true',
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Output
+
+export function probeText(p: ProbeResult): string {
+  if (p.withCredentials)
+    return `WARNING: the server reflects any origin WITH credentials (${p.method} from ${p.origin} got Access-Control-Allow-Origin: ${p.allowOrigin} and Access-Control-Allow-Credentials: true). Any website can read this endpoint's responses with the user's cookies: allow a fixed list of origins instead.`
+  if (p.reflectsAnyOrigin)
+    return `Note: the server reflects any origin (${p.method} from ${p.origin} was allowed), without credentials. Fine for public data; use a fixed list if the data is not public.`
+  return `Probe: a foreign origin (${p.origin}) is not allowed${p.allowOrigin ? ` (Access-Control-Allow-Origin: ${p.allowOrigin})` : ''}.`
+}
+
+export type CheckJsonEntry = JsonEntry & { readonly probe: ProbeResult | null }
+
+export async function runCheck(argv: readonly string[], io: Io, send: Sender = sendHttp): Promise<number> {
+  const { json, ...options } = parseCheckArgs(argv)
+  const result = await runCheckSimulation(options, send)
+  const entry: CheckJsonEntry = { ...toJsonEntry(result.exchange, result.diagnosis), probe: result.probe }
+  const code = result.diagnosis.blocked ? EXIT.blocked : EXIT.allowed
+  if (json) {
+    io.out(JSON.stringify(entry, null, 2))
+    return code
+  }
+  const x = result.exchange
+  if (x.preflight?.response) {
+    io.out(`Preflight: OPTIONS ${x.preflight.request.url} → ${x.preflight.response.status}`)
+    io.out(headerLinesText(entry.headers.filter((h) => h.place.startsWith('preflight'))).join('\n'))
+    if (result.stoppedAt === 'preflight')
+      io.out('  The preflight fails, so a browser would not send the request.')
+  }
+  for (const r of x.redirects ?? []) io.out(`Redirect: ${r.fromUrl} → ${r.status} ${r.location}`)
+  if (x.response) {
+    io.out(`Request: ${x.request.method} ${x.request.url} → ${x.response.status}`)
+    io.out(
+      headerLinesText(entry.headers.filter((h) => h.place === 'request' || h.place === 'response')).join(
+        '\n',
+      ),
+    )
+  }
+  io.out('')
+  io.out(entryText(entry))
+  io.out('')
+  io.out(
+    result.diagnosis.blocked
+      ? 'A browser would BLOCK this: the page cannot read the response.'
+      : 'A browser would let the page read this response.',
+  )
+  if (result.probe) io.out(probeText(result.probe))
+  return code
+}

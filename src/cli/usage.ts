@@ -1,0 +1,26 @@
+/** The help text and version. The version is read from package.json at build time. */
+import { version } from '../../package.json' with { type: 'json' }
+
+export const VERSION: string = version
+
+export const USAGE = `cors-lens ${VERSION} — explains requests blocked by CORS
+
+Usage:
+  cors-lens explain FILE.har [--json] [--all]
+      Read a HAR export (Chrome/Edge DevTools, Firefox, Playwright, CORS Lens) and explain every
+      cross-origin request a browser blocked or that is at risk. --all also lists the ones that passed.
+
+  cors-lens check URL --origin ORIGIN [--method M] [--header "Name: value"]... [--credentials]
+                  [--probe] [--resolve HOST:ADDRESS]... [--timeout SECONDS] [--json]
+      Send the request the way a browser page at ORIGIN would (its preflight first when a browser
+      would send one) and say whether a browser would let the page read the response.
+      --credentials   the page uses credentials: 'include' (pass the cookie with --header "Cookie: …")
+      --probe         also try a foreign origin and warn when the server reflects any origin
+      --resolve       connect to ADDRESS for HOST (like curl --resolve), e.g. api.test:127.0.0.1
+
+  cors-lens --help | --version
+
+Exit codes:
+  0  a browser allows it (explain: no request was blocked)
+  1  a browser blocks it (explain: at least one request was blocked)
+  2  unusable input, wrong arguments or a network error`

@@ -1,0 +1,516 @@
+// The HAR reader and writer: pairing, failure detection, initiator inference, robustness, round trip.
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { exchangesToHar, type HarReadResult, harToExchanges } from '../../src/core/har.ts'
+import { diagnose, type Exchange, type HeaderLine, headerValue } from '../../src/core/index.ts'
+
+const FIXTURES = resolve(import.meta.dirname, '../fixtures/har')
+const fixture = (name: string): unknown => JSON.parse(readFileSync(resolve(FIXTURES, name), 'utf8'))
+
+function read(har: unknown): HarReadResult {
+  const r = harToExchanges(har)
+  if ('error' in r) throw new Error(r.error)
+  return r
+}
+
+const h = (...pairs: [string, string][]): HeaderLine[] => pairs.map(([name, value]) => ({ name, value }))
+
+interface E {
+  method?: string
+  url: string
+  req?: [string, string][]
+  status?: number
+  res?: [string, string][]
+  redirectURL?: string
+  error?: string
+  initiator?: Record<string, string>
+  requestId?: string
+}
+function entry(e: E): Record<string, unknown> {
+  return {
+    startedDateTime: '2025-01-01T00:00:00.000Z',
+    request: { method: e.method ?? 'GET', url: e.url, headers: h(...(e.req ?? [])) },
+    response: {
+      status: e.status ?? 200,
+      headers: h(...(e.res ?? [])),
+      redirectURL: e.redirectURL ?? '',
+      content: { size: 0, mimeType: 'x-unknown' },
+    },
+    ...(e.error ? { _error: e.error } : {}),
+    ...(e.initiator ? { _initiator: e.initiator } : {}),
+    ...(e.requestId ? { _requestId: e.requestId } : {}),
+  }
+}
+const har = (...entries: unknown[]) => ({ log: { version: '1.2', creator: { name: 'test' }, entries } })
+
+const APP = 'https://app.example'
+const API = 'https://api.example/items'
+const preflightEntry = (method: string, extra: Partial<E> = {}): Record<string, unknown> =>
+  entry({
+    method: 'OPTIONS',
+    url: API,
+    req: [
+      ['Origin', APP],
+      ['Access-Control-Request-Method', method],
+    ],
+    status: 204,
+    res: [['Access-Control-Allow-Origin', APP]],
+    ...extra,
+  })
+
+describe('harToExchanges: not a HAR', () => {
+  it.each([
+    ['null', null],
+    ['a number', 42],
+    ['an array', []],
+    ['no log', { foo: 1 }],
+    ['log without entries', { log: {} }],
+    ['entries not a list', { log: { entries: {} } }],
+  ])('%s → an error, not a throw', (_, value) => {
+    const r = harToExchanges(value)
+    expect(r).toHaveProperty('error')
+  })
+
+  it('skips malformed entries with a warning', () => {
+    const r = read(har(null, 3, { request: {} }, entry({ url: API, req: [['Origin', APP]] })))
+    expect(r.exchanges).toHaveLength(1)
+    expect(r.skipped).toBe(3)
+    expect(r.warnings).toHaveLength(3)
+  })
+})
+
+describe('harToExchanges: pairing preflights', () => {
+  it('pairs an OPTIONS preflight with the following request of the method it asked for', () => {
+    const r = read(
+      har(
+        entry({ url: API, req: [['Origin', APP]] }),
+        preflightEntry('PUT'),
+        entry({ method: 'PUT', url: API, req: [['Origin', APP]] }),
+      ),
+    )
+    expect(r.exchanges).toHaveLength(2)
+    expect(r.exchanges[0]?.preflight).toBeUndefined()
+    expect(r.exchanges[1]?.request.method).toBe('PUT')
+    expect(r.exchanges[1]?.preflight?.response?.status).toBe(204)
+  })
+
+  it('takes the closest of two identical requests, and each preflight only once', () => {
+    const r = read(
+      har(
+        preflightEntry('DELETE', { res: [['X-Which', 'first']] }),
+        entry({
+          method: 'DELETE',
+          url: API,
+          req: [
+            ['Origin', APP],
+            ['X-N', '1'],
+          ],
+        }),
+        preflightEntry('DELETE', { res: [['X-Which', 'second']] }),
+        entry({
+          method: 'DELETE',
+          url: API,
+          req: [
+            ['Origin', APP],
+            ['X-N', '2'],
+          ],
+        }),
+      ),
+    )
+    expect(r.exchanges.map((x) => headerValue(x.request.headers, 'x-n'))).toEqual(['1', '2'])
+    expect(r.exchanges.map((x) => headerValue(x.preflight?.response?.headers ?? [], 'x-which'))).toEqual([
+      'first',
+      'second',
+    ])
+  })
+
+  it("follows Chrome's _initiator.requestId when entries carry ids", () => {
+    const r = read(
+      har(
+        entry({
+          method: 'PUT',
+          url: API,
+          req: [
+            ['Origin', APP],
+            ['X-N', 'a'],
+          ],
+          requestId: 'r1',
+        }),
+        entry({
+          method: 'PUT',
+          url: API,
+          req: [
+            ['Origin', APP],
+            ['X-N', 'b'],
+          ],
+          requestId: 'r2',
+        }),
+        preflightEntry('PUT', { initiator: { type: 'preflight', url: API, requestId: 'r1' } }),
+      ),
+    )
+    const withPreflight = r.exchanges.filter((x) => x.preflight)
+    expect(withPreflight.map((x) => headerValue(x.request.headers, 'x-n'))).toEqual(['a'])
+  })
+
+  it('pairs with a preceding request when DevTools lists the request first', () => {
+    const r = read(
+      har(
+        entry({
+          method: 'PATCH',
+          url: API,
+          req: [['Referer', `${APP}/`]],
+          status: 0,
+          error: 'net::ERR_FAILED',
+        }),
+        preflightEntry('PATCH', { status: 404 }),
+      ),
+    )
+    expect(r.exchanges).toHaveLength(1)
+    expect(r.exchanges[0]?.preflight?.response?.status).toBe(404)
+    expect(r.exchanges[0]?.initiator).toBe(APP)
+  })
+
+  it('a preflight whose request is missing still becomes an exchange (request never sent)', () => {
+    const r = read(har(preflightEntry('PUT', { status: 401 })))
+    expect(r.exchanges).toHaveLength(1)
+    const x = r.exchanges[0] as Exchange
+    expect(x.request).toEqual({ method: 'PUT', url: API, headers: [] })
+    expect(x.outcome).toEqual({ kind: 'error', error: 'net::ERR_FAILED' })
+  })
+})
+
+describe('harToExchanges: failures, outcomes, initiators', () => {
+  it('status 0 or _error is a failure; Playwright -1 + _failureText too', () => {
+    const r = read(
+      har(
+        entry({ url: `${API}/a`, req: [['Origin', APP]], status: 0 }),
+        entry({ url: `${API}/b`, req: [['Origin', APP]], status: 200, error: 'net::ERR_FAILED' }),
+        {
+          ...entry({ url: `${API}/c`, req: [['Origin', APP]], status: -1 }),
+          response: { status: -1, headers: [], _failureText: 'net::ERR_FAILED' },
+        },
+      ),
+    )
+    expect(r.exchanges.map((x) => x.outcome)).toEqual([
+      { kind: 'error', error: 'net::ERR_FAILED' },
+      { kind: 'error', error: 'net::ERR_FAILED' },
+      { kind: 'error', error: 'net::ERR_FAILED' },
+    ])
+    expect(r.exchanges[0]?.response).toBeUndefined()
+    expect(r.exchanges[1]?.response?.status).toBe(200)
+  })
+
+  it('a delivered response is unknown unless the exporter marks failures (DevTools)', () => {
+    const e = entry({ url: API, req: [['Origin', APP]], res: [['Access-Control-Allow-Origin', '*']] })
+    expect(read(har(e)).exchanges[0]?.outcome).toEqual({ kind: 'unknown' })
+    const devtools = { log: { creator: { name: 'WebInspector' }, entries: [e] } }
+    expect(read(devtools).exchanges[0]?.outcome).toEqual({ kind: 'ok' })
+  })
+
+  it('initiator: Origin, else Referer, else _initiator.url; same-origin and not-CORS entries skipped', () => {
+    const r = read(
+      har(
+        entry({ url: `${API}/1`, req: [['Origin', APP]] }),
+        entry({ url: `${API}/2`, req: [['Referer', `${APP}/page`]], status: 0 }),
+        entry({ url: `${API}/3`, status: 0, initiator: { type: 'script', url: `${APP}/app.js` } }),
+        entry({ url: `${APP}/same`, req: [['Origin', APP]] }),
+        entry({ url: `${API}/img`, req: [['Referer', `${APP}/`]] }),
+      ),
+    )
+    expect(r.exchanges.map((x) => x.initiator)).toEqual([APP, APP, APP])
+    expect(r.skipped).toBe(2)
+  })
+
+  it('chains redirect hops, resolving the location, and keeps header lines as they were', () => {
+    const r = read(
+      har(
+        entry({
+          url: API,
+          req: [['Origin', APP]],
+          status: 302,
+          res: [
+            ['Location', '/moved'],
+            ['Access-Control-Allow-Origin', APP],
+          ],
+          redirectURL: '/moved',
+        }),
+        entry({
+          url: 'https://api.example/moved',
+          req: [['Origin', APP]],
+          res: [
+            ['Access-Control-Allow-Origin', APP],
+            ['access-control-allow-origin', APP],
+          ],
+        }),
+      ),
+    )
+    expect(r.exchanges).toHaveLength(1)
+    const x = r.exchanges[0] as Exchange
+    expect(x.request.url).toBe(API)
+    expect(x.redirects).toEqual([
+      {
+        fromUrl: API,
+        status: 302,
+        headers: h(['Location', '/moved'], ['Access-Control-Allow-Origin', APP]),
+        location: 'https://api.example/moved',
+      },
+    ])
+    expect(x.response?.headers).toHaveLength(2)
+  })
+})
+
+describe('harToExchanges: real-world exports', () => {
+  it('Chrome DevTools style (_error, _initiator, preflight after its request)', () => {
+    const r = read(fixture('chrome-devtools.har'))
+    expect(r.skipped).toBe(2) // the document and a no-cors image
+    expect(r.exchanges.map((x) => `${x.request.method} ${x.request.url}`)).toEqual([
+      'GET https://api.example/items',
+      'PUT https://api.example/items/1',
+      'GET https://api.example/ok',
+      'GET https://api.example/old',
+    ])
+    expect(r.exchanges.every((x) => x.browser === 'chromium' && x.initiator === APP)).toBe(true)
+    const put = r.exchanges[1] as Exchange
+    expect(put.preflight?.response?.status).toBe(204)
+    expect(r.exchanges[2]?.outcome).toEqual({ kind: 'ok' })
+    expect(r.exchanges[3]?.redirects).toHaveLength(1)
+  })
+
+  it('Firefox style (no error field, status 0 for a request never sent)', () => {
+    const r = read(fixture('firefox.har'))
+    expect(r.exchanges).toHaveLength(2)
+    expect(r.skipped).toBe(1)
+    const [del, profile] = r.exchanges as [Exchange, Exchange]
+    expect(del.browser).toBe('firefox')
+    expect(del.preflight?.response?.status).toBe(200)
+    expect(del.outcome.kind).toBe('error')
+    expect(profile.outcome).toEqual({ kind: 'unknown' })
+  })
+})
+
+describe('harToExchanges never throws', () => {
+  const headerish = fc.array(
+    fc.oneof(fc.record({ name: fc.string(), value: fc.oneof(fc.string(), fc.integer()) }), fc.anything()),
+    { maxLength: 4 },
+  )
+  const entryish = fc.oneof(
+    fc.anything(),
+    fc.record(
+      {
+        request: fc.oneof(
+          fc.anything(),
+          fc.record(
+            {
+              method: fc.oneof(fc.constantFrom('GET', 'OPTIONS', 'PUT'), fc.anything()),
+              url: fc.oneof(fc.constantFrom(API, `${API}/x`, `${APP}/y`, 'not a url', ''), fc.anything()),
+              headers: fc.oneof(
+                headerish,
+                fc.constant(h(['Origin', APP], ['Access-Control-Request-Method', 'PUT'])),
+              ),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        response: fc.oneof(
+          fc.anything(),
+          fc.record(
+            {
+              status: fc.oneof(fc.constantFrom(0, -1, 200, 204, 302, 404), fc.anything()),
+              headers: headerish,
+              redirectURL: fc.oneof(fc.constantFrom('', '/x', `${API}/x`, 'http://[bad'), fc.anything()),
+              content: fc.anything(),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        _error: fc.oneof(fc.string(), fc.anything()),
+        _initiator: fc.anything(),
+        _corsLens: fc.anything(),
+        pageref: fc.anything(),
+      },
+      { requiredKeys: [] },
+    ),
+  )
+
+  it('any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        harToExchanges(v)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('HAR-shaped values with anything inside', () => {
+    fc.assert(
+      fc.property(fc.array(entryish, { maxLength: 8 }), fc.anything(), (entries, pages) => {
+        const r = harToExchanges({ log: { creator: { name: 'x' }, pages, entries } })
+        expect('exchanges' in r).toBe(true)
+        // Every exchange is something the engine accepts.
+        if ('exchanges' in r) for (const x of r.exchanges) diagnose(x)
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
+
+describe('exchangesToHar', () => {
+  const pf = {
+    request: {
+      method: 'OPTIONS',
+      url: API,
+      headers: h(
+        ['Origin', APP],
+        ['Access-Control-Request-Method', 'PUT'],
+        ['Access-Control-Request-Headers', 'x-a'],
+      ),
+    },
+    response: {
+      status: 204,
+      headers: h(['Access-Control-Allow-Origin', APP], ['Access-Control-Allow-Methods', 'PUT']),
+    },
+  }
+  const samples: Exchange[] = [
+    {
+      initiator: APP,
+      request: { method: 'PUT', url: API, headers: h(['Origin', APP], ['X-A', '1'], ['Cookie', 'a=b']) },
+      preflight: pf,
+      response: {
+        status: 200,
+        statusText: 'OK',
+        headers: h(['Set-Cookie', 's=1'], ['Access-Control-Allow-Origin', APP]),
+      },
+      outcome: { kind: 'ok' },
+      credentials: 'include',
+      browser: 'chromium',
+    },
+    {
+      initiator: APP,
+      request: { method: 'PUT', url: API, headers: [] },
+      preflight: { request: pf.request, error: 'net::ERR_CONNECTION_REFUSED' },
+      outcome: { kind: 'error', error: 'net::ERR_FAILED' },
+    },
+    {
+      initiator: APP,
+      request: { method: 'POST', url: API, headers: h(['Origin', APP]) },
+      redirects: [
+        {
+          fromUrl: API,
+          status: 302,
+          headers: h(['Location', 'https://other.example/x']),
+          location: 'https://other.example/x',
+        },
+        {
+          fromUrl: 'https://other.example/x',
+          status: 307,
+          headers: h(['Location', 'https://other.example/y']),
+          location: 'https://other.example/y',
+        },
+      ],
+      response: { status: 200, headers: h(['Access-Control-Allow-Origin', 'null']) },
+      outcome: { kind: 'unknown' },
+    },
+  ]
+  const records = samples.map((exchange, i) => ({
+    exchange,
+    diagnosis: diagnose(exchange),
+    startedAt: 1e12 + i,
+  }))
+
+  it('writes HAR 1.2 with one entry per preflight, redirect hop and request, and _corsLens on requests', () => {
+    const out = exchangesToHar(records, { redact: false }) as {
+      log: { version: string; creator: { name: string }; entries: Record<string, unknown>[] }
+    }
+    expect(out.log.version).toBe('1.2')
+    expect(out.log.creator.name).toBe('CORS Lens')
+    expect(out.log.entries).toHaveLength(2 + 2 + 3)
+    const annotated = out.log.entries.filter((e) => e._corsLens)
+    expect(annotated).toHaveLength(3)
+    expect(Object.keys(annotated[0]?._corsLens as object)).toEqual(
+      expect.arrayContaining([
+        'verdict',
+        'blocked',
+        'corsError',
+        'failedParameter',
+        'credentials',
+        'findings',
+        'fixes',
+      ]),
+    )
+    // The 302 turned the POST into a GET, and the final entry is at the final URL.
+    const lastRequest = out.log.entries.at(-1)?.request as { method: string; url: string } | undefined
+    expect(lastRequest?.method).toBe('GET')
+    expect(lastRequest?.url).toBe('https://other.example/y')
+  })
+
+  it('round trip: reading the written HAR gives the same exchanges', () => {
+    const back = read(JSON.parse(JSON.stringify(exchangesToHar(records, { redact: false }))))
+    expect(back.exchanges).toEqual(samples)
+    expect(back.skipped).toBe(0)
+  })
+
+  it('redacts Cookie, Authorization, Proxy-Authorization and Set-Cookie values by default', () => {
+    const text = JSON.stringify(exchangesToHar(records))
+    expect(text).not.toContain('a=b')
+    expect(text).not.toContain('s=1')
+    const back = read(JSON.parse(text))
+    expect(headerValue(back.exchanges[0]?.request.headers ?? [], 'cookie')).toMatch(/redacted/)
+    // Everything else survives redaction.
+    expect(back.exchanges[2]).toEqual(samples[2])
+  })
+
+  it('round trip holds for generated exchanges', () => {
+    const line = fc.record({
+      name: fc.constantFrom(
+        'Origin',
+        'Access-Control-Allow-Origin',
+        'Vary',
+        'X-A',
+        'access-control-allow-origin',
+      ),
+      value: fc.constantFrom(APP, '*', 'null', '', 'a, b'),
+    })
+    const lines = fc.array(line, { maxLength: 4 })
+    const exchangeArb: fc.Arbitrary<Exchange> = fc
+      .record({
+        initiator: fc.constantFrom(APP, null),
+        request: fc.record({
+          method: fc.constantFrom('GET', 'PUT', 'DELETE'),
+          url: fc.constantFrom(API, 'https://api.example/b?q=1'),
+          headers: lines,
+        }),
+        preflight: fc.option(
+          fc.record({
+            request: fc.record({ method: fc.constant('OPTIONS'), url: fc.constant(API), headers: lines }),
+            response: fc.record({ status: fc.constantFrom(200, 204, 403), headers: lines }),
+          }),
+          { nil: undefined },
+        ),
+        response: fc.option(fc.record({ status: fc.constantFrom(200, 404, 500), headers: lines }), {
+          nil: undefined,
+        }),
+        outcome: fc.constantFrom<Exchange['outcome']>(
+          { kind: 'ok' },
+          { kind: 'unknown' },
+          { kind: 'error', error: 'net::ERR_FAILED' },
+        ),
+        credentials: fc.constantFrom('omit' as const, 'include' as const, undefined),
+      })
+      .map((x) => {
+        // Optional fields are absent rather than undefined, as the reader builds them.
+        const clean: Record<string, unknown> = {}
+        for (const [k, v] of Object.entries(x)) if (v !== undefined) clean[k] = v
+        return clean as unknown as Exchange
+      })
+    fc.assert(
+      fc.property(fc.array(exchangeArb, { maxLength: 4 }), (xs) => {
+        const recs = xs.map((exchange) => ({ exchange, diagnosis: diagnose(exchange), startedAt: 0 }))
+        const back = read(JSON.parse(JSON.stringify(exchangesToHar(recs, { redact: false }))))
+        expect(back.exchanges).toEqual(xs)
+      }),
+      { numRuns: 150 },
+    )
+  })
+})
