@@ -31,6 +31,8 @@ export interface Lab {
   readonly hostResolverRules: string
   /** Register more page routes (e.g. the bench pages). Returns the full URL. */
   page(path: string, html: string): string
+  /** Register a static resource on the page origin (images, scripts, styles of the bench's realistic page). */
+  asset(path: string, contentType: string, body: string): string
   scenarioUrl(s: Scenario, path?: string): string
   close(): Promise<void>
 }
@@ -43,6 +45,8 @@ export interface LabOptions {
   readonly otherPort?: number
   readonly sitePort?: number
 }
+
+const HTML = 'text/html; charset=utf-8'
 
 type OriginKey = 'page' | 'api' | 'other' | 'site'
 
@@ -68,7 +72,7 @@ export function scenarioHost(s: Scenario): OriginKey {
 
 export async function startLab(options: LabOptions): Promise<Lab> {
   const byId = new Map(options.scenarios.map((s) => [s.id, s]))
-  const pages = new Map<string, string>()
+  const pages = new Map<string, { readonly type: string; readonly body: string }>()
 
   let origins: Record<OriginKey, string> = { page: '', api: '', other: '', site: '' }
   const baseOf = (key: OriginKey, id: string): string => `${origins[key]}/s/${encodeURIComponent(id)}`
@@ -118,8 +122,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
 
   const pageServer = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
-    const html = pages.get(path)
-    if (html === undefined) {
+    const found = pages.get(path)
+    if (found === undefined) {
       res.writeHead(404, { 'Content-Type': 'text/plain' })
       res.end('not found')
       return
@@ -130,7 +134,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       // Site-wide (Domain=app.test), Lax: sent on credentialed requests to api.app.test, never to api.test.
       'Set-Cookie': `${LAB_COOKIE}; Path=/; Domain=${PAGE_HOST}; SameSite=Lax`,
     })
-    res.end(html)
+    res.end(found.body)
   })
   const apiServer = createServer(api)
   const otherServer = createServer(api)
@@ -147,7 +151,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const otherOrigin = `http://${OTHER_HOST}:${otherPort}`
   const siteOrigin = `http://${SITE_HOST}:${sitePort}`
   origins = { page: pageOrigin, api: apiOrigin, other: otherOrigin, site: siteOrigin }
-  pages.set('/', '<!doctype html><title>CORS Lens lab</title><h1>CORS Lens lab</h1>')
+  pages.set('/', { type: HTML, body: '<!doctype html><title>CORS Lens lab</title><h1>CORS Lens lab</h1>' })
 
   return {
     pageOrigin,
@@ -158,7 +162,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       .map((h) => `MAP ${h} 127.0.0.1`)
       .join(', '),
     page(path, html) {
-      pages.set(path, html)
+      pages.set(path, { type: HTML, body: html })
+      return pageOrigin + path
+    },
+    asset(path, contentType, body) {
+      pages.set(path, { type: contentType, body })
       return pageOrigin + path
     },
     scenarioUrl(s, path = s.fetch.path ?? '/') {

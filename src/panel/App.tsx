@@ -1,0 +1,387 @@
+/**
+ * The panel: subscribes to its tab through the protocol, keeps the records in a RecordStore, and lays out
+ * the toolbar, the list, the detail and the status bar. Updates are batched (one render per ~30 ms
+ * however fast records arrive) so a burst of requests never stalls DevTools.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import {
+  connectPanel,
+  type PanelConnection,
+  type Settings,
+  type TabState,
+  type WorkerMessage,
+} from '../protocol.ts'
+import { Detail } from './Detail.tsx'
+import { ErrorBoundary } from './ErrorBoundary.tsx'
+import { portTransport, watchTheme } from './env.ts'
+import { downloadText, harFileName, harText, importHar } from './har-io.ts'
+import { InitiatorIndex, watchDevtoolsNetwork } from './initiator.ts'
+import { List } from './List.tsx'
+import { checkWorkerMessage } from './messages.ts'
+import { filterGroups, type PanelRecord, RecordStore } from './model.ts'
+
+const live = (record: PanelRecord['record']): PanelRecord => ({ record, source: 'live' })
+
+type Status = 'connecting' | 'connected' | 'reconnecting' | 'no-tab'
+
+export function App({ tabId }: { readonly tabId: number | null }) {
+  const store = useMemo(() => new RecordStore(), [])
+  const initiators = useMemo(() => new InitiatorIndex(), [])
+  const [, setTick] = useState(0)
+  const pending = useRef(false)
+  /** Coalesces store changes into one render. setTimeout, not rAF: rAF stops while the panel is hidden. */
+  const schedule = useCallback(() => {
+    if (pending.current) return
+    pending.current = true
+    setTimeout(() => {
+      pending.current = false
+      setTick((t) => t + 1)
+    }, 30)
+  }, [])
+
+  const [status, setStatus] = useState<Status>(tabId === null ? 'no-tab' : 'connecting')
+  const [tab, setTab] = useState<TabState>({ preserveLog: false, evicted: 0 })
+  const [settings, setSettings] = useState<Settings | null>(null)
+  const [query, setQuery] = useState('')
+  const [problemsOnly, setProblemsOnly] = useState(false)
+  const [selectedKey, setSelectedKey] = useState<string | null>(null)
+  const [detailOpen, setDetailOpen] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
+  const [toast, setToast] = useState<string | null>(null)
+  const [dragging, setDragging] = useState(false)
+  const conn = useRef<PanelConnection | null>(null)
+  const listRef = useRef<HTMLDivElement>(null)
+  const filterRef = useRef<HTMLInputElement>(null)
+  const fileRef = useRef<HTMLInputElement>(null)
+
+  const apply = useCallback(
+    (m: WorkerMessage): void => {
+      switch (m.type) {
+        case 'snapshot':
+          store.replaceLive(m.records.map(live))
+          setTab(m.tab)
+          setSettings(m.settings)
+          break
+        case 'records':
+          store.add(m.records.map(live))
+          break
+        case 'cleared':
+          store.clear('live')
+          if (m.reason === 'navigation')
+            setNotice(
+              'The page navigated, so the log was cleared. Tick “Preserve log” to keep requests across page loads.',
+            )
+          break
+        case 'tab-state':
+          setTab(m.tab)
+          break
+        case 'settings':
+          setSettings(m.settings)
+          break
+      }
+      schedule()
+    },
+    [store, schedule],
+  )
+
+  useEffect(() => {
+    watchTheme((theme) => {
+      document.documentElement.dataset.theme = theme
+    })
+    watchDevtoolsNetwork(initiators, schedule)
+    if (tabId === null) return
+    const c = connectPanel({
+      connect: portTransport,
+      tabId,
+      onStatus: setStatus,
+      onMessage: (raw) => {
+        // A bad message must never blank the panel: check it, and report instead of throwing.
+        try {
+          const checked = checkWorkerMessage(raw, tabId)
+          if (!checked) return
+          if (checked.dropped) setNotice(`Ignored ${checked.dropped} malformed record(s) from the extension.`)
+          apply(checked.message)
+        } catch (e) {
+          setNotice(
+            `Ignored a message the panel could not apply: ${e instanceof Error ? e.message : String(e)}`,
+          )
+        }
+      },
+    })
+    conn.current = c
+    return () => c.close()
+  }, [tabId, apply, initiators, schedule])
+
+  // Toasts fade on their own.
+  useEffect(() => {
+    if (!toast) return
+    const t = setTimeout(() => setToast(null), 1800)
+    return () => clearTimeout(t)
+  }, [toast])
+
+  const all = store.list()
+  const groups = useMemo(
+    () => filterGroups(problemsOnly ? all.filter((g) => g.rank < 4) : all, query),
+    [all, query, problemsOnly],
+  )
+  const selected = selectedKey === null ? undefined : all.find((g) => g.key === selectedKey)
+  const counts = useMemo(() => store.counts(), [all, store])
+
+  const closeDetail = useCallback(() => {
+    setDetailOpen(false)
+    listRef.current?.querySelector<HTMLElement>('.list-body')?.focus()
+  }, [])
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape' && detailOpen) {
+        e.preventDefault()
+        closeDetail()
+      } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') {
+        e.preventDefault()
+        filterRef.current?.focus()
+        filterRef.current?.select()
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [detailOpen, closeDetail])
+
+  const clear = (): void => {
+    store.clear('live')
+    store.clear('imported')
+    setDetailOpen(false)
+    setNotice(null)
+    if (tabId !== null) conn.current?.send({ type: 'clear', tabId })
+    schedule()
+  }
+
+  const setPreserve = (preserveLog: boolean): void => {
+    setTab((t) => ({ ...t, preserveLog }))
+    if (tabId !== null) conn.current?.send({ type: 'set-preserve-log', tabId, preserveLog })
+  }
+
+  const setScope = (captureScope: Settings['captureScope']): void => {
+    const next = { ...settings, captureScope }
+    setSettings(next)
+    conn.current?.send({ type: 'set-settings', settings: next })
+  }
+
+  const exportHar = (): void => {
+    const records = store.all()
+    downloadText(harText(records, false), harFileName(new Date()))
+    setToast(`Exported ${records.length} request(s) as HAR (secrets redacted)`)
+  }
+
+  const importFile = async (file: File): Promise<void> => {
+    setNotice(`Importing ${file.name}…`)
+    try {
+      const result = await importHar(await file.text(), file.name, (done, total) =>
+        setNotice(`Importing ${file.name}… ${done}/${total}`),
+      )
+      store.add(result.records)
+      schedule()
+      const extra = [
+        result.skipped
+          ? `${result.skipped} entr${result.skipped === 1 ? 'y' : 'ies'} skipped (not cross-origin)`
+          : '',
+        ...result.warnings.slice(0, 3),
+      ].filter(Boolean)
+      setNotice(
+        `Imported ${result.records.length} request(s) from ${file.name}, explained like live traffic.` +
+          (extra.length ? ` ${extra.join('; ')}.` : ''),
+      )
+    } catch (e) {
+      setNotice(`Could not import: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+
+  const onDrop = (e: DragEvent): void => {
+    e.preventDefault()
+    setDragging(false)
+    const file = e.dataTransfer?.files[0]
+    if (file) void importFile(file)
+  }
+
+  const members = selected ? store.membersOf(selected.key) : []
+  const showDetail = detailOpen && selected !== undefined
+
+  const empty =
+    status === 'no-tab' ? (
+      <>No tab to watch. Open the CORS panel from DevTools, or load this page as panel.html?tabId=N.</>
+    ) : store.size === 0 ? (
+      <>
+        <b>Watching this tab for cross-origin requests.</b>
+        <br />
+        Reload the page or make a request. Blocked ones are listed first. You can also import a HAR file (drop
+        it here).
+      </>
+    ) : (
+      <>No request matches the filter.</>
+    )
+
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: the whole panel is the drop zone for a HAR file; the Import button is the accessible route.
+    <div
+      class="app"
+      onDragOver={(e) => {
+        if (e.dataTransfer?.types.includes('Files')) {
+          e.preventDefault()
+          setDragging(true)
+        }
+      }}
+      onDragLeave={(e) => {
+        if (e.relatedTarget === null) setDragging(false)
+      }}
+      onDrop={onDrop}
+    >
+      <div class="toolbar" role="toolbar">
+        <button type="button" class="icon-button" onClick={clear} title="Clear the log" aria-label="Clear">
+          <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+            <circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.6" />
+            <path d="M3.8 12.2 12.2 3.8" stroke="currentColor" stroke-width="1.6" />
+          </svg>
+        </button>
+        <span class="sep" />
+        <input
+          ref={filterRef}
+          class="filter"
+          type="search"
+          placeholder="Filter"
+          aria-label="Filter requests by URL, method, status or CORS error"
+          title="URL, method, status, verdict or CORS error; several words must all match"
+          value={query}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' && query) {
+              e.stopPropagation()
+              setQuery('')
+            } else if (e.key === 'ArrowDown') {
+              e.preventDefault()
+              listRef.current?.querySelector<HTMLElement>('.list-body')?.focus()
+            }
+          }}
+        />
+        <label class="check" title="Hide requests the browser allowed with nothing to say">
+          <input
+            type="checkbox"
+            checked={problemsOnly}
+            onChange={(e) => setProblemsOnly(e.currentTarget.checked)}
+          />
+          Problems only
+        </label>
+        <label class="check" title="Keep requests when the page navigates">
+          <input
+            type="checkbox"
+            checked={tab.preserveLog}
+            disabled={tabId === null}
+            onChange={(e) => setPreserve(e.currentTarget.checked)}
+          />
+          Preserve log
+        </label>
+        <span class="spacer" />
+        <button
+          type="button"
+          onClick={() => fileRef.current?.click()}
+          title="Import a HAR file (or drop one on the panel)"
+        >
+          Import HAR
+        </button>
+        <button type="button" onClick={exportHar} disabled={store.size === 0} title="Secrets are redacted">
+          Export HAR
+        </button>
+        <input
+          ref={fileRef}
+          type="file"
+          accept=".har,application/json"
+          hidden
+          onChange={(e) => {
+            const file = e.currentTarget.files?.[0]
+            e.currentTarget.value = ''
+            if (file) void importFile(file)
+          }}
+        />
+      </div>
+      {notice ? (
+        <div class="notice" role="status">
+          <span>{notice}</span>
+          <button type="button" class="icon-button" onClick={() => setNotice(null)} aria-label="Dismiss">
+            ✕
+          </button>
+        </div>
+      ) : null}
+      <div class={`main${showDetail ? ' with-detail' : ''}`} ref={listRef}>
+        <ErrorBoundary name="request list">
+          <List
+            groups={groups}
+            selectedKey={selectedKey}
+            onSelect={(key) => setSelectedKey(key)}
+            onOpen={(key) => {
+              setSelectedKey(key)
+              setDetailOpen(true)
+            }}
+            empty={empty}
+          />
+        </ErrorBoundary>
+        {showDetail && selected ? (
+          <ErrorBoundary name="request detail" key={selected.key}>
+            <Detail
+              record={selected.latest.record}
+              source={selected.latest.source}
+              seenAt={members.map((m) => m.record.startedAt)}
+              initiator={initiators.lookup(selected.latest.record)}
+              onClose={closeDetail}
+              onToast={setToast}
+            />
+          </ErrorBoundary>
+        ) : null}
+      </div>
+      <div class="statusbar">
+        <span class={`conn conn-${status}`} title={status}>
+          {status === 'reconnecting'
+            ? 'Reconnecting to the extension…'
+            : status === 'connecting'
+              ? 'Connecting…'
+              : ''}
+        </span>
+        <span>
+          {counts.total} request{counts.total === 1 ? '' : 's'}
+        </span>
+        <span class="count-blocked">{counts.blocked} blocked</span>
+        <span class="count-risk">{counts.atRisk} at risk</span>
+        {counts.failedOther ? <span>{counts.failedOther} failed otherwise</span> : null}
+        <span>{counts.ok} allowed</span>
+        {counts.imported ? <span>{counts.imported} imported</span> : null}
+        {groups.length !== all.length ? (
+          <span>
+            showing {groups.length} of {all.length} rows
+          </span>
+        ) : null}
+        {tab.evicted ? (
+          <span title="The extension keeps a bounded log per tab">{tab.evicted} oldest dropped</span>
+        ) : null}
+        <span class="spacer" />
+        {settings ? (
+          <label class="check" title="Which tabs the extension watches">
+            Capture
+            <select
+              value={settings.captureScope}
+              onChange={(e) =>
+                setScope(e.currentTarget.value === 'devtools-open' ? 'devtools-open' : 'all-tabs')
+              }
+            >
+              <option value="all-tabs">all tabs</option>
+              <option value="devtools-open">tabs with DevTools open</option>
+            </select>
+          </label>
+        ) : null}
+      </div>
+      {dragging ? <div class="drop">Drop a HAR file to explain it</div> : null}
+      {toast ? (
+        <div class="toast" role="status">
+          {toast}
+        </div>
+      ) : null}
+    </div>
+  )
+}

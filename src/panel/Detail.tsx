@@ -1,0 +1,472 @@
+/**
+ * One request explained: the verdict and Chromium's console sentence, the timeline, the findings, the
+ * fixes and the raw header lines with the offending ones highlighted. Every header value is rendered as
+ * text (never HTML) and cut for display when long.
+ */
+import { useState } from 'preact/hooks'
+import type { Diagnosis, Exchange, Finding, HeaderList, HeaderPlace, HeaderRef } from '../core/index.ts'
+import type { ExchangeRecord } from '../protocol.ts'
+import { copyText } from './clipboard.ts'
+import {
+  actualRequest,
+  checkCommand,
+  consoleSentence,
+  curlFor,
+  markdownReport,
+  preflightRequest,
+} from './copy.ts'
+import { openResource } from './env.ts'
+import { Fixes } from './Fixes.tsx'
+import { duplicateLines, offendingIndexes } from './header-lines.ts'
+import type { InitiatorScript } from './initiator.ts'
+import { corsErrorOf, type RecordSource, statusText, verdictWords } from './model.ts'
+import { formatSize, shown, timeOfDay } from './text.ts'
+
+interface Props {
+  readonly record: ExchangeRecord
+  readonly source: RecordSource
+  /** Start times of every request in the group, newest first. */
+  readonly seenAt: readonly number[]
+  readonly initiator: InitiatorScript | null
+  readonly onClose: () => void
+  readonly onToast: (text: string) => void
+}
+
+export function Detail({ record, source, seenAt, initiator, onClose, onToast }: Props) {
+  const { exchange, diagnosis } = record
+  const [includeSecrets, setIncludeSecrets] = useState(false)
+  const copy = (label: string, text: string): void => {
+    onToast(copyText(text) ? `Copied ${label}` : `Could not copy ${label}`)
+  }
+  const preflight = preflightRequest(exchange, diagnosis)
+  const opts = { includeSecrets }
+  const corsError = corsErrorOf(record)
+  return (
+    <section class="detail" aria-label="Request detail">
+      <header class="detail-head">
+        <button
+          type="button"
+          class="icon-button"
+          onClick={onClose}
+          title="Close (Esc)"
+          aria-label="Close detail"
+        >
+          ✕
+        </button>
+        <span class={`pill v-${diagnosis.verdict}`}>{verdictWords(diagnosis.verdict)}</span>
+        {corsError ? <span class="badge badge-error">{corsError}</span> : null}
+        {source === 'imported' ? <span class="badge badge-imported">imported</span> : null}
+        <span class="detail-url" title={exchange.request.url}>
+          <b>{exchange.request.method}</b> {exchange.request.url}
+        </span>
+      </header>
+      <div class="detail-body">
+        <div class="copy-bar">
+          <button
+            type="button"
+            onClick={() =>
+              copy('Markdown', markdownReport(exchange, diagnosis, { ...opts, seen: seenAt.length }))
+            }
+          >
+            Copy as Markdown
+          </button>
+          <button
+            type="button"
+            disabled={!preflight}
+            title={preflight ? '' : 'This request needs no preflight'}
+            onClick={() => preflight && copy('preflight curl', curlFor(preflight, opts))}
+          >
+            Copy preflight as curl
+          </button>
+          <button
+            type="button"
+            onClick={() => copy('request curl', curlFor(actualRequest(exchange, diagnosis), opts))}
+          >
+            Copy request as curl
+          </button>
+          <button
+            type="button"
+            title="Re-test this endpoint from a terminal"
+            onClick={() => copy('cors-lens check command', checkCommand(exchange, diagnosis, opts))}
+          >
+            Copy as <code>cors-lens check</code>
+          </button>
+          <label class="check" title="Cookie, Authorization and Proxy-Authorization values">
+            <input
+              type="checkbox"
+              checked={includeSecrets}
+              onChange={(e) => setIncludeSecrets(e.currentTarget.checked)}
+            />
+            Include secrets
+          </label>
+        </div>
+
+        <Verdict record={record} seenAt={seenAt} initiator={initiator} />
+        <Timeline exchange={exchange} diagnosis={diagnosis} />
+        <Findings findings={diagnosis.findings} />
+        {diagnosis.fixes.length ? (
+          <Block title="Fix">
+            <Fixes fixes={diagnosis.fixes} onCopy={copy} />
+          </Block>
+        ) : null}
+        <Headers exchange={exchange} findings={diagnosis.findings} />
+      </div>
+    </section>
+  )
+}
+
+function Block({ title, children }: { readonly title: string; readonly children: preact.ComponentChildren }) {
+  return (
+    <section class="block">
+      <h2>{title}</h2>
+      {children}
+    </section>
+  )
+}
+
+function Verdict({
+  record,
+  seenAt,
+  initiator,
+}: {
+  readonly record: ExchangeRecord
+  readonly seenAt: readonly number[]
+  readonly initiator: InitiatorScript | null
+}) {
+  const { exchange, diagnosis } = record
+  const sentence = consoleSentence(exchange, diagnosis)
+  return (
+    <Block title="Verdict">
+      <p class="summary">{diagnosis.summary || verdictWords(diagnosis.verdict)}</p>
+      {sentence ? (
+        <div class="console" title="What Chrome's console printed">
+          <span class="console-icon" aria-hidden="true">
+            ✖
+          </span>
+          <span>{sentence}</span>
+        </div>
+      ) : null}
+      <dl class="facts">
+        {diagnosis.origin ? (
+          <>
+            <dt>Origin</dt>
+            <dd>{diagnosis.origin}</dd>
+          </>
+        ) : null}
+        <dt>Credentials</dt>
+        <dd>
+          {diagnosis.credentials.mode}
+          {diagnosis.credentials.basis ? <span class="muted"> — {diagnosis.credentials.basis}</span> : null}
+        </dd>
+        {initiator ? (
+          <>
+            <dt>Initiator</dt>
+            <dd>
+              <button
+                type="button"
+                class="link"
+                title="Open in Sources"
+                onClick={() => openResource(initiator.url, initiator.line)}
+              >
+                {initiator.url}:{initiator.line + 1}
+              </button>
+            </dd>
+          </>
+        ) : null}
+        <dt>Seen</dt>
+        <dd>
+          {seenAt.length === 1 ? 'once' : `${seenAt.length} times`}, last at{' '}
+          {timeOfDay(seenAt[0] ?? record.startedAt)}
+        </dd>
+      </dl>
+      {record.notes.length ? (
+        <ul class="notes">
+          {record.notes.map((n) => (
+            <li key={n}>{String(n)}</li>
+          ))}
+        </ul>
+      ) : null}
+    </Block>
+  )
+}
+
+type StepState = 'ok' | 'failed' | 'skipped' | 'info'
+
+function Step({
+  state,
+  label,
+  children,
+}: {
+  state: StepState
+  label: string
+  children: preact.ComponentChildren
+}) {
+  return (
+    <li class={`step step-${state}`}>
+      <span class="step-label">{label}</span>
+      <span class="step-text">{children}</span>
+    </li>
+  )
+}
+
+function Timeline({ exchange, diagnosis }: { readonly exchange: Exchange; readonly diagnosis: Diagnosis }) {
+  const stage = diagnosis.blocked ? diagnosis.stage : null
+  const pf = exchange.preflight
+  const redirects = exchange.redirects ?? []
+  const neverSent = stage === 'preflight'
+  const steps: preact.JSX.Element[] = []
+  if (pf) {
+    steps.push(
+      <Step key="pf" state={stage === 'preflight' ? 'failed' : 'ok'} label="Preflight">
+        OPTIONS {pf.request.url} →{' '}
+        {pf.response
+          ? `${pf.response.status}${pf.response.statusText ? ` ${pf.response.statusText}` : ''}`
+          : (pf.error ?? 'no response')}
+      </Step>,
+    )
+  } else if (diagnosis.preflight.probablyCached) {
+    steps.push(
+      <Step key="pf" state="info" label="Preflight">
+        Not seen: probably served from the browser’s preflight cache (an earlier preflight’s
+        Access-Control-Max-Age).
+      </Step>,
+    )
+  } else if (diagnosis.preflight.required) {
+    steps.push(
+      <Step key="pf" state="info" label="Preflight">
+        Required, but not captured.
+      </Step>,
+    )
+  } else {
+    steps.push(
+      <Step key="pf" state="skipped" label="Preflight">
+        None needed: a simple request.
+      </Step>,
+    )
+  }
+  // Wire order: the request as asked, each redirect it got, then the hop that was followed (if any).
+  const firstUrl = redirects[0]?.fromUrl ?? exchange.request.url
+  steps.push(
+    <Step key="rq" state={neverSent ? 'skipped' : 'ok'} label="Request">
+      {exchange.request.method} {firstUrl}
+      {neverSent ? <span class="muted"> — never sent: the preflight failed</span> : null}
+    </Step>,
+  )
+  redirects.forEach((r, i) => {
+    const failed = stage === 'redirect' && i === redirects.length - 1
+    steps.push(
+      <Step key={`r${i}`} state={failed ? 'failed' : 'ok'} label="Redirect">
+        {r.status} → {r.location || '(no Location)'}
+        {failed ? <span class="muted"> — not followed</span> : null}
+      </Step>,
+    )
+  })
+  if (redirects.length && stage !== 'redirect') {
+    steps.push(
+      <Step key="followed" state="ok" label="Followed">
+        {exchange.request.method} {exchange.request.url}
+      </Step>,
+    )
+  }
+  if (!neverSent && stage !== 'redirect') {
+    const outcome = exchange.outcome
+    steps.push(
+      <Step
+        key="rs"
+        state={stage === 'response' || outcome.kind === 'error' ? 'failed' : 'ok'}
+        label="Response"
+      >
+        {exchange.response ? statusText(exchange) : 'none'}
+        {outcome.kind === 'error' ? <span class="muted"> — {outcome.error}</span> : null}
+        {diagnosis.blocked ? <span class="muted"> — the page was not allowed to read it</span> : null}
+      </Step>,
+    )
+  }
+  return (
+    <Block title="Timeline">
+      <ol class="timeline">{steps}</ol>
+    </Block>
+  )
+}
+
+const SEVERITY_ICON = { error: '✖', warning: '▲', info: 'ℹ' } as const
+
+function Findings({ findings }: { readonly findings: readonly Finding[] }) {
+  if (findings.length === 0) return null
+  return (
+    <Block title={`Findings (${findings.length})`}>
+      <ul class="findings">
+        {findings.map((f, i) => (
+          <li key={`${f.code}-${i}`} class={`finding sev-${f.severity}`} data-code={f.code}>
+            <div class="finding-title">
+              <span class="sev-icon" aria-hidden="true">
+                {SEVERITY_ICON[f.severity] ?? '•'}
+              </span>
+              {f.title}
+              {f.corsError ? <span class="badge badge-error">{f.corsError}</span> : null}
+            </div>
+            <p>{f.explanation}</p>
+            {f.headers.length ? (
+              <p class="refs">
+                {f.headers.map((h) => (
+                  <code key={`${h.place}:${h.index}`} class="ref">
+                    {PLACE_LABEL[h.place]}: {h.name} (line {h.index + 1})
+                  </code>
+                ))}
+              </p>
+            ) : null}
+            {f.firefox ? <p class="muted">Firefox says: “{f.firefox.text}”.</p> : null}
+            {f.links.length ? (
+              <p class="links">
+                {f.links.map((l) => (
+                  <a key={l.url} href={safeHref(l.url)} target="_blank" rel="noreferrer noopener">
+                    {l.title}
+                  </a>
+                ))}
+              </p>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </Block>
+  )
+}
+
+/** Links come from the engine, but a HAR round trip could carry anything: only http(s) may be followed. */
+function safeHref(url: string): string | undefined {
+  return /^https?:\/\//i.test(url) ? url : undefined
+}
+
+const PLACE_LABEL: Record<HeaderPlace, string> = {
+  request: 'request',
+  response: 'response',
+  'preflight-request': 'preflight request',
+  'preflight-response': 'preflight response',
+  redirect: 'redirect',
+}
+
+function Headers({
+  exchange,
+  findings,
+}: {
+  readonly exchange: Exchange
+  readonly findings: readonly Finding[]
+}) {
+  const refs = findings.flatMap((f) => f.headers)
+  const pf = exchange.preflight
+  return (
+    <Block title="Headers">
+      {pf ? (
+        <>
+          <HeaderTable
+            title={`Preflight request — OPTIONS ${pf.request.url}`}
+            headers={pf.request.headers}
+            place="preflight-request"
+            refs={refs}
+          />
+          {pf.response ? (
+            <HeaderTable
+              title={`Preflight response — ${pf.response.status}`}
+              headers={pf.response.headers}
+              place="preflight-response"
+              refs={refs}
+            />
+          ) : null}
+        </>
+      ) : null}
+      {(exchange.redirects ?? []).map((r, i) => (
+        <HeaderTable
+          key={`redirect-${i}`}
+          title={`Redirect — ${r.status} from ${r.fromUrl}`}
+          headers={r.headers}
+          place="redirect"
+          refs={refs}
+        />
+      ))}
+      <HeaderTable
+        title={`Request — ${exchange.request.method} ${exchange.request.url}`}
+        headers={exchange.request.headers}
+        place="request"
+        refs={refs}
+        emptyText="Not captured (the request was never sent, or the capture could not see its headers)."
+      />
+      {exchange.response ? (
+        <HeaderTable
+          title={`Response — ${exchange.response.status}`}
+          headers={exchange.response.headers}
+          place="response"
+          refs={refs}
+        />
+      ) : null}
+    </Block>
+  )
+}
+
+function HeaderTable({
+  title,
+  headers,
+  place,
+  refs,
+  emptyText = 'No header lines.',
+}: {
+  readonly title: string
+  readonly headers: HeaderList
+  readonly place: HeaderPlace
+  readonly refs: readonly HeaderRef[]
+  readonly emptyText?: string
+}) {
+  const bad = offendingIndexes(headers, place, refs)
+  const dups = duplicateLines(headers)
+  const dupNames = new Set([...dups.keys()].map((n) => n.toLowerCase()))
+  return (
+    <div class="headers" data-place={place}>
+      <h3>{title}</h3>
+      {[...dups].map(([name, values]) => (
+        <div class="dups" key={name}>
+          <div class="dups-title">
+            {name} sent {values.length} times — the browser joins them into one value:
+          </div>
+          <div class="dups-row">
+            {values.map((v, i) => (
+              <div class="dup-value" key={i}>
+                <span class="dup-n">#{i + 1}</span>
+                <Value value={v} />
+              </div>
+            ))}
+          </div>
+        </div>
+      ))}
+      {headers.length === 0 ? (
+        <p class="muted">{emptyText}</p>
+      ) : (
+        <div class="raw">
+          {headers.map((h, i) => (
+            <div
+              key={i}
+              class={`line${bad.has(i) ? ' offending' : ''}${dupNames.has(String(h.name).toLowerCase()) ? ' dup' : ''}`}
+              data-index={i}
+            >
+              <span class="h-name">{String(h.name)}:</span> <Value value={String(h.value)} />
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  )
+}
+
+/** An untrusted value as text; long ones cut with a "show all" toggle. */
+export function Value({ value }: { readonly value: string }) {
+  const [all, setAll] = useState(false)
+  const s = shown(value, all)
+  return (
+    <span class="h-value">
+      {s.text}
+      {s.truncated ? (
+        <button type="button" class="link more" onClick={() => setAll(true)}>
+          … show all ({formatSize(s.fullLength)})
+        </button>
+      ) : null}
+    </span>
+  )
+}

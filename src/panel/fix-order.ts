@@ -1,0 +1,28 @@
+/** The order of the fix tabs: the detected (recommended) stack first, then the engine's own order. */
+import type { Fix } from '../core/index.ts'
+
+export function orderFixes(fixes: readonly Fix[]): Fix[] {
+  return fixes
+    .map((fix, i) => ({ fix, i }))
+    .sort((a, b) => Number(b.fix.recommended) - Number(a.fix.recommended) || a.i - b.i)
+    .map(({ fix }) => fix)
+}
+
+const STACK_NAMES: Record<string, string> = {
+  nginx: 'nginx',
+  apache: 'Apache',
+  caddy: 'Caddy',
+  express: 'Express',
+  fastify: 'Fastify',
+  fastapi: 'FastAPI',
+  django: 'Django',
+  flask: 'Flask',
+  spring: 'Spring',
+  aspnet: 'ASP.NET Core',
+  rails: 'Rails',
+  client: 'Client code',
+}
+
+export function stackName(stack: string): string {
+  return STACK_NAMES[stack] ?? stack
+}

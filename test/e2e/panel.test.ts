@@ -1,0 +1,310 @@
+/**
+ * The whole pipeline against Chromium's own verdict: the lab's scenarios run in one tab, the CDP oracle
+ * records the CorsError Chromium reported for each, and the panel (panel.html?tabId=N in another tab)
+ * must show a row for the scenario's URL whose data-cors-error is exactly that CorsError — empty when
+ * Chromium let the request through.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { observeScenario } from '../harness/cdp.ts'
+import { EXTENSION_DIR, type LaunchedBrowser, launchChromium } from '../harness/chromium.ts'
+import { runnerPage } from '../lab/runner.ts'
+import type { Scenario } from '../lab/scenario.ts'
+import { scenarios } from '../lab/scenarios.ts'
+import { type Lab, startLab } from '../lab/server.ts'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+
+/** Scenarios whose URL no other scenario shares, so a row's data-url names one scenario. */
+function distinctByUrl(lab: Lab, all: readonly Scenario[]): Scenario[] {
+  const seen = new Map<string, number>()
+  for (const s of all) seen.set(lab.scenarioUrl(s), (seen.get(lab.scenarioUrl(s)) ?? 0) + 1)
+  return all.filter((s) => seen.get(lab.scenarioUrl(s)) === 1)
+}
+
+interface Observed {
+  readonly scenario: Scenario
+  readonly url: string
+  readonly corsError: string
+}
+
+describe('panel rows against the CDP oracle', () => {
+  let lab: Lab
+  let browser: LaunchedBrowser
+  let page: Page
+  let panel: Page
+  const observed: Observed[] = []
+
+  beforeAll(async () => {
+    // `npm test` builds first; a lone run of this file builds if there is nothing to load.
+    if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
+      execFileSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: 'ignore' })
+    lab = await startLab({ scenarios })
+    const runner = lab.page('/runner', runnerPage(lab, scenarios))
+    browser = await launchChromium({ hostResolverRules: lab.hostResolverRules })
+    page = browser.context.pages()[0] ?? (await browser.context.newPage())
+    await page.goto(runner)
+    const worker = await browser.worker()
+    const tabId = await worker.evaluate(
+      async (pattern) => (await chrome.tabs.query({ url: pattern }))[0]?.id ?? null,
+      `${lab.pageOrigin}/*`,
+    )
+    if (tabId === null) throw new Error('the worker could not find the runner tab')
+    for (const scenario of distinctByUrl(lab, scenarios)) {
+      const run = await observeScenario(page, lab, scenario)
+      observed.push({ scenario, url: lab.scenarioUrl(scenario), corsError: run.oracle.corsError ?? '' })
+    }
+    panel = await browser.context.newPage()
+    await panel.setViewportSize({ width: 1400, height: 900 })
+    await panel.goto(`chrome-extension://${await browser.extensionId()}/src/panel/panel.html?tabId=${tabId}`)
+    await panel.waitForSelector('[data-url]', { timeout: 20_000 })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await lab?.close()
+  })
+
+  /** The panel's row for a URL: found through the filter box, because the list only renders rows in view. */
+  async function rowFor(url: string): Promise<{ corsError: string; url: string } | null> {
+    await panel.fill('input.filter', url)
+    const quoted = JSON.stringify(url)
+    // data-initial-url: a redirected request's row is named by its final URL, and also by the one asked for.
+    const row = panel.locator(`[data-url=${quoted}], [data-initial-url=${quoted}]`)
+    try {
+      await row.first().waitFor({ timeout: 3_000 })
+    } catch {
+      return null
+    }
+    const rows = await row.evaluateAll((els) =>
+      els.map((e) => ({
+        url: e.getAttribute('data-url') ?? '',
+        corsError: e.getAttribute('data-cors-error') ?? '',
+      })),
+    )
+    // Several rows for one URL would mean the panel split one request: report them all.
+    return rows.length === 1
+      ? (rows[0] ?? null)
+      : { url, corsError: rows.map((r) => r.corsError).join(' | ') }
+  }
+
+  it('shows, for at least 25 scenarios, the CorsError Chromium reported (empty when it passed)', async () => {
+    const mismatches: string[] = []
+    const missing: string[] = []
+    let checked = 0
+    for (const o of observed) {
+      const row = await rowFor(o.url)
+      if (!row) {
+        missing.push(`${o.scenario.id} (${o.url}, Chromium: ${o.corsError || 'passed'})`)
+        continue
+      }
+      checked++
+      if (row.corsError !== o.corsError)
+        mismatches.push(`${o.scenario.id}: panel says "${row.corsError}", Chromium said "${o.corsError}"`)
+    }
+    expect(mismatches).toEqual([])
+    expect(missing).toEqual([])
+    expect(checked).toBeGreaterThanOrEqual(25)
+    const passing = observed.filter((o) => o.corsError === '').length
+    expect(passing).toBeGreaterThan(0)
+  })
+
+  it('opens the detail from the keyboard and closes it with Esc', async () => {
+    const blocked = observed.find((o) => o.corsError !== '')
+    if (!blocked) throw new Error('no blocked scenario')
+    await panel.fill('input.filter', blocked.url)
+    await panel.locator('input.filter').press('ArrowDown')
+    await panel.keyboard.press('ArrowDown')
+    await panel.keyboard.press('Enter')
+    const detail = panel.locator('.detail')
+    await detail.waitFor()
+    await expect(detail.locator('.console').textContent()).resolves.toContain(
+      'has been blocked by CORS policy',
+    )
+    await expect(detail.locator('.badge-error').first().textContent()).resolves.toBe(blocked.corsError)
+    await panel.screenshot({ path: join(ROOT, 'test-results/panel-tab-detail.png') })
+    // 400 px wide: the detail takes the whole panel.
+    await panel.setViewportSize({ width: 400, height: 800 })
+    await panel.screenshot({ path: join(ROOT, 'test-results/panel-400.png') })
+    await panel.keyboard.press('Escape')
+    await detail.waitFor({ state: 'detached' })
+    await panel.fill('input.filter', '')
+    await panel.screenshot({ path: join(ROOT, 'test-results/panel-400-list.png') })
+    await panel.setViewportSize({ width: 1600, height: 900 })
+    await panel.screenshot({ path: join(ROOT, 'test-results/panel-tab.png') })
+  })
+
+  it('follows the dark theme in a tab (?theme=dark)', async () => {
+    const dark = await browser.context.newPage()
+    await dark.setViewportSize({ width: 1600, height: 900 })
+    await dark.goto(`${panel.url()}&theme=dark`)
+    await dark.waitForSelector('[data-url]')
+    await dark.locator('.row').first().click()
+    await dark.waitForSelector('.detail')
+    await expect(dark.evaluate(() => document.documentElement.dataset.theme)).resolves.toBe('dark')
+    await dark.screenshot({ path: join(ROOT, 'test-results/panel-dark.png') })
+    await dark.close()
+  })
+
+  it('keeps the preserve-log choice in the worker (it comes back after a reload)', async () => {
+    const box = panel.getByLabel('Preserve log')
+    await box.check()
+    await panel.reload()
+    await panel.waitForSelector('[data-url]')
+    await expect(panel.getByLabel('Preserve log').isChecked()).resolves.toBe(true)
+    await panel.getByLabel('Preserve log').uncheck()
+  })
+
+  it('exports the log as HAR and explains it again when imported, labelled as imported', async () => {
+    const [download] = await Promise.all([panel.waitForEvent('download'), panel.click('text=Export HAR')])
+    const path = join(ROOT, 'test-results/panel-export.har')
+    await download.saveAs(path)
+    const har = JSON.parse(readFileSync(path, 'utf8')) as { log: { entries: unknown[] } }
+    expect(har.log.entries.length).toBeGreaterThanOrEqual(observed.length)
+
+    await panel.click('button[aria-label="Clear"]')
+    await panel.waitForSelector('[data-url]', { state: 'detached' })
+    await panel.setInputFiles('input[type=file]', path)
+    await panel.waitForSelector('.row .badge-imported', { timeout: 20_000 })
+    const mismatches: string[] = []
+    for (const o of observed.slice(0, 30)) {
+      const row = await rowFor(o.url)
+      if (row && row.corsError !== o.corsError)
+        mismatches.push(`${o.scenario.id}: "${row.corsError}" ≠ "${o.corsError}"`)
+    }
+    expect(mismatches).toEqual([])
+  })
+
+  it('survives a 1 MB header value and control characters (cut for display, "show all" on request)', async () => {
+    const url = 'http://api.test/huge'
+    const huge = 'x'.repeat(1024 * 1024)
+    const har = {
+      log: {
+        version: '1.2',
+        creator: { name: 'WebInspector', version: '537.36' },
+        entries: [
+          {
+            startedDateTime: new Date().toISOString(),
+            time: 1,
+            request: {
+              method: 'GET',
+              url,
+              httpVersion: 'HTTP/1.1',
+              headers: [{ name: 'Origin', value: 'http://app.test' }],
+              queryString: [],
+              cookies: [],
+              headersSize: -1,
+              bodySize: 0,
+            },
+            response: {
+              status: 200,
+              statusText: 'OK',
+              httpVersion: 'HTTP/1.1',
+              headers: [
+                { name: 'Access-Control-Allow-Origin', value: 'http://app.test' },
+                { name: 'X-Huge', value: huge },
+                { name: 'X-Bytes', value: '\u00ff\ufffd\u0000<b>not html</b>' },
+              ],
+              cookies: [],
+              content: { size: 0, mimeType: 'text/plain' },
+              redirectURL: '',
+              headersSize: -1,
+              bodySize: 0,
+            },
+            cache: {},
+            timings: { send: 0, wait: 0, receive: 0 },
+          },
+        ],
+      },
+    }
+    await panel.setInputFiles('input[type=file]', {
+      name: 'huge.har',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(har)),
+    })
+    await panel.fill('input.filter', url)
+    await panel.locator(`[data-url="${url}"]`).click()
+    const value = panel.locator('.detail .line', { hasText: 'X-Huge' }).locator('.h-value')
+    await expect(value.evaluate((e) => e.firstChild?.textContent?.length)).resolves.toBe(2000)
+    await value.locator('button.more').click()
+    await expect(value.evaluate((e) => e.textContent?.length)).resolves.toBe(huge.length)
+    const bytes = panel.locator('.detail .line', { hasText: 'X-Bytes' }).locator('.h-value')
+    await expect(bytes.textContent()).resolves.toBe('\u00ff\ufffd\\x00<b>not html</b>')
+    await expect(panel.locator('.detail b', { hasText: 'not html' }).count()).resolves.toBe(0)
+  })
+
+  it('stays fluid with 10,000 requests: import, scroll and filter', async () => {
+    const entries = []
+    for (let i = 0; i < 10_000; i++) {
+      entries.push({
+        startedDateTime: new Date(Date.now() - 10_000 + i).toISOString(),
+        time: 1,
+        request: {
+          method: 'GET',
+          url: `http://api.test/bulk/${i}`,
+          httpVersion: 'HTTP/1.1',
+          headers: [{ name: 'Origin', value: 'http://app.test' }],
+          queryString: [],
+          cookies: [],
+          headersSize: -1,
+          bodySize: 0,
+        },
+        response: {
+          status: 200,
+          statusText: 'OK',
+          httpVersion: 'HTTP/1.1',
+          headers: i % 2 ? [{ name: 'Access-Control-Allow-Origin', value: 'http://app.test' }] : [],
+          cookies: [],
+          content: { size: 0, mimeType: 'text/plain' },
+          redirectURL: '',
+          headersSize: -1,
+          bodySize: 0,
+        },
+        cache: {},
+        timings: { send: 0, wait: 0, receive: 0 },
+      })
+    }
+    const har = { log: { version: '1.2', creator: { name: 'Playwright', version: '1' }, entries } }
+    await panel.fill('input.filter', '')
+    await panel.setInputFiles('input[type=file]', {
+      name: 'bulk.har',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(har)),
+    })
+    await panel.waitForFunction(
+      () => /Imported 10000 request/.test(document.querySelector('.notice')?.textContent ?? ''),
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    )
+    // Virtualized: thousands of groups, a few dozen rows in the DOM.
+    await expect(panel.locator('[data-url]').count()).resolves.toBeLessThan(120)
+    const timing = await panel.evaluate(async () => {
+      const input = document.querySelector<HTMLInputElement>('input.filter')
+      const body = document.querySelector<HTMLElement>('.list-body')
+      if (!input || !body) throw new Error('no filter or list')
+      const settle = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))
+      const t0 = performance.now()
+      for (const q of ['b', 'bu', 'bul', 'bulk', 'bulk/', 'bulk/99']) {
+        input.value = q
+        input.dispatchEvent(new Event('input', { bubbles: true }))
+        await settle()
+      }
+      const filtering = (performance.now() - t0) / 6
+      const t1 = performance.now()
+      for (let i = 0; i < 20; i++) {
+        body.scrollTop = i * 2000
+        body.dispatchEvent(new Event('scroll'))
+        await settle()
+      }
+      return { filtering, scrolling: (performance.now() - t1) / 20 }
+    })
+    expect(timing.filtering).toBeLessThan(150)
+    expect(timing.scrolling).toBeLessThan(150)
+    await expect(panel.locator('[data-url="http://api.test/bulk/99"]').count()).resolves.toBe(1)
+  })
+})

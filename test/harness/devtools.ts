@@ -1,0 +1,190 @@
+/**
+ * Chromium with the extension and a real DevTools window, driven by puppeteer-core (Playwright does not
+ * expose DevTools windows as pages). One module for the DevTools e2e test and `npm start`: launch, find
+ * the DevTools target, select the CORS panel, reach the panel's frame and read its rows.
+ * Method measured in /work/shared/research/extension-testing.md §6.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import puppeteer, { type Browser, type Frame, type Page } from 'puppeteer-core'
+import type { Scenario } from '../lab/scenario.ts'
+import { BASE_FLAGS, EXTENSION_DIR, findChromium } from './chromium.ts'
+
+export const PANEL_PATH = 'src/panel/panel.html'
+const PANEL_TITLE = 'CORS'
+
+export interface DevToolsSession {
+  readonly browser: Browser
+  /** The inspected tab (the first tab, so DevTools is attached to it). */
+  readonly page: Page
+  readonly extensionId: string
+  /** The DevTools window of `page`, as a page. */
+  devtools(): Promise<Page>
+  close(): Promise<void>
+}
+
+export interface DevToolsLaunchOptions {
+  readonly hostResolverRules: string
+  readonly headless: boolean
+  readonly extension?: string
+  readonly windowSize?: readonly [number, number]
+}
+
+export async function launchWithDevTools(options: DevToolsLaunchOptions): Promise<DevToolsSession> {
+  const executablePath = findChromium()
+  if (!executablePath)
+    throw new Error(
+      "No Chromium found. Run `npm run setup` (installs Debian's chromium) or set CHROMIUM_PATH.",
+    )
+  const extension = options.extension ?? EXTENSION_DIR
+  const [width, height] = options.windowSize ?? [1400, 900]
+  const userDataDir = mkdtempSync(join(tmpdir(), 'cors-lens-devtools-'))
+  let browser: Browser
+  try {
+    browser = await puppeteer.launch({
+      executablePath,
+      headless: options.headless,
+      // → --auto-open-devtools-for-tabs: every tab, the first included, opens with DevTools.
+      devtools: true,
+      // Otherwise puppeteer appends --disable-extensions.
+      enableExtensions: true,
+      userDataDir,
+      defaultViewport: null,
+      args: [
+        ...BASE_FLAGS,
+        `--disable-extensions-except=${extension}`,
+        `--load-extension=${extension}`,
+        `--host-resolver-rules=${options.hostResolverRules}`,
+        `--window-size=${width},${height}`,
+      ],
+    })
+  } catch (e) {
+    rmSync(userDataDir, { recursive: true, force: true })
+    throw e
+  }
+  const close = async (): Promise<void> => {
+    await browser.close().catch(() => {})
+    rmSync(userDataDir, { recursive: true, force: true })
+  }
+  try {
+    const worker = await browser.waitForTarget(
+      (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
+      { timeout: 15_000 },
+    )
+    const extensionId = new URL(worker.url()).host
+    // Reuse the first tab: it is the one DevTools opened for.
+    const page = (await browser.pages())[0] ?? (await browser.newPage())
+    let devtoolsPage: Page | null = null
+    return {
+      browser,
+      page,
+      extensionId,
+      async devtools() {
+        if (devtoolsPage) return devtoolsPage
+        const target = await browser.waitForTarget((t) => t.url().startsWith('devtools://'), {
+          timeout: 20_000,
+        })
+        const dt = await target.asPage()
+        devtoolsPage = dt
+        return dt
+      },
+      close,
+    }
+  } catch (e) {
+    await close()
+    throw e
+  }
+}
+
+/**
+ * Selects the CORS panel in DevTools and returns its frame. The extension's tab appears a moment after
+ * DevTools loads, so we poll for it. Modern DevTools has no `UI` global: we import its own module.
+ */
+export async function openCorsPanel(
+  session: DevToolsSession,
+  options: { readonly undock?: boolean; readonly timeoutMs?: number } = {},
+): Promise<Frame> {
+  const dt = await session.devtools()
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000)
+  const tabId = `chrome-extension://${session.extensionId}${PANEL_TITLE}`
+  for (;;) {
+    const shown = await dt.evaluate(showPanelScript(tabId, options.undock ?? false)).catch(() => false)
+    if (shown) break
+    if (Date.now() > deadline) throw new Error(`DevTools never listed the ${PANEL_TITLE} panel (${tabId})`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  const url = `chrome-extension://${session.extensionId}/${PANEL_PATH}`
+  for (;;) {
+    const frame = dt.frames().find((f) => f.url().startsWith(url))
+    if (frame) {
+      await frame.waitForSelector('#root .app', { timeout: 10_000 })
+      return frame
+    }
+    if (Date.now() > deadline) throw new Error(`The ${PANEL_TITLE} panel's frame (${url}) never appeared`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
+ * Runs inside devtools://. A string, not a function: test runners rewrite `import()` in functions they
+ * transform, and this import must reach DevTools' own module loader untouched.
+ */
+function showPanelScript(tabId: string, undock: boolean): string {
+  return `(async () => {
+    const legacy = await import('./ui/legacy/legacy.js')
+    const view = legacy.InspectorView.InspectorView.instance()
+    if (!view.tabbedPane.tabIds().includes(${JSON.stringify(tabId)})) return false
+    if (${undock}) legacy.DockController.DockController.instance().setDockSide('undocked')
+    await view.showPanel(${JSON.stringify(tabId)})
+    return true
+  })()`
+}
+
+export interface PanelRow {
+  readonly url: string
+  readonly corsError: string
+}
+
+/** The rows the panel renders now (the list is virtualized: only those in view). */
+export async function panelRows(frame: Frame): Promise<PanelRow[]> {
+  return frame.$$eval('[data-url]', (rows) =>
+    rows.map((r) => ({
+      url: r.getAttribute('data-url') ?? '',
+      corsError: r.getAttribute('data-cors-error') ?? '',
+    })),
+  )
+}
+
+/** Waits until the panel shows at least `count` rows. */
+export async function waitForRows(frame: Frame, count: number, timeoutMs = 20_000): Promise<void> {
+  await frame.waitForFunction(
+    (n: number) => document.querySelectorAll('[data-url]').length >= n,
+    { timeout: timeoutMs },
+    count,
+  )
+}
+
+/**
+ * The demo set (npm start, the DevTools test): one scenario per CorsError Chromium reports, plus a few
+ * that pass — every kind of row, few enough to see at once.
+ */
+export function showcaseScenarios(all: readonly Scenario[]): Scenario[] {
+  const byError = new Map<string, Scenario>()
+  const passing: Scenario[] = []
+  for (const s of all) {
+    if (s.expectCorsError === null) {
+      if (passing.length < 3 && !s.fetch.mode) passing.push(s)
+    } else if (!byError.has(s.expectCorsError)) byError.set(s.expectCorsError, s)
+  }
+  return [...byError.values(), ...passing]
+}
+
+/** Runs scenarios one by one on a page showing the lab runner (test/lab/runner.ts). */
+export async function runScenarios(page: Page, ids: readonly string[]): Promise<void> {
+  for (const id of ids)
+    await page.evaluate(
+      (i: string) => (window as unknown as { runScenario(id: string): Promise<unknown> }).runScenario(i),
+      id,
+    )
+}

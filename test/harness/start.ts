@@ -1,0 +1,108 @@
+/**
+ * `npm start`: the lab on fixed ports with the scenario runner as the demo page, and Chromium with CORS
+ * Lens loaded and DevTools open on it, the CORS panel selected and a set of demo scenarios already run.
+ * Stays until Ctrl+C or the browser closes.
+ *
+ * `npm start -- --headless --screenshot out.png`: the same without a window; saves a screenshot of the
+ * DevTools window showing the panel, then exits 0.
+ */
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { runnerPage } from '../lab/runner.ts'
+import { scenarios } from '../lab/scenarios.ts'
+import { startLab } from '../lab/server.ts'
+import { findChromium } from './chromium.ts'
+import {
+  launchWithDevTools,
+  openCorsPanel,
+  runScenarios,
+  showcaseScenarios,
+  waitForRows,
+} from './devtools.ts'
+
+const PORTS = { pagePort: 8700, apiPort: 8701, otherPort: 8702, sitePort: 8703 } as const
+
+function fail(message: string): never {
+  console.error(`\ncors-lens start: ${message}\n`)
+  process.exit(1)
+}
+
+const { values } = parseArgs({
+  options: { headless: { type: 'boolean', default: false }, screenshot: { type: 'string' } },
+  allowPositionals: false,
+})
+const headless = values.headless ?? false
+// npm runs scripts from the package root; a relative path means relative to where the user typed it.
+const screenshot = values.screenshot
+  ? resolve(process.env.INIT_CWD ?? process.cwd(), values.screenshot)
+  : null
+
+if (!findChromium())
+  fail("no Chromium found. Run `npm run setup` (installs Debian's chromium) or set CHROMIUM_PATH.")
+if (!headless && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY && process.platform === 'linux')
+  fail('no display to open a browser window on. Try `npm start -- --headless --screenshot out.png`.')
+
+const lab = await startLab({ scenarios, ...PORTS }).catch((e: unknown) =>
+  fail(
+    `could not start the lab on ports ${Object.values(PORTS).join(', ')} (${e instanceof Error ? e.message : String(e)}). ` +
+      'Is another `npm start` running?',
+  ),
+)
+lab.page('/', runnerPage(lab, scenarios))
+
+const session = await launchWithDevTools({
+  hostResolverRules: lab.hostResolverRules,
+  headless,
+  windowSize: [1500, 950],
+}).catch(async (e: unknown) => {
+  await lab.close()
+  return fail(`could not launch Chromium: ${e instanceof Error ? e.message : String(e)}`)
+})
+
+let stopping = false
+const stop = async (code: number): Promise<never> => {
+  if (!stopping) {
+    stopping = true
+    await session.close()
+    await lab.close()
+  }
+  process.exit(code)
+}
+process.on('SIGINT', () => void stop(0))
+process.on('SIGTERM', () => void stop(0))
+session.browser.on('disconnected', () => void stop(0))
+
+try {
+  await session.page.goto(`${lab.pageOrigin}/`)
+  // Undocked only for the screenshot: a full-width panel. A person gets DevTools where they keep it.
+  const frame = await openCorsPanel(session, { undock: screenshot !== null })
+  const demo = showcaseScenarios(scenarios)
+  await runScenarios(
+    session.page,
+    demo.map((s) => s.id),
+  )
+  await waitForRows(frame, demo.length)
+  if (screenshot) {
+    // The panel is an out-of-process frame: let its compositor catch up before the shot.
+    await new Promise((r) => setTimeout(r, 300))
+    await (await session.devtools()).screenshot({ path: screenshot })
+    console.log(`Saved ${screenshot}`)
+    await stop(0)
+  }
+} catch (e) {
+  console.error(e)
+  await stop(1)
+}
+
+console.log(`
+CORS Lens is running.
+
+  Lab page (the demo):  ${lab.pageOrigin}/
+  Scripted API:         ${lab.apiOrigin}  (and ${lab.otherOrigin}, ${lab.siteOrigin})
+
+Chromium is open with CORS Lens loaded and DevTools on the lab page, CORS panel selected.
+${showcaseScenarios(scenarios).length} demo scenarios have run: click a row to see why it was blocked and how to fix it.
+Run more from the page ("Run all", or one scenario at a time) and watch them arrive.
+
+Press Ctrl+C here, or close the browser, to stop.
+`)
