@@ -1,7 +1,8 @@
 /**
  * Turns one ended request (and its paired preflight) into the engine's Exchange, plus the capture notes the
  * panel shows. Pure: it only reads what capture recorded. Follows the CDP harness's convention: `request` is
- * the last hop as sent, `redirects` lists every redirect response (followed or refused).
+ * the last hop as sent (or, when its own preflight stopped it, the hop that was never sent, without header
+ * lines; `preflight` is then that hop's), `redirects` lists every redirect response (followed or refused).
  */
 import type { Exchange, Preflight, Redirect, ResponseSide } from '../core/exchange.ts'
 import type { HeaderLine } from '../core/headers.ts'

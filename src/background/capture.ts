@@ -8,7 +8,8 @@
  * preflight-blocked request never gets here), onHeadersReceived (status and raw header lines; fires once per
  * redirect hop, so onBeforeRedirect is not needed), onCompleted and onErrorOccurred (the ending, and the only
  * event a preflight-blocked request gets after onBeforeRequest, with url/method/initiator: so
- * onBeforeRequest is not needed either). A separate main-frame onHeadersReceived listener, without
+ * onBeforeRequest is not needed either; for a redirect hop that was never sent, its URL is the only trace of
+ * that hop). A separate main-frame onHeadersReceived listener, without
  * extraHeaders, tells us when a tab navigates.
  */
 import { extraInfoSpec, initiatorOf, type Platform } from '../platform/index.ts'
@@ -272,6 +273,7 @@ export class Capture {
     const tracked = this.inFlight.get(d.requestId)
     if (tracked) {
       this.inFlight.delete(d.requestId)
+      addUnsentHop(tracked, d)
       tracked.end = end
       tracked.endedAt = d.timeStamp
       this.sink.ended(tracked)
@@ -319,6 +321,20 @@ export function sameOrigin(initiator: string, url: string): boolean {
     url.startsWith(initiator) &&
     initiator !== 'null'
   )
+}
+
+/**
+ * A redirect that was followed but whose next hop was never sent (its own preflight failed, or it was blocked
+ * before sending) leaves no event of its own: only the ending event names the new URL and method. Without
+ * this hop the request would be paired with the preflight of the hop before (the wrong preflight, often with
+ * another Origin) and assembled as if that hop had failed. Chromium ends a redirect it refused with the URL
+ * the redirect came from, so a different URL after a 3xx response means the redirect was followed.
+ */
+function addUnsentHop(r: TrackedRequest, d: RequestDetails): void {
+  const last = r.hops[r.hops.length - 1]
+  const status = last?.response?.status ?? 0
+  if (!last || status < 300 || status > 399 || d.url === last.url || typeof d.url !== 'string') return
+  r.hops.push({ url: d.url, method: d.method, requestHeaders: null, sentAt: null, response: null })
 }
 
 function hasOrigin(headers: readonly RawHeader[]): boolean {

@@ -334,6 +334,94 @@ describe('capture: Chromium event sequences', () => {
     expect(pushed[0]?.exchange.redirects?.[0]?.location).toBe('http://user:pw@other.test/')
   })
 
+  it('307 to another origin whose second preflight (Origin: null) fails: the last preflight is paired', async () => {
+    // The event sequence Chromium 156 gave the worker for the lab's redir-preflight-tainted scenario.
+    const { emit, settle, pushed } = await setup({ diagnose: realDiagnose })
+    const first = `${API}/s/redir-preflight-tainted`
+    const next = 'http://other.test:8090/s/redir-preflight-tainted/next'
+    const pfHeaders = (origin: string) => [
+      h('Accept', '*/*'),
+      h('Access-Control-Request-Method', 'PUT'),
+      h('Origin', origin),
+      h('Sec-Fetch-Mode', 'cors'),
+      h('Referer', `${PAGE}/`),
+    ]
+    const pfAllowPage = [
+      h('Access-Control-Allow-Origin', PAGE),
+      h('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE'),
+      h('Access-Control-Allow-Headers', 'X-Custom'),
+    ]
+    const preflight = (id: string, url: string, origin: string) => {
+      emit('onSendHeaders', { requestId: id, url, method: 'OPTIONS', requestHeaders: pfHeaders(origin) })
+      emit('onHeadersReceived', {
+        requestId: id,
+        url,
+        method: 'OPTIONS',
+        statusCode: 204,
+        statusLine: 'HTTP/1.1 204 No Content',
+        responseHeaders: pfAllowPage,
+      })
+      emit('onCompleted', { requestId: id, url, method: 'OPTIONS', statusCode: 204 })
+    }
+    preflight('11', first, PAGE)
+    emit('onSendHeaders', {
+      requestId: '10',
+      url: first,
+      method: 'PUT',
+      requestHeaders: [h('Content-Type', 'text/plain;charset=UTF-8'), ORIGIN],
+    })
+    emit('onHeadersReceived', {
+      requestId: '10',
+      url: first,
+      method: 'PUT',
+      statusCode: 307,
+      statusLine: 'HTTP/1.1 307 Temporary Redirect',
+      responseHeaders: [h('Location', next), h('Access-Control-Allow-Origin', PAGE)],
+    })
+    // The redirect is followed: the second hop gets its own preflight, with Origin: null, and is never sent.
+    preflight('12', next, 'null')
+    emit('onErrorOccurred', { requestId: '10', url: next, method: 'PUT', error: 'net::ERR_FAILED' })
+    await settle()
+    expect(pushed).toHaveLength(1)
+    const r = pushed[0]
+    const ex = r?.exchange
+    expect(ex?.request).toEqual({ method: 'PUT', url: next, headers: [] })
+    expect(ex?.preflight?.request).toEqual({ method: 'OPTIONS', url: next, headers: pfHeaders('null') })
+    expect(ex?.preflight?.response?.status).toBe(204)
+    expect(ex?.redirects).toEqual([
+      {
+        fromUrl: first,
+        status: 307,
+        headers: [h('Location', next), h('Access-Control-Allow-Origin', PAGE)],
+        location: next,
+      },
+    ])
+    expect(ex?.response).toBeUndefined()
+    expect(ex?.outcome).toEqual({ kind: 'error', error: 'net::ERR_FAILED' })
+    expect(r?.diagnosis.corsError).toBe('PreflightAllowOriginMismatch')
+  })
+
+  it('a followed redirect whose next hop was blocked before sending ends at the new URL', async () => {
+    const { emit, settle, pushed } = await setup()
+    const url = `${API}/redir`
+    const next = `${API}/blocked`
+    emit('onSendHeaders', { requestId: '65', url, requestHeaders: [ORIGIN] })
+    emit('onHeadersReceived', {
+      requestId: '65',
+      url,
+      statusCode: 302,
+      responseHeaders: [h('Location', next), h('Access-Control-Allow-Origin', '*')],
+    })
+    emit('onErrorOccurred', { requestId: '65', url: next, error: 'net::ERR_BLOCKED_BY_CLIENT' })
+    await settle()
+    expect(pushed).toHaveLength(1)
+    const ex = pushed[0]?.exchange
+    expect(ex?.request).toEqual({ method: 'GET', url: next, headers: [] })
+    expect(ex?.redirects?.map((x) => [x.fromUrl, x.location])).toEqual([[url, next]])
+    expect(ex?.preflight).toBeUndefined()
+    expect(pushed[0]?.notes).toEqual([NOTES.headersNotSeen])
+  })
+
   it('drops same-origin and no-cors traffic, and same-origin redirects that stay same-origin', async () => {
     const { emit, settle, pushed } = await setup()
     emit('onSendHeaders', { requestId: '70', url: `${PAGE}/api`, requestHeaders: [] })

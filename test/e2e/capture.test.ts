@@ -78,6 +78,40 @@ const SCENARIOS: readonly Scenario[] = [
     expectCorsError: null,
   },
   {
+    id: 'cap-redir-pf',
+    title: "PUT 307 to another origin whose preflight does not allow 'null'",
+    fetch: { method: 'PUT' },
+    routes: {
+      '/': {
+        preflight: {
+          status: 204,
+          headers: [
+            ['Access-Control-Allow-Origin', '{page}'],
+            ['Access-Control-Allow-Methods', 'PUT'],
+          ],
+        },
+        response: {
+          status: 307,
+          headers: [
+            ['Location', '{otherbase}/next'],
+            ['Access-Control-Allow-Origin', '{page}'],
+          ],
+        },
+      },
+      '/next': {
+        preflight: {
+          status: 204,
+          headers: [
+            ['Access-Control-Allow-Origin', '{page}'],
+            ['Access-Control-Allow-Methods', 'PUT'],
+          ],
+        },
+        response: { status: 200, headers: [['Access-Control-Allow-Origin', '{page}']] },
+      },
+    },
+    expectCorsError: 'PreflightAllowOriginMismatch',
+  },
+  {
     id: 'cap-ok',
     title: 'simple GET that passes',
     fetch: {},
@@ -209,7 +243,8 @@ describe('capture in Chromium (built extension)', () => {
       name: 'Access-Control-Request-Headers',
       value: 'x-custom',
     })
-    expect(blocked?.exchange.request.headers).toEqual([{ name: 'x-custom', value: '' }])
+    // Never sent: no invented header lines; the engine reads the names from the preflight's ACRH.
+    expect(blocked?.exchange.request.headers).toEqual([])
     expect(blocked?.notes.join(' ')).toContain('Access-Control-Request-Headers')
     expect(blocked?.exchange.outcome.kind).toBe('error')
 
@@ -219,6 +254,20 @@ describe('capture in Chromium (built extension)', () => {
     expect(passed?.exchange.response?.status).toBe(200)
     expect(passed?.exchange.outcome).toEqual({ kind: 'ok' })
     expect(byUrl(records, url('cap-ok'))[0]?.exchange.preflight).toBeUndefined()
+  })
+
+  it("pairs a redirected request with the preflight of the hop that failed (Origin 'null')", async () => {
+    expect(await hit(url('cap-redir-pf'), 'PUT')).toBe('failed')
+    const next = `${lab.otherOrigin}/s/cap-redir-pf/next`
+    const records = await waitForRecords((r) => byUrl(r, next).length >= 1)
+    const r = byUrl(records, next)
+    expect(r).toHaveLength(1)
+    const ex = r[0]?.exchange
+    expect(ex?.redirects?.map((x) => [x.fromUrl, x.status])).toEqual([[url('cap-redir-pf'), 307]])
+    expect(ex?.preflight?.request.url).toBe(next)
+    expect(ex?.preflight?.request.headers).toContainEqual({ name: 'Origin', value: 'null' })
+    expect(ex?.request.headers).toEqual([])
+    expect(r[0]?.diagnosis.corsError).toBe('PreflightAllowOriginMismatch')
   })
 
   it('pairs two identical preflighted requests in flight, one preflight each', async () => {
