@@ -283,28 +283,18 @@ describe('panel rows against the CDP oracle', () => {
     )
     // Virtualized: thousands of groups, a few dozen rows in the DOM.
     await expect(panel.locator('[data-url]').count()).resolves.toBeLessThan(120)
-    const timing = await panel.evaluate(async () => {
-      const input = document.querySelector<HTMLInputElement>('input.filter')
+    // Filtering and scrolling must keep working over 10,000 groups; how fast is `npm run bench`'s job.
+    await panel.fill('input.filter', 'bulk/99')
+    await panel.waitForFunction(() => document.querySelectorAll('[data-url]').length <= 111)
+    await panel.fill('input.filter', '')
+    await panel.evaluate(() => {
       const body = document.querySelector<HTMLElement>('.list-body')
-      if (!input || !body) throw new Error('no filter or list')
-      const settle = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))
-      const t0 = performance.now()
-      for (const q of ['b', 'bu', 'bul', 'bulk', 'bulk/', 'bulk/99']) {
-        input.value = q
-        input.dispatchEvent(new Event('input', { bubbles: true }))
-        await settle()
-      }
-      const filtering = (performance.now() - t0) / 6
-      const t1 = performance.now()
-      for (let i = 0; i < 20; i++) {
-        body.scrollTop = i * 2000
-        body.dispatchEvent(new Event('scroll'))
-        await settle()
-      }
-      return { filtering, scrolling: (performance.now() - t1) / 20 }
+      if (!body) throw new Error('no list')
+      body.scrollTop = body.scrollHeight
+      body.dispatchEvent(new Event('scroll'))
     })
-    expect(timing.filtering).toBeLessThan(150)
-    expect(timing.scrolling).toBeLessThan(150)
+    await panel.waitForFunction(() => !!document.querySelector('[data-url="http://api.test/bulk/0"]'))
+    await panel.fill('input.filter', 'bulk/99')
     await expect(panel.locator('[data-url="http://api.test/bulk/99"]').count()).resolves.toBe(1)
   })
 })

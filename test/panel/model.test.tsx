@@ -108,7 +108,7 @@ describe('RecordStore grouping and order', () => {
     expect(g?.latest.record.id).toBe(older.id)
   })
 
-  it('handles 10,000 records and filters them quickly from the precomputed haystack', () => {
+  it('handles 10,000 records and filters them from the precomputed haystack', () => {
     const s = new RecordStore()
     const batch = []
     for (let i = 0; i < 10_000; i++)
@@ -125,9 +125,9 @@ describe('RecordStore grouping and order', () => {
     s.add(batch)
     const groups = s.list()
     expect(groups).toHaveLength(10_000)
-    const t = performance.now()
-    for (const q of ['m', 'mi', 'mis', 'miss', 'missing', 'e99', 'ok12']) filterGroups(groups, q)
-    expect(performance.now() - t).toBeLessThan(200)
+    // Speed is measured by `npm run bench`, not asserted here; this checks what the filter finds.
+    const okTwelve = Array.from({ length: 10_000 }, (_, i) => i).filter((i) => i % 3 !== 0 && String(i).startsWith('12'))
+    expect(filterGroups(groups, 'ok12')).toHaveLength(okTwelve.length)
     expect(
       filterGroups(groups, 'e999 missingalloworigin').map((g) => g.latest.record.exchange.request.url),
     ).toEqual(['e9999', 'e9996', 'e9993', 'e9990', 'e999'].map((p) => `http://api.test/${p}`))
