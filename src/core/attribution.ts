@@ -1,0 +1,494 @@
+/**
+ * attribute(exchange, analysis): which layer most likely sent each CORS header line, and who caused the
+ * failure. Evidence comes only from what the browser saw: Server / X-Powered-By / Via, header-name casing,
+ * wire order, and each stack's characteristic answers. Every fingerprint below was checked against what the
+ * lab's real servers send (test/core/fixtures/stacks/*.json, recorded from nginx 1.22, Apache 2.4, Caddy
+ * 2.6, Express 5 + cors 2.8, Starlette 0.26, Flask-CORS 3.0, django-cors-headers 3.14).
+ */
+import type { Analysis, HeaderPlace, HeaderRef } from './analysis.ts'
+import type { Attribution, Confidence, LineAttribution } from './attribution-types.ts'
+import type { Exchange, ResponseSide } from './exchange.ts'
+import type { Stack } from './fix.ts'
+import { type HeaderList, headerValue } from './headers.ts'
+
+type ProxyStack = 'nginx' | 'apache' | 'caddy'
+
+interface Signal {
+  readonly stack: Stack
+  readonly confidence: Confidence
+  readonly evidence: string
+}
+
+const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 }
+const weaker = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b] ? a : b)
+
+const isCorsName = (name: string): boolean => name.toLowerCase().startsWith('access-control-')
+const val = (h: HeaderList, n: string): string => headerValue(h, n) ?? ''
+
+// Each stack's default lists, exactly as its running version writes them.
+const EXPRESS_CORS_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE'
+const DJANGO_METHODS = 'DELETE, GET, OPTIONS, PATCH, POST, PUT'
+const DJANGO_HEADERS =
+  'accept, accept-encoding, authorization, content-type, dnt, origin, user-agent, x-csrftoken, x-requested-with'
+/** Flask-CORS's default `methods` and Starlette's allow_methods=["*"] both expand to this list. */
+const ALL_METHODS_SPACED = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT'
+const STARLETTE_ALWAYS_HEADERS = 'Accept, Accept-Language, Content-Language, Content-Type'
+
+/** The proxy the headers name. A proxy replaces the app's Server header, so Server names the outer layer. */
+function detectProxy(all: readonly ResponseSide[]): Signal | null {
+  for (const r of all) {
+    const server = val(r.headers, 'server')
+    const via = val(r.headers, 'via')
+    if (/^nginx\b/i.test(server) || /openresty/i.test(server))
+      return { stack: 'nginx', confidence: 'high', evidence: `Server: ${server} — nginx answered` }
+    if (/^apache\b/i.test(server))
+      return { stack: 'apache', confidence: 'high', evidence: `Server: ${server} — Apache httpd answered` }
+    if (/^caddy\b/i.test(server) || /caddy/i.test(via))
+      return {
+        stack: 'caddy',
+        confidence: 'high',
+        evidence: `${server ? `Server: ${server}` : `Via: ${via}`} — Caddy answered`,
+      }
+    if (/nginx/i.test(via))
+      return { stack: 'nginx', confidence: 'medium', evidence: `Via: ${via} names nginx` }
+  }
+  return null
+}
+
+/** Signs of the app framework in one response (preflight or not). */
+function appSignals(r: ResponseSide, preflight: boolean): Signal[] {
+  const h = r.headers
+  const out: Signal[] = []
+  const server = val(h, 'server')
+  const powered = val(h, 'x-powered-by')
+  const acam = headerValue(h, 'access-control-allow-methods')
+  const acah = headerValue(h, 'access-control-allow-headers')
+  const maxAge = headerValue(h, 'access-control-max-age')
+  const body = r.bodySnippet ?? ''
+  const vary = val(h, 'vary').toLowerCase()
+
+  if (/^express$/i.test(powered))
+    out.push({ stack: 'express', confidence: 'high', evidence: `X-Powered-By: ${powered}` })
+  if (/asp\.net/i.test(powered))
+    out.push({ stack: 'aspnet', confidence: 'high', evidence: `X-Powered-By: ${powered}` })
+  if (/kestrel/i.test(server))
+    out.push({ stack: 'aspnet', confidence: 'high', evidence: `Server: ${server} (ASP.NET Core)` })
+  if (/^werkzeug/i.test(server))
+    out.push({
+      stack: 'flask',
+      confidence: 'medium',
+      evidence: `Server: ${server} — Werkzeug, Flask's server`,
+    })
+  if (/^uvicorn/i.test(server))
+    out.push({
+      stack: 'fastapi',
+      confidence: 'medium',
+      evidence: `Server: ${server} — uvicorn, the usual FastAPI/Starlette server`,
+    })
+  if (/^WSGIServer/i.test(server))
+    out.push({
+      stack: 'django',
+      confidence: 'low',
+      evidence: `Server: ${server} — Python's wsgiref, as Django's runserver uses`,
+    })
+  if (h.some((l) => /^x-rack-cors/i.test(l.name)))
+    out.push({ stack: 'rails', confidence: 'high', evidence: 'an x-rack-cors header (rack-cors debug mode)' })
+
+  if (acam === EXPRESS_CORS_METHODS)
+    out.push({
+      stack: 'express',
+      confidence: 'high',
+      evidence: `Access-Control-Allow-Methods '${acam}' is the Express cors package's default, comma-joined without spaces`,
+    })
+  if (preflight && /disallowed cors (origin|method|headers)/i.test(body) && r.status === 400)
+    out.push({
+      stack: 'fastapi',
+      confidence: 'high',
+      evidence: `the preflight got 400 "${body.trim()}", Starlette's CORSMiddleware answer`,
+    })
+  if (preflight && body.trim() === 'OK' && maxAge === '600')
+    out.push({
+      stack: 'fastapi',
+      confidence: 'high',
+      evidence:
+        "the preflight got 200 'OK' with Access-Control-Max-Age 600, Starlette's CORSMiddleware answer",
+    })
+  else if (maxAge === '600' && acah?.startsWith(STARLETTE_ALWAYS_HEADERS))
+    out.push({
+      stack: 'fastapi',
+      confidence: 'high',
+      evidence: `Access-Control-Max-Age 600 with '${STARLETTE_ALWAYS_HEADERS}' allowed: Starlette's defaults`,
+    })
+  if (acam === DJANGO_METHODS && maxAge === '86400')
+    out.push({
+      stack: 'django',
+      confidence: 'high',
+      evidence: "Access-Control-Allow-Methods and Max-Age 86400 are django-cors-headers' defaults",
+    })
+  else if (acah === DJANGO_HEADERS)
+    out.push({
+      stack: 'django',
+      confidence: 'high',
+      evidence: "Access-Control-Allow-Headers is django-cors-headers' default list",
+    })
+  if (preflight && acam === ALL_METHODS_SPACED && headerValue(h, 'allow') !== null && maxAge === null)
+    out.push({
+      stack: 'flask',
+      confidence: 'medium',
+      evidence: "a preflight with Flask's automatic Allow header and Flask-CORS's default method list",
+    })
+  if (
+    vary.includes('access-control-request-method') &&
+    vary.includes('access-control-request-headers') &&
+    vary.includes('origin')
+  )
+    out.push({
+      stack: 'spring',
+      confidence: 'low',
+      evidence:
+        "Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers, as Spring's CORS processor writes it",
+    })
+  // h11 (uvicorn) writes every header name in lower case; behind a proxy that keeps names as received
+  // (nginx does) this survives when Server does not.
+  const names = h.map((l) => l.name)
+  const lowerCors = names.filter((n) => isCorsName(n) && n === n.toLowerCase())
+  if (
+    lowerCors.length > 0 &&
+    names.some((n) => n !== n.toLowerCase()) &&
+    !out.some((s) => s.stack === 'fastapi')
+  )
+    out.push({
+      stack: 'fastapi',
+      confidence: 'low',
+      evidence: `'${lowerCors[0]}' is written in lower case, as uvicorn (h11) writes every header, while other lines are not`,
+    })
+  return out
+}
+
+function strongest(signals: readonly Signal[]): Signal | null {
+  let best: Signal | null = null
+  for (const s of signals) if (!best || RANK[s.confidence] > RANK[best.confidence]) best = s
+  return best
+}
+
+/** The response the failure (or the warning) is about. */
+function focus(
+  ex: Exchange,
+  analysis: Analysis,
+): { r: ResponseSide; place: HeaderPlace; preflight: boolean } | null {
+  if (analysis.stage === 'preflight' && ex.preflight?.response)
+    return { r: ex.preflight.response, place: 'preflight-response', preflight: true }
+  if (analysis.stage === 'redirect') {
+    const hop = ex.redirects?.[ex.redirects.length - 1]
+    if (hop) return { r: { status: hop.status, headers: hop.headers }, place: 'redirect', preflight: false }
+  }
+  if (ex.response) return { r: ex.response, place: 'response', preflight: false }
+  if (ex.preflight?.response)
+    return { r: ex.preflight.response, place: 'preflight-response', preflight: true }
+  return null
+}
+
+const ACAO = 'access-control-allow-origin'
+
+export function attribute(ex: Exchange, analysis: Analysis): Attribution {
+  const responses: ResponseSide[] = [
+    ...(ex.preflight?.response ? [ex.preflight.response] : []),
+    ...(ex.response ? [ex.response] : []),
+    ...(ex.redirects ?? []).map((r) => ({ status: r.status, headers: r.headers })),
+  ]
+  const proxySig = detectProxy(responses)
+  const proxy = (proxySig?.stack ?? null) as ProxyStack | null
+  const appSigs = [
+    ...(ex.preflight?.response ? appSignals(ex.preflight.response, true) : []),
+    ...(ex.response ? appSignals(ex.response, false) : []),
+  ]
+  const appSig = strongest(appSigs)
+  const app = appSig?.stack ?? null
+  const evidence: string[] = []
+  if (proxySig) evidence.push(proxySig.evidence)
+  for (const s of appSigs) if (!evidence.includes(s.evidence)) evidence.push(s.evidence)
+
+  const f = focus(ex, analysis)
+  if (!f) {
+    return {
+      culprit: 'unknown',
+      confidence: 'low',
+      proxy,
+      app,
+      evidence: [...evidence, 'No response was seen, so no header can be attributed.'],
+      lines: [],
+    }
+  }
+
+  const focusSigs = appSignals(f.r, f.preflight)
+  const lines = attributeLines(f.r, f.place, proxy, app, appSig, focusSigs)
+  const { culprit, confidence, why } = judge(analysis, f.r, lines, proxy, app, focusSigs)
+  return { culprit, confidence, proxy, app, evidence: [...why, ...evidence], lines }
+}
+
+function attributeLines(
+  r: ResponseSide,
+  place: HeaderPlace,
+  proxy: ProxyStack | null,
+  app: Stack | null,
+  appSig: Signal | null,
+  focusSigs: readonly Signal[],
+): LineAttribution[] {
+  const h = r.headers
+  const corsLines = h.map((l, index) => ({ l, index })).filter(({ l }) => isCorsName(l.name))
+  const acaoLines = corsLines.filter(({ l }) => l.name.toLowerCase() === ACAO)
+  const appHere = strongest(focusSigs)
+  const out: LineAttribution[] = []
+  const lastCors = corsLines[corsLines.length - 1]?.index ?? -1
+
+  for (const { l, index } of corsLines) {
+    const header: HeaderRef = { place, name: l.name, value: l.value, index }
+    const lower = l.name.toLowerCase()
+    const line = (
+      layer: LineAttribution['layer'],
+      stack: Stack | null,
+      confidence: Confidence,
+      ev: string,
+    ): void => {
+      out.push({ header, layer, stack, confidence, evidence: ev })
+    }
+
+    if (!proxy) {
+      // Nothing on the wire names a proxy: the app (or a proxy that hides itself) sent it.
+      if (app)
+        line(
+          'app',
+          app,
+          appSig?.confidence === 'high' ? 'medium' : 'low',
+          `no proxy signature; ${appSig?.evidence}`,
+        )
+      else line('unknown', null, 'low', 'no proxy or framework signature on this response')
+      continue
+    }
+
+    // A framework's characteristic value pins the line to the app, wherever it sits.
+    const own = characteristic(l.name, l.value, focusSigs)
+    if (own) {
+      line('app', own.stack, own.confidence, own.evidence)
+      continue
+    }
+    // Case: uvicorn writes lower case; nginx/Apache write add_header names as configured.
+    if (
+      l.name === l.name.toLowerCase() &&
+      h.some((x) => x.name !== x.name.toLowerCase() && isCorsName(x.name))
+    ) {
+      line(
+        'app',
+        app === 'fastapi' ? 'fastapi' : app,
+        'medium',
+        `'${l.name}' is in lower case, unlike the proxy's own lines: an upstream (uvicorn/h11) wrote it`,
+      )
+      continue
+    }
+    if (proxy === 'nginx' && acaoLines.length > 1 && lower === ACAO) {
+      // nginx's headers filter appends add_header lines after every header the upstream sent.
+      const isLast = index === acaoLines[acaoLines.length - 1]?.index
+      if (isLast)
+        line(
+          'proxy',
+          'nginx',
+          'high',
+          "the last Access-Control-Allow-Origin line: nginx's add_header lines come after the upstream's headers",
+        )
+      else
+        line(
+          'app',
+          app,
+          app ? 'high' : 'medium',
+          "an earlier Access-Control-Allow-Origin line: nginx passes the upstream's headers first and appends its own add_header lines",
+        )
+      continue
+    }
+    if (proxy === 'nginx' && appHere && index < lastCors && acaoLines.length <= 1) {
+      line('app', app, 'medium', `${appHere.evidence}; nginx passed it from upstream`)
+      continue
+    }
+    if (proxy === 'nginx' && !appHere && !appSig) {
+      line(
+        'proxy',
+        'nginx',
+        'low',
+        'nginx answered and no app signature is on the response: probably an nginx add_header',
+      )
+      continue
+    }
+    if (proxy !== 'nginx' && acaoLines.length > 1 && lower === ACAO) {
+      // Apache puts `Header always` lines before the backend's and onsuccess ones after; Go (Caddy)
+      // sorts header names: wire order does not tell which copy is whose.
+      line(
+        'unknown',
+        null,
+        'low',
+        `one of ${acaoLines.length} copies: ${proxy} and the app each sent one, and ${proxy}'s wire order does not say which is which`,
+      )
+      continue
+    }
+    if (appHere || appSig)
+      line('app', app, 'low', `${(appHere ?? appSig)?.evidence}; the proxy probably passed it through`)
+    else line('proxy', proxy, 'low', `${proxy} answered and no app signature is on the response`)
+  }
+  return out
+}
+
+/** A line whose exact value is a framework's default. */
+function characteristic(name: string, value: string, sigs: readonly Signal[]): Signal | null {
+  const n = name.toLowerCase()
+  if (n === 'access-control-allow-methods') {
+    if (value === EXPRESS_CORS_METHODS) return sigs.find((s) => s.stack === 'express') ?? null
+    if (value === DJANGO_METHODS) return sigs.find((s) => s.stack === 'django') ?? null
+  }
+  if (n === 'access-control-allow-headers' && value === DJANGO_HEADERS)
+    return sigs.find((s) => s.stack === 'django') ?? null
+  if (n === 'access-control-max-age') {
+    if (value === '600') return sigs.find((s) => s.stack === 'fastapi') ?? null
+    if (value === '86400') return sigs.find((s) => s.stack === 'django') ?? null
+  }
+  return null
+}
+
+function judge(
+  analysis: Analysis,
+  r: ResponseSide,
+  lines: readonly LineAttribution[],
+  proxy: ProxyStack | null,
+  app: Stack | null,
+  focusSigs: readonly Signal[],
+): { culprit: Attribution['culprit']; confidence: Confidence; why: string[] } {
+  const acao = lines.filter((l) => l.header.name.toLowerCase() === ACAO)
+  const err = analysis.corsError ?? ''
+
+  if (/MultipleAllowOriginValues/.test(err) || acao.length > 1) {
+    const layers = new Set(acao.map((l) => l.layer))
+    if (proxy && acao.length > 1) {
+      const sure = layers.has('proxy') && layers.has('app')
+      return {
+        culprit: 'both',
+        confidence: sure ? 'high' : 'medium',
+        why: [
+          sure
+            ? `${acao.length} Access-Control-Allow-Origin lines: ${proxy} added one and the app sent one; the browser joins them into '${acao.map((l) => l.header.value).join(', ')}'`
+            : `${acao.length} Access-Control-Allow-Origin lines behind ${proxy}: most likely ${proxy} and the app each add one`,
+        ],
+      }
+    }
+    return {
+      culprit: acao.length > 1 ? 'unknown' : 'app',
+      confidence: 'low',
+      why: [
+        acao.length > 1
+          ? `${acao.length} Access-Control-Allow-Origin lines, and nothing on the wire names a second layer`
+          : 'a single Access-Control-Allow-Origin line that holds a list: one layer wrote the list',
+      ],
+    }
+  }
+
+  if (analysis.stage === 'redirect' || err === 'PreflightDisallowedRedirect') {
+    const who = appSignals(r, true).length || (app && !proxy) ? 'app' : proxy ? 'unknown' : 'unknown'
+    return {
+      culprit: who,
+      confidence: who === 'app' ? 'medium' : 'low',
+      why: [
+        `the ${analysis.stage === 'preflight' ? 'preflight' : 'request'} was answered ${r.status} with Location ${val(r.headers, 'location') || '(none)'}${who === 'app' && app ? `; ${app} sent the redirect` : ''}`,
+      ],
+    }
+  }
+
+  // The failure is about lines that exist: blame whoever sent them.
+  const relevant = lines.filter((l) =>
+    err.includes('Method')
+      ? /methods/i.test(l.header.name)
+      : err.includes('Header')
+        ? /allow-headers/i.test(l.header.name)
+        : /Credentials/.test(err)
+          ? /credentials|allow-origin/i.test(l.header.name)
+          : /allow-origin/i.test(l.header.name),
+  )
+  if (relevant.length > 0 && !/Missing/.test(err)) {
+    const layers = new Set(relevant.map((l) => l.layer))
+    const only = layers.size === 1 ? [...layers][0] : undefined
+    const conf = relevant.reduce<Confidence>((c, l) => weaker(c, l.confidence), 'high')
+    if (only === 'proxy' || only === 'app')
+      return {
+        culprit: only,
+        confidence: conf,
+        why: [
+          `${relevant.map((l) => `'${l.header.name}: ${l.header.value}'`).join(', ')} came from the ${only}`,
+        ],
+      }
+    if (analysis.stage === 'preflight' && err === 'PreflightInvalidStatus') {
+      // fall through to the status reasoning below
+    } else
+      return {
+        culprit: 'unknown',
+        confidence: 'low',
+        why: ['the lines involved cannot be tied to one layer'],
+      }
+  }
+
+  // Missing headers, or a non-2xx preflight: blame the layer that produced this response.
+  const producer = strongest(focusSigs)
+  const statusWhy = r.status >= 400 ? ` (status ${r.status})` : ''
+  const hasAcao = acao.length > 0
+  const varyOrigin = /(^|,)\s*origin\s*(,|$)/i.test(val(r.headers, 'vary'))
+  if (!hasAcao && varyOrigin && (producer || !proxy)) {
+    // A CORS middleware marks its answers Vary: Origin even when it refuses the origin (Express cors,
+    // django-cors-headers, Starlette all do): it looked at this Origin and left it out.
+    return {
+      culprit: 'app',
+      confidence: producer ? 'medium' : 'low',
+      why: [
+        `Vary: Origin without Access-Control-Allow-Origin: ${producer ? `the app's CORS middleware (${producer.evidence})` : 'a CORS middleware'} saw this Origin and did not allow it`,
+      ],
+    }
+  }
+  if (producer && !proxy) {
+    return {
+      culprit: 'app',
+      confidence: weaker(producer.confidence, 'medium'),
+      why: [
+        `the ${f(analysis)} came from the app${statusWhy}, with nothing in front of it: ${producer.evidence}`,
+      ],
+    }
+  }
+  if (producer && proxy) {
+    if (analysis.stage === 'preflight')
+      return {
+        culprit: 'app',
+        confidence: 'low',
+        why: [`the app answered the preflight${statusWhy} (${producer.evidence}) and ${proxy} passed it on`],
+      }
+    return {
+      culprit: 'unknown',
+      confidence: 'low',
+      why: [
+        r.status >= 400
+          ? `the app produced this ${r.status} (${producer.evidence}) and ${proxy} passed it on without CORS headers: either ${proxy} adds them only to successful responses, or the app's error path skips its CORS middleware`
+          : `the app produced this response (${producer.evidence}) and ${proxy} passed it on without CORS headers: whichever layer is meant to add them did not (for nginx: an add_header in a nested block cancels the inherited ones)`,
+      ],
+    }
+  }
+  if (proxy && !app) {
+    return {
+      culprit: 'proxy',
+      confidence: 'low',
+      why: [`${proxy} answered the ${f(analysis)}${statusWhy} and nothing shows the app ever saw it`],
+    }
+  }
+  if (proxy && app) {
+    return {
+      culprit: 'unknown',
+      confidence: 'low',
+      why: [
+        `the ${f(analysis)}${statusWhy} passed through ${proxy} from ${app}; either layer should have added the CORS headers`,
+      ],
+    }
+  }
+  return { culprit: 'unknown', confidence: 'low', why: [] }
+}
+
+const f = (a: Analysis): string => (a.stage === 'preflight' ? 'preflight response' : 'response')

@@ -1,0 +1,111 @@
+/**
+ * Apache httpd cures. mod_headers keeps two tables (landscape.md §4.2): `Header always` lines go out even on
+ * errors and before the backend's; onsuccess lines replace or follow the backend's. So: `always set` for
+ * our lines, `unset` on both tables for the app's copies, and preflights answered by mod_rewrite.
+ */
+import type { Fix } from '../fix.ts'
+import type { FixContext, Recipe } from './context.ts'
+import {
+  appOriginValueOk,
+  appRemoval,
+  appSentCors,
+  type ChangeSpec,
+  failureKind,
+  HEADER_KINDS,
+  headersToAllow,
+  makeFix,
+  methodsToAllow,
+  originRegex,
+  proxyRemoval,
+  relevantProxy,
+  WHERE,
+} from './shared.ts'
+
+const CORS_HEADERS = [
+  'Access-Control-Allow-Origin',
+  'Access-Control-Allow-Credentials',
+  'Access-Control-Allow-Methods',
+  'Access-Control-Allow-Headers',
+  'Access-Control-Max-Age',
+]
+
+const unsetBoth = (headers: readonly string[]): string =>
+  headers.map((h) => `Header unset ${h}\nHeader always unset ${h}`).join('\n')
+
+function allowLines(ctx: FixContext, preflight: boolean): string[] {
+  const heads = headersToAllow(ctx)
+  return [
+    `SetEnvIf Origin "${originRegex([ctx.origin])}" CORS_ORIGIN=$1`,
+    'Header always set Access-Control-Allow-Origin "%{CORS_ORIGIN}e" env=CORS_ORIGIN',
+    ...(ctx.credentials ? ['Header always set Access-Control-Allow-Credentials "true" env=CORS_ORIGIN'] : []),
+    ...(preflight
+      ? [
+          `Header always set Access-Control-Allow-Methods "${[...methodsToAllow(ctx), 'OPTIONS'].join(', ')}" env=CORS_ORIGIN`,
+          ...(heads.length
+            ? [`Header always set Access-Control-Allow-Headers "${heads.join(', ')}" env=CORS_ORIGIN`]
+            : []),
+        ]
+      : []),
+    'Header always merge Vary Origin',
+  ]
+}
+
+export function apacheOnly(ctx: FixContext): string {
+  return `# CORS is answered here only (mod_headers, mod_setenvif, mod_rewrite). Drop the app's copies from both tables:
+${unsetBoth(CORS_HEADERS)}
+# The allow-list: add origins to the regex, e.g. ^(https://a\\.example|https://b\\.example)$
+${allowLines(ctx, true).join('\n')}
+# Preflights end here with 204, before the proxy (or the app's auth) sees them.
+RewriteEngine On
+RewriteCond %{REQUEST_METHOD} =OPTIONS
+RewriteRule ^ - [R=204,L]`
+}
+
+export const recipe: Recipe = (ctx) => {
+  const kind = failureKind(ctx)
+  if (!relevantProxy(ctx, 'apache') || !HEADER_KINDS.has(kind)) return []
+  const changes: ChangeSpec[] = [
+    { layer: 'proxy', where: WHERE.apacheLocation, lang: 'apache', snippet: apacheOnly(ctx) },
+  ]
+  if (appSentCors(ctx)) changes.push(appRemoval(ctx.attribution.app, 'Apache'))
+  const fixes: Fix[] = [
+    makeFix({
+      stack: 'apache',
+      layer: 'proxy',
+      recommended: true,
+      title: 'CORS at Apache only: Header always set, preflights answered with 204',
+      why: "One layer sends CORS: Apache unsets the app's copies, answers preflights itself and sets one ACAO with `always`, so errors carry it too.",
+      changes,
+    }),
+  ]
+  if (kind === 'duplicate' && appOriginValueOk(ctx))
+    fixes.push(
+      makeFix({
+        stack: 'apache',
+        layer: 'proxy',
+        recommended: false,
+        title: 'CORS in the app only: Apache as a plain proxy',
+        why: "The app already sends a valid Access-Control-Allow-Origin; deleting Apache's Header lines leaves exactly one.",
+        changes: proxyRemoval('apache'),
+      }),
+    )
+  if (kind === 'duplicate')
+    fixes.push(
+      makeFix({
+        stack: 'apache',
+        layer: 'proxy',
+        recommended: false,
+        title: "Keep the app's CORS, but let Apache send the only ACAO: unset, then always set",
+        why: "`Header unset` on both tables drops the app's ACAO; `Header always set` adds one from the allow-list.",
+        changes: [
+          {
+            layer: 'proxy',
+            where: WHERE.apacheLocation,
+            lang: 'apache',
+            snippet: `${unsetBoth(['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials'])}\n${allowLines(ctx, false).join('\n')}`,
+          },
+        ],
+      }),
+    )
+  return fixes
+}

@@ -1,0 +1,76 @@
+/**
+ * Client-side cures, for the failures the page itself can avoid: sending credentials it does not need
+ * against a '*' server, and calling a URL whose preflight is redirected (call the final URL directly).
+ */
+import type { Fix } from '../fix.ts'
+import { linesNamed } from '../headers.ts'
+import type { FixContext, Recipe } from './context.ts'
+import { failureKind, makeFix, WHERE } from './shared.ts'
+
+/** A fetch() call that repeats the observed request, with the header values seen (or a placeholder). */
+export function fetchCall(ctx: FixContext, url: string, credentials: 'omit' | 'include' | null): string {
+  const sent = ctx.exchange.request.headers
+  const headers = ctx.requestHeaders.map((name) => {
+    const value = linesNamed(sent, name)[0]?.value ?? '<value>'
+    return `    ${JSON.stringify(name).replaceAll('"', "'")}: ${JSON.stringify(value).replaceAll('"', "'")},`
+  })
+  const opts = [
+    ...(ctx.method !== 'GET' ? [`  method: '${ctx.method}',`] : []),
+    ...(headers.length ? ['  headers: {', ...headers, '  },'] : []),
+    ...(credentials ? [`  credentials: '${credentials}',`] : []),
+  ]
+  return `const response = await fetch('${url}', {\n${opts.join('\n')}\n})`
+}
+
+export const recipe: Recipe = (ctx) => {
+  const kind = failureKind(ctx)
+  const fixes: Fix[] = []
+  if (
+    (kind === 'wildcard-credentials' || kind === 'credentials-flag') &&
+    !ctx.exchange.request.headers.some((h) => /^cookie$/i.test(h.name))
+  )
+    fixes.push(
+      makeFix({
+        stack: 'client',
+        layer: 'client',
+        recommended: false,
+        title: 'Stop sending credentials (if this call needs no cookies)',
+        why: "Without credentials the browser accepts Access-Control-Allow-Origin '*'; only do this if the API does not rely on cookies or HTTP auth.",
+        changes: [
+          {
+            layer: 'client',
+            where: WHERE.client,
+            lang: 'js',
+            snippet: fetchCall(ctx, ctx.exchange.request.url, 'omit'),
+          },
+        ],
+      }),
+    )
+  const hop = ctx.exchange.preflight?.response
+  const location = hop ? linesNamed(hop.headers, 'location')[0]?.value : undefined
+  const redirectTo =
+    kind === 'redirect' && location
+      ? new URL(location, ctx.exchange.preflight?.request.url ?? ctx.exchange.request.url).href
+      : ctx.analysis.stage === 'redirect'
+        ? ctx.exchange.redirects?.[ctx.exchange.redirects.length - 1]?.location
+        : undefined
+  if (redirectTo)
+    fixes.push(
+      makeFix({
+        stack: 'client',
+        layer: 'client',
+        recommended: true,
+        title: 'Call the URL the server redirects to',
+        why: `A preflight may not be redirected; calling ${redirectTo} directly needs no redirect.`,
+        changes: [
+          {
+            layer: 'client',
+            where: WHERE.client,
+            lang: 'js',
+            snippet: fetchCall(ctx, redirectTo, ctx.credentials ? 'include' : null),
+          },
+        ],
+      }),
+    )
+  return fixes
+}

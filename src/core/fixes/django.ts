@@ -1,0 +1,72 @@
+/**
+ * Django + django-cors-headers (3.14). CorsMiddleware must come before CommonMiddleware (whose APPEND_SLASH
+ * redirect would otherwise answer the preflight) and before anything that rejects; its default
+ * CORS_ALLOW_HEADERS list omits custom headers.
+ */
+import type { FixContext, Recipe } from './context.ts'
+import {
+  appApplies,
+  appOnlyFix,
+  failureKind,
+  headersToAllow,
+  methodsToAllow,
+  preflighted,
+  WHERE,
+} from './shared.ts'
+
+const DEFAULT_HEADERS = new Set([
+  'accept',
+  'accept-encoding',
+  'authorization',
+  'content-type',
+  'dnt',
+  'origin',
+  'user-agent',
+  'x-csrftoken',
+  'x-requested-with',
+])
+const DEFAULT_METHODS = new Set(['DELETE', 'GET', 'OPTIONS', 'PATCH', 'POST', 'PUT'])
+
+export function djangoSetup(ctx: FixContext): string {
+  const extraHeaders = headersToAllow(ctx).filter((h) => !DEFAULT_HEADERS.has(h))
+  const extraMethods = methodsToAllow(ctx).filter((m) => !DEFAULT_METHODS.has(m))
+  const lines = [
+    '# django-cors-headers: installed, and CorsMiddleware first so it answers preflights before any redirect or auth.',
+    'if "corsheaders" not in INSTALLED_APPS:',
+    '    INSTALLED_APPS = [*INSTALLED_APPS, "corsheaders"]',
+    'MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware", *[m for m in MIDDLEWARE if m != "corsheaders.middleware.CorsMiddleware"]]',
+    `CORS_ALLOWED_ORIGINS = [${JSON.stringify(ctx.origin)}]  # every allowed origin, exactly`,
+    ...(extraHeaders.length
+      ? [
+          'from corsheaders.defaults import default_headers  # noqa: E402',
+          `CORS_ALLOW_HEADERS = [*default_headers, ${extraHeaders.map((h) => JSON.stringify(h)).join(', ')}]`,
+        ]
+      : []),
+    ...(preflighted(ctx) && extraMethods.length
+      ? [
+          'from corsheaders.defaults import default_methods  # noqa: E402',
+          `CORS_ALLOW_METHODS = [*default_methods, ${extraMethods.map((m) => JSON.stringify(m)).join(', ')}]`,
+        ]
+      : []),
+    ...(ctx.credentials ? ['CORS_ALLOW_CREDENTIALS = True'] : []),
+  ]
+  return lines.join('\n')
+}
+
+export const recipe: Recipe = (ctx) => {
+  if (!appApplies(ctx, 'django')) return []
+  const redirect = failureKind(ctx) === 'redirect'
+  return [
+    appOnlyFix(
+      ctx,
+      'django',
+      redirect
+        ? 'Put CorsMiddleware first, so it answers the preflight before CommonMiddleware redirects it'
+        : 'CORS in Django: django-cors-headers first, with the origin and headers',
+      { layer: 'app', where: WHERE.djangoSettings, lang: 'python', snippet: djangoSetup(ctx) },
+      redirect
+        ? 'CorsMiddleware above CommonMiddleware answers the preflight itself (200) instead of letting APPEND_SLASH redirect it'
+        : 'CorsMiddleware at the top answers the preflight and adds the one allowed origin to every response',
+    ),
+  ]
+}

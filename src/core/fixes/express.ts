@@ -1,0 +1,72 @@
+/**
+ * Express + the cors package. cors() answers preflights itself (204, Content-Length 0) when it runs before
+ * any auth; with an origin list it adds Vary: Origin; it writes with setHeader, so a second ACAO can only
+ * come from another layer.
+ */
+import type { Fix } from '../fix.ts'
+import type { FixContext, Recipe } from './context.ts'
+import {
+  appApplies,
+  appOnlyFix,
+  failureKind,
+  headersToAllow,
+  makeFix,
+  methodsToAllow,
+  preflighted,
+  WHERE,
+} from './shared.ts'
+
+export function expressSetup(ctx: FixContext): string {
+  const heads = headersToAllow(ctx)
+  const opts = [
+    `  origin: [${JSON.stringify(ctx.origin).replaceAll('"', "'")}], // every allowed origin, exactly (scheme, host, port)`,
+    ...(preflighted(ctx)
+      ? [
+          `  methods: [${methodsToAllow(ctx)
+            .map((m) => `'${m}'`)
+            .join(', ')}],`,
+        ]
+      : []),
+    ...(heads.length ? [`  allowedHeaders: [${heads.map((h) => `'${h}'`).join(', ')}],`] : []),
+    ...(ctx.credentials ? ['  credentials: true,'] : []),
+  ]
+  return `// import cors from 'cors'  (npm install cors)
+app.use(cors({
+${opts.join('\n')}
+}))`
+}
+
+export const recipe: Recipe = (ctx) => {
+  if (!appApplies(ctx, 'express') || failureKind(ctx) === 'redirect') return []
+  const fixes: Fix[] = [
+    appOnlyFix(
+      ctx,
+      'express',
+      'CORS in Express: cors() first, with the origin, methods and headers',
+      { layer: 'app', where: WHERE.expressCors, lang: 'js', snippet: expressSetup(ctx) },
+      'cors() before auth and routes answers the preflight and marks every response, errors included, with the one allowed origin',
+    ),
+  ]
+  if (
+    failureKind(ctx) === 'preflight-status' ||
+    (ctx.analysis.stage === 'preflight' && (ctx.exchange.preflight?.response?.status ?? 200) >= 400)
+  )
+    fixes.push(
+      makeFix({
+        stack: 'express',
+        layer: 'app',
+        recommended: false,
+        title: 'Let preflights through your auth middleware',
+        why: 'Browsers send preflights without credentials; skipping auth for OPTIONS lets cors() answer them.',
+        changes: [
+          {
+            layer: 'app',
+            where: WHERE.expressAuth,
+            lang: 'js',
+            snippet: "if (req.method === 'OPTIONS') return next() // preflights carry no credentials",
+          },
+        ],
+      }),
+    )
+  return fixes
+}

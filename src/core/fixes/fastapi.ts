@@ -1,0 +1,44 @@
+/**
+ * FastAPI / Starlette CORSMiddleware. It answers every preflight itself: 200 "OK" when allowed, 400
+ * "Disallowed CORS origin|method|headers" otherwise (Starlette 0.26, as the lab runs). Defaults allow only
+ * GET and the four always-allowed headers.
+ */
+import type { FixContext, Recipe } from './context.ts'
+import {
+  appApplies,
+  appOnlyFix,
+  failureKind,
+  headersToAllow,
+  methodsToAllow,
+  preflighted,
+  WHERE,
+} from './shared.ts'
+
+export function fastapiSetup(ctx: FixContext): string {
+  const heads = headersToAllow(ctx)
+  const args = [
+    `    allow_origins=[${JSON.stringify(ctx.origin)}],  # every allowed origin, exactly`,
+    `    allow_methods=[${(preflighted(ctx) ? methodsToAllow(ctx) : ['GET', 'POST']).map((m) => JSON.stringify(m)).join(', ')}],`,
+    ...(heads.length ? [`    allow_headers=[${heads.map((h) => JSON.stringify(h)).join(', ')}],`] : []),
+    ...(ctx.credentials ? ['    allow_credentials=True,'] : []),
+  ]
+  return `from fastapi.middleware.cors import CORSMiddleware
+
+app.add_middleware(
+    CORSMiddleware,
+${args.join('\n')}
+)`
+}
+
+export const recipe: Recipe = (ctx) => {
+  if (!appApplies(ctx, 'fastapi') || failureKind(ctx) === 'redirect') return []
+  return [
+    appOnlyFix(
+      ctx,
+      'fastapi',
+      'CORS in FastAPI: CORSMiddleware with the origin, methods and headers',
+      { layer: 'app', where: WHERE.fastapiCors, lang: 'python', snippet: fastapiSetup(ctx) },
+      'CORSMiddleware answers the preflight with 200 and the one allowed origin once the origin, method and headers are listed',
+    ),
+  ]
+}

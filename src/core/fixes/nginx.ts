@@ -1,0 +1,168 @@
+/**
+ * nginx cures. The traps they avoid (landscape.md §4.1): add_header only on 2xx/3xx without `always`; a
+ * level with its own add_header inherits none from above (an `if` block included); two layers adding
+ * ACAO. Recommended: CORS at nginx only — preflights end at nginx, the app's copies are hidden.
+ */
+import type { Fix } from '../fix.ts'
+import type { FixContext, Recipe } from './context.ts'
+import {
+  appOriginValueOk,
+  appRemoval,
+  appSentCors,
+  type ChangeSpec,
+  failureKind,
+  HEADER_KINDS,
+  headersToAllow,
+  makeFix,
+  methodsToAllow,
+  proxyRemoval,
+  proxySentCors,
+  relevantProxy,
+  WHERE,
+} from './shared.ts'
+
+const CORS_HEADERS = [
+  'Access-Control-Allow-Origin',
+  'Access-Control-Allow-Credentials',
+  'Access-Control-Allow-Methods',
+  'Access-Control-Allow-Headers',
+  'Access-Control-Expose-Headers',
+  'Access-Control-Max-Age',
+]
+
+/** The allow-list: $cors_origin is the request's Origin when listed, else empty (nginx then adds nothing). */
+export function nginxMap(origin: string): string {
+  return `map $http_origin $cors_origin {
+    default "";
+    "${origin}" $http_origin;
+    # one line per allowed origin, e.g. "https://staging.example.com" $http_origin;
+}`
+}
+
+function responseLines(ctx: FixContext): string[] {
+  return [
+    'add_header Access-Control-Allow-Origin $cors_origin always;',
+    ...(ctx.credentials ? ['add_header Access-Control-Allow-Credentials true always;'] : []),
+    'add_header Vary Origin always;',
+  ]
+}
+
+function preflightBlock(ctx: FixContext): string {
+  const heads = headersToAllow(ctx)
+  const lines = [
+    'add_header Access-Control-Allow-Origin $cors_origin always;',
+    `add_header Access-Control-Allow-Methods "${[...methodsToAllow(ctx), 'OPTIONS'].join(', ')}" always;`,
+    ...(heads.length ? [`add_header Access-Control-Allow-Headers "${heads.join(', ')}" always;`] : []),
+    ...(ctx.credentials ? ['add_header Access-Control-Allow-Credentials true always;'] : []),
+    'add_header Access-Control-Max-Age 600 always;',
+    'add_header Vary Origin always;',
+    'return 204;',
+  ]
+  return `# Preflights end here. An if block keeps only its own add_header lines, so every one is repeated.
+if ($request_method = OPTIONS) {
+${lines.map((l) => `    ${l}`).join('\n')}
+}`
+}
+
+/** The location part of "CORS at nginx only". */
+export function nginxOnlyLocation(ctx: FixContext): string {
+  return `# CORS is answered here only: never pass the app's own copies on.
+${CORS_HEADERS.map((h) => `proxy_hide_header ${h};`).join('\n')}
+${preflightBlock(ctx)}
+# \`always\`: also on 401/404/500, or the browser reports those as CORS errors.
+${responseLines(ctx).join('\n')}`
+}
+
+function onlyAtNginx(ctx: FixContext, kind: string): Fix {
+  const changes: ChangeSpec[] = [
+    { layer: 'proxy', where: WHERE.nginxHttp, lang: 'nginx', snippet: nginxMap(ctx.origin) },
+    { layer: 'proxy', where: WHERE.nginxLocation, lang: 'nginx', snippet: nginxOnlyLocation(ctx) },
+  ]
+  if (appSentCors(ctx)) changes.push(appRemoval(ctx.attribution.app, 'nginx'))
+  const why =
+    kind === 'duplicate'
+      ? "One layer sends CORS: nginx answers preflights itself, hides the app's copies and adds one ACAO (with `always`), so the browser sees exactly one value."
+      : kind === 'missing' && (ctx.exchange.response?.status ?? 200) >= 400
+        ? 'add_header without `always` skips 4xx/5xx responses; these lines use `always` and answer preflights at nginx, so every status carries the ACAO.'
+        : kind === 'missing'
+          ? 'A location with any add_header of its own inherits none from the server or http block; putting the CORS lines in the location itself (and answering preflights there) restores them.'
+          : 'nginx answers the preflight itself with 204 and the allowed origin, method and headers, before the app (or its auth) can refuse or mangle it.'
+  return makeFix({
+    stack: 'nginx',
+    layer: 'proxy',
+    recommended: true,
+    title: 'CORS at nginx only: answer preflights at nginx, `always`, an allow-list map',
+    why,
+    changes,
+  })
+}
+
+export const recipe: Recipe = (ctx) => {
+  const kind = failureKind(ctx)
+  if (!relevantProxy(ctx, 'nginx') || !HEADER_KINDS.has(kind)) return []
+  const fixes: Fix[] = [onlyAtNginx(ctx, kind)]
+
+  if (kind === 'duplicate' && appOriginValueOk(ctx)) {
+    fixes.push(
+      makeFix({
+        stack: 'nginx',
+        layer: 'proxy',
+        recommended: false,
+        title: 'CORS in the app only: nginx as a plain proxy',
+        why: "The app already sends a valid Access-Control-Allow-Origin; deleting nginx's add_header lines leaves exactly one.",
+        changes: proxyRemoval('nginx'),
+      }),
+    )
+  }
+  if (kind === 'duplicate' || (appSentCors(ctx) && proxySentCors(ctx))) {
+    fixes.push(
+      makeFix({
+        stack: 'nginx',
+        layer: 'proxy',
+        recommended: false,
+        title: "Keep the app's CORS, but let nginx send the only ACAO: proxy_hide_header, then add_header",
+        why: "proxy_hide_header drops the app's Access-Control-Allow-Origin; nginx re-adds one from its allow-list, so there is one line whatever the app sends.",
+        changes: [
+          { layer: 'proxy', where: WHERE.nginxHttp, lang: 'nginx', snippet: nginxMap(ctx.origin) },
+          {
+            layer: 'proxy',
+            where: WHERE.nginxLocation,
+            lang: 'nginx',
+            snippet: `proxy_hide_header Access-Control-Allow-Origin;
+proxy_hide_header Access-Control-Allow-Credentials;
+${responseLines(ctx).join('\n')}`,
+          },
+        ],
+      }),
+    )
+  }
+  if (
+    kind === 'missing' &&
+    ctx.attribution.culprit !== 'app' &&
+    (ctx.exchange.response?.status ?? ctx.exchange.preflight?.response?.status ?? 0) < 400 &&
+    !appSentCors(ctx)
+  ) {
+    // The inheritance trap (a location, or an `if` block, with its own add_header): nginx ≥ 1.29.3 can merge
+    // the inherited lines instead. Not when the app visibly refused the origin (Vary: Origin, no ACAO).
+    fixes.push(
+      makeFix({
+        stack: 'nginx',
+        layer: 'proxy',
+        recommended: false,
+        title: "Let the location inherit the server block's add_header lines: add_header_inherit merge",
+        why: 'A location with its own add_header drops the inherited ones; `add_header_inherit merge` (nginx 1.29.3+) appends them again.',
+        requires: 'nginx ≥ 1.29.3',
+        changes: [
+          {
+            layer: 'proxy',
+            where: WHERE.nginxLocation,
+            lang: 'nginx',
+            snippet:
+              '# nginx ≥ 1.29.3 only: keep the server/http add_header lines in this location too.\nadd_header_inherit merge;',
+          },
+        ],
+      }),
+    )
+  }
+  return fixes
+}

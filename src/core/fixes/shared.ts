@@ -1,0 +1,270 @@
+/**
+ * What every recipe shares: the kind of failure in recipe terms, the values a cure must allow, the fixed
+ * `where` phrases (the e2e test maps them to template slots), and the Fix builder that joins the per-layer
+ * changes into one copy-ready snippet.
+ */
+import type { Fix, FixChange, Layer, Stack } from '../fix.ts'
+import type { FixContext } from './context.ts'
+
+export type FailureKind =
+  | 'duplicate'
+  | 'missing'
+  | 'preflight-status'
+  | 'redirect'
+  | 'wildcard-credentials'
+  | 'credentials-flag'
+  | 'origin-mismatch'
+  | 'method'
+  | 'header'
+  | 'warning'
+  | 'other'
+
+export function failureKind(ctx: FixContext): FailureKind {
+  const e = ctx.analysis.corsError
+  if (!e) return ctx.analysis.verdict === 'at-risk' ? 'warning' : 'other'
+  if (/MultipleAllowOriginValues/.test(e)) return 'duplicate'
+  if (/MissingAllowOriginHeader/.test(e)) return 'missing'
+  if (e === 'PreflightInvalidStatus') return 'preflight-status'
+  if (e === 'PreflightDisallowedRedirect') return 'redirect'
+  if (/WildcardOriginNotAllowed/.test(e)) return 'wildcard-credentials'
+  if (/InvalidAllowCredentials/.test(e)) return 'credentials-flag'
+  if (/AllowOriginMismatch|InvalidAllowOriginValue/.test(e)) return 'origin-mismatch'
+  if (e === 'MethodDisallowedByPreflightResponse' || e === 'InvalidAllowMethodsPreflightResponse')
+    return 'method'
+  if (e === 'HeaderDisallowedByPreflightResponse' || e === 'InvalidAllowHeadersPreflightResponse')
+    return 'header'
+  return 'other'
+}
+
+/** Failures that one correct set of CORS headers at one layer cures. */
+export const HEADER_KINDS: ReadonlySet<FailureKind> = new Set([
+  'duplicate',
+  'missing',
+  'preflight-status',
+  'wildcard-credentials',
+  'credentials-flag',
+  'origin-mismatch',
+  'method',
+  'header',
+  'warning',
+])
+
+const SAFELISTED = new Set(['GET', 'HEAD', 'POST'])
+
+/** The methods to allow: the one observed (when a preflight needs it) after the usual GET and POST. */
+export function methodsToAllow(ctx: FixContext): string[] {
+  const out = ['GET', 'POST']
+  const m = ctx.method.toUpperCase() === ctx.method ? ctx.method : ctx.method
+  if (!out.includes(m)) out.push(m)
+  return out
+}
+
+/** Does the request need the preflight answered (a non-safelisted method or header)? */
+export function preflighted(ctx: FixContext): boolean {
+  return !SAFELISTED.has(ctx.method) || ctx.requestHeaders.length > 0 || ctx.analysis.preflight.required
+}
+
+export function headersToAllow(ctx: FixContext): string[] {
+  return [...new Set(ctx.requestHeaders.map((h) => h.toLowerCase()))]
+}
+
+/** Which layer sent lines the cure must take away. */
+export function appSentCors(ctx: FixContext): boolean {
+  return ctx.attribution.lines.some((l) => l.layer === 'app') || ctx.attribution.culprit === 'both'
+}
+export function proxySentCors(ctx: FixContext): boolean {
+  return ctx.attribution.lines.some((l) => l.layer === 'proxy') || ctx.attribution.culprit === 'both'
+}
+
+/** The app's own ACAO value (when attributed): a plain-proxy cure is only right when it is already valid. */
+export function appOriginValueOk(ctx: FixContext): boolean {
+  const values = ctx.attribution.lines
+    .filter((l) => l.layer === 'app' && l.header.name.toLowerCase() === 'access-control-allow-origin')
+    .map((l) => l.header.value)
+  if (values.length !== 1) return false
+  const v = values[0]
+  return v === ctx.origin || (v === '*' && !ctx.credentials)
+}
+
+/** Applies when this stack is the one detected at its layer, or when none was detected there. */
+export function relevantApp(ctx: FixContext, stack: Stack): boolean {
+  return ctx.attribution.app === null || ctx.attribution.app === stack
+}
+export function relevantProxy(ctx: FixContext, stack: Stack): boolean {
+  return ctx.attribution.proxy === stack
+}
+
+// The `where` phrases: fixed, so a reader (and the lab's cure test) knows exactly where each part goes.
+export const WHERE = {
+  nginxHttp: 'nginx.conf, inside http { } (outside any server { })',
+  nginxServer: "nginx.conf, the API's server { } block",
+  nginxLocation: 'nginx.conf, inside the location that proxies the API',
+  apacheLocation: 'Apache config, inside the <Location> (or <VirtualHost>) that proxies the API',
+  caddySite: "Caddyfile, the API's site block",
+  expressCors: 'app.js, before any auth middleware and routes, replacing any other cors() setup',
+  expressAuth: 'your auth middleware, as its first line',
+  fastapiCors: 'main.py, after app = FastAPI(), replacing any other CORSMiddleware setup',
+  flaskCors: 'app.py, after app = Flask(__name__), replacing any other CORS(app) setup',
+  flaskAuth: 'your auth check (before_request or decorator), as its first line',
+  djangoSettings: 'settings.py, at the end (after MIDDLEWARE), replacing any other CORS_* settings',
+  client: 'your front-end code, where the request is made',
+} as const
+
+export type Lang = 'nginx' | 'apache' | 'caddy' | 'js' | 'python'
+
+export interface ChangeSpec {
+  readonly layer: Layer
+  readonly where: string
+  readonly snippet: string
+  readonly lang: Lang
+}
+
+const COMMENT: Record<Lang, string> = { nginx: '#', apache: '#', caddy: '#', js: '//', python: '#' }
+
+export function makeFix(p: {
+  stack: Stack
+  layer: Layer
+  recommended: boolean
+  title: string
+  why: string
+  changes: readonly ChangeSpec[]
+  requires?: string
+}): Fix {
+  const changes: FixChange[] = p.changes.map(({ layer, where, snippet }) => ({ layer, where, snippet }))
+  // One change: its snippet is the cure. Several: each part under a comment saying where it goes.
+  const first = p.changes[0]
+  const snippet =
+    p.changes.length === 1 && first
+      ? first.snippet
+      : p.changes.map((c) => `${COMMENT[c.lang]} ${c.where}:\n${c.snippet}`).join('\n\n')
+  return {
+    stack: p.stack,
+    layer: p.layer,
+    recommended: p.recommended,
+    title: p.title,
+    why: p.why,
+    snippet,
+    changes,
+    ...(p.requires ? { requires: p.requires } : {}),
+  }
+}
+
+const APP_NAMES: Partial<Record<Stack, string>> = {
+  express: 'cors() middleware',
+  fastapi: 'CORSMiddleware',
+  flask: 'Flask-CORS setup',
+  django: 'django-cors-headers middleware',
+}
+
+/** The app-side half of "CORS only at the proxy": take the app's own CORS out. */
+export function appRemoval(app: Stack | null, proxyName: string): ChangeSpec {
+  const why = `CORS is answered by ${proxyName} only`
+  switch (app) {
+    case 'express':
+      return {
+        layer: 'app',
+        where: WHERE.expressCors,
+        lang: 'js',
+        snippet: `// ${why}: no app.use(cors(...)) here.`,
+      }
+    case 'fastapi':
+      return {
+        layer: 'app',
+        where: WHERE.fastapiCors,
+        lang: 'python',
+        snippet: `# ${why}: no CORSMiddleware here.`,
+      }
+    case 'flask':
+      return { layer: 'app', where: WHERE.flaskCors, lang: 'python', snippet: `# ${why}: no CORS(app) here.` }
+    case 'django':
+      return {
+        layer: 'app',
+        where: WHERE.djangoSettings,
+        lang: 'python',
+        snippet: `# ${why}: take django-cors-headers out.\nMIDDLEWARE = [m for m in MIDDLEWARE if m != "corsheaders.middleware.CorsMiddleware"]`,
+      }
+    default:
+      return {
+        layer: 'app',
+        where: 'your app',
+        lang: 'js',
+        snippet: `Remove the app's own CORS middleware and any code that sets Access-Control-* headers: ${why}. (${proxyName} also hides them, so a leftover does no harm.)`,
+      }
+  }
+}
+
+export function appLabel(app: Stack | null): string {
+  return (app && APP_NAMES[app]) ?? "the app's CORS middleware"
+}
+
+/** A regex alternation that matches exactly these origins (dots and other specials escaped). */
+export function originRegex(origins: readonly string[]): string {
+  return `^(${origins.map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`
+}
+
+export const q = (s: string): string => JSON.stringify(s)
+
+/** The proxy-side half of "CORS in the app only": delete the proxy's CORS lines (the comment replaces them). */
+export function proxyRemoval(proxy: Stack | null): ChangeSpec[] {
+  switch (proxy) {
+    case 'nginx': {
+      const snippet =
+        "# nginx passes the app's CORS headers through untouched: no add_header Access-Control-* and no OPTIONS if-block here."
+      return [
+        { layer: 'proxy', where: WHERE.nginxServer, lang: 'nginx', snippet },
+        { layer: 'proxy', where: WHERE.nginxLocation, lang: 'nginx', snippet },
+      ]
+    }
+    case 'apache':
+      return [
+        {
+          layer: 'proxy',
+          where: WHERE.apacheLocation,
+          lang: 'apache',
+          snippet:
+            "# Apache passes the app's CORS headers through untouched: no Header … Access-Control-* lines here.",
+        },
+      ]
+    case 'caddy':
+      return [
+        {
+          layer: 'proxy',
+          where: WHERE.caddySite,
+          lang: 'caddy',
+          snippet:
+            "# Caddy passes the app's CORS headers through untouched: no header Access-Control-* lines here.",
+        },
+      ]
+    default:
+      return []
+  }
+}
+
+/**
+ * The app-layer cures share one shape: the app's full CORS setup (recommended), with the proxy's CORS lines
+ * deleted when the proxy sent some too.
+ */
+export function appOnlyFix(
+  ctx: FixContext,
+  stack: Stack,
+  title: string,
+  setup: ChangeSpec,
+  whyApp: string,
+): Fix {
+  const proxy = proxySentCors(ctx) ? proxyRemoval(ctx.attribution.proxy) : []
+  return makeFix({
+    stack,
+    layer: 'app',
+    recommended: true,
+    title: proxy.length ? `${title}; ${ctx.attribution.proxy} as a plain proxy` : title,
+    why: proxy.length
+      ? `One layer sends CORS: ${whyApp}, and ${ctx.attribution.proxy} stops adding its own copies.`
+      : whyApp,
+    changes: [setup, ...proxy],
+  })
+}
+
+/** App recipes apply to header failures, preflights refused by auth, and redirected preflights. */
+export function appApplies(ctx: FixContext, stack: Stack): boolean {
+  return relevantApp(ctx, stack) && (HEADER_KINDS.has(failureKind(ctx)) || failureKind(ctx) === 'redirect')
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import { analyze } from '../../src/core/analyze.ts'
+import { attribute } from '../../src/core/attribution.ts'
+import { RECORDED_IDS, recording } from './stack-fixtures.ts'
+
+const attributed = (id: string) => {
+  const r = recording(id)
+  return attribute(r.exchange, analyze(r.exchange))
+}
+
+/** What the evidence in each real recording supports — and no more. */
+const EXPECT: Record<string, { culprit: string; proxy: string | null; app: string | null }> = {
+  'nginx-express-dup-star': { culprit: 'both', proxy: 'nginx', app: 'express' },
+  'nginx-fastapi-dup-origin-star': { culprit: 'both', proxy: 'nginx', app: 'fastapi' },
+  'nginx-flask-dup-preflight': { culprit: 'both', proxy: 'nginx', app: 'flask' },
+  // A Django GET behind nginx carries no Django signature: the app stays unnamed.
+  'nginx-django-dup': { culprit: 'both', proxy: 'nginx', app: null },
+  'apache-express-dup-star-origin': { culprit: 'both', proxy: 'apache', app: 'express' },
+  'caddy-express-dup-star': { culprit: 'both', proxy: 'caddy', app: 'express' },
+  // Error statuses without CORS: nginx without `always`, or the app's error path — the headers cannot say.
+  'nginx-no-always-401': { culprit: 'unknown', proxy: 'nginx', app: 'express' },
+  'nginx-no-always-404': { culprit: 'unknown', proxy: 'nginx', app: 'express' },
+  'nginx-no-always-500': { culprit: 'unknown', proxy: 'nginx', app: 'express' },
+  'nginx-nested-location': { culprit: 'unknown', proxy: 'nginx', app: 'express' },
+  'nginx-if-options': { culprit: 'proxy', proxy: 'nginx', app: null },
+  'fastapi-allowlist': { culprit: 'app', proxy: null, app: 'fastapi' },
+  'nginx-express-allowlist': { culprit: 'app', proxy: 'nginx', app: 'express' },
+  'django-allowlist': { culprit: 'app', proxy: null, app: 'django' },
+  'flask-auth-preflight': { culprit: 'app', proxy: null, app: 'flask' },
+  'express-auth-preflight': { culprit: 'app', proxy: null, app: 'express' },
+  'django-redirect-preflight': { culprit: 'app', proxy: null, app: 'django' },
+  'express-credentials-star': { culprit: 'app', proxy: null, app: 'express' },
+  'express-missing-header': { culprit: 'app', proxy: null, app: 'express' },
+  'django-missing-header': { culprit: 'app', proxy: null, app: 'django' },
+  'fastapi-missing-header': { culprit: 'app', proxy: null, app: 'fastapi' },
+  'express-missing-method': { culprit: 'app', proxy: null, app: 'express' },
+}
+
+describe('attribute() on recordings of the real stacks', () => {
+  it('covers every recording', () => {
+    expect([...RECORDED_IDS].sort()).toEqual(Object.keys(EXPECT).sort())
+  })
+  for (const id of RECORDED_IDS) {
+    it(id, () => {
+      const a = attributed(id)
+      expect({ culprit: a.culprit, proxy: a.proxy, app: a.app }).toEqual(EXPECT[id])
+      expect(a.evidence.length).toBeGreaterThan(0)
+    })
+  }
+
+  it("nginx's add_header line is the last ACAO, after the upstream's", () => {
+    const a = attributed('nginx-express-dup-star')
+    const acao = a.lines.filter((l) => l.header.name === 'Access-Control-Allow-Origin')
+    expect(acao.map((l) => l.layer)).toEqual(['app', 'proxy'])
+    expect(acao[1]?.confidence).toBe('high')
+    expect(a.confidence).toBe('high')
+  })
+
+  it("uvicorn's lower-case header name survives nginx and marks the app's line", () => {
+    const a = attributed('nginx-fastapi-dup-origin-star')
+    const app = a.lines.find((l) => l.header.name === 'access-control-allow-origin')
+    expect(app?.layer).toBe('app')
+  })
+
+  it('does not pretend to know which copy is whose behind Apache or Caddy', () => {
+    for (const id of ['apache-express-dup-star-origin', 'caddy-express-dup-star']) {
+      const a = attributed(id)
+      expect(a.confidence).not.toBe('high')
+      for (const l of a.lines) expect(l.layer).toBe('unknown')
+    }
+  })
+
+  it("recognises Starlette's 400 body, django-cors-headers' defaults and Express cors' method list", () => {
+    expect(attributed('fastapi-allowlist').evidence.join(' ')).toMatch(/Disallowed CORS origin/)
+    expect(attributed('django-missing-header').evidence.join(' ')).toMatch(/django-cors-headers/)
+    expect(attributed('express-missing-header').evidence.join(' ')).toMatch(/X-Powered-By: Express/)
+  })
+
+  it('says unknown when no response was seen', () => {
+    const ex = {
+      initiator: 'http://a.test',
+      request: { method: 'GET', url: 'http://b.test/', headers: [] },
+      outcome: { kind: 'unknown' },
+    } as const
+    const a = attribute(ex, analyze(ex))
+    expect(a.culprit).toBe('unknown')
+    expect(a.lines).toEqual([])
+  })
+})

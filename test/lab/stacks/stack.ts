@@ -1,0 +1,261 @@
+/**
+ * The stacks lab: real proxies (nginx, Apache httpd, Caddy) and real apps (Express + cors, FastAPI on
+ * uvicorn, Flask + Flask-CORS, Django + django-cors-headers) started unprivileged on loopback, each from a
+ * template whose {{slots}} a scenario (or a generated fix) fills. Everything lives in a temp dir that is
+ * removed on stop; every child process is killed on stop, whatever happened.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export type ProxyKind = 'nginx' | 'apache' | 'caddy'
+export type AppKind = 'express' | 'fastapi' | 'flask' | 'django'
+
+/** Slot name → text. Unfilled slots become empty. */
+export type Slots = Readonly<Record<string, string>>
+
+export interface StackSpec {
+  readonly proxy: ProxyKind | null
+  readonly app: AppKind
+  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy). */
+  readonly proxySlots?: Slots
+  /** Slots of the app template (app_cors, app_cors_late, app_middleware, auth_guard, app_powered_by). */
+  readonly appSlots?: Slots
+  /** The proxied location (nginx `location`, Apache `<Location>`). Default "/api/". */
+  readonly locationPath?: string
+}
+
+export interface RunningStack {
+  /** http://127.0.0.1:PORT of the outermost layer (the proxy when there is one). */
+  readonly origin: string
+  readonly port: number
+  /** The rendered configs, for failure messages. */
+  readonly files: Readonly<Record<string, string>>
+  stop(): Promise<void>
+}
+
+const ROOT = resolve(import.meta.dirname, '../../..')
+const TEMPLATES = join(import.meta.dirname, 'templates')
+/** Debian's python has fastapi/flask/django; the first python3 on PATH may be another one. */
+export const PYTHON = '/usr/bin/python3'
+
+/** The file each app is written to (templates are the same name; Express's ends in .tpl, see there). */
+const APP_FILE: Record<AppKind, string> = {
+  express: 'express.mjs',
+  fastapi: 'fastapi_app.py',
+  flask: 'flask_app.py',
+  django: 'django_app.py',
+}
+
+/** Replace every {{name}} with its value ('' when not given), indenting multi-line values like the slot. */
+export function fillTemplate(template: string, slots: Slots): string {
+  return template.replace(/^([ \t]*)\{\{(\w+)\}\}[ \t]*$|\{\{(\w+)\}\}/gm, (_m, indent, lineSlot, inline) => {
+    if (lineSlot !== undefined) {
+      const v = slots[lineSlot] ?? ''
+      return v
+        .split('\n')
+        .map((l) => (l === '' ? l : indent + l))
+        .join('\n')
+    }
+    return slots[inline] ?? ''
+  })
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer()
+    s.once('error', rej)
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      s.close(() => res(port))
+    })
+  })
+}
+
+/** Poll until the port answers HTTP (any status) or the process dies. */
+async function waitReady(port: number, proc: ChildProcess, name: string, log: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}):\n${log()}`)
+    try {
+      await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) })
+      return
+    } catch {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  throw new Error(`${name} did not answer on port ${port}:\n${log()}`)
+}
+
+interface Child {
+  readonly proc: ChildProcess
+  readonly name: string
+  readonly log: () => string
+}
+
+function launch(
+  name: string,
+  cmd: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Child {
+  // detached: the child leads its own process group, so stop() can end it and anything it forked.
+  const proc = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: 'pipe' })
+  let out = ''
+  const keep = (b: Buffer): void => {
+    out = (out + b.toString()).slice(-8000)
+  }
+  proc.stdout?.on('data', keep)
+  proc.stderr?.on('data', keep)
+  return { proc, name, log: () => out }
+}
+
+async function kill(child: Child): Promise<void> {
+  const { proc } = child
+  if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()))
+  try {
+    process.kill(-proc.pid, 'SIGTERM')
+  } catch {
+    return
+  }
+  const timer = setTimeout(() => {
+    try {
+      if (proc.pid !== undefined) process.kill(-proc.pid, 'SIGKILL')
+    } catch {}
+  }, 3000)
+  await exited
+  clearTimeout(timer)
+}
+
+function startApp(app: AppKind, dir: string, port: number, slots: Slots): Child {
+  const template = APP_FILE[app].endsWith('.mjs') ? `${APP_FILE[app]}.tpl` : APP_FILE[app]
+  const source = fillTemplate(readFileSync(join(TEMPLATES, template), 'utf8'), slots)
+  const file = join(dir, APP_FILE[app])
+  writeFileSync(file, source)
+  const env = { PORT: String(port), PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' }
+  switch (app) {
+    case 'express':
+      // The app imports express/cors: resolve them from the repo's node_modules.
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+      return launch('express', process.execPath, [file], dir, env)
+    case 'fastapi':
+      return launch(
+        'uvicorn',
+        PYTHON,
+        [
+          '-m',
+          'uvicorn',
+          'fastapi_app:app',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--no-access-log',
+        ],
+        dir,
+        env,
+      )
+    case 'flask':
+      return launch('flask', PYTHON, [file], dir, env)
+    case 'django':
+      return launch('django', PYTHON, [file], dir, env)
+  }
+}
+
+function startProxy(
+  proxy: ProxyKind,
+  dir: string,
+  port: number,
+  appPort: number,
+  spec: StackSpec,
+): [Child, string] {
+  const prefix = join(dir, proxy)
+  mkdirSync(prefix, { recursive: true })
+  const slots: Slots = {
+    ...spec.proxySlots,
+    prefix,
+    port: String(port),
+    app_port: String(appPort),
+    location_path: spec.locationPath ?? '/api/',
+  }
+  switch (proxy) {
+    case 'nginx': {
+      const conf = fillTemplate(readFileSync(join(TEMPLATES, 'nginx.conf'), 'utf8'), slots)
+      writeFileSync(join(prefix, 'nginx.conf'), conf)
+      const args = ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')]
+      return [launch('nginx', '/usr/sbin/nginx', [...args, '-g', 'daemon off;'], prefix, {}), conf]
+    }
+    case 'apache': {
+      const conf = fillTemplate(readFileSync(join(TEMPLATES, 'apache.conf'), 'utf8'), slots)
+      writeFileSync(join(prefix, 'httpd.conf'), conf)
+      // -X: one process in the foreground; -d/-f: our server root and config, nothing from /etc/apache2.
+      return [
+        launch(
+          'apache2',
+          '/usr/sbin/apache2',
+          ['-X', '-d', prefix, '-f', join(prefix, 'httpd.conf')],
+          prefix,
+          {},
+        ),
+        conf,
+      ]
+    }
+    case 'caddy': {
+      const conf = fillTemplate(readFileSync(join(TEMPLATES, 'Caddyfile'), 'utf8'), slots)
+      writeFileSync(join(prefix, 'Caddyfile'), conf)
+      // Caddy writes its data and config under XDG dirs: keep them in the prefix.
+      const env = {
+        XDG_DATA_HOME: join(prefix, 'data'),
+        XDG_CONFIG_HOME: join(prefix, 'config'),
+        HOME: prefix,
+      }
+      return [
+        launch(
+          'caddy',
+          '/usr/bin/caddy',
+          ['run', '--config', join(prefix, 'Caddyfile'), '--adapter', 'caddyfile'],
+          prefix,
+          env,
+        ),
+        conf,
+      ]
+    }
+  }
+}
+
+/** Start the app (and the proxy in front of it) on free loopback ports; wait until both answer. */
+export async function startStack(spec: StackSpec): Promise<RunningStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-lens-stack-'))
+  const children: Child[] = []
+  const files: Record<string, string> = {}
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map(kill))
+    rmSync(dir, { recursive: true, force: true })
+  }
+  try {
+    const appPort = await freePort()
+    const app = startApp(spec.app, dir, appPort, spec.appSlots ?? {})
+    children.push(app)
+    files[spec.app] = readFileSync(join(dir, APP_FILE[spec.app]), 'utf8')
+    let port = appPort
+    if (spec.proxy) {
+      port = await freePort()
+      const [proxy, conf] = startProxy(spec.proxy, dir, port, appPort, spec)
+      children.push(proxy)
+      files[spec.proxy] = conf
+    }
+    await waitReady(appPort, app.proc, app.name, app.log)
+    const outer = children[children.length - 1]
+    if (outer && outer !== app) await waitReady(port, outer.proc, outer.name, outer.log)
+    return { origin: `http://127.0.0.1:${port}`, port, files, stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}
