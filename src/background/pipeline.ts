@@ -10,6 +10,7 @@
  */
 import type { Diagnosis, Finding } from '../core/analysis.ts'
 import { type CrossRequestSample, crossRequestFindings } from '../core/cross-request.ts'
+import { emptyDiagnosis } from '../core/diagnose.ts'
 import type { Exchange } from '../core/exchange.ts'
 import type { Platform } from '../platform/index.ts'
 import type { ExchangeRecord, Settings } from '../protocol.ts'
@@ -294,19 +295,8 @@ function keep(r: TrackedRequest, preflight: TrackedPreflight | null): boolean {
 }
 
 function engineFailed(exchange: Exchange, error: unknown): Diagnosis {
-  return {
-    verdict: 'unknown',
-    blocked: false,
-    corsError: null,
-    failedParameter: null,
-    stage: null,
-    summary: `CORS Lens could not analyse this request (${String(error).slice(0, 200)}).`,
-    consoleMessage: null,
-    credentials: { mode: 'unknown', inferred: false, basis: 'not known' },
-    origin: exchange.initiator,
-    crossOrigin: true,
-    preflight: { required: false, seen: exchange.preflight !== undefined, probablyCached: false },
-    findings: [],
-    fixes: [],
-  }
+  return emptyDiagnosis(
+    exchange,
+    `CORS Lens could not analyse this request (${String(error).slice(0, 200)}).`,
+  )
 }

@@ -82,12 +82,6 @@ function corsLines(x: Exchange): JsonHeader[] {
   return out
 }
 
-/** The diagnosis may carry an attribution (the engine adds it); read it without trusting its presence. */
-function attributionOf(d: Diagnosis): Attribution | null {
-  const a: unknown = (d as Diagnosis & { attribution?: unknown }).attribution
-  return a !== null && typeof a === 'object' && 'culprit' in a ? (a as Attribution) : null
-}
-
 export function toJsonEntry(x: Exchange, d: Diagnosis): JsonEntry {
   return {
     url: x.request.url,
@@ -123,7 +117,7 @@ export function toJsonEntry(x: Exchange, d: Diagnosis): JsonEntry {
       snippet: f.snippet,
       requires: f.requires ?? null,
     })),
-    attribution: attributionOf(d),
+    attribution: d.attribution,
   }
 }
 

@@ -1,4 +1,5 @@
 /** The engine's output: the verdict, Chromium's name for the failure, and the findings behind it. */
+import type { Attribution } from './attribution-types.ts'
 import type { CorsErrorName } from './cors-errors.ts'
 import type { Fix } from './fix.ts'
 
@@ -78,10 +79,14 @@ export interface Analysis {
   readonly crossOrigin: boolean
   /** Whether a preflight was required, and whether one was seen. */
   readonly preflight: { readonly required: boolean; readonly seen: boolean; readonly probablyCached: boolean }
+  /** The CORS-unsafe request header names the page sends (lower case), from the request or the preflight. */
+  readonly unsafeRequestHeaders: readonly string[]
   readonly findings: readonly Finding[]
 }
 
 /** An analysis with the layer attribution and the fixes (issue: verified cures). */
 export interface Diagnosis extends Analysis {
+  /** Which layer sent each CORS header line, and who caused the failure. */
+  readonly attribution: Attribution
   readonly fixes: readonly Fix[]
 }

@@ -161,6 +161,7 @@ export function analyze(ex: Exchange): Analysis {
     origin: initiator,
     crossOrigin,
     preflight: { required, seen, probablyCached: required && !seen && outcome.kind === 'ok' },
+    unsafeRequestHeaders: unsafeHeaders,
   }
 
   if (!crossOrigin) {

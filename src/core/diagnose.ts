@@ -2,30 +2,10 @@
 import type { Diagnosis } from './analysis.ts'
 import { analyze } from './analyze.ts'
 import { attribute } from './attribution.ts'
-import type { Attribution } from './attribution-types.ts'
 import type { Exchange } from './exchange.ts'
-import { corsUnsafeRequestHeaderNames } from './fetch-rules.ts'
 import type { Fix } from './fix.ts'
 import type { FixContext } from './fixes/context.ts'
 import { RECIPES } from './fixes/index.ts'
-import { headerValue } from './headers.ts'
-
-/** A Diagnosis that also says which layer sent which header (optional, so every Diagnosis still fits). */
-export interface AttributedDiagnosis extends Diagnosis {
-  readonly attribution?: Attribution
-}
-
-/** The non-safelisted header names the page sends: from the request when it was sent, else the preflight's list. */
-function requestHeaderNames(ex: Exchange): string[] {
-  if (ex.request.headers.length > 0) return corsUnsafeRequestHeaderNames(ex.request.headers, { wire: true })
-  const acrh = ex.preflight
-    ? headerValue(ex.preflight.request.headers, 'access-control-request-headers')
-    : null
-  return (acrh ?? '')
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean)
-}
 
 function pathOf(url: string): string {
   try {
@@ -35,7 +15,7 @@ function pathOf(url: string): string {
   }
 }
 
-export function diagnose(exchange: Exchange): AttributedDiagnosis {
+export function diagnose(exchange: Exchange): Diagnosis {
   const analysis = analyze(exchange)
   const attribution = attribute(exchange, analysis)
   const worthFixing = analysis.blocked || analysis.findings.some((f) => f.severity === 'warning')
@@ -47,7 +27,7 @@ export function diagnose(exchange: Exchange): AttributedDiagnosis {
     attribution,
     origin: analysis.origin ?? exchange.initiator ?? '*',
     method: exchange.request.method,
-    requestHeaders: requestHeaderNames(exchange),
+    requestHeaders: analysis.unsafeRequestHeaders,
     credentials: analysis.credentials.mode === 'include' || exchange.credentials === 'include',
     path: pathOf(exchange.request.url),
   }
@@ -58,4 +38,25 @@ export function diagnose(exchange: Exchange): AttributedDiagnosis {
   const rank = (f: Fix): number => (detected.has(f.stack) ? 0 : 2) + (f.recommended ? 0 : 1)
   const ordered = fixes.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
   return { ...analysis, attribution, fixes: ordered.map(({ f }) => f) }
+}
+
+/** A Diagnosis that says nothing: the engine could not run on this exchange (or a test stubs it). */
+export function emptyDiagnosis(exchange: Exchange, summary = ''): Diagnosis {
+  return {
+    verdict: 'unknown',
+    blocked: false,
+    corsError: null,
+    failedParameter: null,
+    stage: null,
+    summary,
+    consoleMessage: null,
+    credentials: { mode: 'unknown', inferred: false, basis: 'not known' },
+    origin: exchange.initiator,
+    crossOrigin: true,
+    preflight: { required: false, seen: exchange.preflight !== undefined, probablyCached: false },
+    unsafeRequestHeaders: [],
+    findings: [],
+    attribution: { culprit: 'unknown', confidence: 'low', proxy: null, app: null, evidence: [], lines: [] },
+    fixes: [],
+  }
 }

@@ -4,7 +4,15 @@
  * text (never HTML) and cut for display when long.
  */
 import { useState } from 'preact/hooks'
-import type { Diagnosis, Exchange, Finding, HeaderList, HeaderPlace, HeaderRef } from '../core/index.ts'
+import type {
+  Attribution,
+  Diagnosis,
+  Exchange,
+  Finding,
+  HeaderList,
+  HeaderPlace,
+  HeaderRef,
+} from '../core/index.ts'
 import type { ExchangeRecord } from '../protocol.ts'
 import { copyText } from './clipboard.ts'
 import {
@@ -104,12 +112,13 @@ export function Detail({ record, source, seenAt, initiator, onClose, onToast }: 
         <Verdict record={record} seenAt={seenAt} initiator={initiator} />
         <Timeline exchange={exchange} diagnosis={diagnosis} />
         <Findings findings={diagnosis.findings} />
+        <Layer attribution={diagnosis.attribution} />
         {diagnosis.fixes.length ? (
           <Block title="Fix">
             <Fixes fixes={diagnosis.fixes} onCopy={copy} />
           </Block>
         ) : null}
-        <Headers exchange={exchange} findings={diagnosis.findings} />
+        <Headers exchange={exchange} findings={diagnosis.findings} attribution={diagnosis.attribution} />
       </div>
     </section>
   )
@@ -345,14 +354,56 @@ const PLACE_LABEL: Record<HeaderPlace, string> = {
   redirect: 'redirect',
 }
 
+const CULPRIT: Record<Attribution['culprit'], string> = {
+  proxy: 'The reverse proxy',
+  app: 'The application',
+  both: 'Both the proxy and the application',
+  unknown: 'Not clear from the headers',
+}
+
+/** Which layer caused it, and the evidence: the answer that decides which fix applies. */
+function Layer({ attribution }: { readonly attribution: Attribution | undefined }) {
+  if (!attribution || (attribution.culprit === 'unknown' && attribution.evidence.length === 0)) return null
+  const stacks = [attribution.proxy, attribution.app].filter(Boolean).join(' + ')
+  return (
+    <Block title="Which layer">
+      <p class="layer" data-culprit={attribution.culprit}>
+        <strong>{CULPRIT[attribution.culprit]}</strong>
+        {stacks ? ` (${stacks})` : ''} — {attribution.confidence} confidence.
+      </p>
+      {attribution.evidence.length ? (
+        <ul class="evidence">
+          {attribution.evidence.map((e, i) => (
+            <li key={i}>{e}</li>
+          ))}
+        </ul>
+      ) : null}
+    </Block>
+  )
+}
+
+/** "nginx", "app (express)"… for a header line the attribution could place. */
+type LineTags = ReadonlyMap<string, string>
+function lineTags(attribution: Attribution | undefined): LineTags {
+  const tags = new Map<string, string>()
+  for (const l of attribution?.lines ?? []) {
+    if (l.layer === 'unknown') continue
+    tags.set(`${l.header.place}:${l.header.index}`, l.stack ? `${l.layer}: ${l.stack}` : l.layer)
+  }
+  return tags
+}
+
 function Headers({
   exchange,
   findings,
+  attribution,
 }: {
   readonly exchange: Exchange
   readonly findings: readonly Finding[]
+  readonly attribution: Attribution | undefined
 }) {
   const refs = findings.flatMap((f) => f.headers)
+  const tags = lineTags(attribution)
   const pf = exchange.preflight
   return (
     <Block title="Headers">
@@ -363,6 +414,7 @@ function Headers({
             headers={pf.request.headers}
             place="preflight-request"
             refs={refs}
+            tags={tags}
           />
           {pf.response ? (
             <HeaderTable
@@ -370,6 +422,7 @@ function Headers({
               headers={pf.response.headers}
               place="preflight-response"
               refs={refs}
+              tags={tags}
             />
           ) : null}
         </>
@@ -381,6 +434,7 @@ function Headers({
           headers={r.headers}
           place="redirect"
           refs={refs}
+          tags={tags}
         />
       ))}
       <HeaderTable
@@ -388,6 +442,7 @@ function Headers({
         headers={exchange.request.headers}
         place="request"
         refs={refs}
+        tags={tags}
         emptyText="Not captured (the request was never sent, or the capture could not see its headers)."
       />
       {exchange.response ? (
@@ -396,6 +451,7 @@ function Headers({
           headers={exchange.response.headers}
           place="response"
           refs={refs}
+          tags={tags}
         />
       ) : null}
     </Block>
@@ -407,12 +463,14 @@ function HeaderTable({
   headers,
   place,
   refs,
+  tags,
   emptyText = 'No header lines.',
 }: {
   readonly title: string
   readonly headers: HeaderList
   readonly place: HeaderPlace
   readonly refs: readonly HeaderRef[]
+  readonly tags: LineTags
   readonly emptyText?: string
 }) {
   const bad = offendingIndexes(headers, place, refs)
@@ -447,6 +505,7 @@ function HeaderTable({
               data-index={i}
             >
               <span class="h-name">{String(h.name)}:</span> <Value value={String(h.value)} />
+              {tags.has(`${place}:${i}`) ? <span class="layer-tag">{tags.get(`${place}:${i}`)}</span> : null}
             </div>
           ))}
         </div>

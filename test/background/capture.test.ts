@@ -9,7 +9,7 @@ import { type Notifier, Pipeline } from '../../src/background/pipeline.ts'
 import { RecordStore } from '../../src/background/store.ts'
 import type { Diagnosis } from '../../src/core/analysis.ts'
 import type { Exchange } from '../../src/core/exchange.ts'
-import { diagnose as realDiagnose } from '../../src/core/index.ts'
+import { emptyDiagnosis, diagnose as realDiagnose } from '../../src/core/index.ts'
 import type { Platform } from '../../src/platform/index.ts'
 import type { ExchangeRecord } from '../../src/protocol.ts'
 import { chromium, type EventName, FakeArea, FakeWebRequest, firefox, ManualTimers } from './fakes.ts'
@@ -20,21 +20,7 @@ const TAB = 1878025383
 
 function stubDiagnose(ex: Exchange): Diagnosis {
   const failed = ex.outcome.kind === 'error'
-  return {
-    verdict: failed ? 'blocked' : 'ok',
-    blocked: failed,
-    corsError: null,
-    failedParameter: null,
-    stage: null,
-    summary: '',
-    consoleMessage: null,
-    credentials: { mode: 'unknown', inferred: false, basis: '' },
-    origin: ex.initiator,
-    crossOrigin: true,
-    preflight: { required: false, seen: !!ex.preflight, probablyCached: false },
-    findings: [],
-    fixes: [],
-  }
+  return { ...emptyDiagnosis(ex), verdict: failed ? 'blocked' : 'ok', blocked: failed }
 }
 
 async function setup(

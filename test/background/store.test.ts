@@ -7,23 +7,18 @@ import {
   TRUNCATED_NOTE,
 } from '../../src/background/store.ts'
 import type { Diagnosis, Verdict } from '../../src/core/analysis.ts'
+import { emptyDiagnosis } from '../../src/core/diagnose.ts'
 import { FakeArea, ManualTimers } from './fakes.ts'
 
 function draft(verdict: Verdict, n: number, extra: { bodyBytes?: number; ok?: boolean } = {}): RecordDraft {
   const diagnosis: Diagnosis = {
+    ...emptyDiagnosis({
+      initiator: 'http://app.test',
+      request: { method: 'GET', url: 'http://api.test/', headers: [] },
+      outcome: { kind: 'unknown' },
+    }),
     verdict,
     blocked: verdict === 'blocked',
-    corsError: null,
-    failedParameter: null,
-    stage: null,
-    summary: '',
-    consoleMessage: null,
-    credentials: { mode: 'unknown', inferred: false, basis: '' },
-    origin: 'http://app.test',
-    crossOrigin: true,
-    preflight: { required: false, seen: false, probablyCached: false },
-    findings: [],
-    fixes: [],
   }
   return {
     startedAt: 1_000 + n,

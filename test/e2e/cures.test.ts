@@ -9,7 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AttributedDiagnosis, diagnose } from '../../src/core/diagnose.ts'
+import type { Diagnosis } from '../../src/core/analysis.ts'
+import { diagnose } from '../../src/core/diagnose.ts'
 import type { Exchange } from '../../src/core/exchange.ts'
 import type { Fix, FixChange } from '../../src/core/fix.ts'
 import { WHERE } from '../../src/core/fixes/shared.ts'
@@ -162,7 +163,7 @@ describe('verified cures on real stacks', () => {
       const base = specFor(s, lab.pageOrigin)
       const broken = await runOnce(base, scenarioAction(s.fetch))
       expect(broken.oracle.corsError, `the broken ${s.id} reproduces`).toBe(s.expectCorsError)
-      const d: AttributedDiagnosis = diagnose(broken.exchange)
+      const d: Diagnosis = diagnose(broken.exchange)
       expect(d.blocked).toBe(true)
       const stacks = new Set<string>([s.proxy ?? '', s.app, 'client'])
       const fixes = d.fixes.filter((f) => stacks.has(f.stack))

@@ -1,23 +1,14 @@
 /** Small builders for panel tests: a Diagnosis and an ExchangeRecord with only what a test cares about. */
-import type { Diagnosis, Exchange } from '../../src/core/index.ts'
+import { type Diagnosis, type Exchange, emptyDiagnosis } from '../../src/core/index.ts'
 import type { PanelRecord } from '../../src/panel/model.ts'
 import type { ExchangeRecord } from '../../src/protocol.ts'
 
 export function diagnosis(over: Partial<Diagnosis> = {}): Diagnosis {
   return {
+    ...emptyDiagnosis(exchange()),
     verdict: 'ok',
-    blocked: false,
-    corsError: null,
-    failedParameter: null,
-    stage: null,
-    summary: '',
-    consoleMessage: null,
     credentials: { mode: 'omit', inferred: true, basis: '' },
     origin: 'http://app.test',
-    crossOrigin: true,
-    preflight: { required: false, seen: false, probablyCached: false },
-    findings: [],
-    fixes: [],
     ...over,
   }
 }

@@ -126,7 +126,9 @@ describe('RecordStore grouping and order', () => {
     const groups = s.list()
     expect(groups).toHaveLength(10_000)
     // Speed is measured by `npm run bench`, not asserted here; this checks what the filter finds.
-    const okTwelve = Array.from({ length: 10_000 }, (_, i) => i).filter((i) => i % 3 !== 0 && String(i).startsWith('12'))
+    const okTwelve = Array.from({ length: 10_000 }, (_, i) => i).filter(
+      (i) => i % 3 !== 0 && String(i).startsWith('12'),
+    )
     expect(filterGroups(groups, 'ok12')).toHaveLength(okTwelve.length)
     expect(
       filterGroups(groups, 'e999 missingalloworigin').map((g) => g.latest.record.exchange.request.url),

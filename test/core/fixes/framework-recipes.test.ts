@@ -386,6 +386,7 @@ function contextOf(c: Case): FixContext {
     failedParameter: blocked ? (c.failedParameter ?? '') : null,
     stage: blocked ? (c.stage ?? 'response') : null,
     summary: `Case ${c.name}.`,
+    unsafeRequestHeaders: c.requestHeaders ?? [],
     consoleMessage: c.corsError
       ? chromiumConsoleMessage({
           error: c.corsError,

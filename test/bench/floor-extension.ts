@@ -1,0 +1,89 @@
+/**
+ * The benchmark's floor: a no-op extension holding exactly CORS Lens's webRequest subscriptions. They are
+ * recorded from the real Capture.register (never restated by hand), then replayed with empty listeners.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Capture, type WebRequestLike } from '../../src/background/capture.ts'
+import { detectPlatform } from '../../src/platform/index.ts'
+
+export interface Subscription {
+  readonly event: string
+  readonly filter: unknown
+  readonly extraInfoSpec: readonly string[] | undefined
+}
+
+/** What Capture.register subscribes to in Chromium. */
+export function chromiumSubscriptions(): Subscription[] {
+  const subs: Subscription[] = []
+  const event = (name: string) => ({
+    addListener: (_cb: unknown, filter: unknown, extraInfoSpec?: string[]) => {
+      subs.push({ event: name, filter, extraInfoSpec })
+    },
+  })
+  const recorder = {
+    onSendHeaders: event('onSendHeaders'),
+    onHeadersReceived: event('onHeadersReceived'),
+    onCompleted: event('onCompleted'),
+    onErrorOccurred: event('onErrorOccurred'),
+  } as unknown as WebRequestLike
+  // Chromium's enums as the worker sees them: extraHeaders supported, the resource types it knows.
+  const platform = detectPlatform(
+    {
+      OnHeadersReceivedOptions: { EXTRA_HEADERS: 'extraHeaders' },
+      ResourceType: Object.fromEntries(
+        [
+          'main_frame',
+          'sub_frame',
+          'stylesheet',
+          'script',
+          'image',
+          'font',
+          'object',
+          'xmlhttprequest',
+          'ping',
+          'csp_report',
+          'media',
+          'websocket',
+          'webtransport',
+          'webbundle',
+          'other',
+        ].map((t) => [t.toUpperCase(), t]),
+      ),
+    },
+    {},
+  )
+  const sink = {
+    shouldCapture: () => false,
+    ended: () => {},
+    preflightStarted: () => {},
+    preflightEnded: () => {},
+    navigated: () => false,
+  }
+  new Capture(platform, sink).register(recorder)
+  return subs
+}
+
+/** Writes the floor extension to a temp folder and returns its path. */
+export function writeFloorExtension(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-lens-floor-'))
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({
+      manifest_version: 3,
+      name: 'CORS Lens bench floor (no-op observer)',
+      version: '0.0.1',
+      background: { service_worker: 'worker.js' },
+      permissions: ['webRequest'],
+      host_permissions: ['<all_urls>'],
+    }),
+  )
+  const lines = chromiumSubscriptions().map(
+    (s) =>
+      `chrome.webRequest.${s.event}.addListener(() => {}, ${JSON.stringify(s.filter)}${s.extraInfoSpec ? `, ${JSON.stringify(s.extraInfoSpec)}` : ''})`,
+  )
+  writeFileSync(join(dir, 'worker.js'), `${lines.join('\n')}\n`)
+  return dir
+}
