@@ -12,8 +12,9 @@ type Target = 'chrome' | 'firefox'
 function manifestFor(target: Target): ManifestV3Export {
   if (target === 'chrome') return manifest as ManifestV3Export
   const { service_worker: worker, ...background } = manifest.background
+  const { minimum_chrome_version: _chromeOnly, ...common } = manifest
   return {
-    ...manifest,
+    ...common,
     background: { ...background, scripts: [worker] },
     browser_specific_settings: { gecko: { id: 'cors-lens@cors-lens.dev', strict_min_version: '128.0' } },
   } as ManifestV3Export
