@@ -3,23 +3,8 @@
  * errors and before the backend's; onsuccess lines replace or follow the backend's. So: `always set` for
  * our lines, `unset` on both tables for the app's copies, and preflights answered by mod_rewrite.
  */
-import type { Fix } from '../fix.ts'
 import type { FixContext, Recipe } from './context.ts'
-import {
-  appOriginValueOk,
-  appRemoval,
-  appSentCors,
-  type ChangeSpec,
-  failureKind,
-  HEADER_KINDS,
-  headersToAllow,
-  makeFix,
-  methodsToAllow,
-  originRegex,
-  proxyRemoval,
-  relevantProxy,
-  WHERE,
-} from './shared.ts'
+import { headersToAllow, methodsToAllow, originRegex, proxyApplies, proxyCures, WHERE } from './shared.ts'
 
 const CORS_HEADERS = [
   'Access-Control-Allow-Origin',
@@ -62,50 +47,27 @@ RewriteRule ^ - [R=204,L]`
 }
 
 export const recipe: Recipe = (ctx) => {
-  const kind = failureKind(ctx)
-  if (!relevantProxy(ctx, 'apache') || !HEADER_KINDS.has(kind)) return []
-  const changes: ChangeSpec[] = [
-    { layer: 'proxy', where: WHERE.apacheLocation, lang: 'apache', snippet: apacheOnly(ctx) },
-  ]
-  if (appSentCors(ctx)) changes.push(appRemoval(ctx.attribution.app, 'Apache'))
-  const fixes: Fix[] = [
-    makeFix({
-      stack: 'apache',
-      layer: 'proxy',
-      recommended: true,
+  if (!proxyApplies(ctx, 'apache')) return []
+  return proxyCures(ctx, {
+    stack: 'apache',
+    name: 'Apache',
+    directive: 'Header',
+    only: {
       title: 'CORS at Apache only: Header always set, preflights answered with 204',
       why: "One layer sends CORS: Apache unsets the app's copies, answers preflights itself and sets one ACAO with `always`, so errors carry it too.",
-      changes,
-    }),
-  ]
-  if (kind === 'duplicate' && appOriginValueOk(ctx))
-    fixes.push(
-      makeFix({
-        stack: 'apache',
-        layer: 'proxy',
-        recommended: false,
-        title: 'CORS in the app only: Apache as a plain proxy',
-        why: "The app already sends a valid Access-Control-Allow-Origin; deleting Apache's Header lines leaves exactly one.",
-        changes: proxyRemoval('apache'),
-      }),
-    )
-  if (kind === 'duplicate')
-    fixes.push(
-      makeFix({
-        stack: 'apache',
-        layer: 'proxy',
-        recommended: false,
-        title: "Keep the app's CORS, but let Apache send the only ACAO: unset, then always set",
-        why: "`Header unset` on both tables drops the app's ACAO; `Header always set` adds one from the allow-list.",
-        changes: [
-          {
-            layer: 'proxy',
-            where: WHERE.apacheLocation,
-            lang: 'apache',
-            snippet: `${unsetBoth(['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials'])}\n${allowLines(ctx, false).join('\n')}`,
-          },
-        ],
-      }),
-    )
-  return fixes
+      changes: [{ layer: 'proxy', where: WHERE.apacheLocation, lang: 'apache', snippet: apacheOnly(ctx) }],
+    },
+    keep: {
+      title: "Keep the app's CORS, but let Apache send the only ACAO: unset, then always set",
+      why: "`Header unset` on both tables drops the app's ACAO; `Header always set` adds one from the allow-list.",
+      changes: [
+        {
+          layer: 'proxy',
+          where: WHERE.apacheLocation,
+          lang: 'apache',
+          snippet: `${unsetBoth(['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials'])}\n${allowLines(ctx, false).join('\n')}`,
+        },
+      ],
+    },
+  })
 }

@@ -4,23 +4,8 @@
  * replaces the app's. The `>` prefix (set with defer) needs Caddy ≥ 2.7: the snippets use the `defer`
  * block instead, which 2.6 knows.
  */
-import type { Fix } from '../fix.ts'
 import type { FixContext, Recipe } from './context.ts'
-import {
-  appOriginValueOk,
-  appRemoval,
-  appSentCors,
-  type ChangeSpec,
-  failureKind,
-  HEADER_KINDS,
-  headersToAllow,
-  makeFix,
-  methodsToAllow,
-  originRegex,
-  proxyRemoval,
-  relevantProxy,
-  WHERE,
-} from './shared.ts'
+import { headersToAllow, methodsToAllow, originRegex, proxyApplies, proxyCures, WHERE } from './shared.ts'
 
 function responseBlock(ctx: FixContext, extra: readonly string[] = []): string {
   return `header @cors_origin {
@@ -59,50 +44,27 @@ ${heads.length ? `        Access-Control-Allow-Headers "${heads.join(', ')}"\n` 
 }
 
 export const recipe: Recipe = (ctx) => {
-  const kind = failureKind(ctx)
-  if (!relevantProxy(ctx, 'caddy') || !HEADER_KINDS.has(kind)) return []
-  const changes: ChangeSpec[] = [
-    { layer: 'proxy', where: WHERE.caddySite, lang: 'caddy', snippet: caddyOnly(ctx) },
-  ]
-  if (appSentCors(ctx)) changes.push(appRemoval(ctx.attribution.app, 'Caddy'))
-  const fixes: Fix[] = [
-    makeFix({
-      stack: 'caddy',
-      layer: 'proxy',
-      recommended: true,
+  if (!proxyApplies(ctx, 'caddy')) return []
+  return proxyCures(ctx, {
+    stack: 'caddy',
+    name: 'Caddy',
+    directive: 'header',
+    only: {
       title: 'CORS at Caddy only: preflights answered with 204, headers set with defer',
       why: 'One layer sends CORS: Caddy answers preflights itself and sets one ACAO as the response leaves, replacing anything the app sent.',
-      changes,
-    }),
-  ]
-  if (kind === 'duplicate' && appOriginValueOk(ctx))
-    fixes.push(
-      makeFix({
-        stack: 'caddy',
-        layer: 'proxy',
-        recommended: false,
-        title: 'CORS in the app only: Caddy as a plain proxy',
-        why: "The app already sends a valid Access-Control-Allow-Origin; deleting Caddy's header lines leaves exactly one.",
-        changes: proxyRemoval('caddy'),
-      }),
-    )
-  if (kind === 'duplicate')
-    fixes.push(
-      makeFix({
-        stack: 'caddy',
-        layer: 'proxy',
-        recommended: false,
-        title: "Keep the app's CORS, but let Caddy send the only ACAO: a deferred header set",
-        why: "A deferred `header` runs after reverse_proxy, so it replaces the app's ACAO instead of adding a second line.",
-        changes: [
-          {
-            layer: 'proxy',
-            where: WHERE.caddySite,
-            lang: 'caddy',
-            snippet: `${matcher(ctx)}\n${responseBlock(ctx)}`,
-          },
-        ],
-      }),
-    )
-  return fixes
+      changes: [{ layer: 'proxy', where: WHERE.caddySite, lang: 'caddy', snippet: caddyOnly(ctx) }],
+    },
+    keep: {
+      title: "Keep the app's CORS, but let Caddy send the only ACAO: a deferred header set",
+      why: "A deferred `header` runs after reverse_proxy, so it replaces the app's ACAO instead of adding a second line.",
+      changes: [
+        {
+          layer: 'proxy',
+          where: WHERE.caddySite,
+          lang: 'caddy',
+          snippet: `${matcher(ctx)}\n${responseBlock(ctx)}`,
+        },
+      ],
+    },
+  })
 }

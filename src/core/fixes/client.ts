@@ -5,7 +5,8 @@
 import type { Fix } from '../fix.ts'
 import { linesNamed } from '../headers.ts'
 import type { FixContext, Recipe } from './context.ts'
-import { failureKind, makeFix, WHERE } from './shared.ts'
+import { failureKind, redirected } from './failure.ts'
+import { makeFix, WHERE } from './shared.ts'
 
 /** A fetch() call that repeats the observed request, with the header values seen (or a placeholder). */
 export function fetchCall(ctx: FixContext, url: string, credentials: 'omit' | 'include' | null): string {
@@ -49,7 +50,7 @@ export const recipe: Recipe = (ctx) => {
   const hop = ctx.exchange.preflight?.response
   const location = hop ? linesNamed(hop.headers, 'location')[0]?.value : undefined
   const redirectTo =
-    kind === 'redirect' && location
+    redirected(kind) && location
       ? new URL(location, ctx.exchange.preflight?.request.url ?? ctx.exchange.request.url).href
       : ctx.analysis.stage === 'redirect'
         ? ctx.exchange.redirects?.[ctx.exchange.redirects.length - 1]?.location

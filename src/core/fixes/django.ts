@@ -4,15 +4,8 @@
  * CORS_ALLOW_HEADERS list omits custom headers.
  */
 import type { FixContext, Recipe } from './context.ts'
-import {
-  appApplies,
-  appOnlyFix,
-  failureKind,
-  headersToAllow,
-  methodsToAllow,
-  preflighted,
-  WHERE,
-} from './shared.ts'
+import { failureKind, redirected } from './failure.ts'
+import { appAllowList, appApplies, appOnlyFix, WHERE } from './shared.ts'
 
 const DEFAULT_HEADERS = new Set([
   'accept',
@@ -28,8 +21,10 @@ const DEFAULT_HEADERS = new Set([
 const DEFAULT_METHODS = new Set(['DELETE', 'GET', 'OPTIONS', 'PATCH', 'POST', 'PUT'])
 
 export function djangoSetup(ctx: FixContext): string {
-  const extraHeaders = headersToAllow(ctx).filter((h) => !DEFAULT_HEADERS.has(h))
-  const extraMethods = methodsToAllow(ctx).filter((m) => !DEFAULT_METHODS.has(m))
+  const { methods, headers } = appAllowList(ctx)
+  const extraHeaders = headers.filter((h) => !DEFAULT_HEADERS.has(h))
+  // Listed only when a preflight needs them.
+  const extraMethods = (methods ?? []).filter((m) => !DEFAULT_METHODS.has(m))
   const lines = [
     '# django-cors-headers: installed, and CorsMiddleware first so it answers preflights before any redirect or auth.',
     'if "corsheaders" not in INSTALLED_APPS:',
@@ -42,7 +37,7 @@ export function djangoSetup(ctx: FixContext): string {
           `CORS_ALLOW_HEADERS = [*default_headers, ${extraHeaders.map((h) => JSON.stringify(h)).join(', ')}]`,
         ]
       : []),
-    ...(preflighted(ctx) && extraMethods.length
+    ...(extraMethods.length
       ? [
           'from corsheaders.defaults import default_methods  # noqa: E402',
           `CORS_ALLOW_METHODS = [*default_methods, ${extraMethods.map((m) => JSON.stringify(m)).join(', ')}]`,
@@ -54,8 +49,9 @@ export function djangoSetup(ctx: FixContext): string {
 }
 
 export const recipe: Recipe = (ctx) => {
-  if (!appApplies(ctx, 'django')) return []
-  const redirect = failureKind(ctx) === 'redirect'
+  // A redirected preflight is often CommonMiddleware's APPEND_SLASH: CorsMiddleware first cures it.
+  if (!appApplies(ctx, 'django', true)) return []
+  const redirect = redirected(failureKind(ctx))
   return [
     appOnlyFix(
       ctx,

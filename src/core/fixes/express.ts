@@ -5,29 +5,15 @@
  */
 import type { Fix } from '../fix.ts'
 import type { FixContext, Recipe } from './context.ts'
-import {
-  appApplies,
-  appOnlyFix,
-  failureKind,
-  headersToAllow,
-  makeFix,
-  methodsToAllow,
-  preflighted,
-  WHERE,
-} from './shared.ts'
+import { failureKind } from './failure.ts'
+import { appAllowList, appApplies, appOnlyFix, makeFix, WHERE } from './shared.ts'
 
 export function expressSetup(ctx: FixContext): string {
-  const heads = headersToAllow(ctx)
+  const { methods, headers } = appAllowList(ctx)
   const opts = [
     `  origin: [${JSON.stringify(ctx.origin).replaceAll('"', "'")}], // every allowed origin, exactly (scheme, host, port)`,
-    ...(preflighted(ctx)
-      ? [
-          `  methods: [${methodsToAllow(ctx)
-            .map((m) => `'${m}'`)
-            .join(', ')}],`,
-        ]
-      : []),
-    ...(heads.length ? [`  allowedHeaders: [${heads.map((h) => `'${h}'`).join(', ')}],`] : []),
+    ...(methods ? [`  methods: [${methods.map((m) => `'${m}'`).join(', ')}],`] : []),
+    ...(headers.length ? [`  allowedHeaders: [${headers.map((h) => `'${h}'`).join(', ')}],`] : []),
     ...(ctx.credentials ? ['  credentials: true,'] : []),
   ]
   return `// import cors from 'cors'  (npm install cors)
@@ -37,7 +23,7 @@ ${opts.join('\n')}
 }
 
 export const recipe: Recipe = (ctx) => {
-  if (!appApplies(ctx, 'express') || failureKind(ctx) === 'redirect') return []
+  if (!appApplies(ctx, 'express')) return []
   const fixes: Fix[] = [
     appOnlyFix(
       ctx,

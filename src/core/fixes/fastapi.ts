@@ -4,22 +4,14 @@
  * GET and the four always-allowed headers.
  */
 import type { FixContext, Recipe } from './context.ts'
-import {
-  appApplies,
-  appOnlyFix,
-  failureKind,
-  headersToAllow,
-  methodsToAllow,
-  preflighted,
-  WHERE,
-} from './shared.ts'
+import { appAllowList, appApplies, appOnlyFix, WHERE } from './shared.ts'
 
 export function fastapiSetup(ctx: FixContext): string {
-  const heads = headersToAllow(ctx)
+  const { methods, headers } = appAllowList(ctx)
   const args = [
     `    allow_origins=[${JSON.stringify(ctx.origin)}],  # every allowed origin, exactly`,
-    `    allow_methods=[${(preflighted(ctx) ? methodsToAllow(ctx) : ['GET', 'POST']).map((m) => JSON.stringify(m)).join(', ')}],`,
-    ...(heads.length ? [`    allow_headers=[${heads.map((h) => JSON.stringify(h)).join(', ')}],`] : []),
+    `    allow_methods=[${(methods ?? ['GET', 'POST']).map((m) => JSON.stringify(m)).join(', ')}],`,
+    ...(headers.length ? [`    allow_headers=[${headers.map((h) => JSON.stringify(h)).join(', ')}],`] : []),
     ...(ctx.credentials ? ['    allow_credentials=True,'] : []),
   ]
   return `from fastapi.middleware.cors import CORSMiddleware
@@ -31,7 +23,7 @@ ${args.join('\n')}
 }
 
 export const recipe: Recipe = (ctx) => {
-  if (!appApplies(ctx, 'fastapi') || failureKind(ctx) === 'redirect') return []
+  if (!appApplies(ctx, 'fastapi')) return []
   return [
     appOnlyFix(
       ctx,

@@ -4,29 +4,15 @@
  */
 import type { Fix } from '../fix.ts'
 import type { FixContext, Recipe } from './context.ts'
-import {
-  appApplies,
-  appOnlyFix,
-  failureKind,
-  headersToAllow,
-  makeFix,
-  methodsToAllow,
-  preflighted,
-  WHERE,
-} from './shared.ts'
+import { failureKind } from './failure.ts'
+import { appAllowList, appApplies, appOnlyFix, makeFix, WHERE } from './shared.ts'
 
 export function flaskSetup(ctx: FixContext): string {
-  const heads = headersToAllow(ctx)
+  const { methods, headers } = appAllowList(ctx)
   const args = [
     `origins=[${JSON.stringify(ctx.origin)}]`,
-    ...(preflighted(ctx)
-      ? [
-          `methods=[${methodsToAllow(ctx)
-            .map((m) => JSON.stringify(m))
-            .join(', ')}]`,
-        ]
-      : []),
-    ...(heads.length ? [`allow_headers=[${heads.map((h) => JSON.stringify(h)).join(', ')}]`] : []),
+    ...(methods ? [`methods=[${methods.map((m) => JSON.stringify(m)).join(', ')}]`] : []),
+    ...(headers.length ? [`allow_headers=[${headers.map((h) => JSON.stringify(h)).join(', ')}]`] : []),
     ...(ctx.credentials ? ['supports_credentials=True'] : []),
   ]
   return `from flask_cors import CORS
@@ -35,7 +21,7 @@ CORS(app, ${args.join(', ')})`
 }
 
 export const recipe: Recipe = (ctx) => {
-  if (!appApplies(ctx, 'flask') || failureKind(ctx) === 'redirect') return []
+  if (!appApplies(ctx, 'flask')) return []
   const kind = failureKind(ctx)
   const authRefused = kind === 'preflight-status' && (ctx.exchange.preflight?.response?.status ?? 0) >= 400
   const guard = makeFix({

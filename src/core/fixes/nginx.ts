@@ -3,21 +3,16 @@
  * level with its own add_header inherits none from above (an `if` block included); two layers adding
  * ACAO. Recommended: CORS at nginx only — preflights end at nginx, the app's copies are hidden.
  */
-import type { Fix } from '../fix.ts'
 import type { FixContext, Recipe } from './context.ts'
+import { allowOriginMissing, type FailureKind, failureKind } from './failure.ts'
 import {
-  appOriginValueOk,
-  appRemoval,
   appSentCors,
-  type ChangeSpec,
-  failureKind,
-  HEADER_KINDS,
   headersToAllow,
   makeFix,
   methodsToAllow,
-  proxyRemoval,
+  proxyApplies,
+  proxyCures,
   proxySentCors,
-  relevantProxy,
   WHERE,
 } from './shared.ts'
 
@@ -73,71 +68,50 @@ ${preflightBlock(ctx)}
 ${responseLines(ctx).join('\n')}`
 }
 
-function onlyAtNginx(ctx: FixContext, kind: string): Fix {
-  const changes: ChangeSpec[] = [
-    { layer: 'proxy', where: WHERE.nginxHttp, lang: 'nginx', snippet: nginxMap(ctx.origin) },
-    { layer: 'proxy', where: WHERE.nginxLocation, lang: 'nginx', snippet: nginxOnlyLocation(ctx) },
-  ]
-  if (appSentCors(ctx)) changes.push(appRemoval(ctx.attribution.app, 'nginx'))
-  const why =
-    kind === 'duplicate'
-      ? "One layer sends CORS: nginx answers preflights itself, hides the app's copies and adds one ACAO (with `always`), so the browser sees exactly one value."
-      : kind === 'missing' && (ctx.exchange.response?.status ?? 200) >= 400
-        ? 'add_header without `always` skips 4xx/5xx responses; these lines use `always` and answer preflights at nginx, so every status carries the ACAO.'
-        : kind === 'missing'
-          ? 'A location with any add_header of its own inherits none from the server or http block; putting the CORS lines in the location itself (and answering preflights there) restores them.'
-          : 'nginx answers the preflight itself with 204 and the allowed origin, method and headers, before the app (or its auth) can refuse or mangle it.'
-  return makeFix({
-    stack: 'nginx',
-    layer: 'proxy',
-    recommended: true,
-    title: 'CORS at nginx only: answer preflights at nginx, `always`, an allow-list map',
-    why,
-    changes,
-  })
+function onlyWhy(ctx: FixContext, kind: FailureKind): string {
+  if (kind === 'duplicate')
+    return "One layer sends CORS: nginx answers preflights itself, hides the app's copies and adds one ACAO (with `always`), so the browser sees exactly one value."
+  if (allowOriginMissing(kind) && (ctx.exchange.response?.status ?? 200) >= 400)
+    return 'add_header without `always` skips 4xx/5xx responses; these lines use `always` and answer preflights at nginx, so every status carries the ACAO.'
+  if (allowOriginMissing(kind))
+    return 'A location with any add_header of its own inherits none from the server or http block; putting the CORS lines in the location itself (and answering preflights there) restores them.'
+  return 'nginx answers the preflight itself with 204 and the allowed origin, method and headers, before the app (or its auth) can refuse or mangle it.'
 }
 
 export const recipe: Recipe = (ctx) => {
+  if (!proxyApplies(ctx, 'nginx')) return []
   const kind = failureKind(ctx)
-  if (!relevantProxy(ctx, 'nginx') || !HEADER_KINDS.has(kind)) return []
-  const fixes: Fix[] = [onlyAtNginx(ctx, kind)]
-
-  if (kind === 'duplicate' && appOriginValueOk(ctx)) {
-    fixes.push(
-      makeFix({
-        stack: 'nginx',
-        layer: 'proxy',
-        recommended: false,
-        title: 'CORS in the app only: nginx as a plain proxy',
-        why: "The app already sends a valid Access-Control-Allow-Origin; deleting nginx's add_header lines leaves exactly one.",
-        changes: proxyRemoval('nginx'),
-      }),
-    )
-  }
-  if (kind === 'duplicate' || (appSentCors(ctx) && proxySentCors(ctx))) {
-    fixes.push(
-      makeFix({
-        stack: 'nginx',
-        layer: 'proxy',
-        recommended: false,
-        title: "Keep the app's CORS, but let nginx send the only ACAO: proxy_hide_header, then add_header",
-        why: "proxy_hide_header drops the app's Access-Control-Allow-Origin; nginx re-adds one from its allow-list, so there is one line whatever the app sends.",
-        changes: [
-          { layer: 'proxy', where: WHERE.nginxHttp, lang: 'nginx', snippet: nginxMap(ctx.origin) },
-          {
-            layer: 'proxy',
-            where: WHERE.nginxLocation,
-            lang: 'nginx',
-            snippet: `proxy_hide_header Access-Control-Allow-Origin;
+  const fixes = proxyCures(ctx, {
+    stack: 'nginx',
+    name: 'nginx',
+    directive: 'add_header',
+    only: {
+      title: 'CORS at nginx only: answer preflights at nginx, `always`, an allow-list map',
+      why: onlyWhy(ctx, kind),
+      changes: [
+        { layer: 'proxy', where: WHERE.nginxHttp, lang: 'nginx', snippet: nginxMap(ctx.origin) },
+        { layer: 'proxy', where: WHERE.nginxLocation, lang: 'nginx', snippet: nginxOnlyLocation(ctx) },
+      ],
+    },
+    keep: {
+      when: kind === 'duplicate' || (appSentCors(ctx) && proxySentCors(ctx)),
+      title: "Keep the app's CORS, but let nginx send the only ACAO: proxy_hide_header, then add_header",
+      why: "proxy_hide_header drops the app's Access-Control-Allow-Origin; nginx re-adds one from its allow-list, so there is one line whatever the app sends.",
+      changes: [
+        { layer: 'proxy', where: WHERE.nginxHttp, lang: 'nginx', snippet: nginxMap(ctx.origin) },
+        {
+          layer: 'proxy',
+          where: WHERE.nginxLocation,
+          lang: 'nginx',
+          snippet: `proxy_hide_header Access-Control-Allow-Origin;
 proxy_hide_header Access-Control-Allow-Credentials;
 ${responseLines(ctx).join('\n')}`,
-          },
-        ],
-      }),
-    )
-  }
+        },
+      ],
+    },
+  })
   if (
-    kind === 'missing' &&
+    allowOriginMissing(kind) &&
     ctx.attribution.culprit !== 'app' &&
     (ctx.exchange.response?.status ?? ctx.exchange.preflight?.response?.status ?? 0) < 400 &&
     !appSentCors(ctx)

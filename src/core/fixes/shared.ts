@@ -1,53 +1,11 @@
 /**
- * What every recipe shares: the kind of failure in recipe terms, the values a cure must allow, the fixed
- * `where` phrases (the e2e test maps them to template slots), and the Fix builder that joins the per-layer
- * changes into one copy-ready snippet.
+ * What every recipe shares: the values a cure must allow, the fixed `where` phrases (the e2e test maps them
+ * to template slots), the Fix builder that joins the per-layer changes into one copy-ready snippet, and the
+ * shapes the proxy and the app recipes build their cures in. The kind of failure is failure.ts's.
  */
 import type { Fix, FixChange, Layer, Stack } from '../fix.ts'
 import type { FixContext } from './context.ts'
-
-export type FailureKind =
-  | 'duplicate'
-  | 'missing'
-  | 'preflight-status'
-  | 'redirect'
-  | 'wildcard-credentials'
-  | 'credentials-flag'
-  | 'origin-mismatch'
-  | 'method'
-  | 'header'
-  | 'warning'
-  | 'other'
-
-export function failureKind(ctx: FixContext): FailureKind {
-  const e = ctx.analysis.corsError
-  if (!e) return ctx.analysis.verdict === 'at-risk' ? 'warning' : 'other'
-  if (/MultipleAllowOriginValues/.test(e)) return 'duplicate'
-  if (/MissingAllowOriginHeader/.test(e)) return 'missing'
-  if (e === 'PreflightInvalidStatus') return 'preflight-status'
-  if (e === 'PreflightDisallowedRedirect') return 'redirect'
-  if (/WildcardOriginNotAllowed/.test(e)) return 'wildcard-credentials'
-  if (/InvalidAllowCredentials/.test(e)) return 'credentials-flag'
-  if (/AllowOriginMismatch|InvalidAllowOriginValue/.test(e)) return 'origin-mismatch'
-  if (e === 'MethodDisallowedByPreflightResponse' || e === 'InvalidAllowMethodsPreflightResponse')
-    return 'method'
-  if (e === 'HeaderDisallowedByPreflightResponse' || e === 'InvalidAllowHeadersPreflightResponse')
-    return 'header'
-  return 'other'
-}
-
-/** Failures that one correct set of CORS headers at one layer cures. */
-export const HEADER_KINDS: ReadonlySet<FailureKind> = new Set([
-  'duplicate',
-  'missing',
-  'preflight-status',
-  'wildcard-credentials',
-  'credentials-flag',
-  'origin-mismatch',
-  'method',
-  'header',
-  'warning',
-])
+import { failureKind, HEADER_KINDS, redirected } from './failure.ts'
 
 const SAFELISTED = new Set(['GET', 'HEAD', 'POST'])
 
@@ -60,12 +18,20 @@ export function methodsToAllow(ctx: FixContext): string[] {
 }
 
 /** Does the request need the preflight answered (a non-safelisted method or header)? */
-export function preflighted(ctx: FixContext): boolean {
+function preflighted(ctx: FixContext): boolean {
   return !SAFELISTED.has(ctx.method) || ctx.requestHeaders.length > 0 || ctx.analysis.preflight.required
 }
 
 export function headersToAllow(ctx: FixContext): string[] {
   return [...new Set(ctx.requestHeaders.map((h) => h.toLowerCase()))]
+}
+
+/** What an app's CORS setup lists: the methods (null when no preflight needs them) and the headers. */
+export function appAllowList(ctx: FixContext): {
+  readonly methods: string[] | null
+  readonly headers: string[]
+} {
+  return { methods: preflighted(ctx) ? methodsToAllow(ctx) : null, headers: headersToAllow(ctx) }
 }
 
 /** Which layer sent lines the cure must take away. */
@@ -264,7 +230,75 @@ export function appOnlyFix(
   })
 }
 
-/** App recipes apply to header failures, preflights refused by auth, and redirected preflights. */
-export function appApplies(ctx: FixContext, stack: Stack): boolean {
-  return relevantApp(ctx, stack) && (HEADER_KINDS.has(failureKind(ctx)) || failureKind(ctx) === 'redirect')
+/** App recipes apply to header failures (auth refusing the preflight included); redirected preflights if asked. */
+export function appApplies(ctx: FixContext, stack: Stack, redirects = false): boolean {
+  const kind = failureKind(ctx)
+  return relevantApp(ctx, stack) && (HEADER_KINDS.has(kind) || (redirects && redirected(kind)))
+}
+
+/** Proxy recipes apply to header failures, at the proxy the headers point to. */
+export function proxyApplies(ctx: FixContext, stack: Stack): boolean {
+  return relevantProxy(ctx, stack) && HEADER_KINDS.has(failureKind(ctx))
+}
+
+interface ProxyCure {
+  readonly title: string
+  readonly why: string
+  readonly changes: readonly ChangeSpec[]
+}
+
+/**
+ * The proxy recipes share one shape: CORS at this proxy only (recommended, taking the app's own CORS out when
+ * it sent some); for a duplicate the app's valid value would settle alone, the proxy as a plain proxy; and,
+ * when `keep.when` (by default: a duplicate), the app keeps its CORS while the proxy sends the only ACAO.
+ */
+export function proxyCures(
+  ctx: FixContext,
+  p: {
+    readonly stack: Stack
+    /** The proxy as the words name it: "nginx", "Apache", "Caddy". */
+    readonly name: string
+    /** What its CORS lines are called: "add_header", "Header", "header". */
+    readonly directive: string
+    readonly only: ProxyCure
+    readonly keep: ProxyCure & { readonly when?: boolean }
+  },
+): Fix[] {
+  const duplicate = failureKind(ctx) === 'duplicate'
+  const only = appSentCors(ctx)
+    ? [...p.only.changes, appRemoval(ctx.attribution.app, p.name)]
+    : p.only.changes
+  const fixes = [
+    makeFix({
+      stack: p.stack,
+      layer: 'proxy',
+      recommended: true,
+      title: p.only.title,
+      why: p.only.why,
+      changes: only,
+    }),
+  ]
+  if (duplicate && appOriginValueOk(ctx))
+    fixes.push(
+      makeFix({
+        stack: p.stack,
+        layer: 'proxy',
+        recommended: false,
+        title: `CORS in the app only: ${p.name} as a plain proxy`,
+        why: `The app already sends a valid Access-Control-Allow-Origin; deleting ${p.name}'s ${p.directive} lines leaves exactly one.`,
+        changes: proxyRemoval(p.stack),
+      }),
+    )
+  if (p.keep.when ?? duplicate)
+    fixes.push(
+      makeFix({
+        stack: p.stack,
+        layer: 'proxy',
+        recommended: false,
+        title: p.keep.title,
+        why: p.keep.why,
+        changes: p.keep.changes,
+      }),
+    )
+  return fixes
 }
