@@ -6,6 +6,7 @@
  */
 import type { Exchange, Preflight, Redirect, ResponseSide } from '../core/exchange.ts'
 import type { HeaderLine } from '../core/headers.ts'
+import { isOutcomeOnlyType } from '../platform/index.ts'
 import type { RawHeader, RawResponse, TrackedPreflight, TrackedRequest } from './tracked.ts'
 
 export const NOTES = {
@@ -77,6 +78,7 @@ export function assemble(
     ...(redirects.length > 0 ? { redirects } : {}),
     ...(response ? { response } : {}),
     outcome: req.end ?? { kind: 'unknown' },
+    ...(isOutcomeOnlyType(req.type) ? { observed: 'outcome-only' as const } : {}),
     browser,
   }
   return { exchange, notes }

@@ -93,6 +93,13 @@ export class Capture {
     )
     webRequest.onCompleted.addListener(this.guard(this.onCompleted), filter, spec())
     webRequest.onErrorOccurred.addListener(this.guard(this.onErrorOccurred), filter, spec())
+    if (this.platform.outcomeOnlyTypes.length > 0) {
+      // No 'extraHeaders' here: images and media must not be routed through the header hooks.
+      webRequest.onErrorOccurred.addListener(this.guard(this.onErrorOccurred), {
+        urls: ['<all_urls>'],
+        types: [...this.platform.outcomeOnlyTypes],
+      })
+    }
     webRequest.onHeadersReceived.addListener(
       this.guard(this.onMainFrame),
       { urls: ['<all_urls>'], types: ['main_frame'] },

@@ -12,7 +12,8 @@ import type { Diagnosis, Finding } from '../core/analysis.ts'
 import { type CrossRequestSample, crossRequestFindings } from '../core/cross-request.ts'
 import { emptyDiagnosis } from '../core/diagnose.ts'
 import type { Exchange } from '../core/exchange.ts'
-import type { Platform } from '../platform/index.ts'
+import { classifyFailure } from '../core/net-errors.ts'
+import { isOutcomeOnlyType, type Platform } from '../platform/index.ts'
 import type { ExchangeRecord, Settings } from '../protocol.ts'
 import { assemble } from './assemble.ts'
 import type { CaptureSink } from './capture.ts'
@@ -291,7 +292,9 @@ function keep(r: TrackedRequest, preflight: TrackedPreflight | null): boolean {
   const first = r.hops[0]
   if (!first || first.response !== null) return false // a same-origin redirect that never went further
   if (r.end?.kind !== 'error' || r.end.error === 'net::ERR_ABORTED') return false
-  return r.type === 'xmlhttprequest' || r.type === 'font'
+  if (r.type === 'xmlhttprequest' || r.type === 'font') return true
+  // Images and media are observed only through failures; keep the generic ones CORS produces.
+  return isOutcomeOnlyType(r.type) && classifyFailure(r.end.error) === 'cors-candidate'
 }
 
 function engineFailed(exchange: Exchange, error: unknown): Diagnosis {

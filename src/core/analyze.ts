@@ -209,6 +209,31 @@ export function analyze(ex: Exchange): Analysis {
     }
   }
 
+  if (ex.observed === 'outcome-only' && outcome.kind === 'error') {
+    // Only the failure was seen (images, media): say what it most likely is without claiming it.
+    return {
+      ...base,
+      verdict: 'unknown',
+      blocked: false,
+      corsError: null,
+      failedParameter: null,
+      stage: null,
+      summary: 'Failed; its headers were not captured (images and media are watched only for failures).',
+      consoleMessage: null,
+      credentials: NO_CREDENTIALS,
+      findings: [
+        {
+          code: 'headers-not-captured',
+          severity: 'warning',
+          title: 'Failed — probably CORS, headers not captured',
+          explanation: `The browser reported ${outcome.error}. CORS Lens watches images and media only for failures, without their headers, so that page loads stay fast. For an <img crossorigin> or <video crossorigin> this error usually means the response had no valid Access-Control-Allow-Origin. Re-test the URL with "cors-lens check ${ex.request.url} --origin ${initiator ?? '<page origin>'}".`,
+          headers: [],
+          links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
+        },
+      ],
+    }
+  }
+
   const origin = initiator ?? 'null'
   const facts: Facts = {
     initiator: origin,

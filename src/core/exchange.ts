@@ -57,6 +57,11 @@ export interface Exchange {
   readonly outcome: Outcome
   /** The credentials mode when truly known (tests, `cors-lens check`). webRequest and HAR do not say it. */
   readonly credentials?: CredentialsMode
+  /**
+   * What the capture could see: 'outcome-only' when only how the request ended was observed (images and
+   * media, watched without their headers to keep page loads fast). Absent means everything seen was recorded.
+   */
+  readonly observed?: 'outcome-only'
   /** The browser that saw it: error strings and some rules differ. */
   readonly browser?: 'chromium' | 'firefox'
 }

@@ -82,20 +82,15 @@ const h = (name: string, value: string) => ({ name, value })
 const ORIGIN = h('Origin', PAGE)
 
 describe('capture: Chromium event sequences', () => {
-  it('subscribes to four events with extraHeaders, CORS-capable types only, plus a main-frame listener', async () => {
+  it('subscribes to four events with extraHeaders for CORS-capable types, failures only for images and media, plus a main-frame listener', async () => {
     const { wr } = await setup()
     const send = wr.listeners.get('onSendHeaders')?.[0]
     expect(send?.spec).toEqual(['requestHeaders', 'extraHeaders'])
-    expect(send?.filter.types).toEqual([
-      'xmlhttprequest',
-      'font',
-      'script',
-      'stylesheet',
-      'image',
-      'media',
-      'ping',
-      'other',
-    ])
+    expect(send?.filter.types).toEqual(['xmlhttprequest', 'font', 'script', 'stylesheet', 'ping', 'other'])
+    // Images and media: failures only, and never with extraHeaders (they are most of a page's requests).
+    const outcomeOnly = wr.listeners.get('onErrorOccurred')?.[1]
+    expect(outcomeOnly?.filter.types).toEqual(['image', 'media'])
+    expect(outcomeOnly?.spec ?? []).toEqual([])
     expect(wr.listeners.get('onHeadersReceived')?.[1]?.filter.types).toEqual(['main_frame'])
     expect(wr.listeners.get('onHeadersReceived')?.[1]?.spec).toEqual(['responseHeaders'])
     expect([...wr.listeners.keys()].sort()).toEqual([
@@ -445,6 +440,16 @@ describe('capture: Chromium event sequences', () => {
     expect(pushed).toHaveLength(0)
   })
 
+  it('keeps an image seen only by its generic failure, marked outcome-only, never called blocked', async () => {
+    const { emit, settle, pushed } = await setup({ diagnose: realDiagnose })
+    emit('onErrorOccurred', { requestId: '90', url: `${API}/pic.png`, type: 'image', error: 'net::ERR_FAILED' })
+    await settle()
+    expect(pushed).toHaveLength(1)
+    expect(pushed[0]?.exchange.observed).toBe('outcome-only')
+    expect(pushed[0]?.diagnosis.blocked).toBe(false)
+    expect(pushed[0]?.diagnosis.findings[0]?.code).toBe('headers-not-captured')
+  })
+
   it('keeps a failed fetch that was never sent (ad blocker): headers not seen, with a note', async () => {
     const { emit, settle, pushed } = await setup()
     emit('onErrorOccurred', { requestId: '80', url: `${API}/ads`, error: 'net::ERR_BLOCKED_BY_CLIENT' })
@@ -611,7 +616,7 @@ describe('capture: Firefox event sequences', () => {
     const send = wr.listeners.get('onSendHeaders')?.[0]
     expect(send?.spec).toEqual(['requestHeaders'])
     expect(send?.filter.types).toContain('beacon')
-    expect(send?.filter.types).toContain('imageset')
+    expect(wr.listeners.get('onErrorOccurred')?.[1]?.filter.types).toContain('imageset')
   })
 
   it('(d) preflight failure: request headers first, then the preflight, both end in NS_ERROR_DOM_BAD_URI', async () => {

@@ -21,9 +21,9 @@ describe('platform', () => {
     expect(firefox).toMatchObject({ browser: 'firefox', originVisible: true, preflightOrder: 'actual-first' })
     expect(firefox.hiddenRequestHeaders.size).toBe(0)
     expect(chromium.corsTypes).not.toContain('beacon')
-    expect(firefox.corsTypes).toEqual(
-      expect.arrayContaining(['beacon', 'imageset', 'xmlhttprequest', 'font']),
-    )
+    expect(firefox.corsTypes).toEqual(expect.arrayContaining(['beacon', 'xmlhttprequest', 'font']))
+    expect(firefox.outcomeOnlyTypes).toEqual(['image', 'media', 'imageset'])
+    expect(chromium.outcomeOnlyTypes).toEqual(['image', 'media'])
     for (const p of [chromium, firefox])
       for (const t of ['main_frame', 'sub_frame', 'websocket']) expect(p.corsTypes).not.toContain(t)
     // Chromium without extraHeaders (very old): Origin is hidden, so "no Origin" proves nothing.

@@ -469,3 +469,11 @@ it('the console sentence names the page origin and URL like Chromium', () => {
     `Access to fetch at '${API}' from origin '${ORIGIN}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.`,
   )
 })
+
+it('an image seen only by its failure is not called blocked, and says how to re-test it', () => {
+  const a = analyze({ ...exchange({ requestHeaders: [] }), observed: 'outcome-only' })
+  expect(a.blocked).toBe(false)
+  expect(a.verdict).toBe('unknown')
+  expect(a.findings[0]?.code).toBe('headers-not-captured')
+  expect(a.findings[0]?.explanation).toContain(`cors-lens check ${API} --origin ${ORIGIN}`)
+})
