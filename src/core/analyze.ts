@@ -144,6 +144,28 @@ function initiatorOf(ex: Exchange): string | null {
 
 const NO_CREDENTIALS: CredentialsInfo = { mode: 'unknown', inferred: false, basis: 'not known' }
 
+/** An analysis that blocks nothing: the fields every non-blocked verdict shares. */
+function notBlocked(
+  base: Pick<Analysis, 'origin' | 'crossOrigin' | 'preflight' | 'unsafeRequestHeaders'>,
+  verdict: Exclude<Analysis['verdict'], 'blocked'>,
+  summary: string,
+  credentials: CredentialsInfo,
+  findings: readonly Finding[],
+): Analysis {
+  return {
+    ...base,
+    verdict,
+    blocked: false,
+    corsError: null,
+    failedParameter: null,
+    stage: null,
+    summary,
+    consoleMessage: null,
+    credentials,
+    findings,
+  }
+}
+
 export function analyze(ex: Exchange): Analysis {
   const initiator = initiatorOf(ex)
   const urls = [ex.redirects?.[0]?.fromUrl ?? ex.request.url, ...(ex.redirects ?? []).map((r) => r.location)]
@@ -165,18 +187,7 @@ export function analyze(ex: Exchange): Analysis {
   }
 
   if (!crossOrigin) {
-    return {
-      ...base,
-      verdict: 'ok',
-      blocked: false,
-      corsError: null,
-      failedParameter: null,
-      stage: null,
-      summary: 'Same-origin request: CORS does not apply.',
-      consoleMessage: null,
-      credentials: NO_CREDENTIALS,
-      findings: [],
-    }
+    return notBlocked(base, 'ok', 'Same-origin request: CORS does not apply.', NO_CREDENTIALS, [])
   }
 
   // A failure that is not a CORS failure: say what it is, so nobody edits CORS headers for nothing.
@@ -194,34 +205,24 @@ export function analyze(ex: Exchange): Analysis {
         headers: [],
         links: [],
       }
-      return {
-        ...base,
-        verdict: 'not-cors',
-        blocked: false,
-        corsError: null,
-        failedParameter: null,
-        stage: null,
-        summary: `Not a CORS failure: ${info.title.toLowerCase()}.`,
-        consoleMessage: null,
-        credentials: NO_CREDENTIALS,
-        findings: [finding],
-      }
+      return notBlocked(
+        base,
+        'not-cors',
+        `Not a CORS failure: ${info.title.toLowerCase()}.`,
+        NO_CREDENTIALS,
+        [finding],
+      )
     }
   }
 
   if (ex.observed === 'outcome-only' && outcome.kind === 'error') {
     // Only the failure was seen (images, media): say what it most likely is without claiming it.
-    return {
-      ...base,
-      verdict: 'unknown',
-      blocked: false,
-      corsError: null,
-      failedParameter: null,
-      stage: null,
-      summary: 'Failed; its headers were not captured (images and media are watched only for failures).',
-      consoleMessage: null,
-      credentials: NO_CREDENTIALS,
-      findings: [
+    return notBlocked(
+      base,
+      'unknown',
+      'Failed; its headers were not captured (images and media are watched only for failures).',
+      NO_CREDENTIALS,
+      [
         {
           code: 'headers-not-captured',
           severity: 'warning',
@@ -231,7 +232,7 @@ export function analyze(ex: Exchange): Analysis {
           links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
         },
       ],
-    }
+    )
   }
 
   const origin = initiator ?? 'null'
@@ -363,44 +364,29 @@ export function analyze(ex: Exchange): Analysis {
   }
 
   if (outcome.kind === 'error') {
-    return {
-      ...base,
-      verdict: 'unknown',
-      blocked: false,
-      corsError: null,
-      failedParameter: null,
-      stage: null,
-      summary: 'The request failed, but the headers CORS Lens saw satisfy CORS.',
-      consoleMessage: null,
-      credentials,
-      findings: [
-        {
-          code: 'failed-without-cors-evidence',
-          severity: 'warning',
-          title: 'Failed, with no CORS problem in the headers',
-          explanation: `The browser reported ${outcome.error}, yet the ${ex.response ? 'response' : 'preflight'} headers pass every CORS check${ex.response || ex.preflight ? '' : ' (no response was seen at all)'}. Look for a cause outside CORS: a cancelled request, a service worker, or an extension.`,
-          headers: [],
-          links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
-        },
-        ...notes,
-        ...warnings,
-      ],
+    const noEvidence: Finding = {
+      code: 'failed-without-cors-evidence',
+      severity: 'warning',
+      title: 'Failed, with no CORS problem in the headers',
+      explanation: `The browser reported ${outcome.error}, yet the ${ex.response ? 'response' : 'preflight'} headers pass every CORS check${ex.response || ex.preflight ? '' : ' (no response was seen at all)'}. Look for a cause outside CORS: a cancelled request, a service worker, or an extension.`,
+      headers: [],
+      links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
     }
+    return notBlocked(
+      base,
+      'unknown',
+      'The request failed, but the headers CORS Lens saw satisfy CORS.',
+      credentials,
+      [noEvidence, ...notes, ...warnings],
+    )
   }
 
-  const atRisk = warnings.some((w) => w.severity === 'warning')
-  return {
-    ...base,
-    verdict: atRisk ? 'at-risk' : 'ok',
-    blocked: false,
-    corsError: null,
-    failedParameter: null,
-    stage: null,
-    summary: atRisk
-      ? `Allowed, but at risk: ${warnings.find((w) => w.severity === 'warning')?.title ?? ''}.`
-      : 'Allowed by CORS.',
-    consoleMessage: null,
+  const risk = warnings.find((w) => w.severity === 'warning')
+  return notBlocked(
+    base,
+    risk ? 'at-risk' : 'ok',
+    risk ? `Allowed, but at risk: ${risk.title}.` : 'Allowed by CORS.',
     credentials,
-    findings: [...notes, ...warnings],
-  }
+    [...notes, ...warnings],
+  )
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Capture, type WebRequestLike } from '../../src/background/capture.ts'
 import { detectPlatform } from '../../src/platform/index.ts'
+import { CHROMIUM_ENUMS } from '../background/fakes.ts'
 
 export interface Subscription {
   readonly event: string
@@ -29,31 +30,8 @@ export function chromiumSubscriptions(): Subscription[] {
     onErrorOccurred: event('onErrorOccurred'),
   } as unknown as WebRequestLike
   // Chromium's enums as the worker sees them: extraHeaders supported, the resource types it knows.
-  const platform = detectPlatform(
-    {
-      OnHeadersReceivedOptions: { EXTRA_HEADERS: 'extraHeaders' },
-      ResourceType: Object.fromEntries(
-        [
-          'main_frame',
-          'sub_frame',
-          'stylesheet',
-          'script',
-          'image',
-          'font',
-          'object',
-          'xmlhttprequest',
-          'ping',
-          'csp_report',
-          'media',
-          'websocket',
-          'webtransport',
-          'webbundle',
-          'other',
-        ].map((t) => [t.toUpperCase(), t]),
-      ),
-    },
-    {},
-  )
+  // Chromium's enums as the worker sees them (the capture tests' recording of Chromium 156).
+  const platform = detectPlatform(CHROMIUM_ENUMS, {})
   const sink = {
     shouldCapture: () => false,
     ended: () => {},
