@@ -4,6 +4,7 @@
  */
 import type { Fix } from '../fix.ts'
 import { linesNamed } from '../headers.ts'
+import { hasUserinfo } from '../origin.ts'
 import type { FixContext, Recipe } from './context.ts'
 import { failureKind, redirected } from './failure.ts'
 import { makeFix, WHERE } from './shared.ts'
@@ -52,17 +53,20 @@ export const recipe: Recipe = (ctx) => {
   const redirectTo =
     redirected(kind) && location
       ? new URL(location, ctx.exchange.preflight?.request.url ?? ctx.exchange.request.url).href
-      : ctx.analysis.stage === 'redirect'
+      : ctx.analysis.stage === 'redirect' && ctx.analysis.corsError !== 'RedirectContainsCredentials'
         ? ctx.exchange.redirects?.[ctx.exchange.redirects.length - 1]?.location
         : undefined
-  if (redirectTo)
+  // A URL with user:pass cannot be fetched by the page either: that cure belongs to the server.
+  if (redirectTo && !hasUserinfo(redirectTo))
     fixes.push(
       makeFix({
         stack: 'client',
         layer: 'client',
         recommended: true,
         title: 'Call the URL the server redirects to',
-        why: `A preflight may not be redirected; calling ${redirectTo} directly needs no redirect.`,
+        why: redirected(kind)
+          ? `A preflight may not be redirected; calling ${redirectTo} directly needs no redirect.`
+          : `The redirect response itself fails the CORS check; calling ${redirectTo} directly skips it.`,
         changes: [
           {
             layer: 'client',
