@@ -45,6 +45,7 @@ export function checkAccess(
     failedParameter,
     headerNames: names,
   })
+  // headerValue trims each line, as Chromium does: 'origin  ' and ACAC 'true ' pass (lab: trailing-space cases).
   const allowOrigin = headerValue(headers, ACAO)
   if (allowOrigin === null) return fail('MissingAllowOriginHeader', '')
   if (allowOrigin === '*') {
@@ -102,7 +103,12 @@ export interface PreflightRequestFacts {
   readonly credentials: boolean
 }
 
-/** The preflight check, in Chromium's order: redirect, CORS check, status, ACAM/ACAH parse, method, headers. */
+/**
+ * The preflight check, in Chromium's order: redirect, CORS check, status, ACAM/ACAH parse, method, headers.
+ * Measured in Chromium 156 (lab scenarios): a 3xx with a Location is refused as a redirect before its ACAO
+ * is read; a 3xx without one is just a non-ok status; a wrong ACAO on a 500 reports the ACAO, not the status;
+ * an unparsable ACAM wins over an unparsable ACAH, and fails even a request that needed only a header.
+ */
 export function checkPreflight(
   preflight: PreflightInput,
   request: PreflightRequestFacts,
