@@ -100,8 +100,19 @@ const CHROMIUM_SAFELISTED_EXTRA = new Set([
   'save-data',
 ])
 
+/** UTF-8 length without allocating: this runs for every header of every captured request. */
 function byteLength(s: string): number {
-  return new TextEncoder().encode(s).length
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4
+      i++
+    } else n += 3
+  }
+  return n
 }
 
 function mimeEssence(value: string): string | null {
