@@ -442,7 +442,12 @@ describe('capture: Chromium event sequences', () => {
 
   it('keeps an image seen only by its generic failure, marked outcome-only, never called blocked', async () => {
     const { emit, settle, pushed } = await setup({ diagnose: realDiagnose })
-    emit('onErrorOccurred', { requestId: '90', url: `${API}/pic.png`, type: 'image', error: 'net::ERR_FAILED' })
+    emit('onErrorOccurred', {
+      requestId: '90',
+      url: `${API}/pic.png`,
+      type: 'image',
+      error: 'net::ERR_FAILED',
+    })
     await settle()
     expect(pushed).toHaveLength(1)
     expect(pushed[0]?.exchange.observed).toBe('outcome-only')
