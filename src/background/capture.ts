@@ -41,13 +41,12 @@ export interface RequestFilterLike {
   readonly types?: string[]
 }
 
+type Listener = (details: RequestDetails) => undefined
+
 export interface WebRequestEventLike {
   // Returns undefined (not void) so Chromium's onHeadersReceived type, which allows a BlockingResponse, fits.
-  addListener(
-    callback: (details: RequestDetails) => undefined,
-    filter: RequestFilterLike,
-    extraInfoSpec?: string[],
-  ): void
+  addListener(callback: Listener, filter: RequestFilterLike, extraInfoSpec?: string[]): void
+  removeListener(callback: Listener): void
 }
 
 export interface WebRequestLike {
@@ -81,30 +80,56 @@ export class Capture {
     private readonly onListenerError: (error: unknown) => void = () => {},
   ) {}
 
-  /** Registers every listener. Must run synchronously at the worker's top level, so events wake it. */
+  private registered: { readonly event: WebRequestEventLike; readonly callback: Listener }[] = []
+
+  /**
+   * Registers every listener (once). Must run synchronously at the worker's top level, so events wake it.
+   */
   register(webRequest: WebRequestLike): void {
+    if (this.registered.length > 0) return
+    const listen = (
+      event: WebRequestEventLike,
+      callback: Listener,
+      filter: RequestFilterLike,
+      spec?: string[],
+    ) => {
+      event.addListener(callback, filter, spec)
+      this.registered.push({ event, callback })
+    }
     const filter: RequestFilterLike = { urls: ['<all_urls>'], types: [...this.platform.corsTypes] }
     const spec = (...wanted: string[]): string[] => extraInfoSpec(this.platform, ...wanted)
-    webRequest.onSendHeaders.addListener(this.guard(this.onSendHeaders), filter, spec('requestHeaders'))
-    webRequest.onHeadersReceived.addListener(
-      this.guard(this.onHeadersReceived),
-      filter,
-      spec('responseHeaders'),
-    )
-    webRequest.onCompleted.addListener(this.guard(this.onCompleted), filter, spec())
-    webRequest.onErrorOccurred.addListener(this.guard(this.onErrorOccurred), filter, spec())
+    listen(webRequest.onSendHeaders, this.guard(this.onSendHeaders), filter, spec('requestHeaders'))
+    listen(webRequest.onHeadersReceived, this.guard(this.onHeadersReceived), filter, spec('responseHeaders'))
+    listen(webRequest.onCompleted, this.guard(this.onCompleted), filter, spec())
+    listen(webRequest.onErrorOccurred, this.guard(this.onErrorOccurred), filter, spec())
     if (this.platform.outcomeOnlyTypes.length > 0) {
       // No 'extraHeaders' here: images and media must not be routed through the header hooks.
-      webRequest.onErrorOccurred.addListener(this.guard(this.onErrorOccurred), {
+      listen(webRequest.onErrorOccurred, this.guard(this.onErrorOccurred), {
         urls: ['<all_urls>'],
         types: [...this.platform.outcomeOnlyTypes],
       })
     }
-    webRequest.onHeadersReceived.addListener(
+    listen(
+      webRequest.onHeadersReceived,
       this.guard(this.onMainFrame),
       { urls: ['<all_urls>'], types: ['main_frame'] },
       ['responseHeaders'],
     )
+  }
+
+  /**
+   * Removes every listener. With none left the browser routes no request through the extension, so a user
+   * who captures only while DevTools is open pays nothing the rest of the time.
+   */
+  unregister(): void {
+    for (const { event, callback } of this.registered) event.removeListener(callback)
+    this.registered = []
+    this.inFlight.clear()
+    this.preflights.clear()
+  }
+
+  get listening(): boolean {
+    return this.registered.length > 0
   }
 
   /** Whether a request id is in flight (the pairer uses it so a preflight is not stolen from its owner). */

@@ -38,6 +38,8 @@ export class PanelServer implements Notifier {
   /** tabId → number of subscribed ports: makes hasPanel O(1) for the capture hot path. */
   private readonly panelsPerTab = new Map<number, number>()
   private backend: PanelBackend | null = null
+  /** Called when the set of tabs with an open panel changes (capture may start or stop listening). */
+  onPanelsChanged: () => void = () => {}
 
   constructor(
     private readonly extensionId: string,
@@ -68,6 +70,10 @@ export class PanelServer implements Notifier {
     return (this.panelsPerTab.get(tabId) ?? 0) > 0
   }
 
+  get hasAnyPanel(): boolean {
+    return this.panelsPerTab.size > 0
+  }
+
   records(tabId: number, records: readonly ExchangeRecord[]): void {
     if (records.length > 0) this.send(tabId, { type: 'records', tabId, records })
   }
@@ -95,6 +101,7 @@ export class PanelServer implements Notifier {
         if (tabs && !tabs.has(message.tabId)) {
           tabs.add(message.tabId)
           this.panelsPerTab.set(message.tabId, (this.panelsPerTab.get(message.tabId) ?? 0) + 1)
+          this.onPanelsChanged()
         }
         this.post(port, {
           type: 'snapshot',
@@ -141,6 +148,7 @@ export class PanelServer implements Notifier {
       if (n > 0) this.panelsPerTab.set(tabId, n)
       else this.panelsPerTab.delete(tabId)
     }
+    if (tabs.size > 0) this.onPanelsChanged()
   }
 }
 

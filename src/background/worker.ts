@@ -40,12 +40,26 @@ server.attach({
   ready,
   clear: (tabId) => pipeline.clearTab(tabId, 'user'),
   setPreserveLog: (tabId, preserveLog) => pipeline.setPreserveLog(tabId, preserveLog),
-  setSettings: (settings) => pipeline.setSettings(settings),
+  setSettings: (settings) => {
+    pipeline.setSettings(settings)
+    syncListening()
+  },
 })
 
 // The browser's event types are wider than what we read; capture declares the fields it uses.
 const webRequest: WebRequestLike = api.webRequest
 capture.register(webRequest)
+
+/**
+ * Listen only when something may be captured: always in the default 'all-tabs' scope; in 'devtools-open'
+ * only while a panel is connected. (The top-level registration above stays, so the browser can wake us.)
+ */
+function syncListening(): void {
+  if (store.settings.captureScope === 'all-tabs' || server.hasAnyPanel) capture?.register(webRequest)
+  else capture?.unregister()
+}
+server.onPanelsChanged = () => void ready.then(syncListening)
+void ready.then(syncListening)
 api.runtime.onConnect.addListener((port) => {
   try {
     server.accept(port)

@@ -101,6 +101,20 @@ describe('capture: Chromium event sequences', () => {
     ])
   })
 
+  it('removes every listener when told to, and registers them again only once', async () => {
+    const { wr, capture } = await setup()
+    const count = () => [...wr.listeners.values()].reduce((n, l) => n + l.length, 0)
+    const before = count()
+    expect(before).toBe(6)
+    capture.register(wr)
+    expect(count()).toBe(before)
+    capture.unregister()
+    expect(count()).toBe(0)
+    expect(capture.listening).toBe(false)
+    capture.register(wr)
+    expect(count()).toBe(before)
+  })
+
   it('(a) duplicate ACAO: keeps both lines in wire order, outcome error', async () => {
     const { emit, settle, pushed } = await setup()
     const url = `${API}/dup`

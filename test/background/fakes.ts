@@ -70,6 +70,12 @@ export class FakeWebRequest implements WebRequestLike {
         list.push({ cb, filter, spec })
         this.listeners.set(name, list)
       },
+      removeListener: (cb: Listener['cb']) => {
+        this.listeners.set(
+          name,
+          (this.listeners.get(name) ?? []).filter((l) => l.cb !== cb),
+        )
+      },
     }
   }
 

@@ -8,6 +8,7 @@
  * It prints figures and never fails on them: targets are for people to read, not for CI to enforce.
  * BENCH_ROUNDS (default 7), BENCH_HEAP (default 100000) and BENCH_SKIP (comma list: pages,heap,panel) tune it.
  */
+import type { BrowserContext } from 'playwright-core'
 import puppeteer, { type CDPSession } from 'puppeteer-core'
 import { BASE_FLAGS, EXTENSION_DIR, findChromium, launchChromium } from '../harness/chromium.ts'
 import type { Scenario } from '../lab/scenario.ts'
@@ -82,6 +83,8 @@ async function pages(): Promise<void> {
     { name: 'no extension', extension: false as const },
     { name: 'floor (no-op observer)', extension: writeFloorExtension() },
     { name: 'CORS Lens', extension: EXTENSION_DIR },
+    // The same extension set to capture only while DevTools is open, with DevTools closed.
+    { name: 'CORS Lens, DevTools shut', extension: EXTENSION_DIR, devtoolsOnly: true },
   ]
   const stress = new Map(variants.map((v) => [v.name, [] as number[]]))
   const realistic = new Map(variants.map((v) => [v.name, [] as number[]]))
@@ -93,6 +96,7 @@ async function pages(): Promise<void> {
         if (!v) continue
         const b = await launchChromium({ hostResolverRules: lab.hostResolverRules, extension: v.extension })
         try {
+          if ('devtoolsOnly' in v) await captureOnlyWithDevTools(b.context, await b.extensionId())
           const page = b.context.pages()[0] ?? (await b.context.newPage())
           await page.goto(stressUrl)
           await page.evaluate(() =>
@@ -135,7 +139,22 @@ async function pages(): Promise<void> {
       `  CORS Lens / floor         ${vsFloor.median.toFixed(3)}× (paired rounds: ${fmt(vsFloor.paired, '×', 3)})`,
     )
     log(`  floor / no extension      ${floorVsNone.median.toFixed(3)}×`)
+    const shut = ratio(data.get('CORS Lens, DevTools shut') ?? [], none)
+    log(
+      `  DevTools-only scope, shut / no extension ${shut.median.toFixed(3)}× (paired: ${fmt(shut.paired, '×', 3)})`,
+    )
   }
+}
+
+/** Switches the capture scope through the panel, as a user would, then closes the panel. */
+async function captureOnlyWithDevTools(context: BrowserContext, extensionId: string): Promise<void> {
+  const panel = await context.newPage()
+  await panel.goto(`chrome-extension://${extensionId}/src/panel/panel.html?tabId=1`)
+  await panel.selectOption('.statusbar select', 'devtools-open')
+  await panel.waitForTimeout(300)
+  await panel.close()
+  // The worker stops listening once the last panel is gone.
+  await new Promise((r) => setTimeout(r, 300))
 }
 
 /** The worker's heap (after GC) as requests accumulate: it should stay flat, the store being bounded. */

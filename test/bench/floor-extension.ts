@@ -22,6 +22,7 @@ export function chromiumSubscriptions(): Subscription[] {
     addListener: (_cb: unknown, filter: unknown, extraInfoSpec?: string[]) => {
       subs.push({ event: name, filter, extraInfoSpec })
     },
+    removeListener: () => {},
   })
   const recorder = {
     onSendHeaders: event('onSendHeaders'),

@@ -323,4 +323,34 @@ describe('capture in Chromium (built extension)', () => {
     const later = await waitForRecords((r) => r.length === 1)
     expect(later.map((r) => r.exchange.request.url)).toEqual([url('cap-ok', '?after-nav')])
   })
+
+  it('in the DevTools-only scope, captures nothing while no panel is open, and resumes when one opens', async () => {
+    // A non-panel extension page sets the scope through the protocol (the panel's own select does the same).
+    const speaker = await browser.context.newPage()
+    await speaker.goto(`chrome-extension://${extensionId}/src/devtools/devtools.html`)
+    await speaker.evaluate(
+      (name) =>
+        new Promise<void>((done) => {
+          const port = chrome.runtime.connect({ name })
+          port.postMessage({ type: 'set-settings', settings: { captureScope: 'devtools-open' } })
+          setTimeout(() => {
+            port.disconnect()
+            done()
+          }, 300)
+        }),
+      PANEL_PORT_NAME,
+    )
+    await speaker.close()
+    await ext.close() // the last open panel: the worker stops listening
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await hit(url('cap-dup', '?unwatched'))).toBe('failed')
+
+    ext = await browser.context.newPage()
+    await ext.goto(`chrome-extension://${extensionId}/src/panel/panel.html?tabId=${tabId}`)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await hit(url('cap-dup', '?watched'))).toBe('failed')
+    const records = await waitForRecords((r) => byUrl(r, url('cap-dup', '?watched')).length === 1)
+    expect(byUrl(records, url('cap-dup', '?watched'))).toHaveLength(1)
+    expect(byUrl(records, url('cap-dup', '?unwatched'))).toEqual([])
+  })
 })
