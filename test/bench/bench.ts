@@ -11,6 +11,7 @@
 import type { BrowserContext } from 'playwright-core'
 import puppeteer, { type CDPSession } from 'puppeteer-core'
 import { BASE_FLAGS, EXTENSION_DIR, findChromium, launchChromium } from '../harness/chromium.ts'
+import { har, harEntry } from '../harness/har.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { startLab } from '../lab/server.ts'
 import { writeFloorExtension } from './floor-extension.ts'
@@ -235,47 +236,28 @@ async function panel(): Promise<void> {
     const page = b.context.pages()[0] ?? (await b.context.newPage())
     await page.goto(`chrome-extension://${id}/src/panel/panel.html?tabId=424242`)
     await page.waitForSelector('input[type=file]', { state: 'attached' })
-    const entries = Array.from({ length: 10_000 }, (_, i) => ({
-      startedDateTime: new Date(Date.UTC(2026, 0, 1) + i).toISOString(),
-      time: 1,
-      request: {
-        method: i % 7 === 0 ? 'PUT' : 'GET',
+    const ACAO = 'Access-Control-Allow-Origin'
+    const entries = Array.from({ length: 10_000 }, (_, i) =>
+      harEntry({
         url: `http://api.test/items/${i}`,
-        httpVersion: 'HTTP/1.1',
-        headers: [{ name: 'Origin', value: 'http://app.test' }],
-        queryString: [],
-        cookies: [],
-        headersSize: -1,
-        bodySize: 0,
-      },
-      response: {
+        method: i % 7 === 0 ? 'PUT' : 'GET',
         status: i % 5 === 0 ? 500 : 200,
-        statusText: '',
-        httpVersion: 'HTTP/1.1',
-        headers:
+        startedAt: Date.UTC(2026, 0, 1) + i,
+        responseHeaders:
           i % 3 === 0
             ? [
-                { name: 'Access-Control-Allow-Origin', value: '*' },
-                { name: 'Access-Control-Allow-Origin', value: 'http://app.test' },
+                { name: ACAO, value: '*' },
+                { name: ACAO, value: 'http://app.test' },
               ]
-            : [{ name: 'Access-Control-Allow-Origin', value: 'http://app.test' }],
-        cookies: [],
-        content: { size: 0, mimeType: 'text/plain' },
-        redirectURL: '',
-        headersSize: -1,
-        bodySize: 0,
-      },
-      cache: {},
-      timings: { send: 0, wait: 0, receive: 0 },
-    }))
-    const har = JSON.stringify({
-      log: { version: '1.2', creator: { name: 'WebInspector', version: '1' }, entries },
-    })
+            : [{ name: ACAO, value: 'http://app.test' }],
+      }),
+    )
+    const harText = har(entries)
     const t0 = Date.now()
     await page.setInputFiles('input[type=file]', {
       name: 'bench.har',
       mimeType: 'application/json',
-      buffer: Buffer.from(har),
+      buffer: Buffer.from(harText),
     })
     await page.waitForFunction(
       () => /Imported 10000/.test(document.querySelector('.notice')?.textContent ?? ''),

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { observeScenario } from '../harness/cdp.ts'
 import { EXTENSION_DIR, type LaunchedBrowser, launchChromium } from '../harness/chromium.ts'
+import { har, harEntry } from '../harness/har.ts'
 import { runnerPage } from '../lab/runner.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { scenarios } from '../lab/scenarios.ts'
@@ -186,49 +187,20 @@ describe('panel rows against the CDP oracle', () => {
   it('survives a 1 MB header value and control characters (cut for display, "show all" on request)', async () => {
     const url = 'http://api.test/huge'
     const huge = 'x'.repeat(1024 * 1024)
-    const har = {
-      log: {
-        version: '1.2',
-        creator: { name: 'WebInspector', version: '537.36' },
-        entries: [
-          {
-            startedDateTime: new Date().toISOString(),
-            time: 1,
-            request: {
-              method: 'GET',
-              url,
-              httpVersion: 'HTTP/1.1',
-              headers: [{ name: 'Origin', value: 'http://app.test' }],
-              queryString: [],
-              cookies: [],
-              headersSize: -1,
-              bodySize: 0,
-            },
-            response: {
-              status: 200,
-              statusText: 'OK',
-              httpVersion: 'HTTP/1.1',
-              headers: [
-                { name: 'Access-Control-Allow-Origin', value: 'http://app.test' },
-                { name: 'X-Huge', value: huge },
-                { name: 'X-Bytes', value: '\u00ff\ufffd\u0000<b>not html</b>' },
-              ],
-              cookies: [],
-              content: { size: 0, mimeType: 'text/plain' },
-              redirectURL: '',
-              headersSize: -1,
-              bodySize: 0,
-            },
-            cache: {},
-            timings: { send: 0, wait: 0, receive: 0 },
-          },
+    const hugeHar = har([
+      harEntry({
+        url,
+        responseHeaders: [
+          { name: 'Access-Control-Allow-Origin', value: 'http://app.test' },
+          { name: 'X-Huge', value: huge },
+          { name: 'X-Bytes', value: '\u00ff\ufffd\u0000<b>not html</b>' },
         ],
-      },
-    }
+      }),
+    ])
     await panel.setInputFiles('input[type=file]', {
       name: 'huge.har',
       mimeType: 'application/json',
-      buffer: Buffer.from(JSON.stringify(har)),
+      buffer: Buffer.from(hugeHar),
     })
     await panel.fill('input.filter', url)
     await panel.locator(`[data-url="${url}"]`).click()
@@ -242,42 +214,19 @@ describe('panel rows against the CDP oracle', () => {
   })
 
   it('stays fluid with 10,000 requests: import, scroll and filter', async () => {
-    const entries = []
-    for (let i = 0; i < 10_000; i++) {
-      entries.push({
-        startedDateTime: new Date(Date.now() - 10_000 + i).toISOString(),
-        time: 1,
-        request: {
-          method: 'GET',
-          url: `http://api.test/bulk/${i}`,
-          httpVersion: 'HTTP/1.1',
-          headers: [{ name: 'Origin', value: 'http://app.test' }],
-          queryString: [],
-          cookies: [],
-          headersSize: -1,
-          bodySize: 0,
-        },
-        response: {
-          status: 200,
-          statusText: 'OK',
-          httpVersion: 'HTTP/1.1',
-          headers: i % 2 ? [{ name: 'Access-Control-Allow-Origin', value: 'http://app.test' }] : [],
-          cookies: [],
-          content: { size: 0, mimeType: 'text/plain' },
-          redirectURL: '',
-          headersSize: -1,
-          bodySize: 0,
-        },
-        cache: {},
-        timings: { send: 0, wait: 0, receive: 0 },
-      })
-    }
-    const har = { log: { version: '1.2', creator: { name: 'Playwright', version: '1' }, entries } }
+    const entries = Array.from({ length: 10_000 }, (_, i) =>
+      harEntry({
+        url: `http://api.test/bulk/${i}`,
+        startedAt: Date.now() - 10_000 + i,
+        responseHeaders: i % 2 ? [{ name: 'Access-Control-Allow-Origin', value: 'http://app.test' }] : [],
+      }),
+    )
+    const bulkHar = har(entries, 'Playwright')
     await panel.fill('input.filter', '')
     await panel.setInputFiles('input[type=file]', {
       name: 'bulk.har',
       mimeType: 'application/json',
-      buffer: Buffer.from(JSON.stringify(har)),
+      buffer: Buffer.from(bulkHar),
     })
     await panel.waitForFunction(
       () => /Imported 10000 request/.test(document.querySelector('.notice')?.textContent ?? ''),
