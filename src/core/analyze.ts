@@ -145,7 +145,7 @@ function initiatorOf(ex: Exchange): string | null {
 const NO_CREDENTIALS: CredentialsInfo = { mode: 'unknown', inferred: false, basis: 'not known' }
 
 /** An analysis that blocks nothing: the fields every non-blocked verdict shares. */
-function notBlocked(
+export function notBlocked(
   base: Pick<Analysis, 'origin' | 'crossOrigin' | 'preflight' | 'unsafeRequestHeaders'>,
   verdict: Exclude<Analysis['verdict'], 'blocked'>,
   summary: string,

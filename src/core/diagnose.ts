@@ -1,6 +1,6 @@
 /** The whole answer for one exchange: the verdict (analyze), who sent what (attribution) and the cures (fixes). */
 import type { Diagnosis } from './analysis.ts'
-import { analyze } from './analyze.ts'
+import { analyze, notBlocked } from './analyze.ts'
 import { attribute } from './attribution.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
@@ -42,20 +42,14 @@ export function diagnose(exchange: Exchange): Diagnosis {
 
 /** A Diagnosis that says nothing: the engine could not run on this exchange (or a test stubs it). */
 export function emptyDiagnosis(exchange: Exchange, summary = ''): Diagnosis {
-  return {
-    verdict: 'unknown',
-    blocked: false,
-    corsError: null,
-    failedParameter: null,
-    stage: null,
-    summary,
-    consoleMessage: null,
-    credentials: { mode: 'unknown', inferred: false, basis: 'not known' },
+  const base = {
     origin: exchange.initiator,
     crossOrigin: true,
     preflight: { required: false, seen: exchange.preflight !== undefined, probablyCached: false },
     unsafeRequestHeaders: [],
-    findings: [],
+  }
+  return {
+    ...notBlocked(base, 'unknown', summary, { mode: 'unknown', inferred: false, basis: 'not known' }, []),
     attribution: { culprit: 'unknown', confidence: 'low', proxy: null, app: null, evidence: [], lines: [] },
     fixes: [],
   }
