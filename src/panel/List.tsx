@@ -68,8 +68,15 @@ export function List({ groups, selectedKey, onSelect, onOpen, empty }: Props) {
     }
   }
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN)
-  const last = Math.min(groups.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN)
+  // When the list shrinks (a filter), the browser clamps the element's scrollTop without a scroll event:
+  // clamp here too, and pick up the element's value, or the window would point past the end.
+  useLayoutEffect(() => {
+    const el = scroller.current
+    if (el && el.scrollTop !== scrollTop) setScrollTop(el.scrollTop)
+  }, [groups.length])
+  const top = Math.min(scrollTop, Math.max(0, groups.length * ROW_HEIGHT - height))
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN)
+  const last = Math.min(groups.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN)
   const rows = []
   for (let i = first; i < last; i++) {
     const g = groups[i]
