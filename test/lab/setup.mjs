@@ -18,6 +18,7 @@ const NEEDS = [
         (p) => p && existsSync(p),
       ),
   },
+  { what: 'Firefox ESR', pkg: 'firefox-esr', ok: () => existsSync('/usr/bin/firefox-esr') },
   { what: 'nginx', pkg: 'nginx-light', ok: () => existsSync('/usr/sbin/nginx') },
   { what: 'Apache httpd', pkg: 'apache2', ok: () => existsSync('/usr/sbin/apache2') },
   { what: 'Caddy', pkg: 'caddy', ok: () => existsSync('/usr/bin/caddy') },
