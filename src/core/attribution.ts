@@ -9,7 +9,7 @@ import type { Analysis, HeaderPlace, HeaderRef } from './analysis.ts'
 import type { Attribution, Confidence, LineAttribution } from './attribution-types.ts'
 import type { Exchange, ResponseSide } from './exchange.ts'
 import type { Stack } from './fix.ts'
-import { type HeaderList, headerValue } from './headers.ts'
+import { type HeaderList, headerValue, splitHeaderList } from './headers.ts'
 
 type ProxyStack = 'nginx' | 'apache' | 'caddy'
 
@@ -434,7 +434,7 @@ function judge(
   const producer = strongest(focusSigs)
   const statusWhy = r.status >= 400 ? ` (status ${r.status})` : ''
   const hasAcao = acao.length > 0
-  const varyOrigin = /(^|,)\s*origin\s*(,|$)/i.test(val(r.headers, 'vary'))
+  const varyOrigin = splitHeaderList(val(r.headers, 'vary')).some((v) => v.toLowerCase() === 'origin')
   if (!hasAcao && varyOrigin && (producer || !proxy)) {
     // A CORS middleware marks its answers Vary: Origin even when it refuses the origin (Express cors,
     // django-cors-headers, Starlette all do): it looked at this Origin and left it out.

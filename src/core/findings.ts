@@ -97,7 +97,8 @@ function explain(ctx: FailureContext): string {
       const caseHint =
         acam
           .toUpperCase()
-          .split(/\s*,\s*/)
+          .split(',')
+          .map((m) => m.trim())
           .includes(failure.failedParameter.toUpperCase()) &&
         failure.failedParameter !== failure.failedParameter.toUpperCase()
           ? ` The page sent '${failure.failedParameter}' in lower case: fetch() upper-cases only GET, HEAD, POST, PUT, DELETE and OPTIONS, and the comparison is case-sensitive — send '${failure.failedParameter.toUpperCase()}'.`

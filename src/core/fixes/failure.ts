@@ -109,7 +109,7 @@ export function loginRedirect(ctx: FixContext): string | null {
   if (!location) return null
   const path = pathOf(location)
   if (path === null) return null
-  const bare = (p: string): string => p.replace(/[?#].*$/, '').replace(/\/+$/, '')
+  const bare = (p: string): string => trimTrailingSlashes(beforeQuery(p))
   return bare(path) === bare(ctx.path) ? null : location
 }
 
@@ -117,4 +117,18 @@ function pathOf(location: string): string | null {
   if (location.startsWith('/')) return location
   const m = /^https?:\/\/[^/?#]+(\/.*)?$/is.exec(location)
   return m ? (m[1] ?? '/') : null
+}
+
+/** The path before any "?" or "#" (indexOf, not a regex: linear whatever the input). */
+export function beforeQuery(path: string): string {
+  const q = path.indexOf('?')
+  const h = path.indexOf('#')
+  const cut = q < 0 ? h : h < 0 ? q : Math.min(q, h)
+  return cut < 0 ? path : path.slice(0, cut)
+}
+
+function trimTrailingSlashes(p: string): string {
+  let end = p.length
+  while (end > 0 && p.charCodeAt(end - 1) === 0x2f) end--
+  return p.slice(0, end)
 }
