@@ -5,7 +5,9 @@ import { attribute } from './attribution.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
 import type { FixContext } from './fixes/context.ts'
+import { gate, withDroppedNotes } from './fixes/gate.ts'
 import { RECIPES } from './fixes/index.ts'
+import { mapStrings, redactText, secretValues } from './redact.ts'
 
 function pathOf(url: string): string {
   try {
@@ -21,13 +23,18 @@ export function diagnose(exchange: Exchange): Diagnosis {
   const worthFixing = analysis.blocked || analysis.findings.some((f) => f.severity === 'warning')
   if (!worthFixing) return { ...analysis, attribution, fixes: [] }
 
+  const gated = gate(
+    analysis.origin ?? exchange.initiator ?? '*',
+    exchange.request.method,
+    analysis.unsafeRequestHeaders,
+  )
   const ctx: FixContext = {
     exchange,
     analysis,
     attribution,
-    origin: analysis.origin ?? exchange.initiator ?? '*',
-    method: exchange.request.method,
-    requestHeaders: analysis.unsafeRequestHeaders,
+    origin: gated.origin,
+    method: gated.method,
+    requestHeaders: gated.requestHeaders,
     credentials: analysis.credentials.mode === 'include' || exchange.credentials === 'include',
     path: pathOf(exchange.request.url),
   }
@@ -37,7 +44,14 @@ export function diagnose(exchange: Exchange): Diagnosis {
   const detected = new Set([attribution.proxy, attribution.app, 'client'])
   const rank = (f: Fix): number => (detected.has(f.stack) ? 0 : 2) + (f.recommended ? 0 : 1)
   const ordered = fixes.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
-  return { ...analysis, attribution, fixes: ordered.map(({ f }) => f) }
+  // A snippet may quote a header value or a URL: no secret of the exchange leaves in one.
+  const secrets = secretValues(exchange)
+  const out = ordered.map(({ f }) => withDroppedNotes(f, gated.dropped))
+  return {
+    ...analysis,
+    attribution,
+    fixes: secrets.length ? out.map((f) => mapStrings(f, (s) => redactText(s, secrets))) : out,
+  }
 }
 
 /** A Diagnosis that says nothing: the engine could not run on this exchange (or a test stubs it). */

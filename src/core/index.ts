@@ -39,3 +39,14 @@ export {
   parseHeadersText,
   toHeaderList,
 } from './headers.ts'
+export {
+  isSecretHeader,
+  REDACTED,
+  redactExchange,
+  redactForOutput,
+  redactHeaders,
+  redactHeaderValue,
+  redactText,
+  redactUrl,
+  secretValues,
+} from './redact.ts'

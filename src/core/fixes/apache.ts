@@ -4,6 +4,7 @@
  * our lines, `unset` on both tables for the app's copies, and preflights answered by mod_rewrite.
  */
 import type { FixContext, Recipe } from './context.ts'
+import { apacheHeaderValue, apacheString } from './escape.ts'
 import { headersToAllow, methodsToAllow, originRegex, proxyApplies, proxyCures, WHERE } from './shared.ts'
 
 const CORS_HEADERS = [
@@ -20,14 +21,16 @@ const unsetBoth = (headers: readonly string[]): string =>
 function allowLines(ctx: FixContext, preflight: boolean): string[] {
   const heads = headersToAllow(ctx)
   return [
-    `SetEnvIf Origin "${originRegex([ctx.origin])}" CORS_ORIGIN=$1`,
+    `SetEnvIf Origin ${apacheString(originRegex([ctx.origin])) ?? '"^$"'} CORS_ORIGIN=$1`,
     'Header always set Access-Control-Allow-Origin "%{CORS_ORIGIN}e" env=CORS_ORIGIN',
     ...(ctx.credentials ? ['Header always set Access-Control-Allow-Credentials "true" env=CORS_ORIGIN'] : []),
     ...(preflight
       ? [
-          `Header always set Access-Control-Allow-Methods "${[...methodsToAllow(ctx), 'OPTIONS'].join(', ')}" env=CORS_ORIGIN`,
+          `Header always set Access-Control-Allow-Methods ${apacheHeaderValue([...methodsToAllow(ctx), 'OPTIONS'].join(', '))} env=CORS_ORIGIN`,
           ...(heads.length
-            ? [`Header always set Access-Control-Allow-Headers "${heads.join(', ')}" env=CORS_ORIGIN`]
+            ? [
+                `Header always set Access-Control-Allow-Headers ${apacheHeaderValue(heads.join(', '))} env=CORS_ORIGIN`,
+              ]
             : []),
         ]
       : []),

@@ -5,6 +5,8 @@
  */
 import type { Fix, FixChange } from '../fix.ts'
 import type { FixContext, Recipe } from './context.ts'
+import { csharpString } from './escape.ts'
+import { beforeQuery } from './failure.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
 import { proxySentCors } from './shared.ts'
 
@@ -23,8 +25,7 @@ const WILDCARD_WHY =
   'Several sub-domains? AllowAnyOrigin() with AllowCredentials() is invalid; a wildcard sub-domain allow-list echoes each matching origin.'
 const POLICY = 'FrontendCors'
 
-/** C# string literal: origins, methods and header names are plain ASCII tokens, which JSON quotes the same way. */
-const cs = (s: string): string => JSON.stringify(s)
+const cs = csharpString
 const cslist = (xs: readonly string[]): string => xs.map(cs).join(', ')
 
 /** "https://*.example.com" for SetIsOriginAllowedToAllowWildcardSubdomains, or null for a bare host. */
@@ -79,17 +80,19 @@ function primaryWhy({ ctx, kind, spec, seen }: Case): string {
   }
 }
 
+const MAP_HELPERS: ReadonlyMap<string, string> = new Map([
+  ['GET', 'MapGet'],
+  ['POST', 'MapPost'],
+  ['PUT', 'MapPut'],
+  ['DELETE', 'MapDelete'],
+  ['PATCH', 'MapPatch'],
+])
+
 /** The endpoint the page calls, so the Program.cs compiles and shows where the app's own endpoints go. */
 function endpoint(ctx: FixContext): string {
-  const path = cs(ctx.path.split(/[?#]/)[0] || '/')
-  const helper: Record<string, string> = {
-    GET: 'MapGet',
-    POST: 'MapPost',
-    PUT: 'MapPut',
-    DELETE: 'MapDelete',
-    PATCH: 'MapPatch',
-  }
-  const name = helper[ctx.method]
+  const path = cs(beforeQuery(ctx.path) || '/')
+  // A Map, not an object literal: a method named "__proto__" or "constructor" must find nothing.
+  const name = MAP_HELPERS.get(ctx.method)
   return name
     ? `app.${name}(${path}, () => Results.Ok()); // your endpoints`
     : `app.MapMethods(${path}, new[] { ${cs(ctx.method)} }, () => Results.Ok()); // your endpoints`

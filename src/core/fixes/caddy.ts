@@ -5,6 +5,7 @@
  * block instead, which 2.6 knows.
  */
 import type { FixContext, Recipe } from './context.ts'
+import { caddyString } from './escape.ts'
 import { headersToAllow, methodsToAllow, originRegex, proxyApplies, proxyCures, WHERE } from './shared.ts'
 
 function responseBlock(ctx: FixContext, extra: readonly string[] = []): string {
@@ -18,7 +19,7 @@ ${ctx.credentials ? '    Access-Control-Allow-Credentials "true"\n' : ''}${extra
 
 function matcher(ctx: FixContext): string {
   return `# The allow-list: add origins to the regex, e.g. ^(https://a\\.example|https://b\\.example)$
-@cors_origin header_regexp Origin "${originRegex([ctx.origin])}"`
+@cors_origin header_regexp Origin ${caddyString(originRegex([ctx.origin])) ?? '"^$"'}`
 }
 
 export function caddyOnly(ctx: FixContext): string {
@@ -32,12 +33,12 @@ ${responseBlock(ctx, [
 # Preflights end here with 204, before they reach the app.
 @preflight {
     method OPTIONS
-    header_regexp Origin "${originRegex([ctx.origin])}"
+    header_regexp Origin ${caddyString(originRegex([ctx.origin])) ?? '"^$"'}
 }
 handle @preflight {
     header {
-        Access-Control-Allow-Methods "${[...methodsToAllow(ctx), 'OPTIONS'].join(', ')}"
-${heads.length ? `        Access-Control-Allow-Headers "${heads.join(', ')}"\n` : ''}        Access-Control-Max-Age "600"
+        Access-Control-Allow-Methods ${caddyString([...methodsToAllow(ctx), 'OPTIONS'].join(', '))}
+${heads.length ? `        Access-Control-Allow-Headers ${caddyString(heads.join(', '))}\n` : ''}        Access-Control-Max-Age "600"
     }
     respond 204
 }`

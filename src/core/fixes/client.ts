@@ -5,23 +5,36 @@
 import type { Fix } from '../fix.ts'
 import { linesNamed } from '../headers.ts'
 import { hasUserinfo } from '../origin.ts'
+import { redactHeaderValue, redactUrl } from '../redact.ts'
 import type { FixContext, Recipe } from './context.ts'
+import { jsString } from './escape.ts'
 import { failureKind, redirected } from './failure.ts'
 import { makeFix, WHERE } from './shared.ts'
 
 /** A fetch() call that repeats the observed request, with the header values seen (or a placeholder). */
 export function fetchCall(ctx: FixContext, url: string, credentials: 'omit' | 'include' | null): string {
   const sent = ctx.exchange.request.headers
+  // Values as seen, but never a credential: a snippet is pasted into tickets and chats.
   const headers = ctx.requestHeaders.map((name) => {
-    const value = linesNamed(sent, name)[0]?.value ?? '<value>'
-    return `    ${JSON.stringify(name).replaceAll('"', "'")}: ${JSON.stringify(value).replaceAll('"', "'")},`
+    const value = linesNamed(sent, name)[0]?.value
+    const shown = value === undefined ? '<value>' : redactHeaderValue(name, value)
+    return `    ${jsString(name)}: ${jsString(shown)},`
   })
   const opts = [
-    ...(ctx.method !== 'GET' ? [`  method: '${ctx.method}',`] : []),
+    ...(ctx.method !== 'GET' ? [`  method: ${jsString(ctx.method)},`] : []),
     ...(headers.length ? ['  headers: {', ...headers, '  },'] : []),
     ...(credentials ? [`  credentials: '${credentials}',`] : []),
   ]
-  return `const response = await fetch('${url}', {\n${opts.join('\n')}\n})`
+  return `const response = await fetch(${jsString(redactUrl(url))}, {\n${opts.join('\n')}\n})`
+}
+
+/** Where the preflight's Location points, resolved; null when it is no URL a page could call. */
+function resolved(location: string, base: string): string | null {
+  try {
+    return new URL(location, base).href
+  } catch {
+    return null
+  }
 }
 
 export const recipe: Recipe = (ctx) => {
@@ -29,7 +42,7 @@ export const recipe: Recipe = (ctx) => {
   const fixes: Fix[] = []
   if (
     (kind === 'wildcard-credentials' || kind === 'credentials-flag') &&
-    !ctx.exchange.request.headers.some((h) => /^cookie$/i.test(h.name))
+    !ctx.exchange.request.headers.some((h) => h.name.toLowerCase() === 'cookie')
   )
     fixes.push(
       makeFix({
@@ -52,12 +65,12 @@ export const recipe: Recipe = (ctx) => {
   const location = hop ? linesNamed(hop.headers, 'location')[0]?.value : undefined
   const redirectTo =
     redirected(kind) && location
-      ? new URL(location, ctx.exchange.preflight?.request.url ?? ctx.exchange.request.url).href
+      ? resolved(location, ctx.exchange.preflight?.request.url ?? ctx.exchange.request.url)
       : ctx.analysis.stage === 'redirect' && ctx.analysis.corsError !== 'RedirectContainsCredentials'
         ? ctx.exchange.redirects?.[ctx.exchange.redirects.length - 1]?.location
         : undefined
   // A URL with user:pass cannot be fetched by the page either: that cure belongs to the server.
-  if (redirectTo && !hasUserinfo(redirectTo))
+  if (redirectTo && !hasUserinfo(redirectTo) && /^https?:/i.test(redirectTo))
     fixes.push(
       makeFix({
         stack: 'client',
@@ -65,8 +78,8 @@ export const recipe: Recipe = (ctx) => {
         recommended: true,
         title: 'Call the URL the server redirects to',
         why: redirected(kind)
-          ? `A preflight may not be redirected; calling ${redirectTo} directly needs no redirect.`
-          : `The redirect response itself fails the CORS check; calling ${redirectTo} directly skips it.`,
+          ? `A preflight may not be redirected; calling ${redactUrl(redirectTo)} directly needs no redirect.`
+          : `The redirect response itself fails the CORS check; calling ${redactUrl(redirectTo)} directly skips it.`,
         changes: [
           {
             layer: 'client',

@@ -20,5 +20,8 @@ export interface FixContext {
   readonly path: string
 }
 
+// origin, method and requestHeaders have passed gate.ts (a serialized origin, tokens); path and every other
+// string still come straight from the website: quote them with escape.ts.
+
 /** One module per stack exports one recipe: it returns its cures for this failure, recommended first, or none. */
 export type Recipe = (ctx: FixContext) => readonly Fix[]

@@ -4,6 +4,7 @@
  * CORS_ALLOW_HEADERS list omits custom headers.
  */
 import type { FixContext, Recipe } from './context.ts'
+import { pythonString } from './escape.ts'
 import { failureKind, redirected } from './failure.ts'
 import { appAllowList, appApplies, appOnlyFix, WHERE } from './shared.ts'
 
@@ -30,17 +31,17 @@ export function djangoSetup(ctx: FixContext): string {
     'if "corsheaders" not in INSTALLED_APPS:',
     '    INSTALLED_APPS = [*INSTALLED_APPS, "corsheaders"]',
     'MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware", *[m for m in MIDDLEWARE if m != "corsheaders.middleware.CorsMiddleware"]]',
-    `CORS_ALLOWED_ORIGINS = [${JSON.stringify(ctx.origin)}]  # every allowed origin, exactly`,
+    `CORS_ALLOWED_ORIGINS = [${pythonString(ctx.origin)}]  # every allowed origin, exactly`,
     ...(extraHeaders.length
       ? [
           'from corsheaders.defaults import default_headers  # noqa: E402',
-          `CORS_ALLOW_HEADERS = [*default_headers, ${extraHeaders.map((h) => JSON.stringify(h)).join(', ')}]`,
+          `CORS_ALLOW_HEADERS = [*default_headers, ${extraHeaders.map((h) => pythonString(h)).join(', ')}]`,
         ]
       : []),
     ...(extraMethods.length
       ? [
           'from corsheaders.defaults import default_methods  # noqa: E402',
-          `CORS_ALLOW_METHODS = [*default_methods, ${extraMethods.map((m) => JSON.stringify(m)).join(', ')}]`,
+          `CORS_ALLOW_METHODS = [*default_methods, ${extraMethods.map((m) => pythonString(m)).join(', ')}]`,
         ]
       : []),
     ...(ctx.credentials ? ['CORS_ALLOW_CREDENTIALS = True'] : []),

@@ -5,15 +5,16 @@
  */
 import type { Fix } from '../fix.ts'
 import type { FixContext, Recipe } from './context.ts'
+import { jsString } from './escape.ts'
 import { failureKind } from './failure.ts'
 import { appAllowList, appApplies, appOnlyFix, makeFix, WHERE } from './shared.ts'
 
 export function expressSetup(ctx: FixContext): string {
   const { methods, headers } = appAllowList(ctx)
   const opts = [
-    `  origin: [${JSON.stringify(ctx.origin).replaceAll('"', "'")}], // every allowed origin, exactly (scheme, host, port)`,
-    ...(methods ? [`  methods: [${methods.map((m) => `'${m}'`).join(', ')}],`] : []),
-    ...(headers.length ? [`  allowedHeaders: [${headers.map((h) => `'${h}'`).join(', ')}],`] : []),
+    `  origin: [${jsString(ctx.origin)}], // every allowed origin, exactly (scheme, host, port)`,
+    ...(methods ? [`  methods: [${methods.map(jsString).join(', ')}],`] : []),
+    ...(headers.length ? [`  allowedHeaders: [${headers.map(jsString).join(', ')}],`] : []),
     ...(ctx.credentials ? ['  credentials: true,'] : []),
   ]
   return `// import cors from 'cors'  (npm install cors)

@@ -4,14 +4,15 @@
  * GET and the four always-allowed headers.
  */
 import type { FixContext, Recipe } from './context.ts'
+import { pythonString } from './escape.ts'
 import { appAllowList, appApplies, appOnlyFix, WHERE } from './shared.ts'
 
 export function fastapiSetup(ctx: FixContext): string {
   const { methods, headers } = appAllowList(ctx)
   const args = [
-    `    allow_origins=[${JSON.stringify(ctx.origin)}],  # every allowed origin, exactly`,
-    `    allow_methods=[${(methods ?? ['GET', 'POST']).map((m) => JSON.stringify(m)).join(', ')}],`,
-    ...(headers.length ? [`    allow_headers=[${headers.map((h) => JSON.stringify(h)).join(', ')}],`] : []),
+    `    allow_origins=[${pythonString(ctx.origin)}],  # every allowed origin, exactly`,
+    `    allow_methods=[${(methods ?? ['GET', 'POST']).map((m) => pythonString(m)).join(', ')}],`,
+    ...(headers.length ? [`    allow_headers=[${headers.map((h) => pythonString(h)).join(', ')}],`] : []),
     ...(ctx.credentials ? ['    allow_credentials=True,'] : []),
   ]
   return `from fastapi.middleware.cors import CORSMiddleware

@@ -5,7 +5,8 @@
  */
 import type { Fix, FixChange } from '../fix.ts'
 import type { FixContext, Recipe } from './context.ts'
-import { preflightRefused } from './failure.ts'
+import { jsString } from './escape.ts'
+import { beforeQuery, preflightRefused } from './failure.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
 import { proxySentCors } from './shared.ts'
 
@@ -21,8 +22,7 @@ const FRAMEWORK: Framework = { stack: 'fastify', name: 'Fastify', comment: '//' 
 const LENIENT_WHY =
   'Only if a layer you cannot change strips Origin or Access-Control-Request-Method from OPTIONS: strictPreflight: false stops the 400.'
 
-/** JS single-quoted literal: origins and tokens here hold no quotes or backslashes, but escape them anyway. */
-const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+const q = jsString
 const qlist = (xs: readonly string[]): string => `[${xs.map(q).join(', ')}]`
 
 /** @fastify/cors' strictPreflight answers 400 "Invalid Preflight Request" to an OPTIONS missing its CORS headers. */
@@ -79,7 +79,7 @@ function primaryWhy({ ctx, kind, spec, seen }: Case): string {
 
 /** The page's route, so the module runs as is and shows where the app's own routes go. */
 function route(ctx: FixContext): string {
-  const url = q(ctx.path.split(/[?#]/)[0] || '/')
+  const url = q(beforeQuery(ctx.path) || '/')
   return `app.route({ method: ${q(ctx.method)}, url: ${url}, handler: async () => ({ ok: true }) })`
 }
 

@@ -4,15 +4,16 @@
  */
 import type { Fix } from '../fix.ts'
 import type { FixContext, Recipe } from './context.ts'
+import { pythonString } from './escape.ts'
 import { failureKind } from './failure.ts'
 import { appAllowList, appApplies, appOnlyFix, makeFix, WHERE } from './shared.ts'
 
 export function flaskSetup(ctx: FixContext): string {
   const { methods, headers } = appAllowList(ctx)
   const args = [
-    `origins=[${JSON.stringify(ctx.origin)}]`,
-    ...(methods ? [`methods=[${methods.map((m) => JSON.stringify(m)).join(', ')}]`] : []),
-    ...(headers.length ? [`allow_headers=[${headers.map((h) => JSON.stringify(h)).join(', ')}]`] : []),
+    `origins=[${pythonString(ctx.origin)}]`,
+    ...(methods ? [`methods=[${methods.map((m) => pythonString(m)).join(', ')}]`] : []),
+    ...(headers.length ? [`allow_headers=[${headers.map((h) => pythonString(h)).join(', ')}]`] : []),
     ...(ctx.credentials ? ['supports_credentials=True'] : []),
   ]
   return `from flask_cors import CORS

@@ -6,7 +6,8 @@
 import type { Fix, FixChange, Stack } from '../fix.ts'
 import { headerValue } from '../headers.ts'
 import type { FixContext } from './context.ts'
-import { type FailureKind, failureKind, loginRedirect } from './failure.ts'
+import { commentText, isToken } from './escape.ts'
+import { beforeQuery, type FailureKind, failureKind, loginRedirect } from './failure.ts'
 import { proxyRemoval, proxySentCors, relevantApp } from './shared.ts'
 
 /** The failures an app-side framework cure addresses. */
@@ -94,7 +95,8 @@ function unique(xs: readonly string[]): string[] {
 }
 
 function specOf(ctx: FixContext, kind: AppFailure): Spec {
-  const failed = ctx.analysis.failedParameter ?? ''
+  // The failed parameter is the method or a header name the page sent: a token, or nothing.
+  const failed = isToken(ctx.analysis.failedParameter ?? '') ? (ctx.analysis.failedParameter ?? '') : ''
   // Methods compare case-sensitively, so the page's method is kept as sent; GET and POST stay allowed
   // because the allow-list also gates the page's simple requests.
   const methods = unique(['GET', 'POST', ctx.method, ...(kind === 'method' ? [failed] : [])])
@@ -105,11 +107,9 @@ function specOf(ctx: FixContext, kind: AppFailure): Spec {
   const anyOrigin = ctx.origin === '*'
   const credentials =
     !anyOrigin && (ctx.credentials || kind === 'wildcard-credentials' || kind === 'credentials-flag')
-  const segments =
-    ctx.path
-      .split(/[?#]/)[0]
-      ?.split('/')
-      .filter((s) => s !== '') ?? []
+  const segments = beforeQuery(ctx.path)
+    .split('/')
+    .filter((s) => s !== '')
   return {
     origin: ctx.origin,
     anyOrigin,
@@ -134,8 +134,8 @@ function proxyRemovals(ctx: FixContext): FixChange[] {
   if (known.length > 0) return known
   const lines = unique(
     ctx.attribution.lines
-      .filter((l) => l.layer === 'proxy' && /^access-control-/i.test(l.header.name))
-      .map((l) => `#   ${l.header.name}: ${l.header.value}`),
+      .filter((l) => l.layer === 'proxy' && l.header.name.toLowerCase().startsWith('access-control-'))
+      .map((l) => `#   ${commentText(`${l.header.name}: ${l.header.value}`)}`),
   )
   return [
     {

@@ -4,6 +4,7 @@
  * ACAO. Recommended: CORS at nginx only — preflights end at nginx, the app's copies are hidden.
  */
 import type { FixContext, Recipe } from './context.ts'
+import { droppedNote, nginxString } from './escape.ts'
 import { allowOriginMissing, type FailureKind, failureKind } from './failure.ts'
 import {
   appSentCors,
@@ -29,7 +30,7 @@ const CORS_HEADERS = [
 export function nginxMap(origin: string): string {
   return `map $http_origin $cors_origin {
     default "";
-    "${origin}" $http_origin;
+    ${nginxString(origin) ?? '"https://your-frontend.example"'} $http_origin;
     # one line per allowed origin, e.g. "https://staging.example.com" $http_origin;
 }`
 }
@@ -42,12 +43,24 @@ function responseLines(ctx: FixContext): string[] {
   ]
 }
 
+/** nginx has no way to quote a `$` (it would read a variable): such names are left out, with a note. */
+function quotable(names: readonly string[]): { list: string | null; notes: string[] } {
+  const kept = names.filter((n) => nginxString(n) !== null)
+  const notes = names
+    .filter((n) => nginxString(n) === null)
+    .map((n) => droppedNote('#', 'the name', n, 'nginx reads "$" as a variable and cannot quote it'))
+  return { list: kept.length ? nginxString(kept.join(', ')) : null, notes }
+}
+
 function preflightBlock(ctx: FixContext): string {
-  const heads = headersToAllow(ctx)
+  const methods = quotable([...methodsToAllow(ctx), 'OPTIONS'])
+  const heads = quotable(headersToAllow(ctx))
   const lines = [
+    ...methods.notes,
+    ...heads.notes,
     'add_header Access-Control-Allow-Origin $cors_origin always;',
-    `add_header Access-Control-Allow-Methods "${[...methodsToAllow(ctx), 'OPTIONS'].join(', ')}" always;`,
-    ...(heads.length ? [`add_header Access-Control-Allow-Headers "${heads.join(', ')}" always;`] : []),
+    ...(methods.list ? [`add_header Access-Control-Allow-Methods ${methods.list} always;`] : []),
+    ...(heads.list ? [`add_header Access-Control-Allow-Headers ${heads.list} always;`] : []),
     ...(ctx.credentials ? ['add_header Access-Control-Allow-Credentials true always;'] : []),
     'add_header Access-Control-Max-Age 600 always;',
     'add_header Vary Origin always;',

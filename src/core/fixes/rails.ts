@@ -5,6 +5,7 @@
  */
 import type { Fix, FixChange } from '../fix.ts'
 import type { Recipe } from './context.ts'
+import { rubyString } from './escape.ts'
 import { preflightRefused } from './failure.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
 import { proxySentCors } from './shared.ts'
@@ -24,8 +25,7 @@ export const recipe: Recipe = (ctx) => {
 const FRAMEWORK: Framework = { stack: 'rails', name: 'Rails', comment: '#' }
 const PATTERN_WHY = `Several sub-domains? origins "*" with credentials: true raises at boot; a Regexp allow-list echoes each matching origin.`
 
-/** Ruby double-quoted literal: origins and tokens here hold no quotes, backslashes or "#{". */
-const rb = (s: string): string => JSON.stringify(s)
+const rb = rubyString
 
 /** A Regexp literal for the origin's sibling sub-domains (same scheme and port), or null for a bare host. */
 function siblingOrigins(origin: string): string | null {

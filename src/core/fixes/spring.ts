@@ -9,6 +9,7 @@ import type { ResponseSide } from '../exchange.ts'
 import type { Fix, FixChange } from '../fix.ts'
 import { headerValue } from '../headers.ts'
 import type { FixContext, Recipe } from './context.ts'
+import { javaString } from './escape.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
 import { proxySentCors } from './shared.ts'
 
@@ -46,8 +47,7 @@ const PACKAGE =
   'package com.example.config; // your application package or below it, so component scanning finds it'
 const SECURITY_CACHE_CONTROL = 'no-cache, no-store, max-age=0, must-revalidate'
 
-/** Java string literal: origins, methods and header names are plain ASCII tokens, which JSON quotes the same way. */
-const js = (s: string): string => JSON.stringify(s)
+const js = javaString
 const jlist = (xs: readonly string[]): string => xs.map(js).join(', ')
 
 function mapping(spec: Case['spec']): string {
