@@ -210,7 +210,10 @@ function secretsOfUrl(url: string, out: Set<string>): void {
 
 function secretsOfHeader(h: HeaderLine, out: Set<string>): void {
   const n = h.name.toLowerCase()
-  if (URL_HEADERS.has(n)) return secretsOfUrl(h.value, out)
+  if (URL_HEADERS.has(n)) {
+    secretsOfUrl(h.value, out)
+    return
+  }
   if (!isSecretHeader(n)) return
   out.add(h.value)
   // The parts a text may quote alone: "Bearer <token>", each cookie's value.
