@@ -26,13 +26,15 @@ import {
 } from '../core/index.ts'
 import { hasUserinfo, originOf } from '../core/origin.ts'
 import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
-import { CliError, EXIT, type Io } from './io.ts'
-import { entryText, headerLinesText, type JsonEntry, toJsonEntry } from './report.ts'
+import { CliError, EXIT } from './io.ts'
+import { entryLines, headerLinesText, type JsonEntry, toJsonEntry } from './report.ts'
+import type { Output } from './terminal.ts'
 import { VERSION } from './usage.ts'
 
 export const PROBE_ORIGIN = 'https://cors-lens-probe.invalid'
 const DEFAULT_TIMEOUT_S = 10
-const MAX_REDIRECTS = 20
+/** Fetch follows 20 redirects and fails on the 21st (fetch spec "HTTP-redirect fetch"; Chromium kMaxRedirects). */
+export const MAX_REDIRECTS = 20
 /** Fetch's request-body-header names, dropped when a redirect turns the request into a GET. */
 const BODY_HEADERS = new Set(['content-encoding', 'content-language', 'content-location', 'content-type'])
 
@@ -73,14 +75,31 @@ export type Sender = (options: SendOptions) => Promise<RawResponse>
 // ---------------------------------------------------------------------------------------------------------
 // Arguments
 
+/** C0 controls but HT, and DEL: fetch() throws on NUL/CR/LF, and none of them belongs on a command line. */
+function hasControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true
+  }
+  return false
+}
+
 function parseHeaderArg(arg: string): HeaderLine {
   const colon = arg.indexOf(':')
   const name = colon > 0 ? arg.slice(0, colon).trim() : ''
   if (!isToken(name)) throw new CliError(`--header "${arg}": expected "Name: value"`, { usage: true })
-  return { name, value: arg.slice(colon + 1).trim() }
+  const value = arg.slice(colon + 1).trim()
+  if (hasControl(value))
+    throw new CliError(
+      `--header "${name}": the value has a control character (CR, LF, NUL…), which fetch() refuses`,
+      {
+        usage: true,
+      },
+    )
+  return { name, value }
 }
 
-export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: boolean } {
+export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: boolean; dropped: string[] } {
   let parsed: ReturnType<typeof parseCheck>
   try {
     parsed = parseCheck(argv)
@@ -98,6 +117,11 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: 
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new CliError(`${url.protocol} URLs cannot be checked: only http and https`, { usage: true })
+  if (url.username || url.password)
+    throw new CliError(
+      'the URL has a user name or password (user:pw@): fetch() refuses such a URL with a TypeError; send credentials in a header instead',
+      { usage: true },
+    )
   if (!v.origin)
     throw new CliError('check needs --origin, the page origin (e.g. https://app.example)', { usage: true })
   const origin = parseOrigin(v.origin)
@@ -110,21 +134,20 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: 
   if (/^(connect|trace|track)$/i.test(method))
     throw new CliError(`browsers never send ${method.toUpperCase()} (a forbidden method)`, { usage: true })
   const credentials: CredentialsMode = v.credentials ? 'include' : 'omit'
-  const headers = (v.header ?? []).map(parseHeaderArg)
-  for (const h of headers) {
+  const headers: HeaderLine[] = []
+  const dropped: string[] = []
+  for (const h of (v.header ?? []).map(parseHeaderArg)) {
     const n = h.name.toLowerCase()
-    if (n === 'cookie' && credentials === 'include') continue
-    if (n === 'cookie')
+    if (n === 'cookie' && credentials !== 'include')
       throw new CliError(
         'a Cookie header is sent only with --credentials (the browser adds it, not the page)',
         {
           usage: true,
         },
       )
-    if (isForbiddenRequestHeader(n))
-      throw new CliError(`browsers do not let a page set ${h.name} (a forbidden header name)`, {
-        usage: true,
-      })
+    // As fetch() does with a forbidden header name: left out without an error (and we say so).
+    if (n !== 'cookie' && isForbiddenRequestHeader(n)) dropped.push(h.name)
+    else headers.push(h)
   }
   const resolve = new Map<string, string>()
   for (const r of v.resolve ?? []) {
@@ -145,6 +168,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: 
     timeoutMs: Math.round(seconds * 1000),
     resolve,
     json: v.json ?? false,
+    dropped,
   }
 }
 
@@ -215,6 +239,21 @@ function withOrigin(origin: string, headers: readonly HeaderLine[]): HeaderLine[
   return out
 }
 
+/** The Location a browser follows: a 3xx with a non-empty Location (an empty one is no redirect). */
+function redirectLocation(r: RawResponse): string | null {
+  if (r.status < 300 || r.status >= 400) return null
+  const location = headerValue(r.headers, 'location')
+  return location === null || location.trim() === '' ? null : location
+}
+
+function parseLocation(location: string, base: string): URL | null {
+  try {
+    return new URL(location, base)
+  } catch {
+    return null
+  }
+}
+
 export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHttp): Promise<CheckResult> {
   const base = { timeoutMs: o.timeoutMs, resolve: o.resolve }
   const preflightNeeded = needsPreflight(o.method, pageHeaders(o.headers))
@@ -236,6 +275,8 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
   let origin = o.origin
   let response: ResponseSide | undefined
   let stoppedAt: CheckResult['stoppedAt'] = null
+  /** The browser's network error, when the chain ends in one. */
+  let failure: string | null = null
 
   for (let hop = 0; ; hop++) {
     // A browser preflights each URL the request goes to (the cache aside), never following its redirects.
@@ -253,28 +294,32 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
     }
     const sent = hop === 0 ? firstHeaders : withOrigin(origin, headers)
     const r = await send({ ...base, method, url, headers: sent })
-    const location = r.status >= 300 && r.status < 400 ? headerValue(r.headers, 'location') : null
+    const location = redirectLocation(r)
     if (location === null) {
       response = responseSide(r)
       break
     }
-    let next: URL | null = null
-    try {
-      next = new URL(location, url)
-    } catch {}
+    const next = parseLocation(location, url)
     // Absolute, as the browser resolves it: the engine walks the chain by these URLs.
     redirects.push({ fromUrl: url, status: r.status, headers: r.headers, location: next?.href ?? location })
-    const judged = analyze(partial({ ...(preflight ? { preflight } : {}), redirects: [...redirects] }))
-    if (!next || (judged.blocked && judged.stage === 'redirect')) {
+    // The network stack refuses these, in this order, before CORS sees the redirect
+    // (url_request_job.cc CanFollowRedirect): not CORS failures.
+    const netError =
+      redirects.length > MAX_REDIRECTS
+        ? 'net::ERR_TOO_MANY_REDIRECTS'
+        : !next
+          ? 'net::ERR_INVALID_REDIRECT'
+          : next.protocol !== 'http:' && next.protocol !== 'https:'
+            ? 'net::ERR_UNSAFE_REDIRECT'
+            : null
+    if (netError) {
+      failure = netError
       stoppedAt = 'redirect'
       break
     }
-    // Fetch refuses these itself; the recorded redirect lets the engine say why.
-    if (
-      (next.protocol !== 'http:' && next.protocol !== 'https:') ||
-      hasUserinfo(next.href) ||
-      hop + 1 >= MAX_REDIRECTS
-    ) {
+    const judged = analyze(partial({ ...(preflight ? { preflight } : {}), redirects: [...redirects] }))
+    // Fetch refuses credentials in a redirect URL itself; the recorded redirect lets the engine say why.
+    if (!next || (judged.blocked && judged.stage === 'redirect') || hasUserinfo(next.href)) {
       stoppedAt = 'redirect'
       break
     }
@@ -299,6 +344,7 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
     ...(preflight ? { preflight } : {}),
     ...(redirects.length ? { redirects } : {}),
     ...(response ? { response } : {}),
+    ...(failure ? { outcome: { kind: 'error' as const, error: failure } } : {}),
   })
   const diagnosis = diagnose(exchange)
   const probe = o.probe ? await runProbe(o, send) : null
@@ -344,39 +390,49 @@ export function probeText(p: ProbeResult): string {
 
 export type CheckJsonEntry = JsonEntry & { readonly probe: ProbeResult | null }
 
-export async function runCheck(argv: readonly string[], io: Io, send: Sender = sendHttp): Promise<number> {
-  const { json, ...options } = parseCheckArgs(argv)
+export async function runCheck(
+  argv: readonly string[],
+  out: Output,
+  send: Sender = sendHttp,
+): Promise<number> {
+  const { json, dropped, ...options } = parseCheckArgs(argv)
+  for (const name of dropped)
+    out.error(
+      `note: --header "${name}" left out: a page cannot set it (a forbidden header name), so fetch() drops it`,
+    )
   const result = await runCheckSimulation(options, send)
   const entry: CheckJsonEntry = { ...toJsonEntry(result.exchange, result.diagnosis), probe: result.probe }
-  const code = result.diagnosis.blocked ? EXIT.blocked : EXIT.allowed
+  const netError = result.exchange.outcome.kind === 'error' ? result.exchange.outcome.error : null
+  // A chain the browser itself refuses (a redirect loop, a file: Location) is a network error: exit 2.
+  const code = netError ? EXIT.unusable : result.diagnosis.blocked ? EXIT.blocked : EXIT.allowed
   if (json) {
-    io.out(JSON.stringify(entry, null, 2))
+    out.json(JSON.stringify(entry, null, 2))
     return code
   }
   const x = result.exchange
   if (x.preflight?.response) {
-    io.out(`Preflight: OPTIONS ${x.preflight.request.url} → ${x.preflight.response.status}`)
-    io.out(headerLinesText(entry.headers.filter((h) => h.place.startsWith('preflight'))).join('\n'))
+    out.line(`Preflight: OPTIONS ${x.preflight.request.url} → ${x.preflight.response.status}`)
+    out.lines(headerLinesText(entry.headers.filter((h) => h.place.startsWith('preflight'))))
     if (result.stoppedAt === 'preflight')
-      io.out('  The preflight fails, so a browser would not send the request.')
+      out.line('  The preflight fails, so a browser would not send the request.')
   }
-  for (const r of x.redirects ?? []) io.out(`Redirect: ${r.fromUrl} → ${r.status} ${r.location}`)
+  for (const r of x.redirects ?? []) out.line(`Redirect: ${r.fromUrl} → ${r.status} ${r.location}`)
   if (x.response) {
-    io.out(`Request: ${x.request.method} ${x.request.url} → ${x.response.status}`)
-    io.out(
-      headerLinesText(entry.headers.filter((h) => h.place === 'request' || h.place === 'response')).join(
-        '\n',
-      ),
-    )
+    out.line(`Request: ${x.request.method} ${x.request.url} → ${x.response.status}`)
+    out.lines(headerLinesText(entry.headers.filter((h) => h.place === 'request' || h.place === 'response')))
   }
-  io.out('')
-  io.out(entryText(entry))
-  io.out('')
-  io.out(
-    result.diagnosis.blocked
-      ? 'A browser would BLOCK this: the page cannot read the response.'
-      : 'A browser would let the page read this response.',
+  out.line('')
+  out.lines(entryLines(entry))
+  out.line('')
+  out.line(
+    netError
+      ? `A browser would fail this request with ${netError}, before any CORS check.`
+      : result.diagnosis.blocked
+        ? 'A browser would BLOCK this: the page cannot read the response.'
+        : 'A browser would let the page read this response.',
   )
-  if (result.probe) io.out(probeText(result.probe))
+  if (result.probe) out.line(probeText(result.probe))
+  if (netError)
+    out.error(`cors-lens: ${netError} (${Math.max(0, (x.redirects?.length ?? 0) - 1)} redirects followed)`)
   return code
 }

@@ -1,16 +1,23 @@
 /** `cors-lens explain FILE.har`: read a HAR, diagnose every cross-origin request, show the failing ones. */
-import { readFile, stat } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { harToExchanges } from '../core/har.ts'
-import { diagnose } from '../core/index.ts'
-import { CliError, EXIT, type Io } from './io.ts'
-import { entryText, type JsonEntry, toJsonEntry } from './report.ts'
+import { diagnose, type Exchange } from '../core/index.ts'
+import { NotJsonError, readHarStream, TooBigError } from './har-stream.ts'
+import { CliError, EXIT } from './io.ts'
+import { entryLines, type JsonEntry, toJsonEntry } from './report.ts'
+import type { Output } from './terminal.ts'
 
 /**
- * JSON.parse needs the whole text in memory, and V8 caps a string at ~512 MB; at 256 MB the parsed tree
- * still fits a default Node heap. DevTools exports of a long session are tens of MB.
+ * The file is read as a stream (har-stream.ts), so this bounds memory and time, not a string length.
+ * DevTools exports of a long session are tens of MB.
  */
 export const MAX_HAR_BYTES = 256 * 1024 * 1024
+/** Distinct failing requests explained in full; the rest are counted (--json lists every one). */
+export const MAX_SHOWN_ENTRIES = 1_000
+
+const mb = (n: number): string => `${Math.round(n / (1024 * 1024))} MB`
 
 function fsMessage(error: unknown, file: string): string {
   const code = error !== null && typeof error === 'object' && 'code' in error ? String(error.code) : ''
@@ -20,52 +27,55 @@ function fsMessage(error: unknown, file: string): string {
   return `${file}: cannot read (${code || (error instanceof Error ? error.message : String(error))})`
 }
 
-/** The file's JSON value, or a CliError that says in one line why not. */
+/** The file's JSON value (entries slimmed), or a CliError that says in one line why not. */
 export async function readHarFile(file: string): Promise<unknown> {
-  let size: number
+  const tooBig = (): CliError =>
+    new CliError(
+      `${file}: more than cors-lens reads (${mb(MAX_HAR_BYTES)}); export only the failing requests (filter the Network panel) and try again`,
+    )
   try {
     const s = await stat(file)
     if (s.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' })
-    size = s.size
+    // A regular file says its size up front; a device or a pipe is measured while it is read.
+    if (s.size > MAX_HAR_BYTES) throw tooBig()
+    return await readHarStream(file, MAX_HAR_BYTES)
   } catch (e) {
+    if (e instanceof CliError) throw e
+    if (e instanceof TooBigError) throw tooBig()
+    if (e instanceof NotJsonError && e.message === 'empty file')
+      throw new CliError(`${file}: empty file, not a HAR file`)
+    if (e instanceof NotJsonError || e instanceof SyntaxError) {
+      const why = e.message.split('\n')[0] ?? 'invalid JSON'
+      const truncated =
+        (e instanceof NotJsonError && e.truncated) || /end of (JSON )?(input|data)/i.test(why)
+          ? ' — the file looks truncated'
+          : ''
+      throw new CliError(`${file}: not JSON, so not a HAR file (${why})${truncated}`)
+    }
     throw new CliError(fsMessage(e, file))
-  }
-  if (size > MAX_HAR_BYTES) {
-    const mb = (n: number): string => `${Math.round(n / (1024 * 1024))} MB`
-    throw new CliError(
-      `${file}: ${mb(size)} is more than cors-lens reads (${mb(MAX_HAR_BYTES)}); export only the failing requests (filter the Network panel) and try again`,
-    )
-  }
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (e) {
-    throw new CliError(fsMessage(e, file))
-  }
-  if (text.trim() === '') throw new CliError(`${file}: empty file, not a HAR file`)
-  try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
-  } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : 'invalid JSON'
-    const truncated = /end of (JSON )?(input|data)/i.test(why ?? '') ? ' — the file looks truncated' : ''
-    throw new CliError(`${file}: not JSON, so not a HAR file (${why})${truncated}`)
   }
 }
 
-export interface ExplainResult {
-  readonly entries: JsonEntry[]
+export interface HarRead {
+  readonly exchanges: readonly Exchange[]
   readonly skipped: number
-  readonly warnings: string[]
+  readonly warnings: readonly string[]
 }
 
-export function explainHar(har: unknown, file: string): ExplainResult {
+export function readExchanges(har: unknown, file: string): HarRead {
   const read = harToExchanges(har)
   if ('error' in read) throw new CliError(`${file}: ${read.error}`)
-  const entries = read.exchanges.map((x) => toJsonEntry(x, diagnose(x)))
-  return { entries, skipped: read.skipped, warnings: read.warnings }
+  return read
 }
 
-export async function runExplain(argv: readonly string[], io: Io): Promise<number> {
+/** Diagnoses one exchange at a time, so output and memory never hold every entry's report at once. */
+export function* explainEach(read: HarRead): Generator<JsonEntry> {
+  for (const x of read.exchanges) yield toJsonEntry(x, diagnose(x))
+}
+
+type Counts = Record<JsonEntry['verdict'], number>
+
+export async function runExplain(argv: readonly string[], out: Output): Promise<number> {
   let parsed: ReturnType<typeof parse>
   try {
     parsed = parse(argv)
@@ -76,25 +86,63 @@ export async function runExplain(argv: readonly string[], io: Io): Promise<numbe
   const file = positionals[0]
   if (!file || positionals.length > 1)
     throw new CliError('explain takes exactly one HAR file', { usage: true })
-  const result = explainHar(await readHarFile(file), file)
-  const blocked = result.entries.some((e) => e.blocked)
-  if (values.json) {
-    io.out(JSON.stringify({ entries: result.entries }, null, 2))
-    return blocked ? EXIT.blocked : EXIT.allowed
+  const read = readExchanges(await readHarFile(file), file)
+  const counts: Counts = { blocked: 0, 'at-risk': 0, unknown: 0, ok: 0, 'not-cors': 0 }
+  if (values.json) await streamJson(read, out, counts)
+  else await printHuman(read, out, counts, file, values.all ?? false)
+  return counts.blocked > 0 ? EXIT.blocked : EXIT.allowed
+}
+
+/** `{ "entries": [...] }` exactly as JSON.stringify(…, null, 2) would print it, one entry at a time. */
+async function streamJson(read: HarRead, out: Output, counts: Counts): Promise<void> {
+  // One entry is held back: only the next one tells whether it needs a comma.
+  let held: string | null = null
+  for (const e of explainEach(read)) {
+    counts[e.verdict]++
+    if (held === null) out.json('{\n  "entries": [')
+    else out.json(`${held},`)
+    held = `    ${JSON.stringify(e, null, 2).replaceAll('\n', '\n    ')}`
+    await out.drain()
   }
-  const shown = values.all
-    ? result.entries
-    : result.entries.filter((e) => e.verdict !== 'ok' && e.verdict !== 'not-cors')
-  for (const e of shown) io.out(`${entryText(e)}\n`)
-  const count = (v: JsonEntry['verdict']): number => result.entries.filter((e) => e.verdict === v).length
-  const total = result.entries.length
-  io.out(
-    `${file}: ${total} cross-origin request${total === 1 ? '' : 's'} — ${count('blocked')} blocked, ${count('at-risk')} at risk, ${count('unknown')} unexplained, ${count('ok')} ok, ${count('not-cors')} failed for other reasons; ${result.skipped} entr${result.skipped === 1 ? 'y' : 'ies'} skipped (same-origin, not CORS, or unreadable)`,
+  if (held === null) out.json('{\n  "entries": []\n}')
+  else out.json(`${held}\n  ]\n}`)
+}
+
+async function printHuman(read: HarRead, out: Output, counts: Counts, file: string, all: boolean) {
+  // Identical reports (a retry loop, a polling endpoint) are printed once and counted.
+  const seen = new Map<string, number>()
+  let shown = 0
+  let notShown = 0
+  let repeats = 0
+  for (const e of explainEach(read)) {
+    counts[e.verdict]++
+    if (!all && (e.verdict === 'ok' || e.verdict === 'not-cors')) continue
+    const lines = entryLines(e)
+    const key = createHash('sha256').update(lines.join('\n')).digest('base64')
+    if (seen.has(key)) {
+      repeats++
+      continue
+    }
+    if (shown >= MAX_SHOWN_ENTRIES) {
+      notShown++
+      continue
+    }
+    seen.set(key, 1)
+    shown++
+    out.lines([...lines, ''])
+    await out.drain()
+  }
+  const total = read.exchanges.length
+  if (repeats > 0)
+    out.line(`(${repeats} more request${repeats === 1 ? '' : 's'} with a report identical to one above)`)
+  if (notShown > 0)
+    out.line(`(${notShown} more not shown: the first ${MAX_SHOWN_ENTRIES} are; --json lists every one)`)
+  out.line(
+    `${file}: ${total} cross-origin request${total === 1 ? '' : 's'} — ${counts.blocked} blocked, ${counts['at-risk']} at risk, ${counts.unknown} unexplained, ${counts.ok} ok, ${counts['not-cors']} failed for other reasons; ${read.skipped} entr${read.skipped === 1 ? 'y' : 'ies'} skipped (same-origin, not CORS, or unreadable)`,
   )
-  if (shown.length === 0 && total > 0 && !values.all) io.out('Nothing blocked or at risk.')
-  for (const w of result.warnings.slice(0, 5)) io.err(`warning: ${w}`)
-  if (result.warnings.length > 5) io.err(`warning: … and ${result.warnings.length - 5} more`)
-  return blocked ? EXIT.blocked : EXIT.allowed
+  if (shown + repeats + notShown === 0 && total > 0 && !all) out.line('Nothing blocked or at risk.')
+  for (const w of read.warnings.slice(0, 5)) out.error(`warning: ${w}`)
+  if (read.warnings.length > 5) out.error(`warning: … and ${read.warnings.length - 5} more`)
 }
 
 function parse(argv: readonly string[]) {

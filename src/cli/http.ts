@@ -1,14 +1,15 @@
 /**
- * One HTTP exchange from Node with the header lines exactly as they came off the wire (`rawHeaders`):
- * fetch() and `res.headers` merge duplicate lines, which is the very thing CORS Lens must see.
+ * One HTTP/1.1 exchange by hand, with the header lines exactly as they came off the wire and read the way
+ * Chromium's network stack reads them (http_stream_parser.cc, http_util.cc): up to 256 KB of headers and
+ * any number of lines, bare LF line ends, obs-fold continuation lines, 1xx responses skipped. The verdict
+ * is taken at the end of the headers: an SSE or long-poll body never has to end. (node:http merges
+ * duplicates, stops at 2,000 lines and 16 KB, and refuses bare LF and obs-fold: not what a browser sees.)
  */
 
 import { lookup as dnsLookup } from 'node:dns'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
 import { type LookupFunction, connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import { type HeaderLine, type HeaderList, parseHeadersText } from '../core/index.ts'
+import type { HeaderLine, HeaderList } from '../core/index.ts'
 import { CliError } from './io.ts'
 
 export interface RawResponse {
@@ -27,8 +28,10 @@ export interface SendOptions {
   readonly resolve?: ReadonlyMap<string, string>
 }
 
-/** Enough of the body to recognise a framework's answer; the rest is not read. */
+/** Enough of the body to recognise a framework's answer: what arrived with the headers, up to this. */
 const BODY_LIMIT = 4096
+/** Chromium fails a response whose headers do not end within 256 KB (kMaxHeaderBufSize). */
+export const MAX_HEADER_BYTES = 256 * 1024
 
 function lookupWith(resolve: ReadonlyMap<string, string>): LookupFunction {
   return (hostname, options, callback) => {
@@ -58,100 +61,112 @@ const NET_ERRORS: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host',
 }
 
-function describe(error: unknown, target: string): string {
+function describe(error: unknown): string {
   const code = error !== null && typeof error === 'object' && 'code' in error ? String(error.code) : ''
   const what = NET_ERRORS[code] ?? (error instanceof Error ? error.message : String(error))
-  return `${target}: ${what}${code && NET_ERRORS[code] ? ` (${code})` : ''}`
+  return `${what}${code && NET_ERRORS[code] ? ` (${code})` : ''}`
 }
 
-function toLines(raw: readonly string[]): HeaderLine[] {
-  const out: HeaderLine[] = []
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push({ name: raw[i] ?? '', value: raw[i + 1] ?? '' })
-  return out
-}
-
-/** Sends one request (no redirect following) and resolves with the response; network errors are CliErrors. */
-export function send(options: SendOptions): Promise<RawResponse> {
-  // node:http upper-cases every method; fetch() sends `patch` as `patch`, and servers answer it differently.
-  return options.method === options.method.toUpperCase() ? sendWithHttp(options) : sendRaw(options)
-}
-
-function sendWithHttp(options: SendOptions): Promise<RawResponse> {
-  const url = new URL(options.url)
-  const target = `${options.method} ${url.href}`
-  const requestFn = url.protocol === 'https:' ? httpsRequest : httpRequest
-  // A flat [name, value, …] list keeps duplicates and order, as a browser would send them.
-  // With a list, Node writes exactly these lines and adds no Host of its own.
-  const flat: string[] = ['Host', url.host]
-  for (const h of options.headers) flat.push(h.name, h.value)
-  return new Promise<RawResponse>((resolve, reject) => {
-    let settled = false
-    const finish = (fn: () => void): void => {
-      if (settled) return
-      settled = true
-      clearTimeout(hardTimer)
-      fn()
-    }
-    const req = requestFn(url, {
-      method: options.method,
-      headers: flat,
-      ...(options.resolve?.size ? { lookup: lookupWith(options.resolve) } : {}),
-      // A fresh connection per request: nothing carries over between the preflight and the request.
-      agent: false,
-    })
-    // Covers DNS, connect, headers and the body together; req.setTimeout alone only sees idle sockets.
-    const hardTimer = setTimeout(() => {
-      req.destroy()
-      finish(() => reject(new CliError(`${target}: no answer within ${options.timeoutMs / 1000} s`)))
-    }, options.timeoutMs)
-    req.on('error', (e) => finish(() => reject(new CliError(describe(e, target)))))
-    req.on('response', (res: IncomingMessage) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      const done = (): void => {
-        const body = Buffer.concat(chunks).toString('utf8').slice(0, BODY_LIMIT)
-        finish(() =>
-          resolve({
-            status: res.statusCode ?? 0,
-            statusText: res.statusMessage ?? '',
-            headers: toLines(res.rawHeaders),
-            bodySnippet: body,
-          }),
-        )
-        res.destroy()
-      }
-      res.on('data', (c: Buffer) => {
-        if (size < BODY_LIMIT) chunks.push(c)
-        size += c.length
-        if (size >= BODY_LIMIT) done()
-      })
-      res.on('end', done)
-      // A connection cut mid-body still leaves a status and headers to judge.
-      res.on('error', done)
-      res.on('aborted', done)
-    })
-    req.end()
-  })
-}
-
-/**
- * HTTP/1.1 by hand, for what node:http will not send (a lower-case method). Reads the response head and the
- * start of the body, then closes: status and header lines are all CORS needs.
- */
-function sendRaw(options: SendOptions): Promise<RawResponse> {
-  const url = new URL(options.url)
-  const target = `${options.method} ${url.href}`
-  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80)
-  const lookup = options.resolve?.size ? lookupWith(options.resolve) : undefined
-  const head = [
+/** The request head a browser would write: its lines in order, Content-Length: 0 for a bodiless POST/PUT. */
+function requestHead(options: SendOptions, url: URL): string {
+  const lines = [
     `${options.method} ${url.pathname}${url.search} HTTP/1.1`,
     `Host: ${url.host}`,
     ...options.headers.map((h) => `${h.name}: ${h.value}`),
-    'Content-Length: 0',
+    // http_network_transaction.cc: an empty POST or PUT still says its length.
+    ...(options.method === 'POST' || options.method === 'PUT' ? ['Content-Length: 0'] : []),
     'Connection: close',
-    '',
-    '',
-  ].join('\r\n')
+  ]
+  return `${lines.join('\r\n')}\r\n\r\n`
+}
+
+const LF = 0x0a
+const CR = 0x0d
+
+/**
+ * Finds the end of a response head as Chromium does (HttpUtil::LocateEndOfHeaders: "\n\n" or "\n\r\n"),
+ * scanning each byte once however the head is split into chunks.
+ */
+export class HeadReader {
+  private readonly chunks: Buffer[] = []
+  private size = 0
+  /** The two bytes before the current chunk. */
+  private prev1 = -1
+  private prev2 = -1
+
+  /** Adds a chunk; returns the whole buffer and the head's end offset once the head is complete. */
+  push(chunk: Buffer): { data: Buffer; end: number } | null {
+    const base = this.size
+    this.chunks.push(chunk)
+    this.size += chunk.length
+    const at = (i: number): number => (i >= 0 ? (chunk[i] as number) : i === -1 ? this.prev1 : this.prev2)
+    for (let p = chunk.indexOf(LF); p >= 0; p = chunk.indexOf(LF, p + 1)) {
+      if (at(p - 1) === LF || (at(p - 1) === CR && at(p - 2) === LF)) {
+        return { data: this.buffered(), end: base + p + 1 }
+      }
+    }
+    this.prev2 = chunk.length >= 2 ? (chunk[chunk.length - 2] as number) : this.prev1
+    this.prev1 = chunk.length >= 1 ? (chunk[chunk.length - 1] as number) : this.prev1
+    return null
+  }
+
+  get length(): number {
+    return this.size
+  }
+
+  buffered(): Buffer {
+    return Buffer.concat(this.chunks)
+  }
+}
+
+export interface ParsedHead {
+  readonly status: number
+  readonly statusText: string
+  readonly headers: HeaderLine[]
+}
+
+/**
+ * A response head as Chromium reads it (HttpUtil::AssembleRawHeaders, HttpResponseHeaders::Parse): lines
+ * end in LF with an optional CR, a line starting with SP/HT continues the previous header (joined by one
+ * space), a line without a colon is ignored. Null when the status line is not HTTP.
+ */
+export function parseHead(text: string): ParsedHead | null {
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+  const status = /^HTTP\/\d(?:\.\d)?[ \t]+(\d{3})(?:[ \t]+(.*))?$/.exec(lines[0]?.trimEnd() ?? '')
+  if (!status) return null
+  const headers: { name: string; value: string }[] = []
+  for (const line of lines.slice(1)) {
+    if (line === '') continue
+    const last = headers[headers.length - 1]
+    if ((line[0] === ' ' || line[0] === '\t') && last) {
+      last.value = `${last.value} ${trimLws(line)}`.trim()
+      continue
+    }
+    const colon = line.indexOf(':')
+    if (colon <= 0) continue
+    const name = trimLws(line.slice(0, colon))
+    if (name) headers.push({ name, value: trimLws(line.slice(colon + 1)) })
+  }
+  return { status: Number(status[1]), statusText: status[2] ?? '', headers }
+}
+
+/** Trims SP/HT at both ends by index (no regex over a value a server chose). */
+function trimLws(s: string): string {
+  let a = 0
+  let b = s.length
+  while (a < b && (s[a] === ' ' || s[a] === '\t')) a++
+  while (b > a && (s[b - 1] === ' ' || s[b - 1] === '\t')) b--
+  return s.slice(a, b)
+}
+
+/** Sends one request (no redirect following) and resolves at the end of the final response head. */
+export function send(options: SendOptions): Promise<RawResponse> {
+  const url = new URL(options.url)
+  const target = `${options.method} ${url.href}`
+  const https = url.protocol === 'https:'
+  const port = Number(url.port) || (https ? 443 : 80)
+  const lookup = options.resolve?.size ? lookupWith(options.resolve) : undefined
+  const host = url.hostname.replace(/^\[|\]$/g, '')
   return new Promise<RawResponse>((resolve, reject) => {
     let settled = false
     const finish = (fn: () => void): void => {
@@ -161,36 +176,61 @@ function sendRaw(options: SendOptions): Promise<RawResponse> {
       socket.destroy()
       fn()
     }
-    const socket: Socket =
-      url.protocol === 'https:'
-        ? tlsConnect({ host: url.hostname, port, servername: url.hostname, ...(lookup ? { lookup } : {}) })
-        : netConnect({ host: url.hostname, port, ...(lookup ? { lookup } : {}) })
+    const fail = (why: string): void => finish(() => reject(new CliError(`${target}: ${why}`)))
+    // A fresh connection per request: nothing carries over between the preflight and the request.
+    const socket: Socket = https
+      ? tlsConnect({
+          host,
+          port,
+          servername: host,
+          ALPNProtocols: ['http/1.1'],
+          ...(lookup ? { lookup } : {}),
+        })
+      : netConnect({ host, port, ...(lookup ? { lookup } : {}) })
+    // Covers DNS, connect and the headers together.
     const hardTimer = setTimeout(
-      () => finish(() => reject(new CliError(`${target}: no answer within ${options.timeoutMs / 1000} s`))),
+      () => fail(`no answer within ${options.timeoutMs / 1000} s`),
       options.timeoutMs,
     )
-    let data = Buffer.alloc(0)
-    const parse = (ended: boolean): void => {
-      const end = data.indexOf('\r\n\r\n')
-      if (end < 0) {
-        if (ended) finish(() => reject(new CliError(`${target}: the connection closed before a response`)))
+    let reader = new HeadReader()
+    const onHead = (data: Buffer, end: number): void => {
+      const head = parseHead(data.subarray(0, end).toString('latin1'))
+      if (!head) {
+        fail('not an HTTP response')
         return
       }
-      const { statusLine, headers } = parseHeadersText(data.subarray(0, end).toString('latin1'))
-      const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\s*(.*)$/.exec(statusLine)
-      if (!m) {
-        finish(() => reject(new CliError(`${target}: not an HTTP response`)))
+      const rest = data.subarray(end)
+      // 1xx (100 Continue, 103 Early Hints) precede the real response; 101 is final.
+      if (head.status >= 100 && head.status < 200 && head.status !== 101) {
+        reader = new HeadReader()
+        if (rest.length) take(rest)
         return
       }
-      const body = data.subarray(end + 4, end + 4 + BODY_LIMIT).toString('utf8')
-      finish(() => resolve({ status: Number(m[1]), statusText: m[2] ?? '', headers, bodySnippet: body }))
+      const bodySnippet = rest.subarray(0, BODY_LIMIT).toString('utf8')
+      finish(() => resolve({ ...head, bodySnippet }))
     }
-    socket.on(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => socket.write(head))
+    const take = (chunk: Buffer): void => {
+      const done = reader.push(chunk)
+      if (done) onHead(done.data, done.end)
+      else if (reader.length > MAX_HEADER_BYTES)
+        fail(
+          `the response headers do not end within 256 KB (a browser fails it: net::ERR_RESPONSE_HEADERS_TOO_BIG)`,
+        )
+    }
+    socket.on(https ? 'secureConnect' : 'connect', () => socket.write(requestHead(options, url)))
     socket.on('data', (c: Buffer) => {
-      data = Buffer.concat([data, c])
-      if (data.length > BODY_LIMIT * 4 || data.indexOf('\r\n\r\n') >= 0) parse(false)
+      if (!settled) take(c)
     })
-    socket.on('end', () => parse(true))
-    socket.on('error', (e) => finish(() => reject(new CliError(describe(e, target)))))
+    socket.on('end', () => {
+      if (settled) return
+      if (reader.length === 0)
+        return fail('the server closed the connection without a response (net::ERR_EMPTY_RESPONSE)')
+      // http_stream_parser.cc: over TLS a cut head is an error; over plain HTTP what came is parsed.
+      if (https)
+        return fail('the connection closed inside the response headers (net::ERR_RESPONSE_HEADERS_TRUNCATED)')
+      const data = reader.buffered()
+      onHead(data, data.length)
+    })
+    socket.on('error', (e) => fail(describe(e)))
   })
 }

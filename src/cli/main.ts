@@ -4,38 +4,49 @@ import { fileURLToPath } from 'node:url'
 import { runCheck } from './check.ts'
 import { runExplain } from './explain.ts'
 import { CliError, EXIT, type Io, processIo } from './io.ts'
+import { Output } from './terminal.ts'
 import { USAGE, VERSION } from './usage.ts'
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const out = new Output(io)
+  try {
+    return await run(argv, out)
+  } finally {
+    out.end()
+  }
+}
+
+async function run(argv: readonly string[], out: Output): Promise<number> {
+  const usage = USAGE.split('\n')
   const [command, ...rest] = argv
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       if (command === undefined) {
-        io.err(USAGE)
+        for (const l of usage) out.error(l)
         return EXIT.unusable
       }
-      io.out(USAGE)
+      out.lines(usage)
       return EXIT.allowed
     }
     if (command === '--version' || command === '-v' || command === 'version') {
-      io.out(VERSION)
+      out.line(VERSION)
       return EXIT.allowed
     }
     if (rest.includes('--help') || rest.includes('-h')) {
-      io.out(USAGE)
+      out.lines(usage)
       return EXIT.allowed
     }
-    if (command === 'explain') return await runExplain(rest, io)
-    if (command === 'check') return await runCheck(rest, io)
+    if (command === 'explain') return await runExplain(rest, out)
+    if (command === 'check') return await runCheck(rest, out)
     throw new CliError(`unknown command "${command}"`, { usage: true })
   } catch (e) {
     if (e instanceof CliError) {
-      io.err(`cors-lens: ${e.message}`)
-      if (e.showUsage) io.err(`\n${USAGE}`)
+      out.error(`cors-lens: ${e.message}`)
+      if (e.showUsage) for (const l of ['', ...usage]) out.error(l)
       return EXIT.unusable
     }
     // A bug of ours: still one line, never a stack trace in a user's terminal or CI log.
-    io.err(`cors-lens: internal error: ${e instanceof Error ? e.message : String(e)}`)
+    out.error(`cors-lens: internal error: ${e instanceof Error ? e.message : String(e)}`)
     return EXIT.unusable
   }
 }
@@ -52,13 +63,18 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const fail = (e: unknown): void => {
-    process.stderr.write(`cors-lens: internal error: ${e instanceof Error ? e.message : String(e)}\n`)
+    new Output(processIo).error(`cors-lens: internal error: ${e instanceof Error ? e.message : String(e)}`)
     process.exit(EXIT.unusable)
   }
   process.on('uncaughtException', fail)
   process.on('unhandledRejection', fail)
-  // EPIPE when piped into `head`: the reader left; not an error worth a message.
-  process.stdout.on('error', () => process.exit(process.exitCode ?? 0))
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    // EPIPE when piped into `head`: the reader left; not an error worth a message.
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    // A full disk (`> /dev/full`) or a closed descriptor: the answer was lost, so say so and fail.
+    process.stderr.write(`cors-lens: cannot write the output (${e.code ?? e.message})\n`)
+    process.exit(EXIT.unusable)
+  })
   main(process.argv.slice(2), processIo).then((code) => {
     process.exitCode = code
   }, fail)

@@ -140,19 +140,27 @@ const VERDICT_LABEL: Record<Diagnosis['verdict'], string> = {
   unknown: 'UNKNOWN',
 }
 
-function indent(text: string, prefix: string): string {
-  return text
-    .split('\n')
-    .map((l) => prefix + l)
-    .join('\n')
+function indent(text: string, prefix: string): string[] {
+  return text.split('\n').map((l) => prefix + l)
 }
+
+/** Header lines shown per entry; a response with thousands of lines is summarised (--json has them all). */
+export const MAX_HEADER_LINES = 50
 
 export function headerLinesText(headers: readonly JsonHeader[]): string[] {
-  return headers.map((h) => `    ${PLACE_LABEL[h.place]} ${h.name}: ${h.value}`)
+  const lines = headers
+    .slice(0, MAX_HEADER_LINES)
+    .map((h) => `    ${PLACE_LABEL[h.place]} ${h.name}: ${h.value}`)
+  if (headers.length > MAX_HEADER_LINES)
+    lines.push(`    … ${headers.length - MAX_HEADER_LINES} more header lines (--json lists them all)`)
+  return lines
 }
 
-/** The verdict line, why, the header lines involved, and the recommended fix. */
-export function entryText(e: JsonEntry, options?: { allHeaders?: boolean }): string {
+/**
+ * The verdict line, why, the header lines involved, and the recommended fix: one string per line, for
+ * `Output` (terminal.ts) to escape and bound.
+ */
+export function entryLines(e: JsonEntry, options?: { allHeaders?: boolean }): string[] {
   const lines: string[] = []
   const from = e.initiator ? `  (from ${e.initiator})` : ''
   const error = e.corsError ? ` — ${e.corsError}${e.failedParameter ? ` (${e.failedParameter})` : ''}` : ''
@@ -164,7 +172,7 @@ export function entryText(e: JsonEntry, options?: { allHeaders?: boolean }): str
   if (e.consoleMessage) lines.push(`  Chromium's console: ${e.consoleMessage}`)
   for (const f of e.findings) {
     lines.push(`  - [${f.severity}] ${f.title} (${f.code})`)
-    if (f.explanation) lines.push(indent(f.explanation, '      '))
+    if (f.explanation) lines.push(...indent(f.explanation, '      '))
   }
   const involved = e.findings.flatMap((f) => f.headers)
   const headers = options?.allHeaders || involved.length === 0 ? e.headers : dedupe(involved)
@@ -184,9 +192,9 @@ export function entryText(e: JsonEntry, options?: { allHeaders?: boolean }): str
     lines.push(`  Fix (${fix.stack}, ${fix.layer}): ${fix.title}`)
     if (fix.why) lines.push(`    ${fix.why}`)
     if (fix.requires) lines.push(`    (${fix.requires})`)
-    lines.push(indent(fix.snippet, '      '))
+    lines.push(...indent(fix.snippet, '      '))
   }
-  return lines.join('\n')
+  return lines
 }
 
 function dedupe(headers: readonly JsonHeader[]): JsonHeader[] {

@@ -217,7 +217,11 @@ describe('check: the browser part', () => {
     [['check', 'ftp://x.example/', '--origin', 'https://a.example'], /only http and https/],
     [['check', 'https://x.example/'], /needs --origin/],
     [['check', 'https://x.example/', '--origin', 'https://a.example/path'], /not an origin/],
-    [['check', 'https://x.example/', '--origin', 'https://a.example', '-H', 'Host: y'], /forbidden header/],
+    [
+      ['check', 'https://x.example/', '--origin', 'https://a.example', '-H', 'X-A: 1\r\nX-Injected: 2'],
+      /control character/,
+    ],
+    [['check', 'https://user:pw@x.example/', '--origin', 'https://a.example'], /user name or password/],
     [
       ['check', 'https://x.example/', '--origin', 'https://a.example', '-H', 'Cookie: a=b'],
       /only with --credentials/,

@@ -1,0 +1,269 @@
+/**
+ * Reads a HAR file as a stream: `log.entries` items are cut out one at a time and parsed on their own,
+ * everything else (creator, browser, pages) is kept as a small skeleton. Memory follows the entries the
+ * engine needs, not the file's text plus a full parse tree of it; the byte limit is checked while reading,
+ * so a device or an endless stream (`/dev/zero`) stops at the limit instead of filling memory first.
+ */
+import { createReadStream } from 'node:fs'
+
+/** Bytes of the response/request bodies kept per entry: the engine reads a snippet, never the whole body. */
+const BODY_KEEP = 4096
+
+export class NotJsonError extends Error {
+  readonly truncated: boolean
+  constructor(message: string, truncated = false) {
+    super(message)
+    this.name = 'NotJsonError'
+    this.truncated = truncated
+  }
+}
+
+export class TooBigError extends Error {
+  constructor(readonly bytes: number) {
+    super('too big')
+    this.name = 'TooBigError'
+  }
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09
+
+type Container = 'object' | 'array'
+
+/**
+ * A byte-level scanner of JSON structure: strings (skipped with indexOf, escapes counted), brackets, and
+ * the key before each value in the top two objects. Linear in the input; it validates only what it needs
+ * to find the items; JSON.parse on each item and on the skeleton checks the rest.
+ */
+export class HarEntryScanner {
+  private readonly stack: Container[] = []
+  /** The last key read in each open object (only tracked in the top two levels). */
+  private readonly keys: (string | null)[] = []
+  private expectKey = false
+  private inString = false
+  /** The string started in an earlier chunk and its bytes are wanted (a key): collected here. */
+  private stringBytes: Buffer[] = []
+  private stringIsKey = false
+  private escapePending = false
+  private started = false
+  /** Inside `log.entries`: depth of the array, and the item being collected. */
+  private entriesDepth = -1
+  private item: Buffer[] | null = null
+  private itemStartDepth = 0
+  private itemScalar = false
+  /** What was last seen between the items of log.entries. */
+  private between: 'start' | 'item' | 'comma' = 'start'
+  private readonly skeleton: Buffer[] = []
+  readonly entries: unknown[] = []
+
+  constructor(private readonly onEntry: (raw: unknown) => unknown = slimEntry) {}
+
+  feed(chunk: Buffer): void {
+    let i = 0
+    let copyFrom = 0
+    const len = chunk.length
+    while (i < len) {
+      if (this.inString) {
+        const end = this.stringEnd(chunk, i)
+        if (end < 0) {
+          if (this.stringIsKey) this.stringBytes.push(chunk.subarray(i))
+          i = len
+          break
+        }
+        if (this.stringIsKey) {
+          this.stringBytes.push(chunk.subarray(i, end))
+          this.keys[this.stack.length - 1] = decodeKey(Buffer.concat(this.stringBytes))
+          this.stringBytes = []
+        }
+        this.inString = false
+        i = end + 1
+        if (this.item && this.stack.length === this.entriesDepth && !this.itemScalar) {
+          // A string item ends here.
+          this.finishItem(chunk, copyFrom, i)
+          copyFrom = i
+        }
+        continue
+      }
+      const b = chunk[i] as number
+      if (isSpace(b)) {
+        i++
+        continue
+      }
+      if (!this.started) {
+        if (b === 0xef || b === 0xbb || b === 0xbf) {
+          // A byte order mark (EF BB BF, maybe split across chunks): not part of the JSON text.
+          i++
+          copyFrom = i
+          continue
+        }
+        this.started = true
+        if (b !== 0x7b) throw new NotJsonError('a HAR file starts with "{"')
+      }
+      const depth = this.stack.length
+      if (this.entriesDepth >= 0 && depth === this.entriesDepth && this.item === null) {
+        // Between items: the separators are checked here, as they never reach a JSON.parse.
+        if (b === 0x5d) {
+          if (this.between === 'comma') throw new NotJsonError('a comma before "]" in log.entries')
+          this.entriesDepth = -1
+        } else if (b === 0x2c) {
+          if (this.between !== 'item') throw new NotJsonError('an empty item in log.entries')
+          this.between = 'comma'
+          this.skeleton.push(chunk.subarray(copyFrom, i))
+          i++
+          copyFrom = i
+          continue
+        } else {
+          if (this.between === 'item') throw new NotJsonError('a missing comma in log.entries')
+          // An item starts: the skeleton stops here, the item's bytes go to the item.
+          this.skeleton.push(chunk.subarray(copyFrom, i))
+          copyFrom = i
+          this.item = []
+          this.itemStartDepth = depth
+          this.itemScalar = b !== 0x7b && b !== 0x5b && b !== QUOTE
+        }
+      }
+      if (this.item && this.itemScalar && depth === this.entriesDepth && (b === 0x2c || b === 0x5d)) {
+        // The separator is read again, now between items.
+        this.finishItem(chunk, copyFrom, i)
+        copyFrom = i
+        continue
+      }
+      if (b === QUOTE) {
+        this.inString = true
+        this.escapePending = false
+        this.stringIsKey = this.expectKey && depth <= 2 && this.item === null
+        this.stringBytes = []
+        i++
+        continue
+      }
+      if (b === 0x7b || b === 0x5b) {
+        const entering =
+          b === 0x5b &&
+          this.item === null &&
+          depth === 2 &&
+          this.stack[0] === 'object' &&
+          this.stack[1] === 'object' &&
+          this.keys[0] === 'log' &&
+          this.keys[1] === 'entries'
+        this.stack.push(b === 0x7b ? 'object' : 'array')
+        this.keys.push(null)
+        this.expectKey = b === 0x7b
+        if (entering) {
+          this.entriesDepth = this.stack.length
+          this.entries.length = 0
+          this.between = 'start'
+        }
+        i++
+        continue
+      }
+      if (b === 0x7d || b === 0x5d) {
+        this.stack.pop()
+        this.keys.pop()
+        i++
+        if (this.item && !this.itemScalar && this.stack.length === this.itemStartDepth) {
+          this.finishItem(chunk, copyFrom, i)
+          copyFrom = i
+        }
+        continue
+      }
+      if (b === 0x3a) this.expectKey = false
+      else if (b === 0x2c) this.expectKey = this.stack[this.stack.length - 1] === 'object'
+      i++
+    }
+    const rest = chunk.subarray(copyFrom, len)
+    if (rest.length) (this.item ?? this.skeleton).push(rest)
+  }
+
+  /** The skeleton (the HAR with `log.entries` empty) with the parsed entries put back. */
+  end(): unknown {
+    if (this.item || this.inString || this.stack.length)
+      throw new NotJsonError('Unexpected end of JSON input', true)
+    if (!this.started) throw new NotJsonError('empty file', true)
+    const root = JSON.parse(Buffer.concat(this.skeleton).toString('utf8')) as unknown
+    const log = obj(obj(root)?.log)
+    if (log && Array.isArray(log.entries)) log.entries = this.entries
+    return root
+  }
+
+  /** Index of the closing quote at or after `from`, or -1; backslash runs decide whether a quote counts. */
+  private stringEnd(chunk: Buffer, from: number): number {
+    let at = from
+    for (;;) {
+      const q = chunk.indexOf(QUOTE, at)
+      if (q < 0) {
+        let run = 0
+        for (let k = chunk.length - 1; k >= at && chunk[k] === BACKSLASH; k--) run++
+        this.escapePending =
+          run === chunk.length - at ? this.escapePending !== (run % 2 === 1) : run % 2 === 1
+        return -1
+      }
+      let run = 0
+      for (let k = q - 1; k >= at && chunk[k] === BACKSLASH; k--) run++
+      const escaped = run === q - at ? this.escapePending !== (run % 2 === 1) : run % 2 === 1
+      this.escapePending = false
+      if (!escaped) return q
+      at = q + 1
+    }
+  }
+
+  private finishItem(chunk: Buffer, from: number, to: number): void {
+    const parts = this.item ?? []
+    parts.push(chunk.subarray(from, to))
+    this.item = null
+    const text = Buffer.concat(parts).toString('utf8').trim()
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch (e) {
+      throw new NotJsonError(
+        `log.entries item ${this.entries.length}: ${e instanceof Error ? e.message : String(e)}`,
+      )
+    }
+    this.entries.push(this.onEntry(value))
+    this.between = 'item'
+  }
+}
+
+function decodeKey(bytes: Buffer): string | null {
+  try {
+    return JSON.parse(`"${bytes.toString('utf8')}"`) as string
+  } catch {
+    return null
+  }
+}
+
+function obj(v: unknown): Record<string, unknown> | null {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null
+}
+
+/** Drops what no verdict reads and what makes real exports big: whole bodies, WebSocket frames. */
+export function slimEntry(raw: unknown): unknown {
+  const e = obj(raw)
+  if (!e) return raw
+  const content = obj(obj(e.response)?.content)
+  if (content && typeof content.text === 'string' && content.text.length > BODY_KEEP)
+    content.text = content.text.slice(0, BODY_KEEP)
+  const post = obj(obj(e.request)?.postData)
+  if (post && typeof post.text === 'string' && post.text.length > BODY_KEEP)
+    post.text = post.text.slice(0, BODY_KEEP)
+  delete e._webSocketMessages
+  return e
+}
+
+/** Streams `file` through the scanner; stops with TooBigError as soon as more than `maxBytes` arrived. */
+export async function readHarStream(file: string, maxBytes: number): Promise<unknown> {
+  const scanner = new HarEntryScanner()
+  let total = 0
+  const stream = createReadStream(file, { highWaterMark: 1024 * 1024 })
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      total += chunk.length
+      if (total > maxBytes) throw new TooBigError(total)
+      scanner.feed(chunk)
+    }
+  } finally {
+    stream.destroy()
+  }
+  return scanner.end()
+}
