@@ -38,6 +38,8 @@ export interface LaunchOptions {
   readonly extension?: string | false
   readonly headless?: boolean
   readonly args?: readonly string[]
+  /** Playwright's own HAR recorder: written to this path when the browser closes. */
+  readonly recordHar?: string
 }
 
 export interface LaunchedBrowser {
@@ -71,6 +73,7 @@ export async function launchChromium(options: LaunchOptions): Promise<LaunchedBr
     headless: options.headless ?? true,
     args,
     viewport: null,
+    ...(options.recordHar ? { recordHar: { path: options.recordHar, content: 'omit' as const } } : {}),
   })
   const worker = async (): Promise<Worker> => {
     const found = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'))

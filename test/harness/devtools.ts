@@ -27,7 +27,8 @@ export interface DevToolsSession {
 export interface DevToolsLaunchOptions {
   readonly hostResolverRules: string
   readonly headless: boolean
-  readonly extension?: string
+  /** An unpacked extension to load (default: the built CORS Lens); false: none (DevTools alone). */
+  readonly extension?: string | false
   readonly windowSize?: readonly [number, number]
 }
 
@@ -37,7 +38,7 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
     throw new Error(
       "No Chromium found. Run `npm run setup` (installs Debian's chromium) or set CHROMIUM_PATH.",
     )
-  const extension = options.extension ?? EXTENSION_DIR
+  const extension = options.extension === undefined ? EXTENSION_DIR : options.extension
   const [width, height] = options.windowSize ?? [1400, 900]
   const userDataDir = mkdtempSync(join(tmpdir(), 'cors-lens-devtools-'))
   let browser: Browser
@@ -48,13 +49,12 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
       // → --auto-open-devtools-for-tabs: every tab, the first included, opens with DevTools.
       devtools: true,
       // Otherwise puppeteer appends --disable-extensions.
-      enableExtensions: true,
+      enableExtensions: extension !== false,
       userDataDir,
       defaultViewport: null,
       args: [
         ...BASE_FLAGS,
-        `--disable-extensions-except=${extension}`,
-        `--load-extension=${extension}`,
+        ...(extension ? [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`] : []),
         `--host-resolver-rules=${options.hostResolverRules}`,
         `--window-size=${width},${height}`,
       ],
@@ -68,11 +68,13 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
     rmSync(userDataDir, { recursive: true, force: true })
   }
   try {
-    const worker = await browser.waitForTarget(
-      (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
-      { timeout: 15_000 },
-    )
-    const extensionId = new URL(worker.url()).host
+    const worker = extension
+      ? await browser.waitForTarget(
+          (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
+          { timeout: 15_000 },
+        )
+      : null
+    const extensionId = worker ? new URL(worker.url()).host : ''
     // Reuse the first tab: it is the one DevTools opened for.
     const page = (await browser.pages())[0] ?? (await browser.newPage())
     let devtoolsPage: Page | null = null

@@ -4,7 +4,7 @@
  * demo all drive it through `window.runScenario(id)` / `window.runAll()`.
  */
 
-import type { Scenario } from './scenario.ts'
+import type { PageFetch, Scenario } from './scenario.ts'
 import type { Lab } from './server.ts'
 
 /** What the page needs of a scenario, with its URL resolved for this lab. */
@@ -19,6 +19,18 @@ interface PageScenario {
   readonly body: string | null
   readonly xhr: boolean
   readonly expect: string | null
+  readonly retry: Omit<PageScenario, 'id' | 'title' | 'url' | 'expect' | 'retry'> | null
+}
+
+function requestOf(f: Omit<PageFetch, 'retry' | 'path'>) {
+  return {
+    method: f.method ?? 'GET',
+    headers: f.headers ?? {},
+    credentials: f.credentials ?? 'same-origin',
+    mode: f.mode ?? 'cors',
+    body: f.body ?? null,
+    xhr: f.xhr ?? false,
+  } as const
 }
 
 function toPage(lab: Lab, s: Scenario): PageScenario {
@@ -27,13 +39,9 @@ function toPage(lab: Lab, s: Scenario): PageScenario {
     id: s.id,
     title: s.title,
     url: lab.scenarioUrl(s),
-    method: f.method ?? 'GET',
-    headers: f.headers ?? {},
-    credentials: f.credentials ?? 'same-origin',
-    mode: f.mode ?? 'cors',
-    body: f.body ?? null,
-    xhr: f.xhr ?? false,
+    ...requestOf(f),
     expect: s.expectCorsError,
+    retry: f.retry ? requestOf(f.retry) : null,
   }
 }
 
@@ -93,6 +101,10 @@ window.runScenario = async (id) => {
     return 'ok'
   } catch (e) {
     show(id, 'failed: ' + (e && e.message ? e.message : String(e)), s.expect === null ? 'surprise' : 'blocked')
+    if (s.retry) {
+      const again = { ...s, ...s.retry }
+      await (again.xhr ? viaXhr(again) : viaFetch(again)).catch(() => {})
+    }
     return 'failed'
   }
 }
@@ -128,6 +140,19 @@ for (const s of LAB.scenarios) {
   tbody.append(tr)
 }
 document.getElementById('run-all').addEventListener('click', () => window.runAll())
+// ?autorun: the page runs every scenario by itself (an exporter may record only the page's own requests,
+// not those an automation script starts), then publishes the results on <body data-results>. An image
+// on the lab's /hold keeps the page loading until then: Firefox's HAR auto-export saves what the page
+// loaded before its load event settled.
+if (new URLSearchParams(location.search).has('autorun')) {
+  const hold = new Image()
+  hold.src = '/hold'
+  document.body.append(hold)
+  window.runAll().then(async (results) => {
+    await fetch('/release')
+    document.body.dataset.results = JSON.stringify(results)
+  })
+}
 document.getElementById('count').textContent = String(LAB.scenarios.length)
 document.getElementById('api-origin').textContent = LAB.apiOrigin
 document.getElementById('site-origin').textContent = LAB.siteOrigin

@@ -32,6 +32,11 @@ export interface PageFetch {
   readonly body?: string
   /** Use XMLHttpRequest instead of fetch(). */
   readonly xhr?: boolean
+  /**
+   * When this request fails, the page sends this one to the same URL, as client libraries do after a CORS
+   * TypeError (the MCP SDK retries a GET without its custom header). The scenario's verdict is the first's.
+   */
+  readonly retry?: Omit<PageFetch, 'retry' | 'path'>
 }
 
 export interface Scenario {

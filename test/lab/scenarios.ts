@@ -1176,6 +1176,20 @@ const bothSteps: Scenario[] = [
   },
 ]
 
+// ---------------------------------------------------------------------------------------------------------
+// Client libraries: what the page does after a CORS failure.
+// ---------------------------------------------------------------------------------------------------------
+const clients: Scenario[] = [
+  {
+    // The MCP SDK's pattern: the failed GET, its preflight and the retry sit side by side in a HAR.
+    id: 'retry-without-header',
+    title: 'GET with X-Custom refused by its preflight, then retried without the header (passes)',
+    fetch: { headers: { 'X-Custom': '1' }, retry: {} },
+    routes: { '/': { preflight: pre(PAGE), response: res(PAGE) } },
+    expectCorsError: 'HeaderDisallowedByPreflightResponse',
+  },
+]
+
 export const scenarios: readonly Scenario[] = [
   ...passing,
   ...allowOrigin,
@@ -1184,4 +1198,5 @@ export const scenarios: readonly Scenario[] = [
   ...allowLists,
   ...redirects,
   ...bothSteps,
+  ...clients,
 ]

@@ -120,8 +120,19 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     )
   }
 
+  // /hold answers only once /release is asked: an image on /hold keeps a page loading (see runner.ts).
+  const held: ServerResponse[] = []
   const pageServer = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
+    if (path === '/hold') {
+      held.push(res)
+      return
+    }
+    if (path === '/release') {
+      for (const h of held.splice(0)) h.writeHead(204).end()
+      res.writeHead(204).end()
+      return
+    }
     const found = pages.get(path)
     if (found === undefined) {
       res.writeHead(404, { 'Content-Type': 'text/plain' })
