@@ -1,6 +1,7 @@
 /** Which layer most likely sent each CORS header line, and the evidence for it. */
 import type { HeaderRef } from './analysis.ts'
 import type { Layer, Stack } from './fix.ts'
+import type { Ownership } from './ownership.ts'
 
 export type Confidence = 'high' | 'medium' | 'low'
 
@@ -22,4 +23,6 @@ export interface Attribution {
   /** Evidence in words, strongest first. Never claims more than the headers carry. */
   readonly evidence: readonly string[]
   readonly lines: readonly LineAttribution[]
+  /** Set when the API is probably (or possibly) a server the user does not run. */
+  readonly owner?: Ownership
 }

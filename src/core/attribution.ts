@@ -10,6 +10,7 @@ import type { Attribution, Confidence, LineAttribution } from './attribution-typ
 import type { Exchange, ResponseSide } from './exchange.ts'
 import type { Stack } from './fix.ts'
 import { type HeaderList, headerValue, splitHeaderList } from './headers.ts'
+import { ownership } from './ownership.ts'
 
 type ProxyStack = 'nginx' | 'apache' | 'caddy'
 
@@ -93,6 +94,7 @@ function appSignals(r: ResponseSide, preflight: boolean): Signal[] {
     })
   if (h.some((l) => /^x-rack-cors/i.test(l.name)))
     out.push({ stack: 'rails', confidence: 'high', evidence: 'an x-rack-cors header (rack-cors debug mode)' })
+  out.push(...platformSignals(r, preflight))
 
   if (acam === EXPRESS_CORS_METHODS)
     out.push({
@@ -165,6 +167,84 @@ function appSignals(r: ResponseSide, preflight: boolean): Signal[] {
   return out
 }
 
+/**
+ * Signs of the stacks beyond the classic seven: PHP/Laravel (fruitcake/php-cors, Laravel's HandleCors),
+ * Rails, Go's rs/cors and AWS API Gateway. Each value below is what that stack writes (the lab's recordings
+ * for rs/cors and Rails; php-cors's and API Gateway's published answers, cited in their tests).
+ */
+function platformSignals(r: ResponseSide, preflight: boolean): Signal[] {
+  const h = r.headers
+  const out: Signal[] = []
+  const powered = val(h, 'x-powered-by')
+  const has = (n: string): boolean => headerValue(h, n) !== null
+  if (/^php\//i.test(powered)) {
+    // Laravel's HandleCors marks every preflight Vary: Access-Control-Request-Method; Symfony's Response
+    // defaults Cache-Control to "no-cache, private"; Laravel's cookies are named laravel_session/XSRF-TOKEN.
+    const vary = h.filter((l) => /^vary$/i.test(l.name)).map((l) => l.value.toLowerCase())
+    const marks = [
+      ...(preflight && vary.some((v) => v.includes('access-control-request-method'))
+        ? ['the preflight is marked Vary: Access-Control-Request-Method, as HandleCors does']
+        : []),
+      ...(/^no-cache, private$/i.test(val(h, 'cache-control'))
+        ? ["Symfony's Cache-Control: no-cache, private"]
+        : []),
+      ...(h.some((l) => /^set-cookie$/i.test(l.name) && /^(laravel_session|XSRF-TOKEN)=/i.test(l.value))
+        ? ["Laravel's laravel_session / XSRF-TOKEN cookie"]
+        : []),
+    ]
+    out.push({
+      stack: 'laravel',
+      confidence: marks.length > 0 ? 'high' : 'low',
+      evidence: `X-Powered-By: ${powered}${marks.length > 0 ? ` with ${marks.join(' and ')}: Laravel` : ' — a PHP app (Laravel assumed: no Laravel-only mark on the response)'}`,
+    })
+  }
+  if (has('x-runtime') && (has('x-request-id') || has('x-permitted-cross-domain-policies')))
+    out.push({
+      stack: 'rails',
+      confidence: 'high',
+      evidence: "X-Runtime and X-Request-Id: Rails' Rack::Runtime and ActionDispatch::RequestId",
+    })
+  const varyLines = h.filter((l) => /^vary$/i.test(l.name)).map((l) => l.value.trim().toLowerCase())
+  if (
+    preflight &&
+    varyLines.includes('origin') &&
+    varyLines.includes('access-control-request-method') &&
+    varyLines.includes('access-control-request-headers')
+  )
+    out.push({
+      stack: 'go',
+      confidence: 'high',
+      evidence:
+        "three separate Vary lines (Origin, Access-Control-Request-Method, Access-Control-Request-Headers): Go's rs/cors",
+    })
+  if (has('x-amz-apigw-id'))
+    out.push({
+      stack: 'apigateway',
+      confidence: 'high',
+      evidence: `x-amz-apigw-id: AWS API Gateway answered${/cloudfront/i.test(val(h, 'via')) ? ' (through CloudFront)' : ''}`,
+    })
+  else if (has('x-amzn-requestid') && has('x-amzn-errortype'))
+    out.push({
+      stack: 'apigateway',
+      confidence: 'medium',
+      evidence: `x-amzn-RequestId with x-amzn-ErrorType ${val(h, 'x-amzn-errortype')}: an AWS API Gateway error`,
+    })
+  return out
+}
+
+/** Servers that name a language but no framework: said in words, never turned into a framework's cure. */
+function serverHints(all: readonly ResponseSide[]): string[] {
+  const out = new Set<string>()
+  for (const r of all) {
+    const server = val(r.headers, 'server')
+    if (/^gunicorn/i.test(server))
+      out.add(`Server: ${server} — a Python WSGI server (Flask, Django…); the framework is not named`)
+    else if (/^(puma|webrick|thin|unicorn|passenger)/i.test(server))
+      out.add(`Server: ${server} — a Ruby server; the framework is not named`)
+  }
+  return [...out]
+}
+
 function strongest(signals: readonly Signal[]): Signal | null {
   let best: Signal | null = null
   for (const s of signals) if (!best || RANK[s.confidence] > RANK[best.confidence]) best = s
@@ -191,6 +271,12 @@ function focus(
 const ACAO = 'access-control-allow-origin'
 
 export function attribute(ex: Exchange, analysis: Analysis): Attribution {
+  const base = attributeLayers(ex, analysis)
+  const owner = ownership(ex, analysis.origin ?? ex.initiator)
+  return owner ? { ...base, owner, evidence: [owner.evidence, ...base.evidence] } : base
+}
+
+function attributeLayers(ex: Exchange, analysis: Analysis): Attribution {
   const responses: ResponseSide[] = [
     ...(ex.preflight?.response ? [ex.preflight.response] : []),
     ...(ex.response ? [ex.response] : []),
@@ -207,6 +293,7 @@ export function attribute(ex: Exchange, analysis: Analysis): Attribution {
   const evidence: string[] = []
   if (proxySig) evidence.push(proxySig.evidence)
   for (const s of appSigs) if (!evidence.includes(s.evidence)) evidence.push(s.evidence)
+  if (!appSig) evidence.push(...serverHints(responses))
 
   const f = focus(ex, analysis)
   if (!f) {
@@ -240,6 +327,7 @@ function attributeLines(
   const appHere = strongest(focusSigs)
   const out: LineAttribution[] = []
   const lastCors = corsLines[corsLines.length - 1]?.index ?? -1
+  const nginxFrom = proxy === 'nginx' ? firstRepeat(corsLines) : -1
 
   for (const { l, index } of corsLines) {
     const header: HeaderRef = { place, name: l.name, value: l.value, index }
@@ -282,6 +370,17 @@ function attributeLines(
         app === 'fastapi' ? 'fastapi' : app,
         'medium',
         `'${l.name}' is in lower case, unlike the proxy's own lines: an upstream (uvicorn/h11) wrote it`,
+      )
+      continue
+    }
+    if (nginxFrom >= 0 && index >= nginxFrom) {
+      // nginx's headers filter appends every add_header line after all the upstream's headers: from the
+      // first repeated CORS name on, each CORS line is nginx's, whatever its name.
+      line(
+        'proxy',
+        'nginx',
+        'high',
+        `at or after the repeated '${corsLines.find((c) => c.index === nginxFrom)?.l.name}' line: nginx's add_header lines come after all of the upstream's headers`,
       )
       continue
     }
@@ -333,6 +432,17 @@ function attributeLines(
     else line('proxy', proxy, 'low', `${proxy} answered and no app signature is on the response`)
   }
   return out
+}
+
+/** The wire index of the first CORS line whose name already appeared above it, or -1. */
+function firstRepeat(lines: readonly { l: { name: string }; index: number }[]): number {
+  const seen = new Set<string>()
+  for (const { l, index } of lines) {
+    const n = l.name.toLowerCase()
+    if (seen.has(n)) return index
+    seen.add(n)
+  }
+  return -1
 }
 
 /** A line whose exact value is a framework's default. */

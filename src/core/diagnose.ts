@@ -6,7 +6,7 @@ import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
 import type { FixContext } from './fixes/context.ts'
 import { gate, withDroppedNotes } from './fixes/gate.ts'
-import { RECIPES } from './fixes/index.ts'
+import { fixesFor } from './fixes/index.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
 
 function pathOf(url: string): string {
@@ -38,10 +38,9 @@ export function diagnose(exchange: Exchange): Diagnosis {
     credentials: analysis.credentials.mode === 'include' || exchange.credentials === 'include',
     path: pathOf(exchange.request.url),
   }
-  const fixes: Fix[] = []
-  for (const recipe of Object.values(RECIPES)) fixes.push(...recipe(ctx))
+  const fixes = fixesFor(ctx)
   // Detected stacks (and the page itself) first, recommended first within each group; otherwise stable.
-  const detected = new Set([attribution.proxy, attribution.app, 'client'])
+  const detected = new Set([attribution.proxy, attribution.app, 'client', 'generic', 'third-party'])
   const rank = (f: Fix): number => (detected.has(f.stack) ? 0 : 2) + (f.recommended ? 0 : 1)
   const ordered = fixes.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
   // A snippet may quote a header value or a URL: no secret of the exchange leaves in one.

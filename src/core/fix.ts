@@ -14,6 +14,13 @@ export type Stack =
   | 'spring'
   | 'aspnet'
   | 'rails'
+  | 'laravel'
+  | 'go'
+  | 'apigateway'
+  /** Stack-neutral: the exact header lines, for a server no signature names. */
+  | 'generic'
+  /** A server the user probably does not run: ask its owner, or call it from your own backend. */
+  | 'third-party'
   | 'client'
 
 export interface FixChange {

@@ -34,6 +34,11 @@ const EXPECT: Record<string, { culprit: string; proxy: string | null; app: strin
   'django-missing-header': { culprit: 'app', proxy: null, app: 'django' },
   'fastapi-missing-header': { culprit: 'app', proxy: null, app: 'fastapi' },
   'express-missing-method': { culprit: 'app', proxy: null, app: 'express' },
+  'nginx-express-preflight-dup': { culprit: 'both', proxy: 'nginx', app: 'express' },
+  'go-rs-cors-missing-header': { culprit: 'app', proxy: null, app: 'go' },
+  // Go's net/http behind nginx carries no signature: unknown, never a default framework.
+  'nginx-go-no-cors': { culprit: 'proxy', proxy: 'nginx', app: null },
+  'rails-rack-cors-allowlist': { culprit: 'app', proxy: null, app: 'rails' },
 }
 
 describe('attribute() on recordings of the real stacks', () => {
@@ -54,6 +59,26 @@ describe('attribute() on recordings of the real stacks', () => {
     expect(acao.map((l) => l.layer)).toEqual(['app', 'proxy'])
     expect(acao[1]?.confidence).toBe('high')
     expect(a.confidence).toBe('high')
+  })
+
+  it("every CORS line after the upstream's gets nginx's layer, not only the second ACAO", () => {
+    // Express cors() answered the proxied preflight; nginx's add_header … always lines follow its own.
+    const a = attributed('nginx-express-preflight-dup')
+    const tags = a.lines.map((l) => `${l.layer}:${l.stack ?? '-'} ${l.header.name}: ${l.header.value}`)
+    expect(tags).toEqual([
+      'app:express Access-Control-Allow-Origin: *',
+      'app:express Access-Control-Allow-Methods: GET,HEAD,PUT,PATCH,POST,DELETE',
+      'app:express Access-Control-Allow-Headers: content-type,x-api-key',
+      'proxy:nginx Access-Control-Allow-Origin: http://app.test:5173',
+      'proxy:nginx Access-Control-Allow-Methods: GET, PUT, OPTIONS',
+      'proxy:nginx Access-Control-Allow-Headers: Content-Type, X-Api-Key',
+    ])
+    expect(a.lines.filter((l) => l.layer === 'proxy').every((l) => l.confidence === 'high')).toBe(true)
+  })
+
+  it("names rs/cors by its three Vary lines and Rails by X-Runtime/X-Request-Id, as the lab's stacks send them", () => {
+    expect(attributed('go-rs-cors-missing-header').evidence.join(' ')).toMatch(/rs\/cors/)
+    expect(attributed('rails-rack-cors-allowlist').evidence.join(' ')).toMatch(/X-Runtime/)
   })
 
   it("uvicorn's lower-case header name survives nginx and marks the app's line", () => {

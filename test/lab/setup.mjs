@@ -22,6 +22,26 @@ const NEEDS = [
   { what: 'nginx', pkg: 'nginx-light', ok: () => existsSync('/usr/sbin/nginx') },
   { what: 'Apache httpd', pkg: 'apache2', ok: () => existsSync('/usr/sbin/apache2') },
   { what: 'Caddy', pkg: 'caddy', ok: () => existsSync('/usr/bin/caddy') },
+  // Go + rs/cors, built offline in GOPATH mode against /usr/share/gocode.
+  { what: 'Go', pkg: 'golang-go', ok: () => existsSync('/usr/bin/go') },
+  {
+    what: 'rs/cors (Go)',
+    pkg: 'golang-github-rs-cors-dev',
+    ok: () => existsSync('/usr/share/gocode/src/github.com/rs/cors/cors.go'),
+  },
+  // Rails (railties + actionpack) with rack-cors, served by Puma through rackup.
+  { what: 'rackup', pkg: 'ruby-rack', ok: () => existsSync('/usr/bin/rackup') },
+  { what: 'Puma', pkg: 'puma', ok: () => existsSync('/usr/bin/puma') },
+  {
+    what: 'rack-cors',
+    pkg: 'ruby-rack-cors',
+    ok: () => existsSync('/usr/lib/ruby/vendor_ruby/rack/cors.rb'),
+  },
+  {
+    what: 'Rails (railties, actionpack)',
+    pkg: 'ruby-railties',
+    ok: () => spawnSync('ruby', ['-e', 'require "action_controller/railtie"']).status === 0,
+  },
   ...PY_MODULES.map((m) => ({
     what: `Python module ${m} (Debian's python3)`,
     pkg: {

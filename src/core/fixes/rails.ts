@@ -8,7 +8,7 @@ import type { Recipe } from './context.ts'
 import { rubyString } from './escape.ts'
 import { preflightRefused } from './failure.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
-import { proxySentCors } from './shared.ts'
+import { proxySentCors, WHERE } from './shared.ts'
 
 export const recipe: Recipe = (ctx) => {
   const c = frameworkCase(ctx, FRAMEWORK)
@@ -123,12 +123,8 @@ function initializerFix(
       : `Allow ${spec.origin} with rack-cors`,
     full: `# Gemfile\n${gemfile}\n\n${initializer}`,
     changes: [
-      { layer: 'app', where: 'Gemfile', snippet: gemfile },
-      {
-        layer: 'app',
-        where: 'config/initializers/cors.rb — the whole file (replaces any other Rack::Cors block)',
-        snippet: initializer,
-      },
+      { layer: 'app', where: WHERE.railsGemfile, snippet: gemfile },
+      { layer: 'app', where: WHERE.railsInitializer, snippet: initializer },
     ],
     requires: 'Rails 7 with rack-cors 2',
   })

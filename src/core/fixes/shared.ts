@@ -73,6 +73,10 @@ export const WHERE = {
   flaskCors: 'app.py, after app = Flask(__name__), replacing any other CORS(app) setup',
   flaskAuth: 'your auth check (before_request or decorator), as its first line',
   djangoSettings: 'settings.py, at the end (after MIDDLEWARE), replacing any other CORS_* settings',
+  railsGemfile: 'Gemfile',
+  railsInitializer: 'config/initializers/cors.rb — the whole file (replaces any other Rack::Cors block)',
+  goHandler: 'main.go, where the server is built: wrap the whole router (mux) in rs/cors',
+  laravelConfig: 'config/cors.php — the whole file',
   client: 'your front-end code, where the request is made',
 } as const
 

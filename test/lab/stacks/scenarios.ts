@@ -48,6 +48,24 @@ if ($request_method = OPTIONS) {
     return 204;
 }`
 
+/** nginx answers CORS on every status, while the proxied Express cors() answers the preflight too. */
+const NGINX_CORS_ALWAYS = `add_header Access-Control-Allow-Origin $http_origin always;
+add_header Access-Control-Allow-Methods "GET, PUT, OPTIONS" always;
+add_header Access-Control-Allow-Headers "Content-Type, X-Api-Key" always;`
+
+/** rs/cors wrapping the whole mux (Go): `handler` is the template's outermost handler. */
+const GO_CORS = (options: string): string => `handler = cors.New(cors.Options{${options}}).Handler(mux)`
+
+/** rack-cors, first in the Rails middleware stack, as config/initializers/cors.rb does it. */
+const RAILS_CORS = (
+  origins: string,
+): string => `Rails.application.config.middleware.insert_before 0, Rack::Cors do
+  allow do
+    origins ${origins}
+    resource "/api/*", headers: :any, methods: %i[get post put options head]
+  end
+end`
+
 export const STACK_SCENARIOS: readonly StackScenario[] = [
   {
     id: 'nginx-express-dup-star',
@@ -270,6 +288,47 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
     appSlots: { app_cors: "app.use(cors({ origin: '{page}', methods: ['GET', 'POST'] }))" },
     fetch: { ...PUT_WITH_KEY, headers: { 'Content-Type': 'application/json' } },
     expectCorsError: 'MethodDisallowedByPreflightResponse',
+  },
+  {
+    id: 'nginx-express-preflight-dup',
+    title:
+      "Express cors() answers the proxied preflight and nginx's add_header … always lines follow it ('*, origin')",
+    proxy: 'nginx',
+    app: 'express',
+    proxySlots: { location: NGINX_CORS_ALWAYS },
+    appSlots: { app_cors: 'app.use(cors())' },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'PreflightMultipleAllowOriginValues',
+  },
+  {
+    id: 'go-rs-cors-missing-header',
+    title: 'rs/cors (Go) drops every CORS header from the preflight: X-Api-Key is not in AllowedHeaders',
+    proxy: null,
+    app: 'go',
+    appSlots: {
+      app_cors: GO_CORS(
+        'AllowedOrigins: []string{"{page}"}, AllowedMethods: []string{"GET", "PUT"}, AllowedHeaders: []string{"Content-Type"}',
+      ),
+    },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+  },
+  {
+    id: 'nginx-go-no-cors',
+    title: 'a Go net/http API with no CORS at all behind a plain nginx proxy',
+    proxy: 'nginx',
+    app: 'go',
+    fetch: GET,
+    expectCorsError: 'MissingAllowOriginHeader',
+  },
+  {
+    id: 'rails-rack-cors-allowlist',
+    title: "rack-cors (Rails) allows only another origin: the page's GET gets no ACAO",
+    proxy: null,
+    app: 'rails',
+    appSlots: { app_cors: RAILS_CORS('"http://localhost:3000"') },
+    fetch: GET,
+    expectCorsError: 'MissingAllowOriginHeader',
   },
 ]
 

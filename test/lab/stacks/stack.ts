@@ -1,6 +1,7 @@
 /**
  * The stacks lab: real proxies (nginx, Apache httpd, Caddy) and real apps (Express + cors, FastAPI on
- * uvicorn, Flask + Flask-CORS, Django + django-cors-headers) started unprivileged on loopback, each from a
+ * uvicorn, Flask + Flask-CORS, Django + django-cors-headers, Go net/http + rs/cors, Rails + rack-cors on
+ * Puma) started unprivileged on loopback, each from a
  * template whose {{slots}} a scenario (or a generated fix) fills. Everything lives in a temp dir that is
  * removed on stop; every child process is killed on stop, whatever happened.
  */
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export type ProxyKind = 'nginx' | 'apache' | 'caddy'
-export type AppKind = 'express' | 'fastapi' | 'flask' | 'django'
+export type AppKind = 'express' | 'fastapi' | 'flask' | 'django' | 'go' | 'rails'
 
 /** Slot name → text. Unfilled slots become empty. */
 export type Slots = Readonly<Record<string, string>>
@@ -41,12 +42,29 @@ const TEMPLATES = join(import.meta.dirname, 'templates')
 /** Debian's python has fastapi/flask/django; the first python3 on PATH may be another one. */
 export const PYTHON = '/usr/bin/python3'
 
-/** The file each app is written to (templates are the same name; Express's ends in .tpl, see there). */
+/** The file each app is written to, and (TEMPLATE) the template it is filled from. */
 const APP_FILE: Record<AppKind, string> = {
   express: 'express.mjs',
   fastapi: 'fastapi_app.py',
   flask: 'flask_app.py',
   django: 'django_app.py',
+  go: 'main.go',
+  rails: 'config.ru',
+}
+const TEMPLATE: Record<AppKind, string> = {
+  express: 'express.mjs.tpl',
+  fastapi: 'fastapi_app.py',
+  flask: 'flask_app.py',
+  django: 'django_app.py',
+  go: 'go_app.go',
+  rails: 'rails_app.ru',
+}
+/** Go builds in GOPATH mode against Debian's packaged sources; the build cache outlives one stack. */
+const GO_ENV = {
+  GOPATH: '/usr/share/gocode',
+  GO111MODULE: 'off',
+  GOFLAGS: '',
+  GOCACHE: join(tmpdir(), 'cors-lens-gocache'),
 }
 
 /** Replace every {{name}} with its value ('' when not given), indenting multi-line values like the slot. */
@@ -134,8 +152,7 @@ async function kill(child: Child): Promise<void> {
 }
 
 function startApp(app: AppKind, dir: string, port: number, slots: Slots): Child {
-  const template = APP_FILE[app].endsWith('.mjs') ? `${APP_FILE[app]}.tpl` : APP_FILE[app]
-  const source = fillTemplate(readFileSync(join(TEMPLATES, template), 'utf8'), slots)
+  const source = fillTemplate(readFileSync(join(TEMPLATES, TEMPLATE[app]), 'utf8'), slots)
   const file = join(dir, APP_FILE[app])
   writeFileSync(file, source)
   const env = { PORT: String(port), PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' }
@@ -165,6 +182,20 @@ function startApp(app: AppKind, dir: string, port: number, slots: Slots): Child 
       return launch('flask', PYTHON, [file], dir, env)
     case 'django':
       return launch('django', PYTHON, [file], dir, env)
+    case 'go':
+      // Build, then replace the shell with the server (so stopping the group stops it).
+      return launch('go', '/bin/sh', ['-c', 'go build -o lab-app main.go && exec ./lab-app'], dir, {
+        ...env,
+        ...GO_ENV,
+      })
+    case 'rails':
+      return launch(
+        'rails',
+        '/usr/bin/rackup',
+        ['-s', 'puma', '-o', '127.0.0.1', '-p', String(port), file],
+        dir,
+        { ...env, RACK_ENV: 'production', RAILS_ENV: 'production' },
+      )
   }
 }
 
