@@ -12,7 +12,7 @@
  * that hop). A separate main-frame onHeadersReceived listener, without
  * extraHeaders, tells us when a tab navigates.
  */
-import { extraInfoSpec, initiatorOf, type Platform } from '../platform/index.ts'
+import { extraInfoSpec, initiatorOf, type Platform, type WebRequestEventName } from '../platform/index.ts'
 import type { End, RawHeader, TrackedPreflight, TrackedRequest } from './tracked.ts'
 import { rawHeaderValue, splitHeaderNames } from './tracked.ts'
 
@@ -87,30 +87,38 @@ export class Capture {
    */
   register(webRequest: WebRequestLike): void {
     if (this.registered.length > 0) return
+    // Exactly the arguments this browser's schema takes: Firefox rejects a third argument to onErrorOccurred,
+    // even an undefined one, so it is left out rather than passed empty (see platform).
     const listen = (
-      event: WebRequestEventLike,
+      name: WebRequestEventName,
       callback: Listener,
       filter: RequestFilterLike,
-      spec?: string[],
+      spec: string[] | undefined,
     ) => {
-      event.addListener(callback, filter, spec)
+      const event = webRequest[name]
+      if (spec) event.addListener(callback, filter, spec)
+      else event.addListener(callback, filter)
       this.registered.push({ event, callback })
     }
     const filter: RequestFilterLike = { urls: ['<all_urls>'], types: [...this.platform.corsTypes] }
-    const spec = (...wanted: string[]): string[] => extraInfoSpec(this.platform, ...wanted)
-    listen(webRequest.onSendHeaders, this.guard(this.onSendHeaders), filter, spec('requestHeaders'))
-    listen(webRequest.onHeadersReceived, this.guard(this.onHeadersReceived), filter, spec('responseHeaders'))
-    listen(webRequest.onCompleted, this.guard(this.onCompleted), filter, spec())
-    listen(webRequest.onErrorOccurred, this.guard(this.onErrorOccurred), filter, spec())
+    const spec = (name: WebRequestEventName, ...wanted: string[]) =>
+      extraInfoSpec(this.platform, name, ...wanted)
+    listen('onSendHeaders', this.guard(this.onSendHeaders), filter, spec('onSendHeaders', 'requestHeaders'))
+    listen(
+      'onHeadersReceived',
+      this.guard(this.onHeadersReceived),
+      filter,
+      spec('onHeadersReceived', 'responseHeaders'),
+    )
+    listen('onCompleted', this.guard(this.onCompleted), filter, spec('onCompleted'))
+    listen('onErrorOccurred', this.guard(this.onErrorOccurred), filter, spec('onErrorOccurred'))
     if (this.platform.outcomeOnlyTypes.length > 0) {
       // No 'extraHeaders' here: images and media must not be routed through the header hooks.
-      listen(webRequest.onErrorOccurred, this.guard(this.onErrorOccurred), {
-        urls: ['<all_urls>'],
-        types: [...this.platform.outcomeOnlyTypes],
-      })
+      const types = [...this.platform.outcomeOnlyTypes]
+      listen('onErrorOccurred', this.guard(this.onErrorOccurred), { urls: ['<all_urls>'], types }, undefined)
     }
     listen(
-      webRequest.onHeadersReceived,
+      'onHeadersReceived',
       this.guard(this.onMainFrame),
       { urls: ['<all_urls>'], types: ['main_frame'] },
       ['responseHeaders'],

@@ -142,6 +142,16 @@ function initiatorOf(ex: Exchange): string | null {
   return fromHeader
 }
 
+/**
+ * What the browser's ending proves. Chromium ends every CORS failure in an error, so its "completed" is final.
+ * Firefox ends a blocked simple request as an ordinary completion (webRequest onCompleted, status 200, no
+ * error; measured in Firefox ESR 153, research/firefox.md §3): its "completed" proves nothing, and the
+ * response is judged from its headers alone.
+ */
+function reportedOutcome(ex: Exchange): Exchange['outcome'] {
+  return ex.browser === 'firefox' && ex.outcome.kind === 'ok' ? { kind: 'unknown' } : ex.outcome
+}
+
 const NO_CREDENTIALS: CredentialsInfo = { mode: 'unknown', inferred: false, basis: 'not known' }
 
 /** An analysis that blocks nothing: the fields every non-blocked verdict shares. */
@@ -178,11 +188,11 @@ export function analyze(ex: Exchange): Analysis {
       unsafeHeaders.map((n) => ({ name: n, value: '' })),
     )
   const seen = !!ex.preflight
-  const outcome = ex.outcome
+  const outcome = reportedOutcome(ex)
   const base = {
     origin: initiator,
     crossOrigin,
-    preflight: { required, seen, probablyCached: required && !seen && outcome.kind === 'ok' },
+    preflight: { required, seen, probablyCached: required && !seen && ex.outcome.kind === 'ok' },
     unsafeRequestHeaders: unsafeHeaders,
   }
 

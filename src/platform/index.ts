@@ -112,9 +112,37 @@ export function detectPlatform(webRequest: WebRequestEnums, runtime: RuntimeLike
   }
 }
 
-/** extraInfoSpec for a listener: the wanted flags plus 'extraHeaders' where the browser has it. */
-export function extraInfoSpec(platform: Platform, ...wanted: string[]): string[] {
-  return platform.extraHeaders ? [...wanted, 'extraHeaders'] : wanted
+/** The webRequest events capture listens to. */
+export type WebRequestEventName = 'onSendHeaders' | 'onHeadersReceived' | 'onCompleted' | 'onErrorOccurred'
+
+/**
+ * Events whose addListener takes no extraInfoSpec parameter at all, per browser. Firefox's schema
+ * (toolkit/components/extensions/schemas/web_request.json, checked in 153.8esr) gives onErrorOccurred only a
+ * filter and rejects any third argument, even `undefined` or `[]` ("Incorrect argument types"); Chromium's
+ * onErrorOccurred takes OnErrorOccurredOptions (['extraHeaders']). Every other event we use takes an optional
+ * extraInfoSpec in both. test/background/webrequest-schemas.ts holds the full tables the fakes enforce.
+ */
+const NO_EXTRA_INFO_SPEC: Readonly<Record<BrowserName, ReadonlySet<WebRequestEventName>>> = {
+  chromium: new Set(),
+  firefox: new Set(['onErrorOccurred']),
+}
+
+/**
+ * The extraInfoSpec to pass to `event`'s addListener: the wanted flags plus 'extraHeaders' where the browser
+ * has it; undefined when the call must have no third argument (this browser's event takes none, or there is
+ * nothing to ask for).
+ */
+export function extraInfoSpec(
+  platform: Platform,
+  event: WebRequestEventName,
+  ...wanted: string[]
+): string[] | undefined {
+  if (NO_EXTRA_INFO_SPEC[platform.browser].has(event)) {
+    if (wanted.length > 0) throw new Error(`${platform.browser}: webRequest.${event} takes no extraInfoSpec`)
+    return undefined
+  }
+  const spec = platform.extraHeaders ? [...wanted, 'extraHeaders'] : wanted
+  return spec.length > 0 ? spec : undefined
 }
 
 /** The fields of a webRequest event that name the page that made the request. */

@@ -52,7 +52,7 @@ async function setup(
     onError: (e) => errors.push(e),
   })
   capture = new Capture(platform, pipeline, (e) => errors.push(e))
-  const wr = new FakeWebRequest()
+  const wr = new FakeWebRequest(platform.browser)
   capture.register(wr)
   await pipeline.start()
   let t = timers.now

@@ -3,6 +3,7 @@ import type { RequestDetails, RequestFilterLike, WebRequestLike } from '../../sr
 import type { StorageAreaLike } from '../../src/background/store.ts'
 import { detectPlatform, type Platform } from '../../src/platform/index.ts'
 import type { PanelMessage, WorkerMessage } from '../../src/protocol.ts'
+import { type SchemaBrowser, schemaError, WEBREQUEST_SCHEMAS } from './webrequest-schemas.ts'
 
 export class FakeArea implements StorageAreaLike {
   readonly data = new Map<string, unknown>()
@@ -56,6 +57,10 @@ type Listener = {
 }
 export type EventName = 'onSendHeaders' | 'onHeadersReceived' | 'onCompleted' | 'onErrorOccurred'
 
+/**
+ * webRequest as strict as the browser: addListener checks its arguments against that browser's real schema
+ * (webrequest-schemas.ts) and throws what the browser throws, so a call the browser rejects fails the test.
+ */
 export class FakeWebRequest implements WebRequestLike {
   readonly listeners = new Map<EventName, Listener[]>()
   readonly onSendHeaders = this.event('onSendHeaders')
@@ -63,11 +68,16 @@ export class FakeWebRequest implements WebRequestLike {
   readonly onCompleted = this.event('onCompleted')
   readonly onErrorOccurred = this.event('onErrorOccurred')
 
+  constructor(readonly browser: SchemaBrowser = 'chromium') {}
+
   private event(name: EventName) {
     return {
-      addListener: (cb: Listener['cb'], filter: RequestFilterLike, spec?: string[]) => {
+      addListener: (cb: Listener['cb'], ...args: unknown[]) => {
+        if (typeof cb !== 'function') throw new Error(`Incorrect argument types for webRequest.${name}.`)
+        const error = schemaError(this.browser, name, args)
+        if (error) throw new Error(error)
         const list = this.listeners.get(name) ?? []
-        list.push({ cb, filter, spec })
+        list.push({ cb, filter: args[0] as RequestFilterLike, spec: args[1] as string[] | undefined })
         this.listeners.set(name, list)
       },
       removeListener: (cb: Listener['cb']) => {
@@ -88,59 +98,22 @@ export class FakeWebRequest implements WebRequestLike {
   }
 }
 
+const typeEnum = (types: readonly string[]): Record<string, string> =>
+  Object.fromEntries(types.map((t) => [t.toUpperCase(), t]))
+
+/** The enums as each browser exposes them on webRequest (Firefox's keys measured in firefox.md §3). */
 export const CHROMIUM_ENUMS = {
   OnHeadersReceivedOptions: {
     BLOCKING: 'blocking',
     RESPONSE_HEADERS: 'responseHeaders',
     EXTRA_HEADERS: 'extraHeaders',
   },
-  ResourceType: Object.fromEntries(
-    [
-      'main_frame',
-      'sub_frame',
-      'stylesheet',
-      'script',
-      'image',
-      'font',
-      'object',
-      'xmlhttprequest',
-      'ping',
-      'csp_report',
-      'media',
-      'websocket',
-      'webbundle',
-      'other',
-    ].map((t) => [t.toUpperCase(), t]),
-  ),
+  ResourceType: typeEnum(WEBREQUEST_SCHEMAS.chromium.resourceTypes),
 }
 
 export const FIREFOX_ENUMS = {
   OnHeadersReceivedOptions: { BLOCKING: 'blocking', RESPONSEHEADERS: 'responseHeaders' },
-  ResourceType: Object.fromEntries(
-    [
-      'main_frame',
-      'sub_frame',
-      'stylesheet',
-      'script',
-      'image',
-      'object',
-      'object_subrequest',
-      'xmlhttprequest',
-      'xslt',
-      'ping',
-      'beacon',
-      'xml_dtd',
-      'font',
-      'media',
-      'websocket',
-      'csp_report',
-      'imageset',
-      'web_manifest',
-      'speculative',
-      'json',
-      'other',
-    ].map((t) => [t.toUpperCase(), t]),
-  ),
+  ResourceType: typeEnum(WEBREQUEST_SCHEMAS.firefox.resourceTypes),
 }
 
 export const chromium: Platform = detectPlatform(CHROMIUM_ENUMS, {})
