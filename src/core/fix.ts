@@ -15,6 +15,8 @@ export type Stack =
   | 'aspnet'
   | 'rails'
   | 'client'
+  /** The user's browser settings or the fleet's policies (Local Network Access). */
+  | 'browser'
 
 export interface FixChange {
   readonly layer: Layer
@@ -28,6 +30,8 @@ export interface Fix {
   readonly layer: Layer
   readonly recommended: boolean
   readonly title: string
+  /** A short tab label saying what the cure is ("nginx only", "Express only"); absent: the stack's name. */
+  readonly label?: string
   /** One line: why this cures it. */
   readonly why: string
   /** The whole cure, copy-ready. */

@@ -22,6 +22,8 @@ const NEEDS = [
   { what: 'nginx', pkg: 'nginx-light', ok: () => existsSync('/usr/sbin/nginx') },
   { what: 'Apache httpd', pkg: 'apache2', ok: () => existsSync('/usr/sbin/apache2') },
   { what: 'Caddy', pkg: 'caddy', ok: () => existsSync('/usr/bin/caddy') },
+  // The Local Network Access pages are https with a certificate the lab makes at run time.
+  { what: 'openssl', pkg: 'openssl', ok: () => existsSync('/usr/bin/openssl') },
   ...PY_MODULES.map((m) => ({
     what: `Python module ${m} (Debian's python3)`,
     pkg: {

@@ -10,6 +10,7 @@ import { recipe as express } from './express.ts'
 import { recipe as fastapi } from './fastapi.ts'
 import { recipe as fastify } from './fastify.ts'
 import { recipe as flask } from './flask.ts'
+import { recipe as localNetwork } from './local-network.ts'
 import { recipe as nginx } from './nginx.ts'
 import { recipe as rails } from './rails.ts'
 import { recipe as spring } from './spring.ts'
@@ -27,4 +28,5 @@ export const RECIPES: Readonly<Record<Stack, Recipe>> = {
   aspnet,
   rails,
   client,
+  browser: localNetwork,
 }
