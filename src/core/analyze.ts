@@ -10,6 +10,7 @@ import type { Exchange } from './exchange.ts'
 import { corsUnsafeRequestHeaderNames, needsPreflight } from './fetch-rules.ts'
 import { failureFinding } from './findings.ts'
 import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
+import { localNetworkBlock, localNetworkFinding, privateNetworkHeaderFinding } from './local-network.ts'
 import { classifyFailure, NOT_CORS } from './net-errors.ts'
 import { hasUserinfo, isSameOrigin, originOf } from './origin.ts'
 import { warningsFor } from './warnings.ts'
@@ -200,6 +201,31 @@ export function analyze(ex: Exchange): Analysis {
     return notBlocked(base, 'ok', 'Same-origin request: CORS does not apply.', NO_CREDENTIALS, [])
   }
 
+  // Local Network Access: refused before anything was sent, named from the spaces crossed.
+  const lna = localNetworkBlock(ex, initiator)
+  if (lna) {
+    const origin = initiator ?? 'null'
+    const finding = localNetworkFinding(lna, origin, ex.request.url)
+    return {
+      ...base,
+      verdict: 'blocked',
+      blocked: true,
+      corsError: lna.corsError,
+      failedParameter: '',
+      stage: ex.preflight ? 'preflight' : 'response',
+      summary: `Blocked by Local Network Access — ${lna.crossing.from} → ${lna.crossing.to}.`,
+      consoleMessage: chromiumConsoleMessage({
+        error: lna.corsError,
+        failedParameter: '',
+        url: ex.request.url,
+        origin,
+        addressSpace: { resource: lna.crossing.to, ...(lna.declared ? { declared: lna.declared } : {}) },
+      }),
+      credentials: NO_CREDENTIALS,
+      findings: [finding],
+    }
+  }
+
   // A failure that is not a CORS failure: say what it is, so nobody edits CORS headers for nothing.
   const netError = outcome.kind === 'error' ? outcome.error : ex.preflight?.error
   if (netError !== undefined) {
@@ -307,6 +333,8 @@ export function analyze(ex: Exchange): Analysis {
   })
 
   const notes: Finding[] = []
+  const pna = privateNetworkHeaderFinding(ex)
+  if (pna) notes.push(pna)
   if (fromPreflight && ex.request.headers.length === 0) {
     notes.push({
       code: 'request-headers-from-preflight',

@@ -5,6 +5,7 @@
  * Keyed by name: the enum's numbers are not stable across Chromium versions.
  */
 import type { FirefoxReason, Link } from './analysis.ts'
+import { LNA_LINKS } from './local-network.ts'
 
 export type CorsErrorName =
   | 'DisallowedByMode'
@@ -46,11 +47,17 @@ function firefox(key: string, text: string, page = key): FirefoxReason {
 const XHR_CREDENTIALS =
   ' The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.'
 
+/** The address spaces a Local Network Access message names (Chromium's ShortAddressSpace words). */
+export interface AddressSpaces {
+  readonly resource: string
+  readonly declared?: string
+}
+
 interface CorsErrorInfo {
   /** Plain words, for people who have never read the Fetch Standard. */
   readonly plain: string
-  /** Blink's console detail; `hint` is the failed parameter. */
-  readonly detail: (hint: string, initiator: 'fetch' | 'xhr' | 'other') => string
+  /** Blink's console detail; `hint` is the failed parameter (Local Network Access: the address spaces). */
+  readonly detail: (hint: string, initiator: 'fetch' | 'xhr' | 'other', spaces?: AddressSpaces) => string
   /** Chromium prefixes these with "Response to preflight request doesn't pass access control check: ". */
   readonly preflightPrefix: boolean
   readonly firefox?: FirefoxReason
@@ -260,23 +267,24 @@ export const CORS_ERRORS: Record<CorsErrorName, CorsErrorInfo> = {
   InsecureLocalNetwork: {
     plain:
       'A page that is not a secure context tried to reach a more private network (Local Network Access).',
-    detail: (h) =>
-      `The request client is not a secure context and the resource is in more-private address space \`${h}\`.`,
+    detail: (h, _i, sp) =>
+      `The request client is not a secure context and the resource is in more-private address space \`${sp?.resource ?? h}\`.`,
     preflightPrefix: false,
-    links: [{ title: 'Local Network Access', url: 'https://developer.chrome.com/blog/local-network-access' }],
+    links: LNA_LINKS,
   },
   InvalidLocalNetworkAccess: {
     plain: "The request's declared targetAddressSpace does not match the address space it reached.",
-    detail: (h) =>
-      `Request had a target IP address space of \`${h}\` yet the resource is in address space \`${h}\`.`,
+    detail: (h, _i, sp) =>
+      `Request had a target IP address space of \`${sp?.declared ?? h}\` yet the resource is in address space \`${sp?.resource ?? h}\`.`,
     preflightPrefix: false,
-    links: [{ title: 'Local Network Access', url: 'https://developer.chrome.com/blog/local-network-access' }],
+    links: LNA_LINKS,
   },
   LocalNetworkAccessPermissionDenied: {
     plain: 'The user has not granted this site the Local Network Access permission.',
-    detail: (h) => `Permission was denied for this request to access the \`${h}\` address space.`,
+    detail: (h, _i, sp) =>
+      `Permission was denied for this request to access the \`${sp?.resource ?? h}\` address space.`,
     preflightPrefix: false,
-    links: [{ title: 'Local Network Access', url: 'https://developer.chrome.com/blog/local-network-access' }],
+    links: LNA_LINKS,
   },
 }
 
@@ -297,6 +305,7 @@ export function chromiumConsoleMessage(args: {
   initialUrl?: string
   origin: string
   initiator?: 'fetch' | 'xhr' | 'other'
+  addressSpace?: AddressSpaces
 }): string {
   const info = CORS_ERRORS[args.error]
   const initiator = args.initiator ?? 'fetch'
@@ -306,7 +315,7 @@ export function chromiumConsoleMessage(args: {
   const prefix = info.preflightPrefix
     ? "Response to preflight request doesn't pass access control check: "
     : ''
-  return `Access to ${kind} at '${args.url}' ${redirected}from origin '${args.origin}' has been blocked by CORS policy: ${prefix}${info.detail(encodeHint(args.failedParameter), initiator)}`
+  return `Access to ${kind} at '${args.url}' ${redirected}from origin '${args.origin}' has been blocked by CORS policy: ${prefix}${info.detail(encodeHint(args.failedParameter), initiator, args.addressSpace)}`
 }
 
 /** Chromium's EncodeHint: non-printable and non-ASCII characters as \uXXXX. */

@@ -62,6 +62,11 @@ export interface Exchange {
    * media, watched without their headers to keep page loads fast). Absent means everything seen was recorded.
    */
   readonly observed?: 'outcome-only'
+  /**
+   * The server address the browser connected to (webRequest's `ip`), when seen. Local Network Access
+   * judges by address, not by name: this tells a loopback or private target that a host name hides.
+   */
+  readonly remoteAddress?: string
   /** The browser that saw it: error strings and some rules differ. */
   readonly browser?: 'chromium' | 'firefox'
 }

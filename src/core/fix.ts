@@ -22,6 +22,8 @@ export type Stack =
   /** A server the user probably does not run: ask its owner, or call it from your own backend. */
   | 'third-party'
   | 'client'
+  /** The user's browser settings or the fleet's policies (Local Network Access). */
+  | 'browser'
 
 export interface FixChange {
   readonly layer: Layer
@@ -35,6 +37,8 @@ export interface Fix {
   readonly layer: Layer
   readonly recommended: boolean
   readonly title: string
+  /** A short tab label saying what the cure is ("nginx only", "Express only"); absent: the stack's name. */
+  readonly label?: string
   /** One line: why this cures it. */
   readonly why: string
   /** The whole cure, copy-ready. */

@@ -1,7 +1,7 @@
 /** The fix advice: one tab per stack (the detected one first), each snippet with its own copy button. */
 import { useState } from 'preact/hooks'
 import type { Fix } from '../core/index.ts'
-import { orderFixes, stackName } from './fix-order.ts'
+import { fixLabel, orderFixes, stackName } from './fix-order.ts'
 
 interface Props {
   readonly fixes: readonly Fix[]
@@ -33,8 +33,9 @@ export function Fixes({ fixes, onCopy }: Props) {
             tabIndex={f === fix ? 0 : -1}
             class={`tab${f === fix ? ' active' : ''}`}
             onClick={() => setIndex(i)}
+            title={`${stackName(f.stack)}: ${f.title}`}
           >
-            {stackName(f.stack)}
+            {fixLabel(f)}
             {starred && f.recommended ? (
               <span class="star" title="Detected stack">
                 ★

@@ -21,8 +21,14 @@ const STACK_NAMES: Record<string, string> = {
   aspnet: 'ASP.NET Core',
   rails: 'Rails',
   client: 'Client code',
+  browser: 'Browser settings',
 }
 
 export function stackName(stack: string): string {
   return STACK_NAMES[stack] ?? stack
+}
+
+/** A fix tab's label: what the cure is, when the recipe says so; else its stack. */
+export function fixLabel(fix: { readonly stack: string; readonly label?: string }): string {
+  return fix.label ?? stackName(fix.stack)
 }

@@ -10,22 +10,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyze } from '../../src/core/index.ts'
 import { observeScenario, type ScenarioRun } from '../harness/cdp.ts'
 import { type LaunchedBrowser, launchChromium } from '../harness/chromium.ts'
-import { runnerPage } from '../lab/runner.ts'
-import { scenarios } from '../lab/scenarios.ts'
+import { kindOf, openRunners } from '../harness/runners.ts'
+import { localNetworkScenarios } from '../lab/local-network.ts'
+import type { PageKind } from '../lab/scenario.ts'
+import { scenarios as labScenarios } from '../lab/scenarios.ts'
 import { type Lab, startLab } from '../lab/server.ts'
 import { expectAgreement } from './agreement.ts'
 
 let lab: Lab | undefined
 let browser: LaunchedBrowser | undefined
-let page: Page | undefined
+/** One runner tab per page kind (the lab page; the public pages of the Local Network Access scenarios). */
+let pages = new Map<PageKind, Page>()
 /** Each scenario runs once; (a) and (b) share the observation. */
 const runs = new Map<string, Promise<ScenarioRun>>()
+const scenarios = [...labScenarios, ...localNetworkScenarios]
 
 beforeAll(async () => {
-  lab = await startLab({ scenarios })
-  browser = await launchChromium({ extension: false, hostResolverRules: lab.hostResolverRules })
-  page = await browser.context.newPage()
-  await page.goto(lab.page('/runner', runnerPage(lab, scenarios)))
+  lab = await startLab({ scenarios, localNetwork: true })
+  browser = await launchChromium({
+    extension: false,
+    hostResolverRules: lab.hostResolverRules,
+    args: lab.chromiumArgs,
+  })
+  pages = await openRunners(browser.context, lab, scenarios)
 })
 
 afterAll(async () => {
@@ -37,6 +44,7 @@ function run(id: string): Promise<ScenarioRun> {
   let r = runs.get(id)
   if (!r) {
     const scenario = scenarios.find((s) => s.id === id)
+    const page = scenario && pages.get(kindOf(scenario))
     if (!scenario || !page || !lab) throw new Error(`lab not ready for ${id}`)
     r = observeScenario(page, lab, scenario)
     runs.set(id, r)

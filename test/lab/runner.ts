@@ -4,7 +4,8 @@
  * demo all drive it through `window.runScenario(id)` / `window.runAll()`.
  */
 
-import type { PageFetch, Scenario } from './scenario.ts'
+import { frameOriginOf } from './public-pages.ts'
+import type { PageFetch, PageKind, Scenario } from './scenario.ts'
 import type { Lab } from './server.ts'
 
 /** What the page needs of a scenario, with its URL resolved for this lab. */
@@ -18,6 +19,8 @@ interface PageScenario {
   readonly mode: 'cors' | 'no-cors' | 'same-origin'
   readonly body: string | null
   readonly xhr: boolean
+  readonly targetAddressSpace: string | null
+  readonly frame: boolean
   readonly expect: string | null
   readonly retry: Omit<PageScenario, 'id' | 'title' | 'url' | 'expect' | 'retry'> | null
 }
@@ -40,6 +43,8 @@ function toPage(lab: Lab, s: Scenario): PageScenario {
     title: s.title,
     url: lab.scenarioUrl(s),
     ...requestOf(f),
+    targetAddressSpace: f.targetAddressSpace ?? null,
+    frame: s.frame ?? false,
     expect: s.expectCorsError,
     retry: f.retry ? requestOf(f.retry) : null,
   }
@@ -78,6 +83,7 @@ function viaXhr(s) {
 async function viaFetch(s) {
   const init = { method: s.method, headers: s.headers, credentials: s.credentials, mode: s.mode }
   if (s.body !== null) init.body = s.body
+  if (s.targetAddressSpace !== null) init.targetAddressSpace = s.targetAddressSpace
   const response = await fetch(s.url, init)
   // Read the body so the request finishes (CDP loadingFinished) before we report.
   await response.arrayBuffer()
@@ -91,12 +97,40 @@ function show(id, text, cls) {
   row.tr.className = cls
 }
 
+// A frame scenario runs in the same-site subframe (same runner, same data): asked and answered by message.
+const framed = window.top !== window
+let frameReady = null
+function inFrame(s) {
+  const frame = document.getElementById('lab-frame')
+  return frameReady.then(() => new Promise((resolve, reject) => {
+    const onMessage = (e) => {
+      if (e.source !== frame.contentWindow || e.data.id !== s.id) return
+      window.removeEventListener('message', onMessage)
+      if (e.data.result === 'ok') resolve(e.data.status)
+      else reject(new Error(e.data.error))
+    }
+    window.addEventListener('message', onMessage)
+    frame.contentWindow.postMessage({ id: s.id }, LAB.frameOrigin)
+  }))
+}
+if (framed)
+  window.addEventListener('message', async (e) => {
+    const s = byId.get(e.data.id)
+    if (!s || e.source !== window.parent) return
+    try {
+      const status = await (s.xhr ? viaXhr(s) : viaFetch(s))
+      e.source.postMessage({ id: s.id, result: 'ok', status }, e.origin)
+    } catch (err) {
+      e.source.postMessage({ id: s.id, result: 'failed', error: String(err && err.message) }, e.origin)
+    }
+  })
+
 window.runScenario = async (id) => {
   const s = byId.get(id)
   if (!s) throw new Error('no such scenario: ' + id)
   show(id, 'running…', 'running')
   try {
-    const status = await (s.xhr ? viaXhr(s) : viaFetch(s))
+    const status = await (s.frame && !framed ? inFrame(s) : s.xhr ? viaXhr(s) : viaFetch(s))
     show(id, 'ok (' + status + ')', s.expect === null ? 'pass' : 'surprise')
     return 'ok'
   } catch (e) {
@@ -113,6 +147,15 @@ window.runAll = async () => {
   const results = {}
   for (const s of LAB.scenarios) results[s.id] = await window.runScenario(s.id)
   return results
+}
+
+if (LAB.frameUrl && !framed) {
+  const frame = document.createElement('iframe')
+  frame.id = 'lab-frame'
+  frame.title = 'same-site subframe (no allow attribute)'
+  frameReady = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }))
+  frame.src = LAB.frameUrl
+  document.body.append(frame)
 }
 
 const tbody = document.getElementById('rows')
@@ -175,11 +218,24 @@ const STYLE = `
   #run-all { padding: .35rem 1rem; font-weight: 600; }
 `
 
-export function runnerPage(lab: Lab, scenarios: readonly Scenario[]): string {
+/** The runner's path on a page kind's origin. */
+export function runnerPath(kind: PageKind): string {
+  return kind === 'lab' ? '/runner' : `/runner-${kind}`
+}
+
+/**
+ * The runner for one page kind: only the scenarios made from that page. When some run in a subframe, the
+ * page embeds itself from the same-site frame origin (frame.app.test) without an `allow` attribute.
+ */
+export function runnerPage(lab: Lab, scenarios: readonly Scenario[], kind: PageKind = 'lab'): string {
+  const mine = scenarios.filter((s) => (s.from ?? 'lab') === kind)
+  const frameOrigin = kind === 'lab' ? null : frameOriginOf(lab.originOf(kind))
   const data = {
     apiOrigin: lab.apiOrigin,
     siteOrigin: lab.siteOrigin,
-    scenarios: scenarios.map((s) => toPage(lab, s)),
+    frameOrigin,
+    frameUrl: frameOrigin && mine.some((s) => s.frame) ? frameOrigin + runnerPath(kind) : null,
+    scenarios: mine.map((s) => toPage(lab, s)),
   }
   return `<!doctype html>
 <html lang="en">

@@ -37,7 +37,17 @@ export interface PageFetch {
    * TypeError (the MCP SDK retries a GET without its custom header). The scenario's verdict is the first's.
    */
   readonly retry?: Omit<PageFetch, 'retry' | 'path'>
+  /** fetch()'s targetAddressSpace option (Local Network Access): the page declares a private target. */
+  readonly targetAddressSpace?: 'local' | 'loopback'
 }
+
+/**
+ * Which page makes the request. 'lab' (the default): the runner on the lab's page origin, loopback like the
+ * API. The others exist for Local Network Access (test/lab/local-network.ts): a page Chromium is told is
+ * on a public address (--ip-address-space-overrides), served over http (not a secure context), over https,
+ * or over https with the local-network permissions granted.
+ */
+export type PageKind = 'lab' | 'public-http' | 'public-https' | 'granted-https'
 
 export interface Scenario {
   /** Stable id, used in URLs: /s/<id>/... */
@@ -54,4 +64,8 @@ export interface Scenario {
    * page's site-wide cookie; api.test is another site and can get no cookie over plain http.
    */
   readonly cookie?: boolean
+  /** The page that makes the request (default 'lab'). */
+  readonly from?: PageKind
+  /** Make the request from a same-site subframe of that page (no `allow` attribute on the iframe). */
+  readonly frame?: boolean
 }

@@ -5,7 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Scenario, ScriptedResponse } from './scenario.ts'
+import { type PublicPages, startPublicPages } from './public-pages.ts'
+import type { PageKind, Scenario, ScriptedResponse } from './scenario.ts'
 
 export const PAGE_HOST = 'app.test'
 export const API_HOST = 'api.test'
@@ -20,6 +21,9 @@ export const SITE_HOST = 'api.app.test'
 /** The page origin sets this cookie for the whole site (Domain=app.test), so credentialed requests to SITE_HOST carry it. */
 export const LAB_COOKIE = 'lab=1'
 
+/** A host on the local network by its name (mDNS style), mapped to loopback; its port is made `local`. */
+export const LOCAL_HOST = 'printer.local'
+
 export interface Lab {
   readonly pageOrigin: string
   readonly apiOrigin: string
@@ -29,6 +33,15 @@ export interface Lab {
   readonly siteOrigin: string
   /** The Chromium flag that maps the lab's host names to loopback. */
   readonly hostResolverRules: string
+  /**
+   * More Chromium flags the lab needs: with `localNetwork`, the address-space overrides that make the public
+   * pages public and the local host local, and --ignore-certificate-errors for their self-signed certificate.
+   */
+  readonly chromiumArgs: readonly string[]
+  /** The origin of each page kind ('lab' is pageOrigin; the others only with `localNetwork`). */
+  originOf(kind: PageKind): string
+  /** Register a page on a page kind's origin (and its same-site frame origin). Returns the full URL. */
+  pageOn(kind: PageKind, path: string, html: string): string
   /** Register more page routes (e.g. the bench pages). Returns the full URL. */
   page(path: string, html: string): string
   /** Register a static resource on the page origin (images, scripts, styles of the bench's realistic page). */
@@ -44,11 +57,13 @@ export interface LabOptions {
   readonly apiPort?: number
   readonly otherPort?: number
   readonly sitePort?: number
+  /** Also start the Local Network Access pages (public http/https, needs openssl) and the `local` host. */
+  readonly localNetwork?: boolean
 }
 
 const HTML = 'text/html; charset=utf-8'
 
-type OriginKey = 'page' | 'api' | 'other' | 'site'
+type OriginKey = 'page' | 'api' | 'other' | 'site' | 'local'
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -74,7 +89,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const byId = new Map(options.scenarios.map((s) => [s.id, s]))
   const pages = new Map<string, { readonly type: string; readonly body: string }>()
 
-  let origins: Record<OriginKey, string> = { page: '', api: '', other: '', site: '' }
+  let origins: Record<OriginKey, string> = { page: '', api: '', other: '', site: '', local: '' }
   const baseOf = (key: OriginKey, id: string): string => `${origins[key]}/s/${encodeURIComponent(id)}`
   /**
    * Placeholders: {page} {api} {other} {site} are origins; {base} is the scenario's base on its own host
@@ -84,13 +99,16 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const fillFor =
     (s: Scenario) =>
     (v: string): string =>
-      v.replace(/\{(page|api|other|site|base)(base|port)?\}/g, (_, k: string, part: string | undefined) => {
-        if (k === 'base') return baseOf(scenarioHost(s), s.id)
-        const key = k as OriginKey
-        if (part === 'base') return baseOf(key, s.id)
-        if (part === 'port') return new URL(origins[key]).port
-        return origins[key]
-      })
+      v.replace(
+        /\{(page|api|other|site|local|base)(base|port)?\}/g,
+        (_, k: string, part: string | undefined) => {
+          if (k === 'base') return baseOf(scenarioHost(s), s.id)
+          const key = k as OriginKey
+          if (part === 'base') return baseOf(key, s.id)
+          if (part === 'port') return new URL(origins[key]).port
+          return origins[key]
+        },
+      )
 
   const api = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x')
@@ -122,7 +140,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
 
   // /hold answers only once /release is asked: an image on /hold keeps a page loading (see runner.ts).
   const held: ServerResponse[] = []
-  const pageServer = createServer((req, res) => {
+  const servePage = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (path === '/hold') {
       held.push(res)
@@ -146,22 +164,34 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       'Set-Cookie': `${LAB_COOKIE}; Path=/; Domain=${PAGE_HOST}; SameSite=Lax`,
     })
     res.end(found.body)
-  })
+  }
+  const pageServer = createServer(servePage)
   const apiServer = createServer(api)
   const otherServer = createServer(api)
   const siteServer = createServer(api)
-  const servers = [pageServer, apiServer, otherServer, siteServer]
-  const [pagePort, apiPort, otherPort, sitePort] = await Promise.all([
+  const localServer = createServer(api)
+  const servers = [pageServer, apiServer, otherServer, siteServer, localServer]
+  const [pagePort, apiPort, otherPort, sitePort, localPort] = await Promise.all([
     listen(pageServer, options.pagePort ?? 0),
     listen(apiServer, options.apiPort ?? 0),
     listen(otherServer, options.otherPort ?? 0),
     listen(siteServer, options.sitePort ?? 0),
+    listen(localServer, 0),
   ])
+  const publicPages: PublicPages | null = options.localNetwork
+    ? await startPublicPages(servePage, listen)
+    : null
   const pageOrigin = `http://${PAGE_HOST}:${pagePort}`
   const apiOrigin = `http://${API_HOST}:${apiPort}`
   const otherOrigin = `http://${OTHER_HOST}:${otherPort}`
   const siteOrigin = `http://${SITE_HOST}:${sitePort}`
-  origins = { page: pageOrigin, api: apiOrigin, other: otherOrigin, site: siteOrigin }
+  const localOrigin = `http://${LOCAL_HOST}:${localPort}`
+  origins = { page: pageOrigin, api: apiOrigin, other: otherOrigin, site: siteOrigin, local: localOrigin }
+  const originOf = (kind: PageKind): string => {
+    if (kind === 'lab') return pageOrigin
+    if (!publicPages) throw new Error(`the lab was started without localNetwork: no ${kind} page`)
+    return publicPages.origins[kind]
+  }
   pages.set('/', { type: HTML, body: '<!doctype html><title>CORS Lens lab</title><h1>CORS Lens lab</h1>' })
 
   return {
@@ -169,9 +199,23 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     apiOrigin,
     otherOrigin,
     siteOrigin,
-    hostResolverRules: [PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST]
+    hostResolverRules: [PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST, `*.${PAGE_HOST}`, LOCAL_HOST]
       .map((h) => `MAP ${h} 127.0.0.1`)
       .join(', '),
+    chromiumArgs: publicPages
+      ? [
+          `--ip-address-space-overrides=${[
+            ...publicPages.ports.map((p) => `127.0.0.1:${p}=public`),
+            `127.0.0.1:${localPort}=local`,
+          ].join(',')}`,
+          '--ignore-certificate-errors',
+        ]
+      : [],
+    originOf,
+    pageOn(kind, path, html) {
+      pages.set(path, { type: HTML, body: html })
+      return originOf(kind) + path
+    },
     page(path, html) {
       pages.set(path, { type: HTML, body: html })
       return pageOrigin + path
@@ -186,8 +230,10 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       return path === '/' ? base : base + path
     },
     async close() {
-      for (const s of servers) s.closeAllConnections()
-      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
+      const all = [...servers, ...(publicPages?.servers ?? [])]
+      for (const s of all) s.closeAllConnections()
+      await Promise.all(all.map((s) => new Promise<void>((r) => s.close(() => r()))))
+      publicPages?.dispose()
     },
   }
 }

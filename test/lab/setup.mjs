@@ -42,6 +42,8 @@ const NEEDS = [
     pkg: 'ruby-railties',
     ok: () => spawnSync('ruby', ['-e', 'require "action_controller/railtie"']).status === 0,
   },
+  // The Local Network Access pages are https with a certificate the lab makes at run time.
+  { what: 'openssl', pkg: 'openssl', ok: () => existsSync('/usr/bin/openssl') },
   ...PY_MODULES.map((m) => ({
     what: `Python module ${m} (Debian's python3)`,
     pkg: {

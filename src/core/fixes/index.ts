@@ -18,6 +18,7 @@ import { recipe as flask } from './flask.ts'
 import { recipe as generic } from './generic.ts'
 import { recipe as go } from './go.ts'
 import { recipe as laravel } from './laravel.ts'
+import { recipe as localNetwork } from './local-network.ts'
 import { recipe as nginx } from './nginx.ts'
 import { recipe as rails } from './rails.ts'
 import { recipe as spring } from './spring.ts'
@@ -41,6 +42,7 @@ export const RECIPES: Readonly<Record<Stack, Recipe>> = {
   generic,
   'third-party': thirdParty,
   client,
+  browser: localNetwork,
 }
 
 const PROXIES: readonly Stack[] = ['nginx', 'apache', 'caddy']

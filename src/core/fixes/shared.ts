@@ -96,6 +96,7 @@ export function makeFix(p: {
   layer: Layer
   recommended: boolean
   title: string
+  label?: string
   why: string
   changes: readonly ChangeSpec[]
   requires?: string
@@ -112,6 +113,7 @@ export function makeFix(p: {
     layer: p.layer,
     recommended: p.recommended,
     title: p.title,
+    ...(p.label ? { label: p.label } : {}),
     why: p.why,
     snippet,
     changes,

@@ -1,0 +1,200 @@
+/**
+ * Local Network Access (Chrome 142+): a page on a less private address (public < local < loopback) that
+ * calls a more private one is refused unless it is a secure context and the user granted the permission.
+ * Chromium reports it as a CORS error before anything is sent, so the wire shows only the net error
+ * (net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS on a preflight, net::ERR_FAILED on the request), the
+ * page's origin and the target URL — and, from the extension, the address the browser connected to.
+ * Measured in Chromium 156 (test/lab/local-network.ts).
+ */
+import type { Finding, Link } from './analysis.ts'
+import type { CorsErrorName } from './cors-errors.ts'
+import type { Exchange } from './exchange.ts'
+import { linesNamed } from './headers.ts'
+
+export type AddressSpace = 'public' | 'local' | 'loopback'
+
+const RANK: Record<AddressSpace, number> = { public: 0, local: 1, loopback: 2 }
+
+export const LNA_LINKS: readonly Link[] = [
+  {
+    title: 'Chrome: Local Network Access',
+    url: 'https://developer.chrome.com/docs/modern-web-guidance/guides/security/local-network-access',
+  },
+  {
+    title: 'MDN: Local network access',
+    url: 'https://developer.mozilla.org/en-US/docs/Web/Security/Defenses/Local_network_access',
+  },
+]
+
+function ipv4Space(host: string): AddressSpace | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host)
+  if (!m) return null
+  const [a, b] = [Number(m[1]), Number(m[2])]
+  if (a === 127 || (a === 0 && host === '0.0.0.0')) return 'loopback'
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254))
+    return 'local'
+  return 'public'
+}
+
+function ipv6Space(host: string): AddressSpace | null {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  if (!h.includes(':')) return null
+  if (h === '::1') return 'loopback'
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)
+  if (mapped?.[1]) return ipv4Space(mapped[1])
+  if (/^f[cd][0-9a-f]{0,2}:/.test(h) || /^fe[89ab][0-9a-f]?:/.test(h)) return 'local'
+  return 'public'
+}
+
+/** The space an IP address or host name says it is in; null when a name says nothing (it may be anywhere). */
+export function addressSpaceOf(host: string): AddressSpace | null {
+  const h = host.toLowerCase().replace(/\.$/, '')
+  const ip = ipv4Space(h) ?? ipv6Space(h)
+  if (ip) return ip
+  if (h === 'localhost' || h.endsWith('.localhost')) return 'loopback'
+  if (h.endsWith('.local')) return 'local'
+  return null
+}
+
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname
+  } catch {
+    return null
+  }
+}
+
+export interface Crossing {
+  readonly from: AddressSpace
+  /** True when the page's space was assumed public: its name says nothing and the browser does not tell us. */
+  readonly fromAssumed: boolean
+  readonly to: AddressSpace
+  /** How the target's space is known: the address the browser connected to, or the host name. */
+  readonly toBasis: 'address' | 'name'
+}
+
+/** The spaces a request crossed, when it went to a more private one; null otherwise or when not known. */
+export function localNetworkCrossing(ex: Exchange, initiator: string | null): Crossing | null {
+  const byAddress = ex.remoteAddress ? addressSpaceOf(ex.remoteAddress) : null
+  const targetHost = hostOf(ex.request.url)
+  const to = byAddress ?? (targetHost ? addressSpaceOf(targetHost) : null)
+  if (!to) return null
+  const pageHost = initiator ? hostOf(initiator) : null
+  const named = pageHost ? addressSpaceOf(pageHost) : null
+  const from = named ?? 'public'
+  if (RANK[to] <= RANK[from]) return null
+  return { from, fromAssumed: named === null, to, toBasis: byAddress ? 'address' : 'name' }
+}
+
+export interface LocalNetworkBlock {
+  readonly corsError: Extract<
+    CorsErrorName,
+    'InsecureLocalNetwork' | 'LocalNetworkAccessPermissionDenied' | 'InvalidLocalNetworkAccess'
+  >
+  readonly crossing: Crossing
+  /** The space the page declared (targetAddressSpace), for InvalidLocalNetworkAccess. */
+  readonly declared?: AddressSpace
+}
+
+const LNA_ERROR = /LOCAL_NETWORK_ACCESS/i
+
+/**
+ * Whether the exchange is a Local Network Access block, and which. It must have failed before any answer
+ * (no preflight response, redirect or response), with Chromium's LNA net error or a bare net::ERR_FAILED,
+ * and must have gone to a more private space than the page's.
+ */
+export function localNetworkBlock(ex: Exchange, initiator: string | null): LocalNetworkBlock | null {
+  if (ex.response || ex.preflight?.response || ex.redirects?.length) return null
+  const errors = [ex.outcome.kind === 'error' ? ex.outcome.error : '', ex.preflight?.error ?? '']
+  const lnaError = errors.some((e) => LNA_ERROR.test(e))
+  if (!lnaError && !errors.some((e) => /ERR_FAILED$/.test(e))) return null
+  const crossing = localNetworkCrossing(ex, initiator)
+  if (!crossing) return null
+  if (initiator?.startsWith('http:')) return { corsError: 'InsecureLocalNetwork', crossing }
+  const declared = declaredSpace(ex)
+  if (declared && declared !== crossing.to)
+    return { corsError: 'InvalidLocalNetworkAccess', crossing, declared }
+  return { corsError: 'LocalNetworkAccessPermissionDenied', crossing }
+}
+
+/**
+ * An https page reaches a plain-http URL whose host is not loopback only when it declared targetAddressSpace
+ * (otherwise mixed content stops it first, and it never reaches the network). The declaration then matches
+ * the name (a .local name or a private IP literal); known only when the browser's address contradicts it.
+ */
+function declaredSpace(ex: Exchange): AddressSpace | undefined {
+  if (!ex.request.url.startsWith('http:') || !ex.remoteAddress) return undefined
+  const host = hostOf(ex.request.url)
+  const named = host ? addressSpaceOf(host) : null
+  return named && named !== 'loopback' ? named : undefined
+}
+
+const SPACE_WORDS: Record<AddressSpace, string> = {
+  public: 'a public address',
+  local: 'the local network (a private IP or a .local name)',
+  loopback: 'this machine (loopback: localhost, 127.0.0.1, ::1)',
+}
+
+function crossed(block: LocalNetworkBlock, initiator: string, url: string): string {
+  const c = block.crossing
+  const page = c.fromAssumed
+    ? `The page ${initiator} is taken to be on a public address (its name says nothing else)`
+    : `The page ${initiator} is on ${SPACE_WORDS[c.from]}`
+  const target = `${url} is on ${SPACE_WORDS[c.to]}${c.toBasis === 'address' ? ' (by the address the browser connected to)' : ''}`
+  return `${page}; ${target}: the request crossed ${c.from} → ${c.to}.`
+}
+
+const TITLES: Record<LocalNetworkBlock['corsError'], string> = {
+  InsecureLocalNetwork: 'Local Network Access: the page is not a secure context',
+  LocalNetworkAccessPermissionDenied: 'Local Network Access: permission not granted',
+  InvalidLocalNetworkAccess: "Local Network Access: targetAddressSpace does not match the target's address",
+}
+
+function why(block: LocalNetworkBlock): string {
+  const permission = block.crossing.to === 'loopback' ? 'loopback-network' : 'local-network'
+  switch (block.corsError) {
+    case 'InsecureLocalNetwork':
+      return 'Since Chrome 142 a page that is not a secure context (plain http) may not call a more private address at all: no permission can be asked for. The request was never sent.'
+    case 'LocalNetworkAccessPermissionDenied':
+      return `Since Chrome 142 a page must hold the "${permission}" permission to call a more private address; the user has not granted it (or the prompt was dismissed, or the request came from a subframe the permission was not delegated to). The request was never sent.`
+    case 'InvalidLocalNetworkAccess':
+      return `The page declared targetAddressSpace '${block.declared}', but the server is in the ${block.crossing.to} address space. The request was never sent.`
+  }
+}
+
+export function localNetworkFinding(block: LocalNetworkBlock, initiator: string, url: string): Finding {
+  return {
+    code: block.corsError.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase(),
+    severity: 'error',
+    title: TITLES[block.corsError],
+    explanation: `${crossed(block, initiator, url)} ${why(block)} Chrome reports this as a CORS error, but no CORS header can fix it.`,
+    headers: [],
+    links: LNA_LINKS,
+    corsError: block.corsError,
+  }
+}
+
+/** The legacy Private Network Access headers: Chrome no longer reads them (Local Network Access replaced PNA). */
+export function privateNetworkHeaderFinding(ex: Exchange): Finding | null {
+  const where = [
+    ...(ex.preflight?.response
+      ? [{ place: 'preflight-response' as const, h: ex.preflight.response.headers }]
+      : []),
+    ...(ex.response ? [{ place: 'response' as const, h: ex.response.headers }] : []),
+  ]
+  for (const { place, h } of where) {
+    const lines = linesNamed(h, 'access-control-allow-private-network')
+    const first = lines[0]
+    if (!first) continue
+    return {
+      code: 'private-network-header-ignored',
+      severity: 'info',
+      title: 'Access-Control-Allow-Private-Network does nothing now',
+      explanation:
+        "The server sends Access-Control-Allow-Private-Network, the Private Network Access header. Chrome replaced Private Network Access with Local Network Access (Chrome 142) and ignores it: a public page reaches a local or loopback server only from a secure context with the user's permission. The header is harmless; it neither allows nor blocks anything.",
+      headers: [{ place, name: first.name, value: first.value, index: h.indexOf(first) }],
+      links: LNA_LINKS,
+    }
+  }
+  return null
+}
