@@ -35,6 +35,12 @@ export interface TabState {
 
 export type PanelMessage =
   | { readonly type: 'subscribe'; readonly tabId: number }
+  /** From the DevTools page: DevTools is open on this tab for as long as the port lives (capture scope). */
+  | { readonly type: 'inspect'; readonly tabId: number }
+  /** Keeps the worker awake while DevTools is open, so capture never has a gap (ports alone do not). */
+  | { readonly type: 'keepalive' }
+  /** "Reload to capture": the worker reloads the tab and keeps the log across that one navigation. */
+  | { readonly type: 'reload'; readonly tabId: number }
   | { readonly type: 'clear'; readonly tabId: number }
   | { readonly type: 'set-preserve-log'; readonly tabId: number; readonly preserveLog: boolean }
   | { readonly type: 'set-settings'; readonly settings: Settings }
@@ -67,6 +73,9 @@ export type WorkerTransport = Transport<WorkerMessage, PanelMessage>
 
 const MESSAGE_TYPES: Record<PanelMessage['type'], true> = {
   subscribe: true,
+  inspect: true,
+  keepalive: true,
+  reload: true,
   clear: true,
   'set-preserve-log': true,
   'set-settings': true,
@@ -95,6 +104,10 @@ export function connectPanel(options: {
   readonly onMessage: (message: WorkerMessage) => void
   readonly onStatus?: (status: 'connected' | 'reconnecting') => void
   readonly retryMs?: number
+  /** The first message of each connection (default: subscribe to the tab). */
+  readonly hello?: PanelMessage
+  /** Sends a keepalive this often (the DevTools page: keeps the worker, and so capture, running). */
+  readonly keepAliveMs?: number
 }): PanelConnection {
   let transport: PanelTransport | null = null
   let closed = false
@@ -117,11 +130,21 @@ export function connectPanel(options: {
       options.onStatus?.('reconnecting')
       setTimeout(open, options.retryMs ?? 250)
     })
-    t.postMessage({ type: 'subscribe', tabId: options.tabId })
+    t.postMessage(options.hello ?? { type: 'subscribe', tabId: options.tabId })
     for (const m of pending.splice(0)) t.postMessage(m)
     options.onStatus?.('connected')
   }
   open()
+  const keepAlive =
+    options.keepAliveMs === undefined
+      ? null
+      : setInterval(() => {
+          try {
+            transport?.postMessage({ type: 'keepalive' })
+          } catch {
+            // The port died: onDisconnect reconnects.
+          }
+        }, options.keepAliveMs)
   return {
     send(message) {
       if (transport) transport.postMessage(message)
@@ -129,6 +152,7 @@ export function connectPanel(options: {
     },
     close() {
       closed = true
+      if (keepAlive !== null) clearInterval(keepAlive)
       transport?.disconnect()
     },
   }

@@ -39,9 +39,16 @@ export interface RequestDetails {
 export interface RequestFilterLike {
   readonly urls: string[]
   readonly types?: string[]
+  /** Only this tab's requests (the browser filters before dispatching). */
+  readonly tabId?: number
 }
 
 type Listener = (details: RequestDetails) => undefined
+
+interface Registration {
+  readonly event: WebRequestEventLike
+  readonly callback: Listener
+}
 
 export interface WebRequestEventLike {
   // Returns undefined (not void) so Chromium's onHeadersReceived type, which allows a BlockingResponse, fits.
@@ -80,13 +87,26 @@ export class Capture {
     private readonly onListenerError: (error: unknown) => void = () => {},
   ) {}
 
-  private registered: { readonly event: WebRequestEventLike; readonly callback: Listener }[] = []
+  /** Listener sets by scope: 'all' (every tab) or one inspected tab's id. */
+  private readonly registered = new Map<number | 'all', Registration[]>()
 
   /**
-   * Registers every listener (once). Must run synchronously at the worker's top level, so events wake it.
+   * Listens exactly where asked: every tab ('all'), or only the given tabs, each through its own listener
+   * set filtered by `tabId` so the browser dispatches nothing from other tabs. Removes every set not asked
+   * for; with none left the browser routes no request through the extension.
    */
-  register(webRequest: WebRequestLike): void {
-    if (this.registered.length > 0) return
+  listenTo(webRequest: WebRequestLike, scope: 'all' | readonly number[]): void {
+    const wanted = new Set<number | 'all'>(scope === 'all' ? ['all'] : scope)
+    for (const key of [...this.registered.keys()]) if (!wanted.has(key)) this.unregister(key)
+    for (const key of wanted) this.register(webRequest, key)
+  }
+
+  /** Registers one listener set (once per key): every tab, or one tab. */
+  register(webRequest: WebRequestLike, key: number | 'all' = 'all'): void {
+    if (this.registered.has(key)) return
+    const set: Registration[] = []
+    this.registered.set(key, set)
+    const tab = key === 'all' ? {} : { tabId: key }
     // Exactly the arguments this browser's schema takes: Firefox rejects a third argument to onErrorOccurred,
     // even an undefined one, so it is left out rather than passed empty (see platform).
     const listen = (
@@ -96,9 +116,9 @@ export class Capture {
       spec: string[] | undefined,
     ) => {
       const event = webRequest[name]
-      if (spec) event.addListener(callback, filter, spec)
-      else event.addListener(callback, filter)
-      this.registered.push({ event, callback })
+      if (spec) event.addListener(callback, { ...filter, ...tab }, spec)
+      else event.addListener(callback, { ...filter, ...tab })
+      set.push({ event, callback })
     }
     const filter: RequestFilterLike = { urls: ['<all_urls>'], types: [...this.platform.corsTypes] }
     const spec = (name: WebRequestEventName, ...wanted: string[]) =>
@@ -126,18 +146,22 @@ export class Capture {
   }
 
   /**
-   * Removes every listener. With none left the browser routes no request through the extension, so a user
-   * who captures only while DevTools is open pays nothing the rest of the time.
+   * Removes one listener set (default: all of them) and forgets what it had in flight. A user who captures
+   * only while DevTools is open pays nothing the rest of the time.
    */
-  unregister(): void {
-    for (const { event, callback } of this.registered) event.removeListener(callback)
-    this.registered = []
-    this.inFlight.clear()
-    this.preflights.clear()
+  unregister(key?: number | 'all'): void {
+    for (const k of key === undefined ? [...this.registered.keys()] : [key]) {
+      for (const { event, callback } of this.registered.get(k) ?? []) event.removeListener(callback)
+      this.registered.delete(k)
+      if (k === 'all') {
+        this.inFlight.clear()
+        this.preflights.clear()
+      } else this.dropTab(k)
+    }
   }
 
   get listening(): boolean {
-    return this.registered.length > 0
+    return this.registered.size > 0
   }
 
   /** Whether a request id is in flight (the pairer uses it so a preflight is not stolen from its owner). */

@@ -29,16 +29,21 @@ export interface PanelBackend {
   clear(tabId: number): void
   setPreserveLog(tabId: number, preserveLog: boolean): void
   setSettings(settings: Settings): void
+  /** "Reload to capture": reload the tab, keeping its log across that navigation. */
+  reload(tabId: number): void
 }
 
 const SCOPES: Record<CaptureScope, true> = { 'all-tabs': true, 'devtools-open': true }
 
 export class PanelServer implements Notifier {
+  /** Ports → the tabs whose records they receive (panels). */
   private readonly subscriptions = new Map<WorkerTransport, Set<number>>()
-  /** tabId → number of subscribed ports: makes hasPanel O(1) for the capture hot path. */
+  /** Ports → the tabs they watch: subscribed panels and DevTools pages ('inspect'). */
+  private readonly watching = new Map<WorkerTransport, Set<number>>()
+  /** tabId → number of ports watching it: makes hasPanel O(1) for the capture hot path. */
   private readonly panelsPerTab = new Map<number, number>()
   private backend: PanelBackend | null = null
-  /** Called when the set of tabs with an open panel changes (capture may start or stop listening). */
+  /** Called when the set of watched tabs changes (capture may start or stop listening). */
   onPanelsChanged: () => void = () => {}
 
   constructor(
@@ -58,6 +63,7 @@ export class PanelServer implements Notifier {
       return
     }
     this.subscriptions.set(port, new Set())
+    this.watching.set(port, new Set())
     // Messages are handled in order, each after the store is restored.
     let chain = this.backend?.ready ?? Promise.resolve()
     port.onMessage.addListener((message) => {
@@ -66,12 +72,14 @@ export class PanelServer implements Notifier {
     port.onDisconnect.addListener(() => this.drop(port))
   }
 
+  /** Whether someone looks at this tab: DevTools is open on it, or a panel shows it. */
   hasPanel(tabId: number): boolean {
     return (this.panelsPerTab.get(tabId) ?? 0) > 0
   }
 
-  get hasAnyPanel(): boolean {
-    return this.panelsPerTab.size > 0
+  /** The tabs someone looks at (the default capture scope). */
+  get watchedTabs(): number[] {
+    return [...this.panelsPerTab.keys()]
   }
 
   records(tabId: number, records: readonly ExchangeRecord[]): void {
@@ -96,13 +104,17 @@ export class PanelServer implements Notifier {
     const message = validate(raw)
     if (!backend || !message || !this.subscriptions.has(port)) return
     switch (message.type) {
+      case 'inspect':
+        this.watch(port, message.tabId)
+        return
+      case 'keepalive':
+        return
+      case 'reload':
+        backend.reload(message.tabId)
+        return
       case 'subscribe': {
-        const tabs = this.subscriptions.get(port)
-        if (tabs && !tabs.has(message.tabId)) {
-          tabs.add(message.tabId)
-          this.panelsPerTab.set(message.tabId, (this.panelsPerTab.get(message.tabId) ?? 0) + 1)
-          this.onPanelsChanged()
-        }
+        this.subscriptions.get(port)?.add(message.tabId)
+        this.watch(port, message.tabId)
         this.post(port, {
           type: 'snapshot',
           tabId: message.tabId,
@@ -125,6 +137,14 @@ export class PanelServer implements Notifier {
     }
   }
 
+  private watch(port: WorkerTransport, tabId: number): void {
+    const tabs = this.watching.get(port)
+    if (!tabs || tabs.has(tabId)) return
+    tabs.add(tabId)
+    this.panelsPerTab.set(tabId, (this.panelsPerTab.get(tabId) ?? 0) + 1)
+    this.onPanelsChanged()
+  }
+
   private send(tabId: number, message: WorkerMessage): void {
     for (const [port, tabs] of this.subscriptions) if (tabs.has(tabId)) this.post(port, message)
   }
@@ -140,9 +160,10 @@ export class PanelServer implements Notifier {
   }
 
   private drop(port: WorkerTransport): void {
-    const tabs = this.subscriptions.get(port)
-    if (!tabs) return
     this.subscriptions.delete(port)
+    const tabs = this.watching.get(port)
+    if (!tabs) return
+    this.watching.delete(port)
     for (const tabId of tabs) {
       const n = (this.panelsPerTab.get(tabId) ?? 1) - 1
       if (n > 0) this.panelsPerTab.set(tabId, n)
@@ -157,8 +178,12 @@ export function validate(m: unknown): PanelMessage | null {
   if (!isPanelMessage(m)) return null
   switch (m.type) {
     case 'subscribe':
+    case 'inspect':
+    case 'reload':
     case 'clear':
       return isTabId(m.tabId) ? { type: m.type, tabId: m.tabId } : null
+    case 'keepalive':
+      return { type: 'keepalive' }
     case 'set-preserve-log':
       return isTabId(m.tabId) && typeof m.preserveLog === 'boolean'
         ? { type: m.type, tabId: m.tabId, preserveLog: m.preserveLog }

@@ -67,6 +67,8 @@ export class Pipeline implements CaptureSink {
   private timer: unknown = null
   private ready = false
   private readonly beforeReady: (() => void)[] = []
+  /** Tabs whose next navigation keeps the log ("Reload to capture"). */
+  private readonly keepOnce = new Set<number>()
 
   constructor(private readonly options: PipelineOptions) {
     this.pairer = new PreflightPairer<TrackedPreflight>({
@@ -121,7 +123,7 @@ export class Pipeline implements CaptureSink {
       this.beforeReady.push(() => this.navigated(tabId))
       return true
     }
-    if (this.options.store.tabState(tabId).preserveLog) return false
+    if (this.keepOnce.delete(tabId) || this.options.store.tabState(tabId).preserveLog) return false
     // What ended before the navigation belongs to the old log: process it, then clear it with the log.
     this.process(true)
     this.pairer.dropTab(tabId)
@@ -142,9 +144,15 @@ export class Pipeline implements CaptureSink {
       this.pairer.dropTab(tabId)
       this.options.dropInFlight?.(tabId)
       this.options.store.removeTab(tabId)
+      this.keepOnce.delete(tabId)
     }
     if (this.ready) run()
     else this.beforeReady.push(run)
+  }
+
+  /** The tab's next navigation keeps its log (a reload the user asked for from the panel). */
+  keepLogOnce(tabId: number): void {
+    this.keepOnce.add(tabId)
   }
 
   setPreserveLog(tabId: number, preserveLog: boolean): void {

@@ -40,7 +40,7 @@ export const DEFAULT_CAPS: StoreCaps = {
 
 export const FLUSH_DELAY_MS = 150
 
-export const DEFAULT_SETTINGS: Settings = { captureScope: 'all-tabs' }
+export const DEFAULT_SETTINGS: Settings = { captureScope: 'devtools-open' }
 
 export const TRUNCATED_NOTE =
   'Some very long values were shortened for storage; each keeps its original length in a marker.'

@@ -1,7 +1,10 @@
 /**
  * The background entry (service worker in Chromium, event page in Firefox). Wires capture → pipeline →
- * store → panel server. Every listener is registered synchronously here, at the top level, so the browser
- * can wake the worker for them; the store restores itself meanwhile and everything that needs it waits.
+ * store → panel server. runtime and tabs listeners are registered synchronously at the top level, so the
+ * browser can wake the worker for them. The webRequest listeners are NOT: they are added only once the
+ * settings are read, and only where someone looks (a tab with DevTools open), each set filtered to its
+ * tab. A listener registered at start "until the setting is read" is what made idle browsing cost: any
+ * webRequest listener makes Chromium proxy every frame's loader created meanwhile (bench).
  */
 import { diagnose } from '../core/index.ts'
 import { detectPlatform, extensionApi } from '../platform/index.ts'
@@ -44,19 +47,33 @@ server.attach({
     pipeline.setSettings(settings)
     syncListening()
   },
+  reload: (tabId) => {
+    pipeline.keepLogOnce(tabId)
+    void api.tabs.reload(tabId).catch(logError)
+  },
 })
 
 // The browser's event types are wider than what we read; capture declares the fields it uses.
 const webRequest: WebRequestLike = api.webRequest
-capture.register(webRequest)
+
+/** Listen where something may be captured: every tab in 'all-tabs'; else only the tabs someone looks at. */
+function syncListening(): void {
+  const allTabs = store.settings.captureScope === 'all-tabs'
+  capture?.listenTo(webRequest, allTabs ? 'all' : server.watchedTabs)
+  keepAwake(allTabs)
+}
 
 /**
- * Listen only when something may be captured: always in the default 'all-tabs' scope; in 'devtools-open'
- * only while a panel is connected. (The top-level registration above stays, so the browser can wake us.)
+ * In 'all-tabs' the listeners are registered after the settings are read, so an event that woke a stopped
+ * worker would find none: the worker stays up instead (an extension API call resets its idle timer).
  */
-function syncListening(): void {
-  if (store.settings.captureScope === 'all-tabs' || server.hasAnyPanel) capture?.register(webRequest)
-  else capture?.unregister()
+let awake: ReturnType<typeof setInterval> | null = null
+function keepAwake(on: boolean): void {
+  if (on && awake === null) awake = setInterval(() => void api.runtime.getPlatformInfo(), 20_000)
+  if (!on && awake !== null) {
+    clearInterval(awake)
+    awake = null
+  }
 }
 server.onPanelsChanged = () => void ready.then(syncListening)
 void ready.then(syncListening)

@@ -55,6 +55,8 @@ async function setup(
   const wr = new FakeWebRequest(platform.browser)
   capture.register(wr)
   await pipeline.start()
+  // These tests are about capture itself: every tab, as in the 'all-tabs' scope.
+  pipeline.setSettings({ captureScope: 'all-tabs' })
   let t = timers.now
   const emit = (name: EventName, d: Partial<RequestDetails> & { requestId: string; url: string }): void => {
     t += 1
@@ -113,6 +115,28 @@ describe('capture: Chromium event sequences', () => {
     expect(capture.listening).toBe(false)
     capture.register(wr)
     expect(count()).toBe(before)
+  })
+
+  it('listens per watched tab with a tabId filter, and drops the sets of tabs no longer watched', async () => {
+    // The pipeline here takes every tab: only the listeners' tabId filter keeps tab 4 out.
+    const { wr, capture, emit, settle, pushed } = await setup()
+    const filters = () => [...wr.listeners.values()].flat().map((l) => l.filter.tabId)
+    capture.listenTo(wr, [5, 6])
+    expect(filters().sort()).toEqual([...Array(6).fill(5), ...Array(6).fill(6)])
+    capture.listenTo(wr, [6])
+    expect(filters()).toEqual(Array(6).fill(6))
+    capture.listenTo(wr, [])
+    expect(filters()).toEqual([])
+    capture.listenTo(wr, 'all')
+    expect(filters()).toEqual(Array(6).fill(undefined))
+    // A tab-filtered set hears only its tab (the fake filters like the browser).
+    capture.listenTo(wr, [5])
+    emit('onSendHeaders', { requestId: '1', tabId: 4, url: `${API}/a`, requestHeaders: [ORIGIN] })
+    emit('onErrorOccurred', { requestId: '1', tabId: 4, url: `${API}/a`, error: 'net::ERR_FAILED' })
+    emit('onSendHeaders', { requestId: '2', tabId: 5, url: `${API}/b`, requestHeaders: [ORIGIN] })
+    emit('onErrorOccurred', { requestId: '2', tabId: 5, url: `${API}/b`, error: 'net::ERR_FAILED' })
+    await settle()
+    expect(pushed.map((r) => r.exchange.request.url)).toEqual([`${API}/b`])
   })
 
   it('(a) duplicate ACAO: keeps both lines in wire order, outcome error', async () => {
@@ -738,7 +762,7 @@ describe('pipeline before the store is restored', () => {
         records: (_t, r) => pushed.push(...r),
         tabState: () => {},
         cleared: () => {},
-        hasPanel: () => false,
+        hasPanel: (tabId) => tabId === TAB, // DevTools is open on the tab (the default scope)
       },
       now: timers.clock,
       setTimer: timers.setTimer,

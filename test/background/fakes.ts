@@ -89,10 +89,11 @@ export class FakeWebRequest implements WebRequestLike {
     }
   }
 
-  /** Dispatches like the browser: only to listeners whose type filter matches. */
+  /** Dispatches like the browser: only to listeners whose type and tabId filters match. */
   emit(name: EventName, details: RequestDetails): void {
     for (const l of this.listeners.get(name) ?? []) {
       if (l.filter.types && details && !l.filter.types.includes(details.type)) continue
+      if (l.filter.tabId !== undefined && details && l.filter.tabId !== details.tabId) continue
       l.cb(details)
     }
   }

@@ -31,6 +31,7 @@ function setup() {
       calls.push(`settings ${s.captureScope}`)
       store.setSettings(s)
     },
+    reload: (tabId) => calls.push(`reload ${tabId}`),
   })
   return { store, server, calls, release }
 }
@@ -55,7 +56,7 @@ describe('PanelServer', () => {
       tabId: 3,
       records: [],
       tab: { preserveLog: false, evicted: 0 },
-      settings: { captureScope: 'all-tabs' },
+      settings: { captureScope: 'devtools-open' },
     })
     expect(server.hasPanel(3)).toBe(true)
     server.records(3, [])
@@ -132,6 +133,30 @@ describe('PanelServer', () => {
     b.disconnected = true // dead without onDisconnect
     server.cleared(3, 'user')
     expect(server.hasPanel(3)).toBe(false)
+  })
+
+  it('counts a DevTools page (inspect) as watching its tab for as long as its port lives', async () => {
+    const { server, calls, release } = setup()
+    release()
+    let changes = 0
+    server.onPanelsChanged = () => changes++
+    const devtools = new FakePort(PANEL_PORT_NAME)
+    server.accept(devtools)
+    devtools.fromPanel({ type: 'inspect', tabId: 8 })
+    devtools.fromPanel({ type: 'keepalive' })
+    devtools.fromPanel({ type: 'reload', tabId: 8 })
+    await flush()
+    expect(server.watchedTabs).toEqual([8])
+    expect(server.hasPanel(8)).toBe(true)
+    expect(changes).toBe(1)
+    expect(calls).toEqual(['reload 8'])
+    // An inspecting port receives no records: it only marks the tab.
+    server.records(8, [])
+    server.cleared(8, 'user')
+    expect(devtools.sent).toEqual([])
+    devtools.close()
+    expect(server.watchedTabs).toEqual([])
+    expect(changes).toBe(2)
   })
 
   it('validate keeps only known fields', () => {

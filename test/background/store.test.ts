@@ -141,7 +141,7 @@ describe('RecordStore', () => {
     a.store.add(1, draft('blocked', 3)) // evicts the ok one
     a.store.add(7, draft('at-risk', 4))
     a.store.setPreserveLog(7, true)
-    a.store.setSettings({ captureScope: 'devtools-open' })
+    a.store.setSettings({ captureScope: 'all-tabs' })
     await a.store.flush()
 
     const b = makeStore(area, { maxRecordsPerTab: 3 })
@@ -150,7 +150,7 @@ describe('RecordStore', () => {
     expect(b.store.records(7)).toEqual(a.store.records(7))
     expect(b.store.tabState(1)).toEqual({ preserveLog: false, evicted: 1 })
     expect(b.store.tabState(7)).toEqual({ preserveLog: true, evicted: 0 })
-    expect(b.store.settings).toEqual({ captureScope: 'devtools-open' })
+    expect(b.store.settings).toEqual({ captureScope: 'all-tabs' })
     expect(b.store.totalBytes).toBeGreaterThan(0)
     // Numbering continues after a restart.
     expect(b.store.add(1, draft('blocked', 5)).record.seq).toBe(5)
@@ -168,7 +168,8 @@ describe('RecordStore', () => {
     const { store } = makeStore(area)
     await store.restore()
     expect(store.records(1)).toEqual([])
-    expect(store.settings).toEqual({ captureScope: 'all-tabs' })
+    // The default: capture only where DevTools is open.
+    expect(store.settings).toEqual({ captureScope: 'devtools-open' })
     await store.flush()
     expect(area.data.has('cl:r:1:1')).toBe(false)
     expect(area.data.has('other-key')).toBe(true)
