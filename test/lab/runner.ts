@@ -22,7 +22,10 @@ interface PageScenario {
   readonly targetAddressSpace: string | null
   readonly frame: boolean
   readonly expect: string | null
-  readonly retry: Omit<PageScenario, 'id' | 'title' | 'url' | 'expect' | 'retry'> | null
+  readonly retry: Omit<
+    PageScenario,
+    'id' | 'title' | 'url' | 'expect' | 'retry' | 'targetAddressSpace' | 'frame'
+  > | null
 }
 
 function requestOf(f: Omit<PageFetch, 'retry' | 'path'>) {
