@@ -23,6 +23,7 @@ import {
   type Preflight,
   type Redirect,
   type ResponseSide,
+  redactExchange,
 } from '../core/index.ts'
 import { hasUserinfo, originOf } from '../core/origin.ts'
 import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
@@ -353,7 +354,7 @@ export async function runCheck(argv: readonly string[], io: Io, send: Sender = s
     io.out(JSON.stringify(entry, null, 2))
     return code
   }
-  const x = result.exchange
+  const x = redactExchange(result.exchange) // the URLs printed below: no secrets (core/redact.ts)
   if (x.preflight?.response) {
     io.out(`Preflight: OPTIONS ${x.preflight.request.url} → ${x.preflight.response.status}`)
     io.out(headerLinesText(entry.headers.filter((h) => h.place.startsWith('preflight'))).join('\n'))

@@ -31,6 +31,16 @@ export type {
 } from './exchange.ts'
 export type { Fix, FixChange, Layer, Stack } from './fix.ts'
 export {
+  csharpString,
+  isToken,
+  javaString,
+  jsonString,
+  jsString,
+  pythonString,
+  rubyString,
+  shellWord,
+} from './fixes/escape.ts'
+export {
   type HeaderLine,
   type HeaderList,
   hasHeader,
