@@ -16,7 +16,7 @@ import {
   analyze,
   type CredentialsMode,
   type Diagnosis,
-  diagnose,
+  diagnoseSafely,
   type Exchange,
   type HeaderLine,
   headerValue,
@@ -301,7 +301,7 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
     ...(redirects.length ? { redirects } : {}),
     ...(response ? { response } : {}),
   })
-  const diagnosis = diagnose(exchange)
+  const diagnosis = diagnoseSafely(exchange)
   const probe = o.probe ? await runProbe(o, send) : null
   return { exchange, diagnosis, stoppedAt, probe }
 }

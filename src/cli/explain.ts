@@ -2,7 +2,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { harToExchanges } from '../core/har.ts'
-import { diagnose } from '../core/index.ts'
+import { diagnoseSafely as diagnose } from '../core/index.ts'
 import { CliError, EXIT, type Io } from './io.ts'
 import { entryText, type JsonEntry, toJsonEntry } from './report.ts'
 
