@@ -8,7 +8,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { type LookupFunction, connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import { type HeaderLine, type HeaderList, parseHeadersText } from '../core/index.ts'
+import { type HeaderLine, type HeaderList, parseHeadersText, parseStatusLine } from '../core/index.ts'
 import { CliError } from './io.ts'
 
 export interface RawResponse {
@@ -177,13 +177,14 @@ function sendRaw(options: SendOptions): Promise<RawResponse> {
         return
       }
       const { statusLine, headers } = parseHeadersText(data.subarray(0, end).toString('latin1'))
-      const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\s*(.*)$/.exec(statusLine)
-      if (!m) {
+      // One linear pass: a server chooses this line (core/headers.ts parseStatusLine).
+      const m = parseStatusLine(statusLine)
+      if (!m || !/^HTTP\/\d(\.\d)?$/.test(m.version)) {
         finish(() => reject(new CliError(`${target}: not an HTTP response`)))
         return
       }
       const body = data.subarray(end + 4, end + 4 + BODY_LIMIT).toString('utf8')
-      finish(() => resolve({ status: Number(m[1]), statusText: m[2] ?? '', headers, bodySnippet: body }))
+      finish(() => resolve({ status: m.status, statusText: m.text, headers, bodySnippet: body }))
     }
     socket.on(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => socket.write(head))
     socket.on('data', (c: Buffer) => {

@@ -47,6 +47,9 @@ export {
   headerValue,
   linesNamed,
   parseHeadersText,
+  parseStatusLine,
+  scanWork,
+  splitHeaderList,
   toHeaderList,
 } from './headers.ts'
 export {
