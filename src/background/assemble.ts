@@ -5,7 +5,7 @@
  * lines; `preflight` is then that hop's), `redirects` lists every redirect response (followed or refused).
  */
 import type { Exchange, Preflight, Redirect, ResponseSide } from '../core/exchange.ts'
-import type { HeaderLine } from '../core/headers.ts'
+import { type HeaderLine, parseStatusLine } from '../core/headers.ts'
 import { isOutcomeOnlyType } from '../platform/index.ts'
 import type { RawHeader, RawResponse, TrackedPreflight, TrackedRequest } from './tracked.ts'
 
@@ -90,7 +90,7 @@ function redirectOf(fromUrl: string, r: RawResponse, decoder: { binary: boolean 
 }
 
 function responseOf(r: RawResponse, decoder: { binary: boolean }): ResponseSide {
-  const statusText = /^\S+\s+\d{3}\s*(.*)$/.exec(r.statusLine)?.[1]
+  const statusText = parseStatusLine(r.statusLine)?.text
   return { status: r.status, ...(statusText ? { statusText } : {}), headers: lines(r.headers, decoder) }
 }
 

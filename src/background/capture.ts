@@ -13,6 +13,7 @@
  * extraHeaders, tells us when a tab navigates.
  */
 import { extraInfoSpec, initiatorOf, type Platform, type WebRequestEventName } from '../platform/index.ts'
+import { PerTabMap } from './per-tab.ts'
 import type { End, RawHeader, TrackedPreflight, TrackedRequest } from './tracked.ts'
 import { rawHeaderValue, splitHeaderNames } from './tracked.ts'
 
@@ -74,12 +75,18 @@ export interface CaptureSink {
   navigated(tabId: number): boolean
 }
 
-/** Bounds the in-flight maps if a browser ever fails to end a request. */
-const MAX_IN_FLIGHT = 5000
+/**
+ * Bound the in-flight maps if a browser ever fails to end a request, or a tab floods: per tab, so one tab
+ * cannot push out another's, and in total.
+ */
+export const MAX_IN_FLIGHT_PER_TAB = 1000
+export const MAX_IN_FLIGHT = 5000
+export const MAX_PREFLIGHTS_PER_TAB = 500
+export const MAX_PREFLIGHTS = 2000
 
 export class Capture {
-  private readonly inFlight = new Map<string, TrackedRequest>()
-  private readonly preflights = new Map<string, TrackedPreflight>()
+  private readonly inFlight = new PerTabMap<TrackedRequest>(MAX_IN_FLIGHT_PER_TAB, MAX_IN_FLIGHT)
+  private readonly preflights = new PerTabMap<TrackedPreflight>(MAX_PREFLIGHTS_PER_TAB, MAX_PREFLIGHTS)
 
   constructor(
     private readonly platform: Platform,
@@ -186,8 +193,8 @@ export class Capture {
   }
 
   dropTab(tabId: number): void {
-    for (const [id, r] of this.inFlight) if (r.tabId === tabId) this.inFlight.delete(id)
-    for (const [id, p] of this.preflights) if (p.tabId === tabId) this.preflights.delete(id)
+    this.inFlight.deleteTab(tabId)
+    this.preflights.deleteTab(tabId)
   }
 
   get inFlightCount(): number {
@@ -354,10 +361,6 @@ export class Capture {
   }
 
   private track(r: TrackedRequest): void {
-    if (this.inFlight.size >= MAX_IN_FLIGHT) {
-      const oldest = this.inFlight.keys().next().value
-      if (oldest !== undefined) this.inFlight.delete(oldest)
-    }
     this.inFlight.set(r.id, r)
   }
 

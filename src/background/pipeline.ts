@@ -10,7 +10,7 @@
  */
 import type { Diagnosis, Finding } from '../core/analysis.ts'
 import { type CrossRequestSample, crossRequestFindings } from '../core/cross-request.ts'
-import { emptyDiagnosis } from '../core/diagnose.ts'
+import { emptyDiagnosis, errorText } from '../core/diagnose.ts'
 import type { Exchange } from '../core/exchange.ts'
 import { classifyFailure } from '../core/net-errors.ts'
 import { isOutcomeOnlyType, type Platform } from '../platform/index.ts'
@@ -306,8 +306,5 @@ function keep(r: TrackedRequest, preflight: TrackedPreflight | null): boolean {
 }
 
 function engineFailed(exchange: Exchange, error: unknown): Diagnosis {
-  return emptyDiagnosis(
-    exchange,
-    `CORS Lens could not analyse this request (${String(error).slice(0, 200)}).`,
-  )
+  return emptyDiagnosis(exchange, `CORS Lens could not analyse this request (${errorText(error)}).`)
 }

@@ -279,14 +279,54 @@ export class RecordStore {
     this.toRemove.clear()
     // Chained so writes land in order even when a flush starts before the previous one finished.
     this.flushing = this.flushing.then(async () => {
-      try {
-        if (Object.keys(set).length > 0) await this.options.area.set(set)
-        if (remove.length > 0) await this.options.area.remove(remove)
-      } catch (error) {
-        this.options.onError?.(error)
-      }
+      // Removals first: they free room, and a rejected set must never take them down with it (cleared
+      // records would come back after a restart).
+      if (remove.length > 0) await this.writeRemovals(remove)
+      if (Object.keys(set).length > 0) await this.writeSets(set)
     })
     return this.flushing
+  }
+
+  private async writeRemovals(keys: string[]): Promise<void> {
+    try {
+      await this.options.area.remove(keys)
+    } catch (error) {
+      this.options.onError?.(error)
+      // Retried with the next flush, unless the key was written again meanwhile.
+      for (const k of keys) if (!this.toSet.has(k)) this.markRemove(k)
+    }
+  }
+
+  /**
+   * storage.session refuses a whole set that would pass its quota. Then each item is tried alone, and a
+   * record that still does not fit is dropped from memory too (counted as evicted): memory and storage agree,
+   * so the budget stays true and a restart brings back exactly what the panel showed.
+   */
+  private async writeSets(items: Record<string, unknown>): Promise<void> {
+    try {
+      await this.options.area.set(items)
+      return
+    } catch (error) {
+      this.options.onError?.(error)
+    }
+    for (const [key, value] of Object.entries(items)) {
+      try {
+        await this.options.area.set({ [key]: value })
+      } catch {
+        this.forget(key)
+      }
+    }
+  }
+
+  /** A record whose write failed: out of memory as well (and out of storage, in case an old copy is there). */
+  private forget(key: string): void {
+    for (const [tabId, tab] of this.tabs) {
+      const entry = tab.entries.find((e) => e.key === key)
+      if (entry) {
+        this.evict(tabId, tab, entry, new Set())
+        return
+      }
+    }
   }
 
   get pendingWrites(): number {

@@ -16,13 +16,14 @@ import {
   analyze,
   type CredentialsMode,
   type Diagnosis,
-  diagnose,
+  diagnoseSafely,
   type Exchange,
   type HeaderLine,
   headerValue,
   type Preflight,
   type Redirect,
   type ResponseSide,
+  redactExchange,
 } from '../core/index.ts'
 import { hasUserinfo, originOf } from '../core/origin.ts'
 import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
@@ -346,7 +347,7 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
     ...(response ? { response } : {}),
     ...(failure ? { outcome: { kind: 'error' as const, error: failure } } : {}),
   })
-  const diagnosis = diagnose(exchange)
+  const diagnosis = diagnoseSafely(exchange)
   const probe = o.probe ? await runProbe(o, send) : null
   return { exchange, diagnosis, stoppedAt, probe }
 }
@@ -409,7 +410,7 @@ export async function runCheck(
     out.json(JSON.stringify(entry, null, 2))
     return code
   }
-  const x = result.exchange
+  const x = redactExchange(result.exchange) // the URLs printed below: no secrets (core/redact.ts)
   if (x.preflight?.response) {
     out.line(`Preflight: OPTIONS ${x.preflight.request.url} → ${x.preflight.response.status}`)
     out.lines(headerLinesText(entry.headers.filter((h) => h.place.startsWith('preflight'))))

@@ -3,6 +3,7 @@
  * check) and the human text. Nothing here decides anything; the engine did.
  */
 import type { Attribution, Diagnosis, Exchange, HeaderPlace, HeaderRef } from '../core/index.ts'
+import { redactForOutput } from '../core/index.ts'
 
 export interface JsonHeader {
   readonly place: HeaderPlace
@@ -82,7 +83,9 @@ function corsLines(x: Exchange): JsonHeader[] {
   return out
 }
 
-export function toJsonEntry(x: Exchange, d: Diagnosis): JsonEntry {
+export function toJsonEntry(raw: Exchange, rawDiagnosis: Diagnosis): JsonEntry {
+  // Secrets out before anything is printed (core/redact.ts: the one function every way out uses).
+  const { exchange: x, diagnosis: d } = redactForOutput(raw, rawDiagnosis)
   return {
     url: x.request.url,
     method: x.request.method,

@@ -67,3 +67,21 @@ export function emptyDiagnosis(exchange: Exchange, summary = ''): Diagnosis {
     fixes: [],
   }
 }
+
+/**
+ * diagnose() for input from strangers (a HAR, a server, a website): an exchange the engine cannot explain
+ * becomes an entry that says so (verdict unknown), never an exception that takes the other entries down.
+ */
+export function diagnoseSafely(exchange: Exchange): Diagnosis {
+  try {
+    return diagnose(exchange)
+  } catch (error) {
+    return emptyDiagnosis(exchange, `CORS Lens could not analyse this request (${errorText(error)}).`)
+  }
+}
+
+/** An error's message, bounded; never calls a hostile toString. */
+export function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error'
+  return message.slice(0, 200)
+}

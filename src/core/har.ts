@@ -7,6 +7,7 @@ import type { Diagnosis } from './analysis.ts'
 import type { CredentialsMode, Exchange, Outcome, Preflight, Redirect, ResponseSide } from './exchange.ts'
 import { type HeaderLine, type HeaderList, headerValue, toHeaderList } from './headers.ts'
 import { originOf } from './origin.ts'
+import { redactForOutput } from './redact.ts'
 
 export interface HarReadResult {
   readonly exchanges: Exchange[]
@@ -38,8 +39,6 @@ export interface HarRecord {
   readonly startedAt: number
 }
 
-const REDACTED = '[redacted by CORS Lens]'
-const SECRET_HEADERS = new Set(['cookie', 'authorization', 'proxy-authorization', 'set-cookie'])
 const BODY_SNIPPET_CHARS = 512
 /** Browsers stop after 20 redirects; a longer chain in a HAR is not one request. */
 const MAX_HOPS = 20
@@ -398,11 +397,8 @@ function preflightFrom(p: Entry): Preflight {
 // ---------------------------------------------------------------------------------------------------------
 // Writing
 
-function headersOut(headers: HeaderList, redact: boolean): { name: string; value: string }[] {
-  return headers.map((h) => ({
-    name: h.name,
-    value: redact && SECRET_HEADERS.has(h.name.toLowerCase()) ? REDACTED : h.value,
-  }))
+function headersOut(headers: HeaderList): { name: string; value: string }[] {
+  return headers.map((h) => ({ name: h.name, value: h.value }))
 }
 
 function queryString(url: string): { name: string; value: string }[] {
@@ -431,7 +427,7 @@ interface EntryParts {
   readonly extra?: Json
 }
 
-function harEntry(p: EntryParts, redact: boolean): Json {
+function harEntry(p: EntryParts): Json {
   const r = p.response
   const mime = r ? (headerValue(r.headers, 'content-type') ?? 'x-unknown') : 'x-unknown'
   return {
@@ -442,7 +438,7 @@ function harEntry(p: EntryParts, redact: boolean): Json {
       url: p.url,
       httpVersion: 'HTTP/1.1',
       cookies: [],
-      headers: headersOut(p.requestHeaders, redact),
+      headers: headersOut(p.requestHeaders),
       queryString: queryString(p.url),
       headersSize: -1,
       bodySize: -1,
@@ -452,7 +448,7 @@ function harEntry(p: EntryParts, redact: boolean): Json {
       statusText: r?.statusText ?? '',
       httpVersion: r ? 'HTTP/1.1' : '',
       cookies: [],
-      headers: headersOut(r?.headers ?? [], redact),
+      headers: headersOut(r?.headers ?? []),
       content: {
         size: r?.bodySnippet?.length ?? 0,
         mimeType: mime,
@@ -475,42 +471,39 @@ function harEntry(p: EntryParts, redact: boolean): Json {
 export function exchangesToHar(records: readonly HarRecord[], options?: { redact?: boolean }): object {
   const redact = options?.redact ?? true
   const entries: Json[] = []
-  records.forEach(({ exchange: x, diagnosis: d, startedAt }, i) => {
+  records.forEach((record, i) => {
+    // Secrets out first (redact.ts, the one function every way out uses): nothing below sees them.
+    const { exchange: x, diagnosis: d } = redact ? redactForOutput(record.exchange, record.diagnosis) : record
+    const startedAt = record.startedAt
     const id = `cors-lens-${i + 1}`
     const pf = x.preflight
     if (pf) {
       entries.push(
-        harEntry(
-          {
-            id: `${id}-preflight`,
-            startedAt,
-            method: pf.request.method,
-            url: pf.request.url,
-            requestHeaders: pf.request.headers,
-            ...(pf.response ? { response: pf.response } : {}),
-            ...(pf.error !== undefined ? { error: pf.error } : {}),
-            initiator: { type: 'preflight', url: pf.request.url, requestId: id },
-          },
-          redact,
-        ),
+        harEntry({
+          id: `${id}-preflight`,
+          startedAt,
+          method: pf.request.method,
+          url: pf.request.url,
+          requestHeaders: pf.request.headers,
+          ...(pf.response ? { response: pf.response } : {}),
+          ...(pf.error !== undefined ? { error: pf.error } : {}),
+          initiator: { type: 'preflight', url: pf.request.url, requestId: id },
+        }),
       )
     }
     // Each hop repeats the request's headers: the HAR keeps no other record of what a hop sent.
     let method = x.request.method
     ;(x.redirects ?? []).forEach((r, h) => {
       entries.push(
-        harEntry(
-          {
-            id: `${id}-hop${h + 1}`,
-            startedAt,
-            method,
-            url: r.fromUrl,
-            requestHeaders: x.request.headers,
-            response: { status: r.status, headers: r.headers },
-            redirectURL: r.location,
-          },
-          redact,
-        ),
+        harEntry({
+          id: `${id}-hop${h + 1}`,
+          startedAt,
+          method,
+          url: r.fromUrl,
+          requestHeaders: x.request.headers,
+          response: { status: r.status, headers: r.headers },
+          redirectURL: r.location,
+        }),
       )
       method = methodAfterRedirect(method, r.status)
     })
@@ -530,21 +523,18 @@ export function exchangesToHar(records: readonly HarRecord[], options?: { redact
       ...(x.browser ? { browser: x.browser } : {}),
     }
     entries.push(
-      harEntry(
-        {
-          id,
-          startedAt,
-          method,
-          url: finalUrl,
-          // The first hop's headers stand for the request when there were redirects.
-          requestHeaders: x.request.headers,
-          ...(x.response ? { response: x.response } : {}),
-          ...(x.outcome.kind === 'error' ? { error: x.outcome.error } : {}),
-          initiator: { type: 'script', ...(x.initiator ? { url: x.initiator } : {}) },
-          extra: { _corsLens: lens },
-        },
-        redact,
-      ),
+      harEntry({
+        id,
+        startedAt,
+        method,
+        url: finalUrl,
+        // The first hop's headers stand for the request when there were redirects.
+        requestHeaders: x.request.headers,
+        ...(x.response ? { response: x.response } : {}),
+        ...(x.outcome.kind === 'error' ? { error: x.outcome.error } : {}),
+        initiator: { type: 'script', ...(x.initiator ? { url: x.initiator } : {}) },
+        extra: { _corsLens: lens },
+      }),
     )
   })
   return {

@@ -96,3 +96,23 @@ export function parseHeadersText(text: string): { statusLine: string; headers: H
 }
 
 const trimCr = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line)
+
+const isSpaceOrTab = (c: number): boolean => c === 0x20 || c === 0x09
+
+/**
+ * "HTTP/1.1 404 Not Found" → its version, status and reason, in one pass (a regex here backtracked on a
+ * long run of spaces before a line separator). Null when the line has no three-digit status after a space.
+ */
+export function parseStatusLine(line: string): { version: string; status: number; text: string } | null {
+  let i = 0
+  while (i < line.length && !isSpaceOrTab(line.charCodeAt(i))) i++
+  const version = line.slice(0, i)
+  while (i < line.length && isSpaceOrTab(line.charCodeAt(i))) i++
+  const code = line.slice(i, i + 3)
+  if (version === '' || code.length !== 3 || !/^\d{3}$/.test(code)) return null
+  let j = i + 3
+  if (j < line.length && !isSpaceOrTab(line.charCodeAt(j))) return null
+  while (j < line.length && isSpaceOrTab(line.charCodeAt(j))) j++
+  scanWork.visited += j
+  return { version, status: Number(code), text: line.slice(j) }
+}

@@ -19,7 +19,7 @@ export {
   chromiumConsoleMessage,
   isCorsErrorName,
 } from './cors-errors.ts'
-export { diagnose, emptyDiagnosis } from './diagnose.ts'
+export { diagnose, diagnoseSafely, emptyDiagnosis, errorText } from './diagnose.ts'
 export type {
   CredentialsMode,
   Exchange,
@@ -31,12 +31,25 @@ export type {
 } from './exchange.ts'
 export type { Fix, FixChange, Layer, Stack } from './fix.ts'
 export {
+  csharpString,
+  isToken,
+  javaString,
+  jsonString,
+  jsString,
+  pythonString,
+  rubyString,
+  shellWord,
+} from './fixes/escape.ts'
+export {
   type HeaderLine,
   type HeaderList,
   hasHeader,
   headerValue,
   linesNamed,
   parseHeadersText,
+  parseStatusLine,
+  scanWork,
+  splitHeaderList,
   toHeaderList,
 } from './headers.ts'
 export {

@@ -4,34 +4,32 @@
  * secrets are redacted unless the caller asks for them.
  */
 import type { Diagnosis, Exchange, HeaderLine, HeaderList, RequestSide } from '../core/index.ts'
-import { chromiumConsoleMessage } from '../core/index.ts'
+import {
+  chromiumConsoleMessage,
+  redactHeaders as coreRedactHeaders,
+  redactForOutput,
+  redactUrl,
+  shellWord,
+} from '../core/index.ts'
 import { statusText, verdictWords } from './model.ts'
 
-/** Headers whose values are credentials: never copied unless the user ticks "include secrets". */
-export const SECRET_HEADERS: ReadonlySet<string> = new Set(['cookie', 'authorization', 'proxy-authorization'])
-/** Also secret in response header lists (the HAR export and the Markdown show responses too). */
-const SECRET_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['set-cookie'])
-export const REDACTED = '[redacted]'
+export { REDACTED } from '../core/index.ts'
 
 export interface CopyOptions {
-  /** True: copy Cookie/Authorization/Proxy-Authorization values as captured. */
+  /** True: copy credentials (secret headers, URL tokens, bodies) as captured. */
   readonly includeSecrets: boolean
 }
 
-export function isSecretHeader(name: string): boolean {
-  const n = name.toLowerCase()
-  return SECRET_HEADERS.has(n) || SECRET_RESPONSE_HEADERS.has(n)
-}
-
+/** Secrets (core/redact.ts decides which) redacted unless the user ticked "include secrets". */
 export function redactHeaders(headers: HeaderList, options: CopyOptions): HeaderLine[] {
   if (options.includeSecrets) return headers.map((h) => ({ name: h.name, value: h.value }))
-  return headers.map((h) => ({ name: h.name, value: isSecretHeader(h.name) ? REDACTED : h.value }))
+  return coreRedactHeaders(headers)
 }
 
+const urlFor = (url: string, options: CopyOptions): string => (options.includeSecrets ? url : redactUrl(url))
+
 /** POSIX shell single quotes: everything literal; a ' becomes '\''. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, "'\\''")}'`
-}
+export const shellQuote = shellWord
 
 /**
  * Headers curl must not be told: HTTP/2 pseudo-headers, and the ones curl computes itself (a wrong
@@ -43,7 +41,7 @@ export function curlFor(side: RequestSide, options: CopyOptions): string {
   const head = ['curl', '-i']
   if (side.method === 'HEAD') head.push('--head')
   else if (side.method !== 'GET') head.push('-X', shellQuote(side.method))
-  head.push(shellQuote(side.url))
+  head.push(shellQuote(urlFor(side.url, options)))
   const lines = [head.join(' ')]
   for (const h of redactHeaders(side.headers, options)) {
     if (h.name.startsWith(':') || CURL_SKIP.has(h.name.toLowerCase())) continue
@@ -109,7 +107,7 @@ export function actualRequest(exchange: Exchange, diagnosis: Diagnosis): Request
  * method, custom headers and credentials mode as the captured request.
  */
 export function checkCommand(exchange: Exchange, diagnosis: Diagnosis, options: CopyOptions): string {
-  const parts = ['npx', 'cors-lens', 'check', shellQuote(exchange.request.url)]
+  const parts = ['npx', 'cors-lens', 'check', shellQuote(urlFor(exchange.request.url, options))]
   const origin = originOf(exchange, diagnosis)
   if (origin) parts.push('--origin', shellQuote(origin))
   if (exchange.request.method !== 'GET') parts.push('--method', shellQuote(exchange.request.method))
@@ -158,6 +156,18 @@ function headerBlock(title: string, statusLine: string, headers: HeaderList, opt
 
 /** The diagnosis as a Markdown bug report: what failed, why, the evidence and the fix. */
 export function markdownReport(
+  exchange: Exchange,
+  diagnosis: Diagnosis,
+  options: CopyOptions & { readonly seen?: number },
+): string {
+  if (!options.includeSecrets) {
+    const clean = redactForOutput(exchange, diagnosis)
+    return markdownOf(clean.exchange, clean.diagnosis, options)
+  }
+  return markdownOf(exchange, diagnosis, options)
+}
+
+function markdownOf(
   exchange: Exchange,
   diagnosis: Diagnosis,
   options: CopyOptions & { readonly seen?: number },

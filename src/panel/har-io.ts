@@ -4,7 +4,7 @@
  */
 
 import { exchangesToHar, harToExchanges } from '../core/har.ts'
-import { diagnose } from '../core/index.ts'
+import { diagnoseSafely as diagnose } from '../core/index.ts'
 import type { ExchangeRecord } from '../protocol.ts'
 import type { PanelRecord } from './model.ts'
 

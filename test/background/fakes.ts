@@ -5,16 +5,34 @@ import { detectPlatform, type Platform } from '../../src/platform/index.ts'
 import type { PanelMessage, WorkerMessage } from '../../src/protocol.ts'
 import { type SchemaBrowser, schemaError, WEBREQUEST_SCHEMAS } from './webrequest-schemas.ts'
 
+/** chrome.storage.session's QUOTA_BYTES (10 MB, shared by the whole extension). */
+export const SESSION_QUOTA_BYTES = 10_485_760
+
+/** An item's size as storage.session estimates it (approximated: key plus the value's JSON). */
+const itemBytes = (k: string, v: unknown): number => k.length + JSON.stringify(v).length
+
 export class FakeArea implements StorageAreaLike {
   readonly data = new Map<string, unknown>()
   sets = 0
   removes = 0
+  /** Like Chrome: a set that would pass the quota is refused whole, and nothing of it is stored. */
+  constructor(readonly quotaBytes = SESSION_QUOTA_BYTES) {}
+  get bytesInUse(): number {
+    let n = 0
+    for (const [k, v] of this.data) n += itemBytes(k, v)
+    return n
+  }
   async get(_keys: null): Promise<Record<string, unknown>> {
     // storage.session hands back copies (structured clone).
     return structuredClone(Object.fromEntries(this.data))
   }
   async set(items: Record<string, unknown>): Promise<void> {
     this.sets++
+    let after = this.bytesInUse
+    for (const [k, v] of Object.entries(items))
+      after += itemBytes(k, v) - (this.data.has(k) ? itemBytes(k, this.data.get(k)) : 0)
+    if (after > this.quotaBytes)
+      throw new Error('Session storage quota bytes exceeded. Values were not stored.')
     for (const [k, v] of Object.entries(items)) this.data.set(k, structuredClone(v))
   }
   async remove(keys: string[]): Promise<void> {

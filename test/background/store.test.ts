@@ -199,3 +199,39 @@ describe('RecordStore', () => {
     expect(errors).toHaveLength(1)
   })
 })
+
+describe('RecordStore under a storage quota (as strict as storage.session: a set over quota stores nothing)', () => {
+  it('a refused set does not take the removals down with it: cleared records stay cleared after a restart', async () => {
+    // Room for three records (strings are cut at 8 KB); the batch after the clear holds four: refused whole.
+    const area = new FakeArea(30_000)
+    const { store } = makeStore(area)
+    for (let n = 0; n < 3; n++) store.add(1, draft('blocked', n, { bodyBytes: 8_000 }))
+    await store.flush()
+    expect(area.bytesInUse).toBeGreaterThan(24_000)
+    store.clear(1)
+    for (let n = 0; n < 4; n++) store.add(2, draft('blocked', 10 + n, { bodyBytes: 8_000 }))
+    await store.flush()
+    const restarted = new RecordStore({ area })
+    await restarted.restore()
+    expect(restarted.records(1)).toEqual([])
+    // What did not fit is gone from memory too: memory agrees with what a restart brings back.
+    expect(store.records(2).map((r) => r.seq)).toEqual(restarted.records(2).map((r) => r.seq))
+    expect(store.records(2)).toHaveLength(3)
+    expect(area.bytesInUse).toBeLessThanOrEqual(30_000)
+  })
+
+  it('one record too big for the quota does not cost the others in its batch', async () => {
+    const area = new FakeArea(9_000)
+    const { store } = makeStore(area)
+    store.add(1, draft('blocked', 1, { bodyBytes: 1_000 }))
+    store.add(1, draft('blocked', 2, { bodyBytes: 8_000 }))
+    store.add(1, draft('blocked', 3, { bodyBytes: 1_000 }))
+    const errors: unknown[] = []
+    await store.flush()
+    const restarted = new RecordStore({ area, onError: (e) => errors.push(e) })
+    await restarted.restore()
+    expect(urls(restarted, 1)).toEqual(['1', '3'])
+    expect(urls(store, 1)).toEqual(['1', '3'])
+    expect(store.tabState(1).evicted).toBe(1)
+  })
+})
