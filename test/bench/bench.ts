@@ -4,9 +4,10 @@
  *   cross-origin fetches) with no extension, with the floor (a no-op observer holding CORS Lens's exact
  *   webRequest subscriptions) and with CORS Lens;
  * - the worker's heap after 20,000 and 100,000 requests;
- * - the panel with 10,000 requests: import → rendered, a full re-render, one filter keystroke.
+ * - the panel with 10,000 requests: import → rendered, a full re-render, one filter keystroke;
+ * - `cors-lens explain` on a generated 300,000-entry HAR (~245 MB): seconds and peak RSS (har-size.ts).
  * It prints figures and never fails on them: targets are for people to read, not for CI to enforce.
- * BENCH_ROUNDS (default 7), BENCH_HEAP (default 100000) and BENCH_SKIP (comma list: pages,heap,panel) tune it.
+ * BENCH_ROUNDS (default 7), BENCH_HEAP (default 100000) and BENCH_SKIP (comma list: pages,heap,panel,har), BENCH_HAR_ENTRIES tune it.
  */
 import type { BrowserContext } from 'playwright-core'
 import puppeteer, { type CDPSession } from 'puppeteer-core'
@@ -15,6 +16,7 @@ import { har, harEntry } from '../harness/har.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { startLab } from '../lab/server.ts'
 import { writeFloorExtension } from './floor-extension.ts'
+import { harSize } from './har-size.ts'
 import { realisticPage, stressPage } from './pages.ts'
 import { fmt, ratio, summarize } from './stats.ts'
 
@@ -307,6 +309,7 @@ log(`CORS Lens bench — ${new Date().toISOString()}, Chromium ${findChromium() 
 if (!SKIP.has('pages')) await pages()
 if (!SKIP.has('heap')) await heap()
 if (!SKIP.has('panel')) await panel()
+if (!SKIP.has('har')) harSize(log)
 log(
   '\nTargets: ≤ 1.05× the floor (stress), ≤ 1.05× no extension (realistic), flat heap, first render ≤ 150 ms, keystroke ≤ 16 ms.',
 )
