@@ -10,7 +10,7 @@ import type { Exchange } from './exchange.ts'
 import { corsUnsafeRequestHeaderNames, needsPreflight } from './fetch-rules.ts'
 import { failureFinding } from './findings.ts'
 import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
-import { classifyFailure, NOT_CORS } from './net-errors.ts'
+import { classifyFailure, FAILED_NO_REASON, NOT_CORS } from './net-errors.ts'
 import { hasUserinfo, isSameOrigin, originOf } from './origin.ts'
 import { warningsFor } from './warnings.ts'
 
@@ -21,6 +21,8 @@ interface Located {
   readonly headers: HeaderList
   readonly url: string
   readonly status?: number
+  /** Nothing later is recorded (no further hop, no response): a failure here explains why. */
+  readonly lastSeen: boolean
 }
 
 interface Facts {
@@ -67,6 +69,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
           headers: r.headers,
           url,
           status: r.status,
+          lastSeen: !ex.response && hops.length <= i,
         }
     }
     const hop = hops[i]
@@ -81,6 +84,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
           headers: hop.headers,
           url,
           status: hop.status,
+          lastSeen: !ex.response && hops.length === i + 1,
         }
     }
     if (hasUserinfo(hop.location) && (corsFlag || !isSameOrigin(facts.initiator, hop.location))) {
@@ -97,6 +101,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
         headers: hop.headers,
         url,
         status: hop.status,
+        lastSeen: !ex.response && hops.length === i + 1,
       }
     }
     // Chromium's CheckTainted: crossing origins from a cross-origin URL makes the origin opaque ("null").
@@ -114,6 +119,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
         headers: res.headers,
         url: finalUrl,
         status: res.status,
+        lastSeen: true,
       }
   }
   return null
@@ -164,6 +170,41 @@ export function notBlocked(
     credentials,
     findings,
   }
+}
+
+/**
+ * A failure the recorded headers do not explain. Where the record holds no response (an export that
+ * drops the headers of failed requests, a request stopped before its response), the cause is simply not
+ * in it: say so, and never claim the headers passed.
+ */
+function failedWithoutCause(ex: Exchange, error: string): [string, Finding] {
+  const said = error === FAILED_NO_REASON ? 'a failure (the record does not say why)' : error
+  const seen = ex.response ? 'response' : ex.preflight?.response ? 'preflight' : null
+  if (seen === null || !ex.response) {
+    const what = seen ? 'its preflight passes every CORS check, and the actual response' : 'its response'
+    return [
+      'Failed — the cause is not in this record.',
+      {
+        code: 'failed-cause-not-recorded',
+        severity: 'warning',
+        title: 'Failed; the cause is not in this record',
+        explanation: `The browser reported ${said}, but ${what} is not in this record, so CORS Lens cannot tell whether CORS refused it. Re-test the URL with "cors-lens check ${ex.request.url} --origin ${ex.initiator ?? '<page origin>'}", or export the HAR from the browser's DevTools, which keeps the headers of failed requests.`,
+        headers: [],
+        links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
+      },
+    ]
+  }
+  return [
+    'The request failed, but the headers CORS Lens saw satisfy CORS.',
+    {
+      code: 'failed-without-cors-evidence',
+      severity: 'warning',
+      title: 'Failed, with no CORS problem in the headers',
+      explanation: `The browser reported ${said}, yet the ${seen} headers pass every CORS check. Look for a cause outside CORS: a cancelled request, a service worker, or an extension.`,
+      headers: [],
+      links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
+    },
+  ]
 }
 
 export function analyze(ex: Exchange): Analysis {
@@ -260,7 +301,7 @@ export function analyze(ex: Exchange): Analysis {
   } else if (hasCookie) {
     credentials = { mode: 'include', inferred: true, basis: 'the request sent a Cookie header' }
     failure = include
-  } else if (omit === null && include !== null && outcome.kind === 'error') {
+  } else if (omit === null && include !== null && outcome.kind === 'error' && include.lastSeen) {
     credentials = {
       mode: 'include',
       inferred: true,
@@ -357,6 +398,7 @@ export function analyze(ex: Exchange): Analysis {
         url: failure.stage === 'redirect' ? failure.url : finalUrl,
         initialUrl: urls[0] ?? ex.request.url,
         origin,
+        initiator: ex.api ?? 'fetch',
       }),
       credentials,
       findings: [finding, ...notes, ...warnings],
@@ -364,21 +406,8 @@ export function analyze(ex: Exchange): Analysis {
   }
 
   if (outcome.kind === 'error') {
-    const noEvidence: Finding = {
-      code: 'failed-without-cors-evidence',
-      severity: 'warning',
-      title: 'Failed, with no CORS problem in the headers',
-      explanation: `The browser reported ${outcome.error}, yet the ${ex.response ? 'response' : 'preflight'} headers pass every CORS check${ex.response || ex.preflight ? '' : ' (no response was seen at all)'}. Look for a cause outside CORS: a cancelled request, a service worker, or an extension.`,
-      headers: [],
-      links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
-    }
-    return notBlocked(
-      base,
-      'unknown',
-      'The request failed, but the headers CORS Lens saw satisfy CORS.',
-      credentials,
-      [noEvidence, ...notes, ...warnings],
-    )
+    const [summary, finding] = failedWithoutCause(ex, outcome.error)
+    return notBlocked(base, 'unknown', summary, credentials, [finding, ...notes, ...warnings])
   }
 
   const risk = warnings.find((w) => w.severity === 'warning')
