@@ -11,7 +11,7 @@ import { corsUnsafeRequestHeaderNames, needsPreflight } from './fetch-rules.ts'
 import { failureFinding } from './findings.ts'
 import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
 import { localNetworkBlock, localNetworkFinding, privateNetworkHeaderFinding } from './local-network.ts'
-import { classifyFailure, NOT_CORS } from './net-errors.ts'
+import { classifyFailure, FAILED_NO_REASON, NOT_CORS } from './net-errors.ts'
 import { hasUserinfo, isSameOrigin, originOf } from './origin.ts'
 import { warningsFor } from './warnings.ts'
 
@@ -22,6 +22,8 @@ interface Located {
   readonly headers: HeaderList
   readonly url: string
   readonly status?: number
+  /** Nothing later is recorded (no further hop, no response): a failure here explains why. */
+  readonly lastSeen: boolean
 }
 
 interface Facts {
@@ -68,6 +70,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
           headers: r.headers,
           url,
           status: r.status,
+          lastSeen: !ex.response && hops.length <= i,
         }
     }
     const hop = hops[i]
@@ -82,6 +85,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
           headers: hop.headers,
           url,
           status: hop.status,
+          lastSeen: !ex.response && hops.length === i + 1,
         }
     }
     if (hasUserinfo(hop.location) && (corsFlag || !isSameOrigin(facts.initiator, hop.location))) {
@@ -98,6 +102,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
         headers: hop.headers,
         url,
         status: hop.status,
+        lastSeen: !ex.response && hops.length === i + 1,
       }
     }
     // Chromium's CheckTainted: crossing origins from a cross-origin URL makes the origin opaque ("null").
@@ -115,6 +120,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
         headers: res.headers,
         url: finalUrl,
         status: res.status,
+        lastSeen: true,
       }
   }
   return null
@@ -175,6 +181,41 @@ export function notBlocked(
     credentials,
     findings,
   }
+}
+
+/**
+ * A failure the recorded headers do not explain. Where the record holds no response (an export that
+ * drops the headers of failed requests, a request stopped before its response), the cause is simply not
+ * in it: say so, and never claim the headers passed.
+ */
+function failedWithoutCause(ex: Exchange, error: string): [string, Finding] {
+  const said = error === FAILED_NO_REASON ? 'a failure (the record does not say why)' : error
+  const seen = ex.response ? 'response' : ex.preflight?.response ? 'preflight' : null
+  if (seen === null || !ex.response) {
+    const what = seen ? 'its preflight passes every CORS check, and the actual response' : 'its response'
+    return [
+      'Failed — the cause is not in this record.',
+      {
+        code: 'failed-cause-not-recorded',
+        severity: 'warning',
+        title: 'Failed; the cause is not in this record',
+        explanation: `The browser reported ${said}, but ${what} is not in this record, so CORS Lens cannot tell whether CORS refused it. Re-test the URL with "cors-lens check ${ex.request.url} --origin ${ex.initiator ?? '<page origin>'}", or export the HAR from the browser's DevTools, which keeps the headers of failed requests.`,
+        headers: [],
+        links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
+      },
+    ]
+  }
+  return [
+    'The request failed, but the headers CORS Lens saw satisfy CORS.',
+    {
+      code: 'failed-without-cors-evidence',
+      severity: 'warning',
+      title: 'Failed, with no CORS problem in the headers',
+      explanation: `The browser reported ${said}, yet the ${seen} headers pass every CORS check. Look for a cause outside CORS: a cancelled request, a service worker, or an extension.`,
+      headers: [],
+      links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
+    },
+  ]
 }
 
 export function analyze(ex: Exchange): Analysis {
@@ -296,7 +337,7 @@ export function analyze(ex: Exchange): Analysis {
   } else if (hasCookie) {
     credentials = { mode: 'include', inferred: true, basis: 'the request sent a Cookie header' }
     failure = include
-  } else if (omit === null && include !== null && outcome.kind === 'error') {
+  } else if (omit === null && include !== null && outcome.kind === 'error' && include.lastSeen) {
     credentials = {
       mode: 'include',
       inferred: true,
@@ -395,6 +436,7 @@ export function analyze(ex: Exchange): Analysis {
         url: failure.stage === 'redirect' ? failure.url : finalUrl,
         initialUrl: urls[0] ?? ex.request.url,
         origin,
+        initiator: ex.api ?? 'fetch',
       }),
       credentials,
       findings: [finding, ...notes, ...warnings],
@@ -402,21 +444,8 @@ export function analyze(ex: Exchange): Analysis {
   }
 
   if (outcome.kind === 'error') {
-    const noEvidence: Finding = {
-      code: 'failed-without-cors-evidence',
-      severity: 'warning',
-      title: 'Failed, with no CORS problem in the headers',
-      explanation: `The browser reported ${outcome.error}, yet the ${ex.response ? 'response' : 'preflight'} headers pass every CORS check${ex.response || ex.preflight ? '' : ' (no response was seen at all)'}. Look for a cause outside CORS: a cancelled request, a service worker, or an extension.`,
-      headers: [],
-      links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
-    }
-    return notBlocked(
-      base,
-      'unknown',
-      'The request failed, but the headers CORS Lens saw satisfy CORS.',
-      credentials,
-      [noEvidence, ...notes, ...warnings],
-    )
+    const [summary, finding] = failedWithoutCause(ex, outcome.error)
+    return notBlocked(base, 'unknown', summary, credentials, [finding, ...notes, ...warnings])
   }
 
   const risk = warnings.find((w) => w.severity === 'warning')

@@ -69,4 +69,6 @@ export interface Exchange {
   readonly remoteAddress?: string
   /** The browser that saw it: error strings and some rules differ. */
   readonly browser?: 'chromium' | 'firefox'
+  /** The page's API, where the record says (DevTools' `_resourceType`): Chromium's console names it. */
+  readonly api?: 'fetch' | 'xhr'
 }

@@ -5,7 +5,9 @@
  */
 import type { Diagnosis } from './analysis.ts'
 import type { CredentialsMode, Exchange, Outcome, Preflight, Redirect, ResponseSide } from './exchange.ts'
-import { type HeaderLine, type HeaderList, headerValue, toHeaderList } from './headers.ts'
+import { corsUnsafeRequestHeaderNames } from './fetch-rules.ts'
+import { type HeaderLine, type HeaderList, headerValue } from './headers.ts'
+import { FAILED_NO_REASON, NO_RESPONSE_RECORDED } from './net-errors.ts'
 import { originOf } from './origin.ts'
 import { redactForOutput } from './redact.ts'
 
@@ -58,18 +60,62 @@ function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null
 }
 
+/**
+ * Header lines from untrusted JSON: only string names, and values that are strings or numbers. Anything
+ * else (an object whose toString is not a function, …) is dropped here, so one odd line never takes the
+ * file down. HTTP/2 pseudo-headers (`:authority`, `:path`, …) are not header lines: never a reason for a
+ * preflight, never a CORS header.
+ */
+function harHeaders(input: unknown): HeaderLine[] {
+  if (!Array.isArray(input)) return []
+  const out: HeaderLine[] = []
+  for (const item of input) {
+    const h = obj(item)
+    const name = str(h?.name)
+    const raw = h?.value
+    if (!name || name.startsWith(':')) continue
+    const value = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : ''
+    out.push({ name, value })
+  }
+  return out
+}
+
+/** A real HTTP status: an integer from 100 to 599. 0 and -1 are the exporters' "no response". */
+function statusOf(v: unknown): { status: number; bogus: boolean } {
+  const n = num(v)
+  if (n !== null && Number.isInteger(n) && n >= 100 && n <= 599) return { status: n, bogus: false }
+  return { status: 0, bogus: v !== undefined && v !== null && n !== 0 && n !== -1 }
+}
+
+function isHttpUrl(url: string): boolean | null {
+  try {
+    const p = new URL(url).protocol
+    return p === 'http:' || p === 'https:'
+  } catch {
+    return null
+  }
+}
+
+function timeOf(v: unknown): number | null {
+  const s = str(v)
+  const t = s ? Date.parse(s) : Number.NaN
+  return Number.isFinite(t) ? t : null
+}
+
 /** One HAR entry, validated and flattened. */
 interface Entry {
   readonly index: number
   readonly method: string
   readonly url: string
   readonly requestHeaders: HeaderLine[]
-  /** <= 0 when no response arrived (0: DevTools/Firefox, -1: Playwright). */
+  /** 0 when no response arrived (DevTools/Firefox write 0, Playwright -1), or the status was not real. */
   readonly status: number
   readonly statusText: string
   readonly responseHeaders: HeaderLine[]
   readonly redirectURL: string | null
   readonly error: string | null
+  /** Epoch ms of startedDateTime, when readable. */
+  readonly startedAt: number | null
   readonly initiatorType: string | null
   readonly initiatorUrl: string | null
   readonly initiatorRequestId: string | null
@@ -80,7 +126,12 @@ interface Entry {
   readonly corsLens: HarCorsLens | null
 }
 
-function readEntry(raw: unknown, index: number, pages: ReadonlyMap<string, string>): Entry | string {
+function readEntry(
+  raw: unknown,
+  index: number,
+  pages: ReadonlyMap<string, string>,
+  warnings: string[],
+): Entry | string {
   const e = obj(raw)
   if (!e) return `entry ${index}: not an object`
   const req = obj(e.request)
@@ -88,12 +139,15 @@ function readEntry(raw: unknown, index: number, pages: ReadonlyMap<string, strin
   const url = str(req?.url)
   if (!req || !url) return `entry ${index}: no request URL`
   const method = str(req.method) || 'GET'
-  const status = num(res?.status) ?? 0
-  const responseHeaders = toHeaderList(res?.headers)
+  const { status, bogus } = statusOf(res?.status)
+  if (bogus)
+    warnings.push(`entry ${index}: status ${String(res?.status)} is not an HTTP status; response ignored`)
+  const responseHeaders = status ? harHeaders(res?.headers) : []
   const redirect =
     str(res?.redirectURL) || (status >= 300 && status < 400 ? headerValue(responseHeaders, 'location') : null)
-  // Chrome DevTools: `_error`; Playwright: `response._failureText`.
-  const error = str(e._error) || str(res?._failureText) || null
+  // Chrome/Edge DevTools: `response._error`; older exports and CORS Lens: `_error` on the entry;
+  // Playwright: `response._failureText`.
+  const error = str(res?._error) || str(e._error) || str(res?._failureText) || null
   const initiator = obj(e._initiator)
   const content = obj(res?.content)
   const text = str(content?.text)
@@ -102,12 +156,13 @@ function readEntry(raw: unknown, index: number, pages: ReadonlyMap<string, strin
     index,
     method,
     url,
-    requestHeaders: toHeaderList(req.headers),
+    requestHeaders: harHeaders(req.headers),
     status,
-    statusText: str(res?.statusText) ?? '',
+    statusText: status ? (str(res?.statusText) ?? '') : '',
     responseHeaders,
     redirectURL: redirect || null,
     error,
+    startedAt: timeOf(e.startedDateTime),
     initiatorType: str(initiator?.type),
     initiatorUrl: str(initiator?.url),
     initiatorRequestId: str(initiator?.requestId),
@@ -165,6 +220,17 @@ function isPreflight(e: Entry): boolean {
 
 const failed = (e: Entry): boolean => e.status <= 0 || e.error !== null
 
+/**
+ * Requests no CORS check applies to: WebSocket handshakes (Upgrade, 101), navigations and documents, and
+ * no-cors / same-origin fetches (Sec-Fetch-Mode says so where the exporter kept it).
+ */
+function notCorsChecked(e: Entry): boolean {
+  if (e.status === 101 || e.resourceType === 'websocket' || e.resourceType === 'document') return true
+  if (headerValue(e.requestHeaders, 'upgrade')?.toLowerCase() === 'websocket') return true
+  const mode = headerValue(e.requestHeaders, 'sec-fetch-mode')?.toLowerCase()
+  return mode === 'no-cors' || mode === 'navigate' || mode === 'same-origin' || mode === 'websocket'
+}
+
 function responseOf(e: Entry): ResponseSide | undefined {
   if (e.status <= 0) return undefined
   return {
@@ -205,21 +271,171 @@ function initiatorOf(e: Entry): string | null {
   return fromInitiator ?? (e.pageUrl ? originOf(e.pageUrl) : null)
 }
 
-function browserOf(log: Json): Exchange['browser'] | undefined {
-  const names = `${str(obj(log.creator)?.name) ?? ''} ${str(obj(log.browser)?.name) ?? ''}`.toLowerCase()
-  if (/firefox/.test(names)) return 'firefox'
-  if (/webinspector|chrom|edge/.test(names)) return 'chromium'
-  return undefined
+/** Who wrote the file, as far as reading it goes. */
+interface Producer {
+  readonly browser: Exchange['browser'] | undefined
+  /**
+   * Chrome DevTools sets `response._error` on every failed request, Playwright writes status -1 with
+   * `_failureText`, CORS Lens writes its outcome: in their exports a response without that mark was
+   * delivered. Firefox keeps a CORS-blocked response's status and headers with no error mark, and unknown
+   * exporters may too: there a response only says "it arrived", and the engine decides from the headers.
+   */
+  readonly marksFailures: boolean
+  /** A proxy or HTTP client (ZAP, mitmproxy, Charles, Fiddler, Insomnia…): no browser, no CORS check ran. */
+  readonly tool: boolean
+}
+
+function producerOf(log: Json): Producer {
+  const creator = str(obj(log.creator)?.name) ?? ''
+  const names = `${creator} ${str(obj(log.browser)?.name) ?? ''}`.toLowerCase()
+  const browser = /firefox/.test(names)
+    ? 'firefox'
+    : /webinspector|chrom|edge|playwright/.test(names)
+      ? 'chromium'
+      : undefined
+  return {
+    browser,
+    marksFailures: /webinspector|playwright|cors lens/i.test(creator),
+    tool: /zap|mitmproxy|charles|fiddler|insomnia|postman|burp|proxyman|http ?toolkit/i.test(creator),
+  }
+}
+
+/** What a failed entry's outcome says: its own error, else the producer's kind of silence. */
+function failureOf(e: Entry, producer: Producer): Outcome {
+  if (e.error) return { kind: 'error', error: e.error }
+  return { kind: 'error', error: producer.tool ? NO_RESPONSE_RECORDED : FAILED_NO_REASON }
+}
+
+/** Entries by "METHOD url", each list in file order: every look-up below is a bounded scan, never a sweep. */
+function bucketsOf(entries: readonly Entry[], key: (e: Entry) => string): Map<string, Entry[]> {
+  const out = new Map<string, Entry[]>()
+  for (const e of entries) {
+    const k = key(e)
+    const list = out.get(k)
+    if (list) list.push(e)
+    else out.set(k, [e])
+  }
+  return out
+}
+
+/** Position of the first entry in `list` (file order) whose index is above `index`. */
+function firstAfter(list: readonly Entry[], index: number): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((list[mid]?.index ?? 0) <= index) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** Redirect chains: each 3xx hop continues in the next unclaimed entry for its Location and method. */
+function chainRedirects(actuals: readonly Entry[]): Map<Entry, Entry> {
+  const buckets = bucketsOf(actuals, (e) => `${e.method} ${e.url}`)
+  const nextHop = new Map<Entry, Entry>()
+  const claimed = new Set<Entry>()
+  for (const e of actuals) {
+    if (!e.redirectURL || e.status < 300 || e.status >= 400) continue
+    const target = resolveUrl(e.redirectURL, e.url)
+    const list = target ? buckets.get(`${methodAfterRedirect(e.method, e.status)} ${target}`) : undefined
+    if (!list) continue
+    for (let i = firstAfter(list, e.index); i < list.length; i++) {
+      const next = list[i]
+      if (next && !claimed.has(next)) {
+        nextHop.set(e, next)
+        claimed.add(next)
+        break
+      }
+    }
+  }
+  return nextHop
+}
+
+/** How many candidates on each side of a preflight are weighed: the request sits next to its preflight. */
+const PAIR_WINDOW = 8
+
+const nameSet = (names: readonly string[]): string => [...new Set(names)].sort().join(',')
+
+/**
+ * How well a request's non-safelisted header names fit the preflight's Access-Control-Request-Headers:
+ * exactly (its request), a part of them (a sanitized export drops Authorization and Cookie), or not at all
+ * (another request: a client's retry without the header).
+ */
+function headerEvidence(requestNames: string, acrh: string): number {
+  if (requestNames === acrh) return 100
+  const asked = new Set(acrh.split(','))
+  return requestNames.split(',').every((n) => n === '' || asked.has(n)) ? 0 : -100
 }
 
 /**
- * Chrome DevTools sets `_error` on every failed request and Playwright writes status -1 with `_failureText`
- * (seen in chromium-lab.har), so in their exports a response without that mark was delivered. Firefox keeps
- * a CORS-blocked response's status and headers with no error mark, and unknown exporters may too: there a
- * response only says "it arrived", so the outcome is unknown and the engine decides from the headers.
+ * Preflights paired with their requests on evidence, in linear time. Chrome names the request
+ * (`_initiator.requestId`, matched against `_requestId` where an exporter wrote one). Otherwise, among the
+ * nearby requests for the same URL with the method the preflight asked for: the one whose non-safelisted
+ * header names are exactly Access-Control-Request-Headers (a client's retry without the header is not it),
+ * which was not sent when its preflight failed, which started just before the preflight, nearest in the
+ * file. A preflight may be listed before or after its request (DevTools and Firefox list it after).
  */
-function marksFailures(log: Json): boolean {
-  return /webinspector|playwright|cors lens/i.test(str(obj(log.creator)?.name) ?? '')
+function pairPreflights(
+  preflights: readonly Entry[],
+  actuals: readonly Entry[],
+): { preflightOf: Map<Entry, Entry>; orphans: Entry[] } {
+  const byRequestId = new Map<string, Entry>()
+  for (const a of actuals) if (a.requestId && !byRequestId.has(a.requestId)) byRequestId.set(a.requestId, a)
+  const byMethod = bucketsOf(actuals, (e) => `${e.method} ${e.url}`)
+  const byUrl = bucketsOf(actuals, (e) => e.url)
+  const unsafe = new Map<Entry, string>()
+  const unsafeOf = (a: Entry): string => {
+    let s = unsafe.get(a)
+    if (s === undefined) {
+      s = nameSet(corsUnsafeRequestHeaderNames(a.requestHeaders, { wire: true }))
+      unsafe.set(a, s)
+    }
+    return s
+  }
+
+  const preflightOf = new Map<Entry, Entry>()
+  const orphans: Entry[] = []
+  for (const p of preflights) {
+    const byId = p.initiatorRequestId ? byRequestId.get(p.initiatorRequestId) : undefined
+    if (byId && !preflightOf.has(byId)) {
+      preflightOf.set(byId, p)
+      continue
+    }
+    const acrm = headerValue(p.requestHeaders, 'access-control-request-method')
+    const list = (acrm === null ? byUrl.get(p.url) : byMethod.get(`${acrm} ${p.url}`)) ?? []
+    const acrh = nameSet(
+      (headerValue(p.requestHeaders, 'access-control-request-headers') ?? '')
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    const preflightFailed = failed(p) || p.status < 200 || p.status > 299
+    const at = firstAfter(list, p.index)
+    let best: Entry | undefined
+    let bestScore = Number.NEGATIVE_INFINITY
+    for (let i = Math.max(0, at - PAIR_WINDOW); i < Math.min(list.length, at + PAIR_WINDOW); i++) {
+      const a = list[i]
+      if (!a || preflightOf.has(a)) continue
+      // A request whose preflight failed was never sent: it has no response.
+      if (preflightFailed && a.status > 0) continue
+      let score = 0
+      if (a.requestHeaders.length > 0) score += headerEvidence(unsafeOf(a), acrh)
+      if (a.startedAt !== null && p.startedAt !== null) {
+        const lead = p.startedAt - a.startedAt // the request is created before its preflight
+        if (lead < -1000 || lead > 60_000) score -= 10
+        score -= Math.min(Math.abs(lead), 60_000) / 60_000
+      }
+      score -= Math.abs(a.index - p.index) / 1000 + (a.index < p.index ? 0 : 0.0001)
+      if (score > bestScore) {
+        bestScore = score
+        best = a
+      }
+    }
+    if (best) preflightOf.set(best, p)
+    else orphans.push(p)
+  }
+  return { preflightOf, orphans }
 }
 
 export function harToExchanges(har: unknown): HarReadResult | { error: string } {
@@ -240,118 +456,60 @@ export function harToExchanges(har: unknown): HarReadResult | { error: string } 
   }
   const entries: Entry[] = []
   let skipped = 0
-  log.entries.forEach((raw: unknown, i: number) => {
-    const e = readEntry(raw, i, pages)
-    if (typeof e === 'string') {
-      warnings.push(e)
-      skipped++
-    } else entries.push(e)
-  })
+  const raws: unknown[] = log.entries
+  for (let i = 0; i < raws.length; i++) {
+    let e: Entry | string
+    try {
+      e = readEntry(raws[i], i, pages, warnings)
+    } catch (err) {
+      // One bad entry never takes the others down.
+      e = `entry ${i}: unreadable (${err instanceof Error ? err.message : 'malformed'})`
+    }
+    if (typeof e !== 'string') {
+      const http = isHttpUrl(e.url)
+      // file:, data:, chrome-extension: … reach no server: nothing for CORS Lens to explain or fix.
+      if (http) {
+        entries.push(e)
+        continue
+      }
+      e = http === null ? `entry ${i}: the URL is not a URL` : ''
+    }
+    if (e) warnings.push(e)
+    skipped++
+  }
 
-  const browser = browserOf(log)
-  const trustDelivered = marksFailures(log)
+  const producer = producerOf(log)
   const preflights = entries.filter(isPreflight)
   const actuals = entries.filter((e) => !isPreflight(e))
-
-  // Redirect chains: each 3xx hop continues in the next unclaimed entry for its Location.
-  const nextHop = new Map<Entry, Entry>()
-  const isContinuation = new Set<Entry>()
-  for (const e of actuals) {
-    if (!e.redirectURL || e.status < 300 || e.status >= 400) continue
-    const target = resolveUrl(e.redirectURL, e.url)
-    const method = methodAfterRedirect(e.method, e.status)
-    const next = actuals.find(
-      (c) => c.index > e.index && !isContinuation.has(c) && c.url === target && c.method === method,
-    )
-    if (next) {
-      nextHop.set(e, next)
-      isContinuation.add(next)
-    }
-  }
-
-  // Preflights: Chrome names the request they serve (`_initiator.requestId`, matched against `_requestId`
-  // where an exporter wrote one); otherwise the nearest request for the same URL with method = ACRM.
-  const preflightOf = new Map<Entry, Entry>()
-  const orphans: Entry[] = []
-  for (const p of preflights) {
-    const acrm = headerValue(p.requestHeaders, 'access-control-request-method')
-    const byId = p.initiatorRequestId
-      ? actuals.find((a) => a.requestId === p.initiatorRequestId && !preflightOf.has(a))
-      : undefined
-    const candidates = actuals.filter(
-      (a) => !preflightOf.has(a) && a.url === p.url && (acrm === null || a.method === acrm),
-    )
-    const following = candidates.find((a) => a.index > p.index)
-    // DevTools may list the request before its preflight (the request is created first).
-    const preceding = candidates.filter((a) => a.index < p.index).at(-1)
-    const match =
-      byId ??
-      (following && preceding
-        ? following.index - p.index <= p.index - preceding.index
-          ? following
-          : preceding
-        : (following ?? preceding))
-    if (match) preflightOf.set(match, p)
-    else orphans.push(p)
-  }
+  const nextHop = chainRedirects(actuals)
+  const isContinuation = new Set(nextHop.values())
+  const { preflightOf, orphans } = pairPreflights(preflights, actuals)
 
   const exchanges: { at: number; exchange: Exchange }[] = []
-  for (const first of actuals) {
-    if (isContinuation.has(first)) continue
+  const starts = actuals.filter((e) => !isContinuation.has(e))
+  for (let s = 0; s < starts.length; s++) {
+    const first = starts[s] as Entry
     const hops: Entry[] = [first]
-    for (let h = nextHop.get(first); h && hops.length <= MAX_HOPS; h = nextHop.get(h)) hops.push(h)
-    const last = hops[hops.length - 1] ?? first
-    const lens = last.corsLens
-    const initiator = lens ? lens.initiator : initiatorOf(first)
-
-    if (!lens) {
-      if (first.resourceType === 'document') {
-        skipped++
-        continue
+    for (let h = nextHop.get(first); h; h = nextHop.get(h)) {
+      if (hops.length > MAX_HOPS) {
+        // A browser gives up after 20 redirects: the rest is another request, never lost silently.
+        warnings.push(
+          `entry ${h.index}: redirect chain longer than ${MAX_HOPS} hops; read on as a new request`,
+        )
+        isContinuation.delete(h)
+        starts.push(h)
+        break
       }
-      // A CORS-mode request always carries Origin; one that went out without it (an <img>, a navigation)
-      // is not CORS. A failed one may show only provisional headers, so it stays.
-      const sent = hops.every((h) => !failed(h))
-      if (sent && hops.every((h) => headerValue(h.requestHeaders, 'origin') === null)) {
-        skipped++
-        continue
-      }
-      if (initiator && hops.every((h) => originOf(h.url) === initiator)) {
-        skipped++
-        continue
-      }
+      hops.push(h)
     }
-
-    const redirects: Redirect[] = hops.slice(0, -1).map((h) => ({
-      fromUrl: h.url,
-      status: h.status,
-      headers: h.responseHeaders,
-      // Absolute, as the browser resolved it: the engine walks the chain by these URLs.
-      location: h.redirectURL ? (resolveUrl(h.redirectURL, h.url) ?? h.redirectURL) : '',
-    }))
-    // The latest preflight is the one that decided whether the request went on.
-    const pf = [...hops].reverse().find((h) => preflightOf.has(h))
-    const pfEntry = pf ? preflightOf.get(pf) : undefined
-    const outcome: Outcome =
-      lens?.outcome ??
-      (failed(last)
-        ? { kind: 'error', error: last.error || 'net::ERR_FAILED' }
-        : trustDelivered
-          ? { kind: 'ok' }
-          : { kind: 'unknown' })
-    const response = responseOf(last)
-    const exBrowser = lens ? lens.browser : browser
-    const exchange: Exchange = {
-      initiator,
-      request: { method: first.method, url: first.url, headers: first.requestHeaders },
-      ...(pfEntry ? { preflight: preflightFrom(pfEntry) } : {}),
-      ...(redirects.length ? { redirects } : {}),
-      ...(response ? { response } : {}),
-      outcome,
-      ...(lens?.credentialsMode ? { credentials: lens.credentialsMode } : {}),
-      ...(exBrowser ? { browser: exBrowser } : {}),
+    try {
+      const x = exchangeOf(hops, preflightOf, producer)
+      if (x) exchanges.push({ at: first.index, exchange: x })
+      else skipped++
+    } catch (err) {
+      warnings.push(`entry ${first.index}: unreadable (${err instanceof Error ? err.message : 'malformed'})`)
+      skipped++
     }
-    exchanges.push({ at: first.index, exchange })
   }
 
   // A preflight whose request is not in the HAR: the request was never sent (the preflight failed) or
@@ -373,10 +531,8 @@ export function harToExchanges(har: unknown): HarReadResult | { error: string } 
         initiator,
         request: { method: acrm, url: p.url, headers: [] },
         preflight,
-        outcome: preflightFailed
-          ? { kind: 'error', error: p.error || 'net::ERR_FAILED' }
-          : { kind: 'unknown' },
-        ...(browser ? { browser } : {}),
+        outcome: preflightFailed ? failureOf(p, producer) : { kind: 'unknown' },
+        ...(producer.browser ? { browser: producer.browser } : {}),
       },
     })
   }
@@ -385,12 +541,67 @@ export function harToExchanges(har: unknown): HarReadResult | { error: string } 
   return { exchanges: exchanges.map((x) => x.exchange), skipped, warnings }
 }
 
+/** The Exchange for one request's hops, or null when it is not a cross-origin CORS request. */
+function exchangeOf(
+  hops: readonly Entry[],
+  preflightOf: ReadonlyMap<Entry, Entry>,
+  producer: Producer,
+): Exchange | null {
+  const first = hops[0] as Entry
+  const last = hops[hops.length - 1] ?? first
+  const lens = last.corsLens
+  const initiator = lens ? lens.initiator : initiatorOf(first)
+
+  if (!lens) {
+    if (hops.some(notCorsChecked)) return null
+    // A CORS-mode request always carries Origin; one that went out without it (an <img>, a navigation)
+    // is not CORS. A failed one may show only provisional headers, so it stays.
+    const sent = hops.every((h) => !failed(h))
+    if (sent && hops.every((h) => headerValue(h.requestHeaders, 'origin') === null)) return null
+    if (initiator && hops.every((h) => originOf(h.url) === initiator)) return null
+  }
+
+  const redirects: Redirect[] = hops.slice(0, -1).map((h) => ({
+    fromUrl: h.url,
+    status: h.status,
+    headers: h.responseHeaders,
+    // Absolute, as the browser resolved it: the engine walks the chain by these URLs.
+    location: h.redirectURL ? (resolveUrl(h.redirectURL, h.url) ?? h.redirectURL) : '',
+  }))
+  // The latest preflight is the one that decided whether the request went on.
+  const pf = [...hops].reverse().find((h) => preflightOf.has(h))
+  const pfEntry = pf ? preflightOf.get(pf) : undefined
+  const outcome: Outcome =
+    lens?.outcome ??
+    (failed(last) ? failureOf(last, producer) : producer.marksFailures ? { kind: 'ok' } : { kind: 'unknown' })
+  const response = responseOf(last)
+  const browser = lens ? lens.browser : producer.browser
+  const api = apiOf(first)
+  return {
+    initiator,
+    request: { method: first.method, url: first.url, headers: first.requestHeaders },
+    ...(pfEntry ? { preflight: preflightFrom(pfEntry) } : {}),
+    ...(redirects.length ? { redirects } : {}),
+    ...(response ? { response } : {}),
+    outcome,
+    ...(lens?.credentialsMode ? { credentials: lens.credentialsMode } : {}),
+    ...(browser ? { browser } : {}),
+    ...(api ? { api } : {}),
+  }
+}
+
+/** fetch() or XMLHttpRequest, where the exporter says (DevTools' `_resourceType`). */
+function apiOf(e: Entry): Exchange['api'] {
+  const t = e.resourceType?.toLowerCase()
+  return t === 'xhr' ? 'xhr' : t === 'fetch' ? 'fetch' : undefined
+}
+
 function preflightFrom(p: Entry): Preflight {
   const response = responseOf(p)
   return {
     request: { method: p.method, url: p.url, headers: p.requestHeaders },
     ...(response ? { response } : {}),
-    ...(p.error || !response ? { error: p.error || 'net::ERR_FAILED' } : {}),
+    ...(p.error || !response ? { error: p.error || FAILED_NO_REASON } : {}),
   }
 }
 
@@ -533,7 +744,7 @@ export function exchangesToHar(records: readonly HarRecord[], options?: { redact
         ...(x.response ? { response: x.response } : {}),
         ...(x.outcome.kind === 'error' ? { error: x.outcome.error } : {}),
         initiator: { type: 'script', ...(x.initiator ? { url: x.initiator } : {}) },
-        extra: { _corsLens: lens },
+        extra: { _corsLens: lens, ...(x.api ? { _resourceType: x.api } : {}) },
       }),
     )
   })

@@ -42,7 +42,18 @@ const PATTERNS: readonly (readonly [RegExp, FailureKind])[] = [
   ],
 ]
 
+/**
+ * The outcome's error when a record says a request failed (status 0) but not why: Firefox's and Safari's
+ * HAR write no error text. Never replaced by an invented net::ERR_FAILED; the failure may or may not be CORS.
+ */
+export const FAILED_NO_REASON = 'failed; the export does not say why'
+
+/** A tool that is not a browser (a proxy, an HTTP client) recorded no response: an incomplete exchange. */
+export const NO_RESPONSE_RECORDED =
+  'no response recorded (the recording tool is not a browser: no CORS check ran)'
+
 export function classifyFailure(error: string): FailureKind {
+  if (error === FAILED_NO_REASON) return 'cors-candidate'
   for (const [re, kind] of PATTERNS) if (re.test(error)) return kind
   return 'other'
 }

@@ -154,7 +154,8 @@ export function warningsFor(input: WarningInput): Finding[] {
       const n = Number(maxAge)
       out.push({
         code: 'max-age-above-cap',
-        severity: 'warning',
+        // The browser caps it and lets the request through: worth knowing, not a risk.
+        severity: 'info',
         title: 'Access-Control-Max-Age is above what browsers honour',
         explanation: `The preflight asks to be cached for ${n} s. Chromium caps it at ${MAX_AGE_CAP.chromium} s (2 h)${n > MAX_AGE_CAP.firefox ? ` and Firefox at ${MAX_AGE_CAP.firefox} s (24 h)` : '; Firefox at 24 h'}: expect preflights more often than the value suggests.`,
         headers: refsFor('preflight-response', pre.headers, ['access-control-max-age']),

@@ -5,6 +5,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { exchangesToHar, type HarReadResult, harToExchanges } from '../../src/core/har.ts'
 import { diagnose, type Exchange, type HeaderLine, headerValue } from '../../src/core/index.ts'
+import { FAILED_NO_REASON } from '../../src/core/net-errors.ts'
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/har')
 const fixture = (name: string): unknown => JSON.parse(readFileSync(resolve(FIXTURES, name), 'utf8'))
@@ -177,7 +178,8 @@ describe('harToExchanges: pairing preflights', () => {
     expect(r.exchanges).toHaveLength(1)
     const x = r.exchanges[0] as Exchange
     expect(x.request).toEqual({ method: 'PUT', url: API, headers: [] })
-    expect(x.outcome).toEqual({ kind: 'error', error: 'net::ERR_FAILED' })
+    // The export says it failed (401), not with which error: none is invented.
+    expect(x.outcome).toEqual({ kind: 'error', error: FAILED_NO_REASON })
   })
 })
 
@@ -194,7 +196,7 @@ describe('harToExchanges: failures, outcomes, initiators', () => {
       ),
     )
     expect(r.exchanges.map((x) => x.outcome)).toEqual([
-      { kind: 'error', error: 'net::ERR_FAILED' },
+      { kind: 'error', error: FAILED_NO_REASON },
       { kind: 'error', error: 'net::ERR_FAILED' },
       { kind: 'error', error: 'net::ERR_FAILED' },
     ])

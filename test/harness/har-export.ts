@@ -158,7 +158,8 @@ export async function exportWithPlaywright(
 
 export const FIREFOX_PATH = '/usr/bin/firefox-esr'
 
-const REASON = /remote resource at (\S+?)\.? \(Reason: (.*?)\)(?:\. Status code: .*)?\.?$/
+/** "… reading the remote resource at <url>. (Reason: …)"; the credentials messages quote the URL in ‘…’. */
+const REASON = /remote resource at ‘?(\S+?)’?\.? \(Reason: (.*?)\)(?:\. Status code: .*)?\.?$/
 
 /**
  * Firefox's netmonitor, opened with the toolbox (`--devtools`), exports the page's HAR by itself once the
