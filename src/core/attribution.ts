@@ -140,6 +140,7 @@ function appSignals(r: ResponseSide, preflight: boolean): Signal[] {
       evidence: "a preflight with Flask's automatic Allow header and Flask-CORS's default method list",
     })
   if (
+    h.filter((l) => /^vary$/i.test(l.name)).length === 1 &&
     vary.includes('access-control-request-method') &&
     vary.includes('access-control-request-headers') &&
     vary.includes('origin')
@@ -195,7 +196,7 @@ function platformSignals(r: ResponseSide, preflight: boolean): Signal[] {
     out.push({
       stack: 'laravel',
       confidence: marks.length > 0 ? 'high' : 'low',
-      evidence: `X-Powered-By: ${powered}${marks.length > 0 ? ` with ${marks.join(' and ')}: Laravel` : ' — a PHP app (Laravel assumed: no Laravel-only mark on the response)'}`,
+      evidence: `X-Powered-By: ${powered}${marks.length > 0 ? `; ${marks.join('; ')}: Laravel` : ' — a PHP app (Laravel assumed: no Laravel-only mark on the response)'}`,
     })
   }
   if (has('x-runtime') && (has('x-request-id') || has('x-permitted-cross-domain-policies')))
