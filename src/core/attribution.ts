@@ -25,6 +25,9 @@ const weaker = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b]
 
 const isCorsName = (name: string): boolean => name.toLowerCase().startsWith('access-control-')
 const val = (h: HeaderList, n: string): string => headerValue(h, n) ?? ''
+/** Each Vary line's value, trimmed and lower-cased, in wire order (some stacks write one, some several). */
+const varyLines = (h: HeaderList): string[] =>
+  h.filter((l) => /^vary$/i.test(l.name)).map((l) => l.value.trim().toLowerCase())
 
 // Each stack's default lists, exactly as its running version writes them.
 const EXPRESS_CORS_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE'
@@ -140,7 +143,7 @@ function appSignals(r: ResponseSide, preflight: boolean): Signal[] {
       evidence: "a preflight with Flask's automatic Allow header and Flask-CORS's default method list",
     })
   if (
-    h.filter((l) => /^vary$/i.test(l.name)).length === 1 &&
+    varyLines(h).length === 1 &&
     vary.includes('access-control-request-method') &&
     vary.includes('access-control-request-headers') &&
     vary.includes('origin')
@@ -181,9 +184,8 @@ function platformSignals(r: ResponseSide, preflight: boolean): Signal[] {
   if (/^php\//i.test(powered)) {
     // Laravel's HandleCors marks every preflight Vary: Access-Control-Request-Method; Symfony's Response
     // defaults Cache-Control to "no-cache, private"; Laravel's cookies are named laravel_session/XSRF-TOKEN.
-    const vary = h.filter((l) => /^vary$/i.test(l.name)).map((l) => l.value.toLowerCase())
     const marks = [
-      ...(preflight && vary.some((v) => v.includes('access-control-request-method'))
+      ...(preflight && varyLines(h).some((v) => v.includes('access-control-request-method'))
         ? ['the preflight is marked Vary: Access-Control-Request-Method, as HandleCors does']
         : []),
       ...(/^no-cache, private$/i.test(val(h, 'cache-control'))
@@ -205,12 +207,12 @@ function platformSignals(r: ResponseSide, preflight: boolean): Signal[] {
       confidence: 'high',
       evidence: "X-Runtime and X-Request-Id: Rails' Rack::Runtime and ActionDispatch::RequestId",
     })
-  const varyLines = h.filter((l) => /^vary$/i.test(l.name)).map((l) => l.value.trim().toLowerCase())
+  const vary = varyLines(h)
   if (
     preflight &&
-    varyLines.includes('origin') &&
-    varyLines.includes('access-control-request-method') &&
-    varyLines.includes('access-control-request-headers')
+    ['origin', 'access-control-request-method', 'access-control-request-headers'].every((v) =>
+      vary.includes(v),
+    )
   )
     out.push({
       stack: 'go',

@@ -6,7 +6,7 @@
  * with php -l and gofmt.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,8 +25,8 @@ import {
 } from '../../../src/core/fixes/literals.ts'
 import type { HeaderLine } from '../../../src/core/headers.ts'
 import { ownership, registrableDomain } from '../../../src/core/ownership.ts'
+import { golden } from './golden.ts'
 
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'golden')
 const h = (name: string, value: string): HeaderLine => ({ name, value })
 const FAILED = { kind: 'error', error: 'net::ERR_FAILED' } as const
 
@@ -176,17 +176,6 @@ function render(d: Diagnosis): string {
     ].join('\n'),
   )
   return `${[head.join('\n'), ...fixes].join('\n\n')}\n`
-}
-
-function golden(name: string, actual: string): void {
-  const file = join(GOLDEN_DIR, `${name}.txt`)
-  if (process.env.UPDATE_GOLDEN === '1') {
-    mkdirSync(GOLDEN_DIR, { recursive: true })
-    writeFileSync(file, actual)
-    return
-  }
-  expect(existsSync(file), `${file} is missing: run with UPDATE_GOLDEN=1`).toBe(true)
-  expect(actual).toBe(readFileSync(file, 'utf8'))
 }
 
 const stacks = (d: Diagnosis): string[] => d.fixes.map((f) => f.stack)
