@@ -25,6 +25,9 @@ const weaker = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b]
 
 const isCorsName = (name: string): boolean => name.toLowerCase().startsWith('access-control-')
 const val = (h: HeaderList, n: string): string => headerValue(h, n) ?? ''
+/** Each Vary line's value, trimmed and lower-cased, in wire order (some stacks write one, some several). */
+const varyLines = (h: HeaderList): string[] =>
+  h.filter((l) => /^vary$/i.test(l.name)).map((l) => l.value.trim().toLowerCase())
 
 // Each stack's default lists, exactly as its running version writes them.
 const EXPRESS_CORS_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE'
@@ -140,6 +143,7 @@ function appSignals(r: ResponseSide, preflight: boolean): Signal[] {
       evidence: "a preflight with Flask's automatic Allow header and Flask-CORS's default method list",
     })
   if (
+    varyLines(h).length === 1 &&
     vary.includes('access-control-request-method') &&
     vary.includes('access-control-request-headers') &&
     vary.includes('origin')
@@ -180,9 +184,8 @@ function platformSignals(r: ResponseSide, preflight: boolean): Signal[] {
   if (/^php\//i.test(powered)) {
     // Laravel's HandleCors marks every preflight Vary: Access-Control-Request-Method; Symfony's Response
     // defaults Cache-Control to "no-cache, private"; Laravel's cookies are named laravel_session/XSRF-TOKEN.
-    const vary = h.filter((l) => /^vary$/i.test(l.name)).map((l) => l.value.toLowerCase())
     const marks = [
-      ...(preflight && vary.some((v) => v.includes('access-control-request-method'))
+      ...(preflight && varyLines(h).some((v) => v.includes('access-control-request-method'))
         ? ['the preflight is marked Vary: Access-Control-Request-Method, as HandleCors does']
         : []),
       ...(/^no-cache, private$/i.test(val(h, 'cache-control'))
@@ -195,7 +198,7 @@ function platformSignals(r: ResponseSide, preflight: boolean): Signal[] {
     out.push({
       stack: 'laravel',
       confidence: marks.length > 0 ? 'high' : 'low',
-      evidence: `X-Powered-By: ${powered}${marks.length > 0 ? ` with ${marks.join(' and ')}: Laravel` : ' — a PHP app (Laravel assumed: no Laravel-only mark on the response)'}`,
+      evidence: `X-Powered-By: ${powered}${marks.length > 0 ? `; ${marks.join('; ')}: Laravel` : ' — a PHP app (Laravel assumed: no Laravel-only mark on the response)'}`,
     })
   }
   if (has('x-runtime') && (has('x-request-id') || has('x-permitted-cross-domain-policies')))
@@ -204,12 +207,12 @@ function platformSignals(r: ResponseSide, preflight: boolean): Signal[] {
       confidence: 'high',
       evidence: "X-Runtime and X-Request-Id: Rails' Rack::Runtime and ActionDispatch::RequestId",
     })
-  const varyLines = h.filter((l) => /^vary$/i.test(l.name)).map((l) => l.value.trim().toLowerCase())
+  const vary = varyLines(h)
   if (
     preflight &&
-    varyLines.includes('origin') &&
-    varyLines.includes('access-control-request-method') &&
-    varyLines.includes('access-control-request-headers')
+    ['origin', 'access-control-request-method', 'access-control-request-headers'].every((v) =>
+      vary.includes(v),
+    )
   )
     out.push({
       stack: 'go',

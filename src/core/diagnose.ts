@@ -35,14 +35,23 @@ export function diagnose(exchange: Exchange): Diagnosis {
     origin: gated.origin,
     method: gated.method,
     requestHeaders: gated.requestHeaders,
-    credentials: analysis.credentials.mode === 'include' || exchange.credentials === 'include',
+    credentials:
+      analysis.credentials.mode === 'include' ||
+      exchange.credentials === 'include' ||
+      // X-XSRF-TOKEN echoes a cookie (Laravel Sanctum, Angular): the call only works with credentials.
+      analysis.unsafeRequestHeaders.some((h) => h.toLowerCase() === 'x-xsrf-token'),
     path: pathOf(exchange.request.url),
   }
   const fixes = fixesFor(ctx)
   // Detected stacks (and the page itself) first, recommended first within each group; otherwise stable.
   const detected = new Set([attribution.proxy, attribution.app, 'client', 'generic', 'third-party'])
   const rank = (f: Fix): number => (detected.has(f.stack) ? 0 : 2) + (f.recommended ? 0 : 1)
-  const ordered = fixes.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+  // Between equals, the cure at the layer that caused the failure leads (Laravel's before nginx's when the
+  // app refused the origin).
+  const culprit = (f: Fix): number => (f.layer === attribution.culprit ? 0 : 1)
+  const ordered = fixes
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || culprit(a.f) - culprit(b.f) || a.i - b.i)
   // A snippet may quote a header value or a URL: no secret of the exchange leaves in one.
   const secrets = secretValues(exchange)
   const out = ordered.map(({ f }) => withDroppedNotes(f, gated.dropped))

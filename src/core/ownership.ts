@@ -38,6 +38,10 @@ const PROVIDERS: ReadonlyArray<readonly [RegExp, string]> = [
 
 /** Server headers that only a provider's own front end sends. */
 const PROVIDER_SERVERS: ReadonlyArray<readonly [RegExp, string]> = [[/^GitHub\.com$/i, 'GitHub']]
+/** Response headers only a provider sends (its custom domains included). */
+const PROVIDER_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['x-auth0-requestid', 'Auth0 (identity provider)'],
+]
 
 /** Two-label public suffixes common enough to matter (co.uk…), and hosting suffixes where each sub-domain is its own tenant. */
 const TWO_LABEL = /^(co|com|net|org|gov|ac|edu|ne|or)\.[a-z]{2}$/
@@ -98,7 +102,10 @@ export function ownership(ex: Exchange, pageOrigin: string | null): Ownership | 
     .map((r) => (r ? (headerValue(r.headers, 'server') ?? '') : ''))
     .find((s) => s !== '')
   const byServer = server ? (PROVIDER_SERVERS.find(([re]) => re.test(server))?.[1] ?? null) : null
-  const provider = byHost ?? byServer
+  const responses = [ex.preflight?.response, ex.response].flatMap((r) => (r ? [r] : []))
+  const byHeader =
+    PROVIDER_HEADERS.find(([name]) => responses.some((r) => headerValue(r.headers, name) !== null)) ?? null
+  const provider = byHost ?? byServer ?? byHeader?.[1] ?? null
   // A hosting platform's sub-domain (API Gateway, Vercel…) is where people deploy their own code.
   if (!provider && TENANT_SUFFIXES.some((s) => target.endsWith(`.${s}`))) return null
   const where = `${target} is on another site (${site}) than the page (${registrableDomain(page)})`
@@ -106,7 +113,7 @@ export function ownership(ex: Exchange, pageOrigin: string | null): Ownership | 
     return {
       verdict: 'probably-third-party',
       provider,
-      evidence: `${where} and ${byHost ? 'its host' : `Server: ${server}`} is ${provider}'s: probably a server you do not run`,
+      evidence: `${where} and ${byHost ? 'its host' : byServer ? `Server: ${server}` : `its ${byHeader?.[0]} header`} is ${provider}'s: probably a server you do not run`,
     }
   return {
     verdict: 'possibly-third-party',

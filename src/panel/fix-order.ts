@@ -20,6 +20,11 @@ const STACK_NAMES: Record<string, string> = {
   spring: 'Spring',
   aspnet: 'ASP.NET Core',
   rails: 'Rails',
+  laravel: 'Laravel',
+  go: 'Go (rs/cors)',
+  apigateway: 'API Gateway + Lambda',
+  generic: 'Any server',
+  'third-party': 'Not your server',
   client: 'Client code',
   browser: 'Browser settings',
 }

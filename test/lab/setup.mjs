@@ -29,6 +29,8 @@ const NEEDS = [
     pkg: 'golang-github-rs-cors-dev',
     ok: () => existsSync('/usr/share/gocode/src/github.com/rs/cors/cors.go'),
   },
+  // php -l checks the generated config/cors.php (Debian's Laravel 8 has no CORS middleware to run it with).
+  { what: 'PHP CLI', pkg: 'php-cli', ok: () => existsSync('/usr/bin/php') },
   // Rails (railties + actionpack) with rack-cors, served by Puma through rackup.
   { what: 'rackup', pkg: 'ruby-rack', ok: () => existsSync('/usr/bin/rackup') },
   { what: 'Puma', pkg: 'puma', ok: () => existsSync('/usr/bin/puma') },

@@ -19,14 +19,13 @@ export function tokensOnly(xs: readonly string[]): { readonly ok: string[]; read
   return { ok, dropped }
 }
 
-/** A comment naming what was left out and why, with every control character and comment closer removed. */
+/**
+ * A comment naming what was left out and why. Only letters, digits, '-', '_', '.' and spaces are shown (the
+ * rest as '?'), so nothing can end the comment or the language mode (a PHP `?>`, a `*\/`, a newline).
+ */
 export function droppedNote(comment: string, dropped: readonly string[]): string[] {
   if (dropped.length === 0) return []
-  const shown = dropped.map((d) =>
-    JSON.stringify(d.slice(0, 60))
-      .replace(/[*/]\//g, '?')
-      .replace(/\/\*/g, '?'),
-  )
+  const shown = dropped.map((d) => `"${d.slice(0, 60).replace(/[^A-Za-z0-9 _.-]/g, '?')}"`)
   return [
     `${comment} Left out, not valid HTTP tokens (a header name or method must be one): ${shown.join(', ')}`,
   ]

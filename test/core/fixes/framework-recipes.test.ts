@@ -4,10 +4,9 @@
  * analyze and attribution produce for a real failure. Run with UPDATE_GOLDEN=1 to rewrite the golden files.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Analysis, Finding, Verdict } from '../../../src/core/analysis.ts'
 import type { Attribution, LineAttribution } from '../../../src/core/attribution-types.ts'
@@ -20,10 +19,10 @@ import { recipe as fastify } from '../../../src/core/fixes/fastify.ts'
 import { recipe as rails } from '../../../src/core/fixes/rails.ts'
 import { recipe as spring } from '../../../src/core/fixes/spring.ts'
 import type { HeaderLine } from '../../../src/core/headers.ts'
+import { GOLDEN_DIR, golden } from './golden.ts'
 
 const ORIGIN = 'https://app.example.com'
 const API = 'https://api.example.com'
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'golden')
 
 const RECIPES: ReadonlyArray<readonly [Stack, Recipe]> = [
   ['spring', spring],
@@ -434,18 +433,6 @@ function render(fixes: readonly Fix[]): string {
     ].join('\n'),
   )
   return `${blocks.join('\n\n')}\n`
-}
-
-/** Compare with the golden file, or (UPDATE_GOLDEN=1) write it. */
-function golden(name: string, actual: string): void {
-  const file = join(GOLDEN_DIR, `${name}.txt`)
-  if (process.env.UPDATE_GOLDEN === '1') {
-    mkdirSync(GOLDEN_DIR, { recursive: true })
-    writeFileSync(file, actual)
-    return
-  }
-  expect(existsSync(file), `${file} is missing: run with UPDATE_GOLDEN=1`).toBe(true)
-  expect(actual).toBe(readFileSync(file, 'utf8'))
 }
 
 /** The code without its line comments, so "never AllowAnyOrigin()" in a comment does not count as code. */

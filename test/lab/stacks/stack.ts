@@ -6,6 +6,7 @@
  * removed on stop; every child process is killed on stop, whatever happened.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -66,6 +67,7 @@ const GO_ENV = {
   GOFLAGS: '',
   GOCACHE: join(tmpdir(), 'cors-lens-gocache'),
 }
+const GO_BIN_DIR = join(tmpdir(), 'cors-lens-gobin')
 
 /** Replace every {{name}} with its value ('' when not given), indenting multi-line values like the slot. */
 export function fillTemplate(template: string, slots: Slots): string {
@@ -182,12 +184,13 @@ function startApp(app: AppKind, dir: string, port: number, slots: Slots): Child 
       return launch('flask', PYTHON, [file], dir, env)
     case 'django':
       return launch('django', PYTHON, [file], dir, env)
-    case 'go':
-      // Build, then replace the shell with the server (so stopping the group stops it).
-      return launch('go', '/bin/sh', ['-c', 'go build -o lab-app main.go && exec ./lab-app'], dir, {
-        ...env,
-        ...GO_ENV,
-      })
+    case 'go': {
+      // One build per distinct source (a cure re-runs the same program); exec, so stopping the group stops it.
+      const bin = join(GO_BIN_DIR, `${createHash('sha256').update(source).digest('hex').slice(0, 16)}`)
+      mkdirSync(GO_BIN_DIR, { recursive: true })
+      const script = `[ -x ${bin} ] || go build -o ${bin} main.go && exec ${bin}`
+      return launch('go', '/bin/sh', ['-c', script], dir, { ...env, ...GO_ENV })
+    }
     case 'rails':
       return launch(
         'rails',
