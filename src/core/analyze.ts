@@ -9,6 +9,7 @@ import { CORS_ERRORS, chromiumConsoleMessage } from './cors-errors.ts'
 import type { Exchange } from './exchange.ts'
 import { corsUnsafeRequestHeaderNames, needsPreflight } from './fetch-rules.ts'
 import { failureFinding } from './findings.ts'
+import { firefoxConsoleMessage } from './firefox-reasons.ts'
 import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
 import { classifyFailure, NOT_CORS } from './net-errors.ts'
 import { hasUserinfo, isSameOrigin, originOf } from './origin.ts'
@@ -152,6 +153,28 @@ function reportedOutcome(ex: Exchange): Exchange['outcome'] {
   return ex.browser === 'firefox' && ex.outcome.kind === 'ok' ? { kind: 'unknown' } : ex.outcome
 }
 
+/**
+ * Firefox checks CORS on a redirect response before following it, and when that check fails it ends the
+ * request with NS_ERROR_NET_ON_RECEIVING_FROM at the next hop's URL, which was never sent (measured in Firefox
+ * ESR 153: a 302 without Access-Control-Allow-Origin, one whose ACAO does not match, a Location with
+ * user:pass). That error names a CORS refusal there, not a network failure.
+ */
+function firefoxRedirectRefused(ex: Exchange, error: string): boolean {
+  return (
+    ex.browser === 'firefox' &&
+    error === 'NS_ERROR_NET_ON_RECEIVING_FROM' &&
+    (ex.redirects?.length ?? 0) > 0 &&
+    !ex.response
+  )
+}
+
+/** The line Firefox's console prints for this failure (a refused user:pass redirect had no response). */
+function firefoxSentence(finding: Finding, failure: Located, url: string): string | null {
+  if (!finding.firefox) return null
+  const status = failure.failure.corsError === 'RedirectContainsCredentials' ? null : (failure.status ?? null)
+  return firefoxConsoleMessage(finding.firefox, url, status)
+}
+
 const NO_CREDENTIALS: CredentialsInfo = { mode: 'unknown', inferred: false, basis: 'not known' }
 
 /** An analysis that blocks nothing: the fields every non-blocked verdict shares. */
@@ -203,7 +226,7 @@ export function analyze(ex: Exchange): Analysis {
   // A failure that is not a CORS failure: say what it is, so nobody edits CORS headers for nothing.
   const netError = outcome.kind === 'error' ? outcome.error : ex.preflight?.error
   if (netError !== undefined) {
-    const kind = classifyFailure(netError)
+    const kind = firefoxRedirectRefused(ex, netError) ? 'cors-candidate' : classifyFailure(netError)
     const mixed = initiator?.startsWith('https:') && ex.request.url.startsWith('http:')
     if (kind !== 'cors-candidate' || (mixed && !ex.response && !ex.preflight)) {
       const info = NOT_CORS[mixed ? 'mixed-content' : kind === 'cors-candidate' ? 'other' : kind]
@@ -361,13 +384,16 @@ export function analyze(ex: Exchange): Analysis {
       failedParameter: failure.failure.failedParameter,
       stage: failure.stage,
       summary: `Blocked by CORS — ${finding.title}.`,
-      consoleMessage: chromiumConsoleMessage({
-        error: failure.failure.corsError,
-        failedParameter: failure.failure.failedParameter,
-        url: failure.stage === 'redirect' ? failure.url : finalUrl,
-        initialUrl: urls[0] ?? ex.request.url,
-        origin,
-      }),
+      consoleMessage:
+        ex.browser === 'firefox'
+          ? firefoxSentence(finding, failure, failure.stage === 'redirect' ? failure.url : finalUrl)
+          : chromiumConsoleMessage({
+              error: failure.failure.corsError,
+              failedParameter: failure.failure.failedParameter,
+              url: failure.stage === 'redirect' ? failure.url : finalUrl,
+              initialUrl: urls[0] ?? ex.request.url,
+              origin,
+            }),
       credentials,
       findings: [finding, ...notes, ...warnings],
     }

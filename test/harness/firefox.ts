@@ -62,7 +62,8 @@ export interface LaunchedFirefox {
   close(): Promise<void>
 }
 
-const BLOCKED = 'Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at '
+const BLOCKED =
+  'Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at '
 
 /** Parses Firefox's console line; null for anything else. Linear: indexOf and slices only. */
 export function parseFirefoxCorsMessage(text: string): FirefoxCorsMessage | null {
@@ -85,7 +86,9 @@ export function parseFirefoxCorsMessage(text: string): FirefoxCorsMessage | null
 export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LaunchedFirefox> {
   const executablePath = findFirefox()
   if (!executablePath)
-    throw new Error("No Firefox found. Run `npm run setup` (installs Debian's firefox-esr) or set FIREFOX_PATH.")
+    throw new Error(
+      "No Firefox found. Run `npm run setup` (installs Debian's firefox-esr) or set FIREFOX_PATH.",
+    )
   const extension = options.extension === undefined ? FIREFOX_EXTENSION_DIR : options.extension
   if (extension && !existsSync(join(extension, 'manifest.json')))
     throw new Error(`No Firefox build at ${extension}: run \`npm run build\` first.`)
