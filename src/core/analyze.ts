@@ -29,6 +29,7 @@ interface Facts {
   readonly method: string
   readonly unsafeHeaders: readonly string[]
   readonly unsafeFromPreflight: boolean
+  readonly browser?: 'chromium' | 'firefox'
 }
 
 /**
@@ -58,6 +59,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
           unsafeHeaders: facts.unsafeHeaders,
           origin: headerValue(pre.request.headers, 'origin') ?? origin,
           credentials,
+          ...(facts.browser ? { browser: facts.browser } : {}),
         },
       )
       if (failure)
@@ -155,16 +157,17 @@ function reportedOutcome(ex: Exchange): Exchange['outcome'] {
 
 /**
  * Firefox checks CORS on a redirect response before following it, and when that check fails it ends the
- * request with NS_ERROR_NET_ON_RECEIVING_FROM at the next hop's URL, which was never sent (measured in Firefox
- * ESR 153: a 302 without Access-Control-Allow-Origin, one whose ACAO does not match, a Location with
- * user:pass). That error names a CORS refusal there, not a network failure.
+ * request at the next hop's URL, never sent, with an unspecific error that varies between runs
+ * (NS_ERROR_NET_ON_RECEIVING_FROM, NS_ERROR_UNEXPECTED; measured in Firefox ESR 153: a 302 without
+ * Access-Control-Allow-Origin, one whose ACAO does not match, a Location with user:pass). After a redirect
+ * with no response, such an error names a CORS refusal; the redirect's headers then say which.
  */
 function firefoxRedirectRefused(ex: Exchange, error: string): boolean {
   return (
     ex.browser === 'firefox' &&
-    error === 'NS_ERROR_NET_ON_RECEIVING_FROM' &&
     (ex.redirects?.length ?? 0) > 0 &&
-    !ex.response
+    !ex.response &&
+    classifyFailure(error) === 'other'
   )
 }
 
@@ -274,6 +277,7 @@ export function analyze(ex: Exchange): Analysis {
     method: ex.request.method,
     unsafeHeaders,
     unsafeFromPreflight: fromPreflight,
+    ...(ex.browser ? { browser: ex.browser } : {}),
   }
   const omit = firstFailure(ex, facts, false)
   const include = firstFailure(ex, facts, true)

@@ -191,8 +191,9 @@ export const FIREFOX_DIFFERENCES = [
   'Two ACAO lines, one of them empty (multi-empty-and-star): both browsers block as "multiple"; Firefox\u2019s webRequest shows only \u2018*\u2019 (the empty line is dropped), so CORS Lens cannot see the failure in Firefox.',
   'The safelisted request headers totalling more than 1024 bytes (header-total-1024): Chromium makes them CORS-unsafe and preflights (HeaderDisallowedByPreflightResponse); Firefox sends no preflight and lets the request through.',
   'A preflight redirected to another origin then answered for the opaque origin (ok-redir-preflight-tainted-null): Chromium passes it; Firefox blocks it ("does not match \u2018null\u2019").',
+  'A redirected preflight without ACAO (pf-redirect-no-acao): Chromium refuses the redirect first (PreflightDisallowedRedirect); Firefox reads ACAO first ("CORS header \u2018Access-Control-Allow-Origin\u2019 missing", PreflightMissingAllowOriginHeader).',
   'A Location with user:pass (redir-userinfo, redir-userinfo-same-origin): Chromium names RedirectContainsCredentials; Firefox prints only "CORS request did not succeed".',
-  'A redirect that fails its CORS check ends in Firefox as NS_ERROR_NET_ON_RECEIVING_FROM at the next URL (never sent); Chromium ends it as net::ERR_FAILED at the redirecting URL.',
+  'A redirect that fails its CORS check ends in Firefox with NS_ERROR_NET_ON_RECEIVING_FROM or NS_ERROR_UNEXPECTED at the next URL (never sent); Chromium ends it as net::ERR_FAILED at the redirecting URL.',
   'A blocked simple request ends in Firefox\u2019s webRequest as onCompleted (status 200, no error); Chromium reports onErrorOccurred net::ERR_FAILED. Preflight failures end as NS_ERROR_DOM_BAD_URI on both the OPTIONS and the actual request.',
   'Credentials with ACAO \u2018*\u2019 and no Cookie header: both block, but webRequest does not tell the credentials mode in either browser; in Chromium the error itself reveals it, in Firefox (a completion) nothing does.',
 ] as const

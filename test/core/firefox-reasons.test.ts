@@ -113,4 +113,42 @@ describe('the engine speaks Firefox for a Firefox exchange', () => {
     expect(a.corsError).toBe('MissingAllowOriginHeader')
     expect(a.stage).toBe('redirect')
   })
+  it('the refusal error varies (NS_ERROR_UNEXPECTED too); a user:pass Location is RedirectContainsCredentials', () => {
+    const a = analyze({
+      ...base,
+      request: { method: 'GET', url: 'http://u:p@other.test:1/next', headers: [] },
+      redirects: [
+        {
+          fromUrl: 'http://api.test:8080/x',
+          status: 302,
+          headers: [
+            { name: 'Location', value: 'http://u:p@other.test:1/next' },
+            { name: 'Access-Control-Allow-Origin', value: 'http://app.test:8001' },
+          ],
+          location: 'http://u:p@other.test:1/next',
+        },
+      ],
+      outcome: { kind: 'error', error: 'NS_ERROR_UNEXPECTED' },
+    })
+    expect(a.corsError).toBe('RedirectContainsCredentials')
+    expect(a.consoleMessage).toMatch(/\(Reason: CORS request did not succeed\)\. Status code: \(null\)\.$/)
+  })
+  it("reads a redirected preflight's ACAO first, as Firefox does (Chromium refuses the redirect first)", () => {
+    const ex: Exchange = {
+      ...base,
+      request: { method: 'PUT', url: 'http://api.test:8080/x', headers: [] },
+      preflight: {
+        request: {
+          method: 'OPTIONS',
+          url: 'http://api.test:8080/x',
+          headers: [{ name: 'Access-Control-Request-Method', value: 'PUT' }],
+        },
+        response: { status: 301, headers: [{ name: 'Location', value: 'http://api.test:8080/y' }] },
+        error: 'NS_ERROR_DOM_BAD_URI',
+      },
+      outcome: { kind: 'error', error: 'NS_ERROR_DOM_BAD_URI' },
+    }
+    expect(analyze(ex).corsError).toBe('PreflightMissingAllowOriginHeader')
+    expect(analyze({ ...ex, browser: 'chromium' }).corsError).toBe('PreflightDisallowedRedirect')
+  })
 })
