@@ -9,6 +9,7 @@ import { CORS_ERRORS, chromiumConsoleMessage } from './cors-errors.ts'
 import type { Exchange } from './exchange.ts'
 import { corsUnsafeRequestHeaderNames, needsPreflight } from './fetch-rules.ts'
 import { failureFinding } from './findings.ts'
+import { firefoxConsoleMessage } from './firefox-reasons.ts'
 import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
 import { localNetworkBlock, localNetworkFinding, privateNetworkHeaderFinding } from './local-network.ts'
 import { classifyFailure, FAILED_NO_REASON, NOT_CORS } from './net-errors.ts'
@@ -31,6 +32,7 @@ interface Facts {
   readonly method: string
   readonly unsafeHeaders: readonly string[]
   readonly unsafeFromPreflight: boolean
+  readonly browser?: 'chromium' | 'firefox'
 }
 
 /**
@@ -60,6 +62,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
           unsafeHeaders: facts.unsafeHeaders,
           origin: headerValue(pre.request.headers, 'origin') ?? origin,
           credentials,
+          ...(facts.browser ? { browser: facts.browser } : {}),
         },
       )
       if (failure)
@@ -157,6 +160,29 @@ function initiatorOf(ex: Exchange): string | null {
  */
 function reportedOutcome(ex: Exchange): Exchange['outcome'] {
   return ex.browser === 'firefox' && ex.outcome.kind === 'ok' ? { kind: 'unknown' } : ex.outcome
+}
+
+/**
+ * Firefox checks CORS on a redirect response before following it, and when that check fails it ends the
+ * request at the next hop's URL, never sent, with an unspecific error that varies between runs
+ * (NS_ERROR_NET_ON_RECEIVING_FROM, NS_ERROR_UNEXPECTED; measured in Firefox ESR 153: a 302 without
+ * Access-Control-Allow-Origin, one whose ACAO does not match, a Location with user:pass). After a redirect
+ * with no response, such an error names a CORS refusal; the redirect's headers then say which.
+ */
+function firefoxRedirectRefused(ex: Exchange, error: string): boolean {
+  return (
+    ex.browser === 'firefox' &&
+    (ex.redirects?.length ?? 0) > 0 &&
+    !ex.response &&
+    classifyFailure(error) === 'other'
+  )
+}
+
+/** The line Firefox's console prints for this failure (a refused user:pass redirect had no response). */
+function firefoxSentence(finding: Finding, failure: Located, url: string): string | null {
+  if (!finding.firefox) return null
+  const status = failure.failure.corsError === 'RedirectContainsCredentials' ? null : (failure.status ?? null)
+  return firefoxConsoleMessage(finding.firefox, url, status)
 }
 
 const NO_CREDENTIALS: CredentialsInfo = { mode: 'unknown', inferred: false, basis: 'not known' }
@@ -270,7 +296,7 @@ export function analyze(ex: Exchange): Analysis {
   // A failure that is not a CORS failure: say what it is, so nobody edits CORS headers for nothing.
   const netError = outcome.kind === 'error' ? outcome.error : ex.preflight?.error
   if (netError !== undefined) {
-    const kind = classifyFailure(netError)
+    const kind = firefoxRedirectRefused(ex, netError) ? 'cors-candidate' : classifyFailure(netError)
     const mixed = initiator?.startsWith('https:') && ex.request.url.startsWith('http:')
     if (kind !== 'cors-candidate' || (mixed && !ex.response && !ex.preflight)) {
       const info = NOT_CORS[mixed ? 'mixed-content' : kind === 'cors-candidate' ? 'other' : kind]
@@ -318,6 +344,7 @@ export function analyze(ex: Exchange): Analysis {
     method: ex.request.method,
     unsafeHeaders,
     unsafeFromPreflight: fromPreflight,
+    ...(ex.browser ? { browser: ex.browser } : {}),
   }
   const omit = firstFailure(ex, facts, false)
   const include = firstFailure(ex, facts, true)
@@ -430,14 +457,17 @@ export function analyze(ex: Exchange): Analysis {
       failedParameter: failure.failure.failedParameter,
       stage: failure.stage,
       summary: `Blocked by CORS — ${finding.title}.`,
-      consoleMessage: chromiumConsoleMessage({
-        error: failure.failure.corsError,
-        failedParameter: failure.failure.failedParameter,
-        url: failure.stage === 'redirect' ? failure.url : finalUrl,
-        initialUrl: urls[0] ?? ex.request.url,
-        origin,
-        initiator: ex.api ?? 'fetch',
-      }),
+      consoleMessage:
+        ex.browser === 'firefox'
+          ? firefoxSentence(finding, failure, failure.stage === 'redirect' ? failure.url : finalUrl)
+          : chromiumConsoleMessage({
+              error: failure.failure.corsError,
+              failedParameter: failure.failure.failedParameter,
+              url: failure.stage === 'redirect' ? failure.url : finalUrl,
+              initialUrl: urls[0] ?? ex.request.url,
+              origin,
+              initiator: ex.api ?? 'fetch',
+            }),
       credentials,
       findings: [finding, ...notes, ...warnings],
     }

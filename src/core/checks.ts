@@ -101,6 +101,8 @@ export interface PreflightRequestFacts {
   readonly unsafeHeaders: readonly string[]
   readonly origin: string
   readonly credentials: boolean
+  /** Whose order to follow where the browsers differ (Chromium's when not said). */
+  readonly browser?: 'chromium' | 'firefox'
 }
 
 /**
@@ -113,9 +115,11 @@ export function checkPreflight(
   preflight: PreflightInput,
   request: PreflightRequestFacts,
 ): CheckFailure | null {
-  if (preflight.redirected)
-    return { corsError: 'PreflightDisallowedRedirect', failedParameter: '', headerNames: ['location'] }
   const access = checkAccess(preflight.headers, request.origin, request.credentials, preflight.url)
+  // Firefox ESR 153 reads ACAO on a redirected preflight first (lab pf-redirect-no-acao: "CORS header
+  // 'Access-Control-Allow-Origin' missing"); Chromium refuses the redirect before reading it.
+  if (preflight.redirected && !(request.browser === 'firefox' && access))
+    return { corsError: 'PreflightDisallowedRedirect', failedParameter: '', headerNames: ['location'] }
   if (access) return { ...access, corsError: PREFLIGHT_TWIN[access.corsError as AccessError] }
   if (preflight.status < 200 || preflight.status > 299) {
     return { corsError: 'PreflightInvalidStatus', failedParameter: '', headerNames: [] }

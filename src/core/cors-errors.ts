@@ -1,10 +1,10 @@
 /**
  * Chromium's CorsError vocabulary (services/network/public/mojom/cors.mojom, names as CDP reports them,
  * without the k prefix), with the console sentence Blink prints for each (cors_error_string.cc),
- * Firefox's reason for the same failure (security.properties) and the reference pages.
+ * and the reference pages (Firefox's words for the same failures: firefox-reasons.ts).
  * Keyed by name: the enum's numbers are not stable across Chromium versions.
  */
-import type { FirefoxReason, Link } from './analysis.ts'
+import type { Link } from './analysis.ts'
 import { LNA_LINKS } from './local-network.ts'
 
 export type CorsErrorName =
@@ -40,10 +40,6 @@ const WEB_DEV: Link = {
   url: 'https://web.dev/articles/cross-origin-resource-sharing',
 }
 
-function firefox(key: string, text: string, page = key): FirefoxReason {
-  return { key, text, mdn: MDN + page }
-}
-
 const XHR_CREDENTIALS =
   ' The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.'
 
@@ -60,7 +56,6 @@ interface CorsErrorInfo {
   readonly detail: (hint: string, initiator: 'fetch' | 'xhr' | 'other', spaces?: AddressSpaces) => string
   /** Chromium prefixes these with "Response to preflight request doesn't pass access control check: ". */
   readonly preflightPrefix: boolean
-  readonly firefox?: FirefoxReason
   readonly links: readonly Link[]
 }
 
@@ -77,10 +72,6 @@ const ALLOW_ORIGIN: Record<
     detail: (_h, i) =>
       "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'." +
       (i === 'xhr' ? XHR_CREDENTIALS : ''),
-    firefox: firefox(
-      'CORSNotSupportingCredentials',
-      "Credential is not supported if the CORS header 'Access-Control-Allow-Origin' is '*'",
-    ),
     links: [
       { title: 'MDN: CORSNotSupportingCredentials', url: `${MDN}CORSNotSupportingCredentials` },
       WEB_DEV,
@@ -90,11 +81,6 @@ const ALLOW_ORIGIN: Record<
     plain:
       'The response has no Access-Control-Allow-Origin header, so the browser may not hand it to the page.',
     detail: () => "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
-    firefox: firefox(
-      'CORSMissingAllowOrigin2',
-      "CORS header 'Access-Control-Allow-Origin' missing",
-      'CORSMissingAllowOrigin',
-    ),
     links: [{ title: 'MDN: CORSMissingAllowOrigin', url: `${MDN}CORSMissingAllowOrigin` }, WEB_DEV],
   },
   multiple: {
@@ -102,10 +88,6 @@ const ALLOW_ORIGIN: Record<
       'Access-Control-Allow-Origin must hold exactly one origin. It holds several — usually because two layers (a proxy and the app) each added the header.',
     detail: (h, i) =>
       `The 'Access-Control-Allow-Origin' header contains multiple values '${h}', but only one is allowed.${noCors(i)}`,
-    firefox: firefox(
-      'CORSMultipleAllowOriginNotAllowed',
-      "Multiple CORS header 'Access-Control-Allow-Origin' not allowed",
-    ),
     links: [
       { title: 'MDN: CORSMultipleAllowOriginNotAllowed', url: `${MDN}CORSMultipleAllowOriginNotAllowed` },
       WEB_DEV,
@@ -116,10 +98,6 @@ const ALLOW_ORIGIN: Record<
       "Access-Control-Allow-Origin must be an origin such as 'https://app.example', 'null' or '*'. This value is not a URL the browser can parse.",
     detail: (h, i) =>
       `The 'Access-Control-Allow-Origin' header contains the invalid value '${h}'.${noCors(i)}`,
-    firefox: firefox(
-      'CORSAllowOriginNotMatchingOrigin',
-      "CORS header 'Access-Control-Allow-Origin' does not match",
-    ),
     links: [
       { title: 'MDN: CORSAllowOriginNotMatchingOrigin', url: `${MDN}CORSAllowOriginNotMatchingOrigin` },
       WEB_DEV,
@@ -130,10 +108,6 @@ const ALLOW_ORIGIN: Record<
       "Access-Control-Allow-Origin names an origin, but not the page's. The comparison is exact: scheme, host and port, no trailing slash, lower case.",
     detail: (h, i) =>
       `The 'Access-Control-Allow-Origin' header has a value '${h}' that is not equal to the supplied origin.${noCors(i)}`,
-    firefox: firefox(
-      'CORSAllowOriginNotMatchingOrigin',
-      "CORS header 'Access-Control-Allow-Origin' does not match",
-    ),
     links: [
       { title: 'MDN: CORSAllowOriginNotMatchingOrigin', url: `${MDN}CORSAllowOriginNotMatchingOrigin` },
       WEB_DEV,
@@ -145,20 +119,9 @@ const ALLOW_ORIGIN: Record<
     detail: (h, i) =>
       `The value of the 'Access-Control-Allow-Credentials' header in the response is '${h}' which must be 'true' when the request's credentials mode is 'include'.` +
       (i === 'xhr' ? XHR_CREDENTIALS : ''),
-    firefox: firefox(
-      'CORSMissingAllowCredentials',
-      "expected 'true' in CORS header 'Access-Control-Allow-Credentials'",
-      'CORSMIssingAllowCredentials',
-    ),
     links: [{ title: 'MDN: CORSMissingAllowCredentials', url: `${MDN}CORSMIssingAllowCredentials` }, WEB_DEV],
   },
 }
-
-const PREFLIGHT_STATUS_FF = firefox(
-  'CORSPreflightDidNotSucceed3',
-  'CORS preflight response did not succeed',
-  'CORSPreflightDidNotSucceed',
-)
 
 export const CORS_ERRORS: Record<CorsErrorName, CorsErrorInfo> = {
   DisallowedByMode: {
@@ -185,7 +148,6 @@ export const CORS_ERRORS: Record<CorsErrorName, CorsErrorInfo> = {
     detail: () =>
       'Cross origin requests are only supported for protocol schemes: http, data, isolated-app, chrome-extension, chrome, https, chrome-untrusted.',
     preflightPrefix: false,
-    firefox: firefox('CORSRequestNotHttp', 'CORS request not HTTP'),
     links: [{ title: 'MDN: CORSRequestNotHttp', url: `${MDN}CORSRequestNotHttp` }, WEB_DEV],
   },
   PreflightInvalidStatus: {
@@ -193,7 +155,6 @@ export const CORS_ERRORS: Record<CorsErrorName, CorsErrorInfo> = {
       'The preflight (OPTIONS) request got a non-2xx status. A preflight must be answered with 200–299 — often an auth layer or a router that does not know OPTIONS answers it instead.',
     detail: () => 'It does not have HTTP ok status.',
     preflightPrefix: true,
-    firefox: PREFLIGHT_STATUS_FF,
     links: [{ title: 'MDN: CORSPreflightDidNotSucceed', url: `${MDN}CORSPreflightDidNotSucceed` }, WEB_DEV],
   },
   PreflightDisallowedRedirect: {
@@ -201,7 +162,6 @@ export const CORS_ERRORS: Record<CorsErrorName, CorsErrorInfo> = {
       'The preflight (OPTIONS) request was redirected. Browsers never follow a redirect on a preflight — call the final URL directly (a trailing slash or http→https redirect is the usual cause).',
     detail: () => 'Redirect is not allowed for a preflight request.',
     preflightPrefix: true,
-    firefox: firefox('CORSExternalRedirectNotAllowed', 'CORS request external redirect not allowed'),
     links: [
       { title: 'MDN: CORSExternalRedirectNotAllowed', url: `${MDN}CORSExternalRedirectNotAllowed` },
       WEB_DEV,
@@ -218,7 +178,6 @@ export const CORS_ERRORS: Record<CorsErrorName, CorsErrorInfo> = {
       'The preflight response has an Access-Control-Allow-Methods header the browser cannot parse: it must be a comma-separated list of method names.',
     detail: () => 'Cannot parse Access-Control-Allow-Methods response header field in preflight response.',
     preflightPrefix: false,
-    firefox: firefox('CORSInvalidAllowMethod', "invalid token in CORS header 'Access-Control-Allow-Methods'"),
     links: [{ title: 'MDN: CORSInvalidAllowMethod', url: `${MDN}CORSInvalidAllowMethod` }, WEB_DEV],
   },
   InvalidAllowHeadersPreflightResponse: {
@@ -226,7 +185,6 @@ export const CORS_ERRORS: Record<CorsErrorName, CorsErrorInfo> = {
       'The preflight response has an Access-Control-Allow-Headers header the browser cannot parse: it must be a comma-separated list of header names.',
     detail: () => 'Cannot parse Access-Control-Allow-Headers response header field in preflight response.',
     preflightPrefix: false,
-    firefox: firefox('CORSInvalidAllowHeader', "invalid token in CORS header 'Access-Control-Allow-Headers'"),
     links: [{ title: 'MDN: CORSInvalidAllowHeader', url: `${MDN}CORSInvalidAllowHeader` }, WEB_DEV],
   },
   MethodDisallowedByPreflightResponse: {
@@ -234,10 +192,6 @@ export const CORS_ERRORS: Record<CorsErrorName, CorsErrorInfo> = {
       'The preflight answer does not list this method in Access-Control-Allow-Methods. The comparison is case-sensitive.',
     detail: (h) => `Method ${h} is not allowed by Access-Control-Allow-Methods in preflight response.`,
     preflightPrefix: false,
-    firefox: firefox(
-      'CORSMethodNotFound',
-      "Did not find method in CORS header 'Access-Control-Allow-Methods'",
-    ),
     links: [{ title: 'MDN: CORSMethodNotFound', url: `${MDN}CORSMethodNotFound` }, WEB_DEV],
   },
   HeaderDisallowedByPreflightResponse: {
@@ -246,11 +200,6 @@ export const CORS_ERRORS: Record<CorsErrorName, CorsErrorInfo> = {
     detail: (h) =>
       `Request header field ${h} is not allowed by Access-Control-Allow-Headers in preflight response.`,
     preflightPrefix: false,
-    firefox: firefox(
-      'CORSMissingAllowHeaderFromPreflight2',
-      "header is not allowed according to header 'Access-Control-Allow-Headers' from CORS preflight response",
-      'CORSMissingAllowHeaderFromPreflight',
-    ),
     links: [
       { title: 'MDN: CORSMissingAllowHeaderFromPreflight', url: `${MDN}CORSMissingAllowHeaderFromPreflight` },
       WEB_DEV,

@@ -2,9 +2,10 @@
  * The findings catalogue for failures: one Finding per CorsError, explained in plain words with the
  * actual values, pointing at the header lines involved.
  */
-import type { Finding, HeaderPlace, HeaderRef } from './analysis.ts'
+import type { Finding, FirefoxReason, HeaderPlace, HeaderRef } from './analysis.ts'
 import type { CheckFailure } from './checks.ts'
 import { CORS_ERRORS, type CorsErrorName } from './cors-errors.ts'
+import { FIREFOX_REASON_FOR, firefoxReason, firstInvalidToken } from './firefox-reasons.ts'
 import { type HeaderList, linesNamed } from './headers.ts'
 
 /** Stable finding code for a CorsError: MultipleAllowOriginValues → multiple-allow-origin-values. */
@@ -174,6 +175,23 @@ export function failureFinding(ctx: FailureContext, preflightStatus?: number): F
     headers: refsFor(ctx.place, ctx.headers, ctx.failure.headerNames),
     links: info.links,
     corsError: ctx.failure.corsError,
-    ...(info.firefox ? { firefox: info.firefox } : {}),
+    ...firefoxOf(ctx),
   }
+}
+
+/** Firefox's reason for the same failure, with the value Firefox puts in it. */
+function firefoxOf(ctx: FailureContext): { firefox?: FirefoxReason } {
+  const { corsError, failedParameter } = ctx.failure
+  const key = FIREFOX_REASON_FOR[corsError]
+  let param = ''
+  if (key === 'CORSAllowOriginNotMatchingOrigin' || key === 'CORSMissingAllowHeaderFromPreflight2')
+    param = failedParameter
+  else if (key === 'CORSInvalidAllowMethod' || key === 'CORSInvalidAllowHeader')
+    param = firstInvalidToken(
+      linesNamed(ctx.headers, ctx.failure.headerNames[0] ?? '')
+        .map((h) => h.value)
+        .join(', '),
+    )
+  const reason = firefoxReason(corsError, param)
+  return reason ? { firefox: reason } : {}
 }

@@ -4,6 +4,7 @@ export type {
   CredentialsInfo,
   Diagnosis,
   Finding,
+  FirefoxReason,
   HeaderPlace,
   HeaderRef,
   Link,
@@ -29,6 +30,13 @@ export type {
   RequestSide,
   ResponseSide,
 } from './exchange.ts'
+export {
+  FIREFOX_REASON_FOR,
+  FIREFOX_REASONS,
+  type FirefoxReasonKey,
+  firefoxConsoleMessage,
+  firefoxReasonKey,
+} from './firefox-reasons.ts'
 export type { Fix, FixChange, Layer, Stack } from './fix.ts'
 export {
   csharpString,

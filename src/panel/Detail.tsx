@@ -13,6 +13,7 @@ import type {
   HeaderPlace,
   HeaderRef,
 } from '../core/index.ts'
+import { runningBrowser } from '../platform/index.ts'
 import type { ExchangeRecord } from '../protocol.ts'
 import { copyText } from './clipboard.ts'
 import {
@@ -29,6 +30,9 @@ import { duplicateLines, offendingIndexes } from './header-lines.ts'
 import type { InitiatorScript } from './initiator.ts'
 import { corsErrorOf, type RecordSource, statusText, verdictWords } from './model.ts'
 import { formatSize, shown, timeOfDay } from './text.ts'
+
+/** The browser the panel runs in: its console's words lead the verdict. */
+const BROWSER = runningBrowser()
 
 interface Props {
   readonly record: ExchangeRecord
@@ -73,7 +77,10 @@ export function Detail({ record, source, seenAt, initiator, onClose, onToast }: 
           <button
             type="button"
             onClick={() =>
-              copy('Markdown', markdownReport(exchange, diagnosis, { ...opts, seen: seenAt.length }))
+              copy(
+                'Markdown',
+                markdownReport(exchange, diagnosis, { ...opts, seen: seenAt.length, browser: BROWSER }),
+              )
             }
           >
             Copy as Markdown
@@ -143,18 +150,32 @@ function Verdict({
   readonly initiator: InitiatorScript | null
 }) {
   const { exchange, diagnosis } = record
-  const sentence = consoleSentence(exchange, diagnosis)
+  // Lead with the words of the console the user is looking at: Firefox's reason in Firefox, Chromium's else.
+  const sentence = consoleSentence(exchange, diagnosis, BROWSER)
+  const firefox = BROWSER === 'firefox' ? diagnosis.findings.find((f) => f.firefox)?.firefox : undefined
   return (
     <Block title="Verdict">
-      <p class="summary">{diagnosis.summary || verdictWords(diagnosis.verdict)}</p>
       {sentence ? (
-        <div class="console" title="What Chrome's console printed">
+        <div
+          class="console"
+          title={`What ${BROWSER === 'firefox' ? 'Firefox' : 'Chrome'}'s console printed`}
+          data-browser={BROWSER}
+        >
           <span class="console-icon" aria-hidden="true">
             ✖
           </span>
           <span>{sentence}</span>
+          {firefox?.mdn ? (
+            <>
+              {' '}
+              <a href={safeHref(firefox.mdn)} target="_blank" rel="noreferrer noopener">
+                Learn more
+              </a>
+            </>
+          ) : null}
         </div>
       ) : null}
+      <p class="summary">{diagnosis.summary || verdictWords(diagnosis.verdict)}</p>
       <dl class="facts">
         {diagnosis.origin ? (
           <>
@@ -324,7 +345,9 @@ function Findings({ findings }: { readonly findings: readonly Finding[] }) {
                 ))}
               </p>
             ) : null}
-            {f.firefox ? <p class="muted">Firefox says: “{f.firefox.text}”.</p> : null}
+            {f.firefox && BROWSER !== 'firefox' ? (
+              <p class="muted">Firefox says: “{f.firefox.text}”.</p>
+            ) : null}
             {f.links.length ? (
               <p class="links">
                 {f.links.map((l) => (

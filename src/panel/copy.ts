@@ -7,10 +7,12 @@ import type { Diagnosis, Exchange, HeaderLine, HeaderList, RequestSide } from '.
 import {
   chromiumConsoleMessage,
   redactHeaders as coreRedactHeaders,
+  firefoxConsoleMessage,
   redactForOutput,
   redactUrl,
   shellWord,
 } from '../core/index.ts'
+import type { BrowserName } from '../platform/index.ts'
 import { statusText, verdictWords } from './model.ts'
 
 export { REDACTED } from '../core/index.ts'
@@ -128,10 +130,24 @@ export function checkCommand(exchange: Exchange, diagnosis: Diagnosis, options: 
   return parts.join(' ')
 }
 
-/** The console sentence: the engine's when it has one, else built from the CorsError it named. */
-export function consoleSentence(exchange: Exchange, diagnosis: Diagnosis): string | null {
-  if (diagnosis.consoleMessage) return diagnosis.consoleMessage
+/**
+ * The console sentence of the browser the panel runs in: the engine's when it was judged for that browser,
+ * else built from the CorsError it named (Firefox's from the finding's Firefox reason).
+ */
+export function consoleSentence(
+  exchange: Exchange,
+  diagnosis: Diagnosis,
+  browser: BrowserName = 'chromium',
+): string | null {
+  const judgedFor = exchange.browser ?? 'chromium'
+  if (diagnosis.consoleMessage && judgedFor === browser) return diagnosis.consoleMessage
   if (!diagnosis.corsError) return null
+  if (browser === 'firefox') {
+    const reason = diagnosis.findings.find((f) => f.corsError === diagnosis.corsError)?.firefox
+    return reason
+      ? firefoxConsoleMessage(reason, exchange.request.url, exchange.response?.status ?? null)
+      : null
+  }
   const first = exchange.redirects?.[0]?.fromUrl
   return chromiumConsoleMessage({
     error: diagnosis.corsError,
@@ -158,7 +174,7 @@ function headerBlock(title: string, statusLine: string, headers: HeaderList, opt
 export function markdownReport(
   exchange: Exchange,
   diagnosis: Diagnosis,
-  options: CopyOptions & { readonly seen?: number },
+  options: CopyOptions & { readonly seen?: number; readonly browser?: BrowserName },
 ): string {
   if (!options.includeSecrets) {
     const clean = redactForOutput(exchange, diagnosis)
@@ -170,7 +186,7 @@ export function markdownReport(
 function markdownOf(
   exchange: Exchange,
   diagnosis: Diagnosis,
-  options: CopyOptions & { readonly seen?: number },
+  options: CopyOptions & { readonly seen?: number; readonly browser?: BrowserName },
 ): string {
   const req = exchange.request
   const out: string[] = []
@@ -183,8 +199,9 @@ function markdownOf(
   if (diagnosis.origin) out.push(`**Origin:** \`${diagnosis.origin}\``)
   if (options.seen && options.seen > 1) out.push(`**Seen:** ${options.seen} times`)
   if (diagnosis.summary) out.push('', diagnosis.summary)
-  const sentence = consoleSentence(exchange, diagnosis)
-  if (sentence) out.push('', 'Chrome console:', '', fence(sentence))
+  const sentence = consoleSentence(exchange, diagnosis, options.browser)
+  if (sentence)
+    out.push('', `${options.browser === 'firefox' ? 'Firefox' : 'Chrome'} console:`, '', fence(sentence))
   if (diagnosis.findings.length) {
     out.push('', '### Findings', '')
     for (const f of diagnosis.findings) {

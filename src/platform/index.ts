@@ -183,3 +183,15 @@ export function extensionApi(): typeof chrome {
   if (!api) throw new Error('CORS Lens: no extension API in this context')
   return api
 }
+
+/**
+ * The browser this extension page runs in (the panel: which console's words to lead with). Firefox alone
+ * has runtime.getBrowserInfo; anything else, including a page without the extension API, is Chromium.
+ */
+export function runningBrowser(): BrowserName {
+  const g = globalThis as { browser?: { runtime?: object }; chrome?: { runtime?: object } }
+  const runtime = g.browser?.runtime ?? g.chrome?.runtime
+  return runtime && typeof (runtime as { getBrowserInfo?: unknown }).getBrowserInfo === 'function'
+    ? 'firefox'
+    : 'chromium'
+}

@@ -1,0 +1,262 @@
+/**
+ * Firefox's own words for CORS failures: its 16 console reasons, verbatim from Firefox ESR 153.8's
+ * chrome/en-US/locale/en-US/global/security/security.properties (inside omni.ja), and the MDN page its console
+ * links for each (devtools/server/actors/errordocs.js, CorsErrorDocs; Firefox adds utm_* tracking parameters,
+ * left out here). Keyed by the security.properties key, which is also the console message's category.
+ *
+ * Which Firefox reason names the same failure as each of Chromium's CorsErrors was measured by running the
+ * lab's scenarios in Firefox ESR 153 (test/e2e/firefox.test.ts); the cases where the two browsers judge the
+ * same headers differently are recorded in FIREFOX_DIFFERENCES below.
+ */
+import type { FirefoxReason } from './analysis.ts'
+import type { CorsErrorName } from './cors-errors.ts'
+
+export type FirefoxReasonKey =
+  | 'CORSDisabled'
+  | 'CORSDidNotSucceed2'
+  | 'CORSOriginHeaderNotAdded'
+  | 'CORSExternalRedirectNotAllowed'
+  | 'CORSRequestNotHttp'
+  | 'CORSMissingAllowOrigin2'
+  | 'CORSMultipleAllowOriginNotAllowed'
+  | 'CORSAllowOriginNotMatchingOrigin'
+  | 'CORSNotSupportingCredentials'
+  | 'CORSMethodNotFound'
+  | 'CORSMissingAllowCredentials'
+  | 'CORSPreflightDidNotSucceed3'
+  | 'CORSInvalidAllowMethod'
+  | 'CORSInvalidAllowHeader'
+  | 'CORSMissingAllowHeaderFromPreflight2'
+  | 'CORSAllowHeaderFromPreflightDeprecation'
+
+interface ReasonText {
+  /** The "(Reason: …)" text; "%2$S" is the parameter (a header value, token or header name). */
+  readonly reason: string
+  /** Whether Firefox appends " Status code: N." (N is "(null)" when there was no response). */
+  readonly status: boolean
+  /** Whether Firefox quotes the URL (‘…’). */
+  readonly quotedUrl: boolean
+  /** The MDN page Firefox's console links ("Learn more"); null when it links none. */
+  readonly mdn: string | null
+  /** A warning, not a block (the Authorization-under-'*' deprecation). */
+  readonly warning?: boolean
+}
+
+const MDN = 'https://developer.mozilla.org/docs/Web/HTTP/Guides/CORS/Errors/'
+const BLOCKED =
+  'Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at '
+
+export const FIREFOX_REASONS: Readonly<Record<FirefoxReasonKey, ReasonText>> = {
+  CORSDisabled: { reason: 'CORS disabled', status: false, quotedUrl: false, mdn: `${MDN}CORSDisabled` },
+  CORSDidNotSucceed2: {
+    reason: 'CORS request did not succeed',
+    status: true,
+    quotedUrl: false,
+    mdn: `${MDN}CORSDidNotSucceed`,
+  },
+  CORSOriginHeaderNotAdded: {
+    reason: 'CORS header ‘Origin’ cannot be added',
+    status: false,
+    quotedUrl: false,
+    mdn: `${MDN}CORSOriginHeaderNotAdded`,
+  },
+  CORSExternalRedirectNotAllowed: {
+    reason: 'CORS request external redirect not allowed',
+    status: false,
+    quotedUrl: false,
+    mdn: `${MDN}CORSExternalRedirectNotAllowed`,
+  },
+  CORSRequestNotHttp: {
+    reason: 'CORS request not http',
+    status: false,
+    quotedUrl: false,
+    mdn: `${MDN}CORSRequestNotHttp`,
+  },
+  CORSMissingAllowOrigin2: {
+    reason: 'CORS header ‘Access-Control-Allow-Origin’ missing',
+    status: true,
+    quotedUrl: false,
+    mdn: `${MDN}CORSMissingAllowOrigin`,
+  },
+  CORSMultipleAllowOriginNotAllowed: {
+    reason: 'Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed',
+    status: false,
+    quotedUrl: false,
+    mdn: `${MDN}CORSMultipleAllowOriginNotAllowed`,
+  },
+  CORSAllowOriginNotMatchingOrigin: {
+    reason: 'CORS header ‘Access-Control-Allow-Origin’ does not match ‘%2$S’',
+    status: false,
+    quotedUrl: false,
+    mdn: `${MDN}CORSAllowOriginNotMatchingOrigin`,
+  },
+  CORSNotSupportingCredentials: {
+    reason: 'Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘*’',
+    status: false,
+    quotedUrl: true,
+    mdn: `${MDN}CORSNotSupportingCredentials`,
+  },
+  CORSMethodNotFound: {
+    reason: 'Did not find method in CORS header ‘Access-Control-Allow-Methods’',
+    status: false,
+    quotedUrl: false,
+    mdn: `${MDN}CORSMethodNotFound`,
+  },
+  CORSMissingAllowCredentials: {
+    reason: 'expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’',
+    status: false,
+    quotedUrl: false,
+    mdn: `${MDN}CORSMissingAllowCredentials`,
+  },
+  CORSPreflightDidNotSucceed3: {
+    reason: 'CORS preflight response did not succeed',
+    status: true,
+    quotedUrl: false,
+    mdn: `${MDN}CORSPreflightDidNotSucceed`,
+  },
+  CORSInvalidAllowMethod: {
+    reason: 'invalid token ‘%2$S’ in CORS header ‘Access-Control-Allow-Methods’',
+    status: false,
+    quotedUrl: false,
+    mdn: `${MDN}CORSInvalidAllowMethod`,
+  },
+  CORSInvalidAllowHeader: {
+    reason: 'invalid token ‘%2$S’ in CORS header ‘Access-Control-Allow-Headers’',
+    status: false,
+    quotedUrl: false,
+    mdn: `${MDN}CORSInvalidAllowHeader`,
+  },
+  CORSMissingAllowHeaderFromPreflight2: {
+    reason:
+      'header ‘%2$S’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response',
+    status: false,
+    quotedUrl: false,
+    mdn: `${MDN}CORSMissingAllowHeaderFromPreflight`,
+  },
+  CORSAllowHeaderFromPreflightDeprecation: {
+    reason:
+      'When the `Access-Control-Allow-Headers` is `*`, the `Authorization` header is not covered. To include the `Authorization` header, it must be explicitly listed in CORS header `Access-Control-Allow-Headers`',
+    status: false,
+    quotedUrl: false,
+    mdn: null,
+    warning: true,
+  },
+}
+
+export const FIREFOX_REASON_KEYS = Object.keys(FIREFOX_REASONS) as FirefoxReasonKey[]
+
+/**
+ * The Firefox reason that names the same failure as each CorsError (null: Firefox has no console reason for
+ * it, or the failure cannot reach Firefox's CORS check). Measured in Firefox ESR 153 on the lab:
+ * - Firefox has one reason for a wrong ACAO value, whether it cannot be parsed or names another origin.
+ * - A Location with user:pass is refused with the generic "CORS request did not succeed" (Status code: (null)).
+ * - The preflight and the actual response use the same reasons; Firefox adds "CORS request did not succeed"
+ *   for the actual request after a failed preflight.
+ */
+export const FIREFOX_REASON_FOR: Readonly<Record<CorsErrorName, FirefoxReasonKey | null>> = {
+  DisallowedByMode: null,
+  InvalidResponse: null,
+  WildcardOriginNotAllowed: 'CORSNotSupportingCredentials',
+  MissingAllowOriginHeader: 'CORSMissingAllowOrigin2',
+  MultipleAllowOriginValues: 'CORSMultipleAllowOriginNotAllowed',
+  InvalidAllowOriginValue: 'CORSAllowOriginNotMatchingOrigin',
+  AllowOriginMismatch: 'CORSAllowOriginNotMatchingOrigin',
+  InvalidAllowCredentials: 'CORSMissingAllowCredentials',
+  CorsDisabledScheme: 'CORSRequestNotHttp',
+  PreflightInvalidStatus: 'CORSPreflightDidNotSucceed3',
+  PreflightDisallowedRedirect: 'CORSExternalRedirectNotAllowed',
+  PreflightWildcardOriginNotAllowed: 'CORSNotSupportingCredentials',
+  PreflightMissingAllowOriginHeader: 'CORSMissingAllowOrigin2',
+  PreflightMultipleAllowOriginValues: 'CORSMultipleAllowOriginNotAllowed',
+  PreflightInvalidAllowOriginValue: 'CORSAllowOriginNotMatchingOrigin',
+  PreflightAllowOriginMismatch: 'CORSAllowOriginNotMatchingOrigin',
+  PreflightInvalidAllowCredentials: 'CORSMissingAllowCredentials',
+  InvalidAllowMethodsPreflightResponse: 'CORSInvalidAllowMethod',
+  InvalidAllowHeadersPreflightResponse: 'CORSInvalidAllowHeader',
+  MethodDisallowedByPreflightResponse: 'CORSMethodNotFound',
+  HeaderDisallowedByPreflightResponse: 'CORSMissingAllowHeaderFromPreflight2',
+  RedirectContainsCredentials: 'CORSDidNotSucceed2',
+  InsecureLocalNetwork: null,
+  InvalidLocalNetworkAccess: null,
+  LocalNetworkAccessPermissionDenied: null,
+}
+
+/**
+ * Where Firefox ESR 153 and Chromium 156 judge the same header lines differently (the lab's scenarios run in
+ * both; the scenario ids are in test/lab/scenarios.ts). Firefox's verdict is what CORS Lens shows in Firefox
+ * except where its webRequest cannot show the difference (noted).
+ */
+export const FIREFOX_DIFFERENCES = [
+  'One ACAO line holding a list (\u2018a, b\u2019, multi-one-line, pf-multi-one-line) or a space (\u2018a b\u2019, multi-inner-space): Chromium says MultipleAllowOriginValues, Firefox "does not match \u2018a, b\u2019". Firefox counts header lines; its webRequest joins duplicate lines with ", ", so one line with a comma looks the same as two lines and CORS Lens keeps MultipleAllowOriginValues.',
+  'Two ACAO lines, one of them empty (multi-empty-and-star): both browsers block as "multiple"; Firefox\u2019s webRequest shows only \u2018*\u2019 (the empty line is dropped), so CORS Lens cannot see the failure in Firefox.',
+  'The safelisted request headers totalling more than 1024 bytes (header-total-1024): Chromium makes them CORS-unsafe and preflights (HeaderDisallowedByPreflightResponse); Firefox sends no preflight and lets the request through.',
+  'A preflight redirected to another origin then answered for the opaque origin (ok-redir-preflight-tainted-null): Chromium passes it; Firefox blocks it ("does not match \u2018null\u2019").',
+  'A redirected preflight without ACAO (pf-redirect-no-acao): Chromium refuses the redirect first (PreflightDisallowedRedirect); Firefox reads ACAO first ("CORS header \u2018Access-Control-Allow-Origin\u2019 missing", PreflightMissingAllowOriginHeader).',
+  'A Location with user:pass (redir-userinfo, redir-userinfo-same-origin): Chromium names RedirectContainsCredentials; Firefox prints only "CORS request did not succeed".',
+  'A redirect that fails its CORS check ends in Firefox with NS_ERROR_NET_ON_RECEIVING_FROM or NS_ERROR_UNEXPECTED at the next URL (never sent); Chromium ends it as net::ERR_FAILED at the redirecting URL.',
+  'A blocked simple request ends in Firefox\u2019s webRequest as onCompleted (status 200, no error); Chromium reports onErrorOccurred net::ERR_FAILED. Preflight failures end as NS_ERROR_DOM_BAD_URI on both the OPTIONS and the actual request.',
+  'Credentials with ACAO \u2018*\u2019 and no Cookie header: both block, but webRequest does not tell the credentials mode in either browser; in Chromium the error itself reveals it, in Firefox (a completion) nothing does.',
+] as const
+
+/** Firefox's "(Reason: …)" text with its parameter filled in. */
+export function firefoxReasonText(key: FirefoxReasonKey, param = ''): string {
+  return FIREFOX_REASONS[key].reason.replace('%2$S', param)
+}
+
+/** A finding's Firefox reason: the key, the text Firefox prints, and the MDN page its console links. */
+export function firefoxReason(error: CorsErrorName, param = ''): FirefoxReason | null {
+  const key = FIREFOX_REASON_FOR[error]
+  if (!key) return null
+  const mdn = FIREFOX_REASONS[key].mdn
+  return { key, text: firefoxReasonText(key, param), mdn: mdn ?? '' }
+}
+
+/**
+ * The whole console line Firefox prints for a finding's reason, e.g.
+ * "Cross-Origin Request Blocked: … at <url>. (Reason: …). Status code: 200."
+ */
+export function firefoxConsoleMessage(
+  reason: FirefoxReason,
+  url: string,
+  /** The response status; null when there was none (Firefox prints "(null)"). */
+  status: number | null,
+): string {
+  const info = FIREFOX_REASONS[reason.key as FirefoxReasonKey]
+  if (!info) return `${BLOCKED}${url}. (Reason: ${reason.text}).`
+  const where = info.quotedUrl ? `‘${url}’` : url
+  const tail = info.status ? ` Status code: ${status ?? '(null)'}.` : ''
+  const head = info.warning
+    ? `Cross-Origin Request Warning: The Same Origin Policy will disallow reading the remote resource at ${where} soon.`
+    : `${BLOCKED}${where}.`
+  return `${head} (Reason: ${reason.text}).${tail}`
+}
+
+/** The key of a "(Reason: …)" text as Firefox printed it; null when it is none of the 16. Linear. */
+export function firefoxReasonKey(reason: string): FirefoxReasonKey | null {
+  for (const key of FIREFOX_REASON_KEYS) {
+    const template = FIREFOX_REASONS[key].reason
+    const at = template.indexOf('%2$S')
+    if (at < 0) {
+      if (reason === template) return key
+      continue
+    }
+    const prefix = template.slice(0, at)
+    const suffix = template.slice(at + 4)
+    if (
+      reason.length >= prefix.length + suffix.length &&
+      reason.startsWith(prefix) &&
+      reason.endsWith(suffix)
+    )
+      return key
+  }
+  return null
+}
+
+/** The first comma-separated element of an allow-list header that is not an HTTP token (Firefox's ‘%2$S’). */
+export function firstInvalidToken(value: string): string {
+  for (const part of value.split(',')) {
+    const token = part.trim()
+    if (token && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(token)) return token
+  }
+  return ''
+}

@@ -1,0 +1,234 @@
+/**
+ * The Firefox leg of the differential test: the lab's scenarios run in real Firefox ESR with the Firefox
+ * build of CORS Lens installed. Firefox's own verdict comes from its console ("Cross-Origin Request Blocked
+ * … (Reason: …)", BiDi log entries); the panel page (panel.html?tabId=N) must show, for every scenario, a row
+ * whose CorsError names the same failure as Firefox's reason (FIREFOX_REASON_FOR), and no CorsError where
+ * Firefox let the request through. One Firefox launch; all scenarios in one batch.
+ *
+ * What webRequest in Firefox cannot show is listed in WEBREQUEST_CANNOT_SHOW with the panel's answer there,
+ * so the list cannot silently grow or go stale. Where Firefox and Chromium judge the same headers
+ * differently is checked against FIREFOX_DIFFERENCES' scenarios (src/core/firefox-reasons.ts).
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Page } from 'puppeteer-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type CorsErrorName,
+  FIREFOX_REASON_FOR,
+  type FirefoxReasonKey,
+  firefoxReasonKey,
+} from '../../src/core/index.ts'
+import {
+  FIREFOX_EXTENSION_DIR,
+  type FirefoxCorsMessage,
+  gotoExtensionPage,
+  type LaunchedFirefox,
+  launchFirefox,
+} from '../harness/firefox.ts'
+import { runnerPage } from '../lab/runner.ts'
+import type { Scenario } from '../lab/scenario.ts'
+import { scenarios } from '../lab/scenarios.ts'
+import { API_HOST, type Lab, OTHER_HOST, PAGE_HOST, SITE_HOST, startLab } from '../lab/server.ts'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+
+/**
+ * Scenarios where Firefox's webRequest hides what Firefox's CORS check saw, with the panel's CorsError there
+ * ('' = none): one ACAO line 'a, b' looks exactly like two merged lines (Firefox: "does not match"; the panel
+ * keeps MultipleAllowOriginValues); an empty ACAO line beside '*' is dropped from webRequest (Firefox:
+ * "Multiple"; the panel sees only '*').
+ */
+const WEBREQUEST_CANNOT_SHOW: Readonly<Record<string, string>> = {
+  'multi-one-line': 'MultipleAllowOriginValues',
+  'multi-inner-space': 'MultipleAllowOriginValues',
+  'pf-multi-one-line': 'PreflightMultipleAllowOriginValues',
+  'multi-empty-and-star': '',
+}
+
+/** Scenarios Firefox ESR 153 judges differently from Chromium 156 (FIREFOX_DIFFERENCES says how). */
+const FIREFOX_DIFFERS_FROM_CHROMIUM = [
+  'multi-one-line',
+  'multi-inner-space',
+  'pf-multi-one-line',
+  'header-total-1024',
+  'ok-redir-preflight-tainted-null',
+  'pf-redirect-no-acao',
+]
+
+interface FirefoxVerdict {
+  /** Firefox's reason for the scenario ("CORS request did not succeed" only when it gave no other). */
+  readonly key: FirefoxReasonKey | null
+  readonly message: FirefoxCorsMessage | null
+  readonly pageResult: string
+}
+
+interface Row {
+  readonly url: string
+  readonly initialUrl: string
+  readonly corsError: string
+}
+
+const scenarioIdOf = (url: string): string | null => {
+  const m = /\/s\/([^/?#]+)/.exec(url)
+  return m?.[1] ? decodeURIComponent(m[1]) : null
+}
+
+describe('Firefox ESR: the panel against Firefox’s own console verdict', () => {
+  let lab: Lab
+  let firefox: LaunchedFirefox
+  let panel: Page
+  const verdicts = new Map<string, FirefoxVerdict>()
+  const rows = new Map<string, Row[]>()
+
+  beforeAll(async () => {
+    if (!existsSync(join(FIREFOX_EXTENSION_DIR, 'manifest.json')))
+      execFileSync('npx', ['vite', 'build'], {
+        cwd: ROOT,
+        stdio: 'ignore',
+        env: { ...process.env, TARGET_BROWSER: 'firefox' },
+      })
+    lab = await startLab({ scenarios })
+    const runner = lab.page('/runner', runnerPage(lab, scenarios))
+    firefox = await launchFirefox({ hosts: [PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST] })
+    const page = (await firefox.browser.pages())[0] ?? (await firefox.newPage())
+    await page.goto(runner)
+    const results = JSON.parse(
+      await page.evaluate(async () => JSON.stringify(await (window as unknown as Runner).runAll())),
+    ) as Record<string, string>
+    await settled(() => firefox.corsMessages.length)
+    for (const s of scenarios)
+      verdicts.set(s.id, verdictOf(s, results[s.id] ?? 'missing', firefox.corsMessages))
+
+    panel = await firefox.openExtensionPage('src/panel/panel.html')
+    const tabs = JSON.parse(
+      await panel.evaluate(async () => JSON.stringify(await browser.tabs.query({}))),
+    ) as { id: number; url?: string }[]
+    const tabId = tabs.find((t) => t.url?.startsWith(lab.pageOrigin))?.id
+    if (tabId === undefined) throw new Error('the runner tab was not found')
+    // Tall enough that the virtual list renders every row at once.
+    await panel.setViewport({ width: 1400, height: 24 * (scenarios.length + 20) + 200 })
+    await gotoExtensionPage(panel, `${firefox.extensionBase}src/panel/panel.html?tabId=${tabId}`)
+    await panel.waitForSelector('[data-url]', { timeout: 30_000 })
+    await settled(async () => (await readRows(panel)).length)
+    for (const row of await readRows(panel)) {
+      const id = scenarioIdOf(row.initialUrl) ?? scenarioIdOf(row.url)
+      if (id) rows.set(id, [...(rows.get(id) ?? []), row])
+    }
+  })
+
+  afterAll(async () => {
+    await firefox?.close()
+    await lab?.close()
+  })
+
+  it('lists every CORS-mode scenario once, naming the failure Firefox named (none where Firefox allowed it)', () => {
+    const disagree: string[] = []
+    let run = 0
+    let agree = 0
+    for (const s of scenarios) {
+      const found = rows.get(s.id) ?? []
+      if (s.fetch.mode === 'no-cors') {
+        // No Origin header: not a CORS request, left out by design.
+        expect(found, s.id).toEqual([])
+        continue
+      }
+      run++
+      const v = verdicts.get(s.id)
+      const row = found.length === 1 ? found[0] : undefined
+      const panelError = row ? row.corsError : `${found.length} rows`
+      const named = row?.corsError ? FIREFOX_REASON_FOR[row.corsError as CorsErrorName] : null
+      const same = v?.key ? named === v.key : row?.corsError === ''
+      if (same) agree++
+      else
+        disagree.push(
+          `${s.id}: Firefox ${v?.key ?? 'allowed'} (${v?.message?.reason ?? v?.pageResult}), panel "${panelError}"`,
+        )
+      if (s.id in WEBREQUEST_CANNOT_SHOW) expect(panelError, s.id).toBe(WEBREQUEST_CANNOT_SHOW[s.id])
+    }
+    console.log(
+      `Firefox leg: ${run} scenarios run, ${agree} agree, ${disagree.length} disagree:\n  ${disagree.join('\n  ')}`,
+    )
+    expect(disagree.map((d) => d.split(':')[0]).sort()).toEqual(Object.keys(WEBREQUEST_CANNOT_SHOW).sort())
+    expect(agree).toBeGreaterThanOrEqual(run - Object.keys(WEBREQUEST_CANNOT_SHOW).length)
+  })
+
+  it('Firefox blocks what it reports, and differs from Chromium only where recorded', () => {
+    const differs: string[] = []
+    for (const s of scenarios) {
+      const v = verdicts.get(s.id)
+      // A CORS failure always reaches the page as a failed fetch, and Firefox always says why.
+      expect(v?.pageResult === 'failed', s.id).toBe(v?.key !== null)
+      const chromium = s.expectCorsError ? FIREFOX_REASON_FOR[s.expectCorsError as CorsErrorName] : null
+      if ((v?.key ?? null) !== chromium) differs.push(s.id)
+    }
+    expect(differs.sort()).toEqual([...FIREFOX_DIFFERS_FROM_CHROMIUM].sort())
+  })
+
+  it("leads each verdict with Firefox's own console line, exactly as Firefox printed it", async () => {
+    // One scenario per Firefox reason the lab produces.
+    const sample = new Map<FirefoxReasonKey, string>()
+    for (const s of scenarios) {
+      const key = verdicts.get(s.id)?.key
+      if (key && !sample.has(key) && !(s.id in WEBREQUEST_CANNOT_SHOW) && !s.id.startsWith('redir-'))
+        sample.set(key, s.id)
+    }
+    expect(sample.size).toBeGreaterThanOrEqual(10)
+    const wrong: string[] = []
+    for (const id of sample.values()) {
+      const row = rows.get(id)?.[0]
+      const expected = verdicts.get(id)?.message?.text
+      if (!row || !expected) continue
+      const shown = await consoleLineFor(panel, row.url)
+      if (shown !== expected) wrong.push(`${id}:\n    Firefox: ${expected}\n    panel:   ${shown}`)
+    }
+    expect(wrong).toEqual([])
+  })
+})
+
+interface Runner {
+  runAll(): Promise<Record<string, string>>
+}
+declare const browser: { tabs: { query(q: object): Promise<unknown[]> } }
+
+/** Firefox's verdict for a scenario: the specific reason, else the generic one, else none. */
+function verdictOf(s: Scenario, pageResult: string, messages: readonly FirefoxCorsMessage[]): FirefoxVerdict {
+  const mine = messages.filter((m) => scenarioIdOf(m.url) === s.id)
+  const keyed = mine.map((m) => ({ m, key: firefoxReasonKey(m.reason) }))
+  const specific = keyed.find((k) => k.key !== null && k.key !== 'CORSDidNotSucceed2') ?? keyed[0]
+  return { key: specific?.key ?? null, message: specific?.m ?? null, pageResult }
+}
+
+async function readRows(panel: Page): Promise<Row[]> {
+  return JSON.parse(
+    await panel.evaluate(() =>
+      JSON.stringify(
+        [...document.querySelectorAll('[data-url]')].map((e) => ({
+          url: e.getAttribute('data-url') ?? '',
+          initialUrl: e.getAttribute('data-initial-url') ?? '',
+          corsError: e.getAttribute('data-cors-error') ?? '',
+        })),
+      ),
+    ),
+  ) as Row[]
+}
+
+/** Opens a row's detail through the filter box and reads the console line its verdict leads with. */
+async function consoleLineFor(panel: Page, url: string): Promise<string> {
+  await panel.locator('input.filter').fill(url)
+  await panel.locator(`[data-url=${JSON.stringify(url)}]`).click()
+  const line = await panel.waitForSelector('.console[data-browser="firefox"] > span:not(.console-icon)')
+  return (await line?.evaluate((e) => e.textContent ?? '')) ?? ''
+}
+
+/** Waits until a count stops changing (events still arriving over BiDi), at most ~10 s. Not an assertion. */
+async function settled(count: () => number | Promise<number>): Promise<void> {
+  let last = -1
+  for (let i = 0; i < 40; i++) {
+    const now = await count()
+    if (now === last && now > 0) return
+    last = now
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
