@@ -78,6 +78,7 @@ export function assemble(
     ...(redirects.length > 0 ? { redirects } : {}),
     ...(response ? { response } : {}),
     outcome: req.end ?? { kind: 'unknown' },
+    ...(req.ip ? { remoteAddress: req.ip } : {}),
     ...(isOutcomeOnlyType(req.type) ? { observed: 'outcome-only' as const } : {}),
     browser,
   }

@@ -35,6 +35,8 @@ export interface RequestDetails {
   readonly statusCode?: number
   readonly statusLine?: string
   readonly error?: string
+  /** The server IP address (onCompleted, onErrorOccurred): Local Network Access judges by it. */
+  readonly ip?: string
 }
 
 export interface RequestFilterLike {
@@ -165,6 +167,7 @@ export class Capture {
         this.preflights.clear()
       } else this.dropTab(k)
     }
+    this.optionsPreflights.clear()
   }
 
   get listening(): boolean {
@@ -302,7 +305,7 @@ export class Capture {
     if (d.tabId < 0 || !this.sink.shouldCapture(d.tabId)) return
     const initiator = initiatorOf(d)
     if (initiator === null || sameOrigin(initiator, d.url)) return
-    if (d.method === 'OPTIONS') {
+    if (d.method === 'OPTIONS' && !this.claimOptionsPreflight(d.tabId, d.url)) {
       // A preflight that failed before it was sent (connection refused, …): pairable by tab and URL only.
       this.sink.preflightStarted({
         id: d.requestId,
@@ -327,6 +330,7 @@ export class Capture {
       hops: [{ url: d.url, method: d.method, requestHeaders: null, sentAt: null, response: null }],
       end: { kind: 'error', error },
       endedAt: d.timeStamp,
+      ...(typeof d.ip === 'string' ? { ip: d.ip } : {}),
     })
   }
 
@@ -347,17 +351,37 @@ export class Capture {
       addUnsentHop(tracked, d)
       tracked.end = end
       tracked.endedAt = d.timeStamp
+      if (typeof d.ip === 'string') tracked.ip = d.ip
       this.sink.ended(tracked)
       return true
     }
     const preflight = this.preflights.get(d.requestId)
     if (preflight) {
       this.preflights.delete(d.requestId)
+      if (preflight.requestMethod === 'OPTIONS') this.rememberOptionsPreflight(preflight)
       preflight.end = end
       this.sink.preflightEnded(preflight)
       return true
     }
     return false
+  }
+
+  /**
+   * fetch(url, { method: 'OPTIONS' }) is preflighted (OPTIONS is not a safelisted method) and, when the
+   * preflight fails, ends unsent like a preflight of its own. It is the actual request when a preflight for
+   * OPTIONS (Access-Control-Request-Method: OPTIONS) to that URL was seen in this tab.
+   */
+  private readonly optionsPreflights = new Map<string, number>()
+
+  private rememberOptionsPreflight(p: TrackedPreflight): void {
+    if (this.optionsPreflights.size >= 100) this.optionsPreflights.clear()
+    this.optionsPreflights.set(`${p.tabId} ${p.url}`, p.startedAt)
+  }
+
+  private claimOptionsPreflight(tabId: number, url: string): boolean {
+    for (const [, p] of this.preflights)
+      if (p.tabId === tabId && p.url === url && p.requestMethod === 'OPTIONS') return true
+    return this.optionsPreflights.delete(`${tabId} ${url}`)
   }
 
   private track(r: TrackedRequest): void {

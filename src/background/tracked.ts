@@ -39,6 +39,8 @@ export interface TrackedRequest {
   readonly hops: Hop[]
   end: End | null
   endedAt: number
+  /** The server address the browser used (webRequest `ip` on the ending event), when it gave one. */
+  ip?: string
 }
 
 export interface TrackedPreflight {

@@ -48,6 +48,7 @@ export {
   rubyString,
   shellWord,
 } from './fixes/escape.ts'
+export { STACK_LABELS } from './fixes/shared.ts'
 export {
   type HeaderLine,
   type HeaderList,

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { observeScenario } from '../harness/cdp.ts'
 import { EXTENSION_DIR, type LaunchedBrowser, launchChromium } from '../harness/chromium.ts'
 import { har, harEntry } from '../harness/har.ts'
+import { kindOf, openRunners } from '../harness/runners.ts'
+import { localNetworkScenarios } from '../lab/local-network.ts'
 import { runnerPage } from '../lab/runner.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { scenarios } from '../lab/scenarios.ts'
@@ -43,9 +45,9 @@ describe('panel rows against the CDP oracle', () => {
     // `npm test` builds first; a lone run of this file builds if there is nothing to load.
     if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
       execFileSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: 'ignore' })
-    lab = await startLab({ scenarios })
+    lab = await startLab({ scenarios: [...scenarios, ...localNetworkScenarios], localNetwork: true })
     const runner = lab.page('/runner', runnerPage(lab, scenarios))
-    browser = await launchChromium({ hostResolverRules: lab.hostResolverRules })
+    browser = await launchChromium({ hostResolverRules: lab.hostResolverRules, args: lab.chromiumArgs })
     page = browser.context.pages()[0] ?? (await browser.context.newPage())
     await page.goto(runner)
     const worker = await browser.worker()
@@ -70,11 +72,11 @@ describe('panel rows against the CDP oracle', () => {
   })
 
   /** The panel's row for a URL: found through the filter box, because the list only renders rows in view. */
-  async function rowFor(url: string): Promise<{ corsError: string; url: string } | null> {
-    await panel.fill('input.filter', url)
+  async function rowFor(url: string, on: Page = panel): Promise<{ corsError: string; url: string } | null> {
+    await on.fill('input.filter', url)
     const quoted = JSON.stringify(url)
     // data-initial-url: a redirected request's row is named by its final URL, and also by the one asked for.
-    const row = panel.locator(`[data-url=${quoted}], [data-initial-url=${quoted}]`)
+    const row = on.locator(`[data-url=${quoted}], [data-initial-url=${quoted}]`)
     try {
       await row.first().waitFor({ timeout: 3_000 })
     } catch {
@@ -116,6 +118,45 @@ describe('panel rows against the CDP oracle', () => {
     expect(checked).toBeGreaterThanOrEqual(25)
     const passing = observed.filter((o) => o.corsError === '').length
     expect(passing).toBeGreaterThan(0)
+  })
+
+  it('names every Local Network Access block as Chromium did (public pages over http and https, granted)', async () => {
+    // One tab per public page; each tab's panel must show each of its scenarios with CDP's CorsError.
+    const pages = await openRunners(browser.context, lab, localNetworkScenarios)
+    const worker = await browser.worker()
+    const mismatches: string[] = []
+    for (const [kind, tab] of pages) {
+      const mine = localNetworkScenarios.filter((s) => kindOf(s) === kind)
+      const seen: Observed[] = []
+      for (const scenario of mine) {
+        const run = await observeScenario(tab, lab, scenario)
+        seen.push({ scenario, url: lab.scenarioUrl(scenario), corsError: run.oracle.corsError ?? '' })
+      }
+      const tabId = await worker.evaluate(
+        async (pattern) => (await chrome.tabs.query({ url: pattern }))[0]?.id ?? null,
+        `${lab.originOf(kind)}/*`,
+      )
+      const lnaPanel = await browser.context.newPage()
+      await lnaPanel.goto(`${panel.url().split('?')[0]}?tabId=${tabId}`)
+      await lnaPanel.waitForSelector('[data-url]', { timeout: 20_000 })
+      for (const o of seen) {
+        const row = await rowFor(o.url, lnaPanel)
+        if (row?.corsError !== o.corsError)
+          mismatches.push(
+            `${o.scenario.id}: panel "${row?.corsError ?? 'no row'}", Chromium "${o.corsError}"`,
+          )
+      }
+      if (kind === 'public-https') {
+        await lnaPanel.fill('input.filter', seen[0]?.url ?? '')
+        await lnaPanel.locator('.row').first().click()
+        await lnaPanel.waitForSelector('.detail')
+        await expect(lnaPanel.locator('.detail').textContent()).resolves.toContain('public → loopback')
+        await lnaPanel.screenshot({ path: join(ROOT, 'test-results/panel-lna-detail.png') })
+      }
+      await lnaPanel.close()
+      await tab.close()
+    }
+    expect(mismatches).toEqual([])
   })
 
   it('opens the detail from the keyboard and closes it with Esc', async () => {

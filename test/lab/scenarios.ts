@@ -1190,6 +1190,40 @@ const clients: Scenario[] = [
   },
 ]
 
+// ---------------------------------------------------------------------------------------------------------
+// Misses once found outside the lab (issue 10).
+// ---------------------------------------------------------------------------------------------------------
+const lastMisses: Scenario[] = [
+  // fetch(url, { method: 'OPTIONS' }) is itself preflighted; its failed preflight must fold into one row.
+  preflighted(
+    'options-fetch-preflight-fails',
+    "fetch(url, { method: 'OPTIONS' }) whose preflight has no ACAO",
+    'PreflightMissingAllowOriginHeader',
+    pre([]),
+    res(PAGE),
+    { method: 'OPTIONS' },
+  ),
+  // Credentials mode unknown to capture: without a Cookie the default mode explains it with no assumption.
+  simple(
+    'redir-userinfo-star',
+    "Redirect to user:pass@ with ACAO '*' on the redirect",
+    'RedirectContainsCredentials',
+    redirect('http://user:pass@other.test:{otherport}/s/redir-userinfo-star/next', 302, STAR),
+    { routes: { '/next': { response: res(STAR) } } },
+  ),
+  simple(
+    'redir-userinfo-star-cred',
+    "Credentialed request redirected to user:pass@ with ACAO '*' on the redirect",
+    'WildcardOriginNotAllowed',
+    redirect('http://user:pass@other.test:{otherport}/s/redir-userinfo-star-cred/next', 302, STAR),
+    {
+      cookie: true,
+      fetch: { credentials: 'include' },
+      routes: { '/next': { response: res(STAR) } },
+    },
+  ),
+]
+
 export const scenarios: readonly Scenario[] = [
   ...passing,
   ...allowOrigin,
@@ -1199,4 +1233,5 @@ export const scenarios: readonly Scenario[] = [
   ...redirects,
   ...bothSteps,
   ...clients,
+  ...lastMisses,
 ]

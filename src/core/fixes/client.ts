@@ -37,9 +37,49 @@ function resolved(location: string, base: string): string | null {
   }
 }
 
+/** The redirect's target without its user name and password (never echoed into a snippet). */
+function withoutUserinfo(location: string, base: string): string | null {
+  try {
+    const u = new URL(location, base)
+    u.username = ''
+    u.password = ''
+    return u.href
+  } catch {
+    return null
+  }
+}
+
+/** RedirectContainsCredentials: fetch() may not follow it; call the target and send the credentials as a header. */
+function redirectCredentialsFix(ctx: FixContext): Fix | null {
+  const hop = ctx.exchange.redirects?.find((r) => hasUserinfo(r.location))
+  const target = hop ? withoutUserinfo(hop.location, hop.fromUrl) : null
+  if (!hop || !target) return null
+  return makeFix({
+    stack: 'client',
+    layer: 'client',
+    recommended: true,
+    title: 'Call the redirect target without user:pass in the URL; send the credentials as a header',
+    label: 'Page: credentials as a header',
+    why: `The server redirects to a URL with a user name and password, which a cross-origin fetch never follows. Better still, make ${hop.fromUrl} redirect to ${target} without them. An Authorization header makes the request preflighted: the target must allow it (Access-Control-Allow-Headers: Authorization, and credentials if it uses cookies).`,
+    changes: [
+      {
+        layer: 'client',
+        where: WHERE.client,
+        lang: 'js',
+        snippet: `const response = await fetch(${JSON.stringify(target).replaceAll('"', "'")}, {
+  headers: { Authorization: 'Basic ' + btoa('<user>:<password>') },
+})`,
+      },
+    ],
+  })
+}
+
 export const recipe: Recipe = (ctx) => {
   const kind = failureKind(ctx)
   const fixes: Fix[] = []
+  const credentialsInUrl =
+    ctx.analysis.corsError === 'RedirectContainsCredentials' ? redirectCredentialsFix(ctx) : null
+  if (credentialsInUrl) fixes.push(credentialsInUrl)
   if (
     (kind === 'wildcard-credentials' || kind === 'credentials-flag') &&
     !ctx.exchange.request.headers.some((h) => h.name.toLowerCase() === 'cookie')

@@ -172,6 +172,8 @@ export function frameworkFix(
     readonly full: string
     readonly changes: readonly FixChange[]
     readonly requires: string
+    /** The tab label; default "<framework> only". */
+    readonly label?: string
   },
 ): Fix {
   const proxy = c.proxy
@@ -179,6 +181,7 @@ export function frameworkFix(
     stack: c.framework.stack,
     layer: 'app',
     recommended,
+    label: p.label ?? `${c.framework.name} only`,
     title:
       proxy.length > 0
         ? `${p.title}, and remove CORS from ${c.ctx.attribution.proxy ?? 'the proxy'}`
@@ -202,6 +205,7 @@ export function frameworkFixes(c: Case, fixes: readonly Fix[], removal: readonly
       layer: 'app',
       recommended: false,
       title: `Let the proxy own CORS: remove it from ${c.framework.name}`,
+      label: `${c.ctx.attribution.proxy ?? 'proxy'} only (no ${c.framework.name} CORS)`,
       why: 'Only if the proxy is the one CORS layer you keep: it must then answer preflights and add the headers on every status.',
       snippet: removal.map((ch) => ch.snippet).join('\n\n'),
       changes: removal,

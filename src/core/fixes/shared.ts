@@ -121,6 +121,28 @@ export function makeFix(p: {
   }
 }
 
+/** Stack names as tab labels say them ("Express only"). */
+export const STACK_LABELS: Readonly<Record<Stack, string>> = {
+  nginx: 'nginx',
+  apache: 'Apache',
+  caddy: 'Caddy',
+  express: 'Express',
+  fastify: 'Fastify',
+  fastapi: 'FastAPI',
+  django: 'Django',
+  flask: 'Flask',
+  spring: 'Spring',
+  aspnet: 'ASP.NET Core',
+  rails: 'Rails',
+  laravel: 'Laravel',
+  go: 'Go (rs/cors)',
+  apigateway: 'API Gateway + Lambda',
+  generic: 'Any server',
+  'third-party': 'Not your server',
+  client: 'Client code',
+  browser: 'Browser settings',
+}
+
 const APP_NAMES: Partial<Record<Stack, string>> = {
   express: 'cors() middleware',
   fastapi: 'CORSMiddleware',
@@ -229,6 +251,7 @@ export function appOnlyFix(
     layer: 'app',
     recommended: true,
     title: proxy.length ? `${title}; ${ctx.attribution.proxy} as a plain proxy` : title,
+    label: `${STACK_LABELS[stack]} only`,
     why: proxy.length
       ? `One layer sends CORS: ${whyApp}, and ${ctx.attribution.proxy} stops adding its own copies.`
       : whyApp,
@@ -280,6 +303,7 @@ export function proxyCures(
       layer: 'proxy',
       recommended: true,
       title: p.only.title,
+      label: `${p.name} only`,
       why: p.only.why,
       changes: only,
     }),
@@ -291,6 +315,7 @@ export function proxyCures(
         layer: 'proxy',
         recommended: false,
         title: `CORS in the app only: ${p.name} as a plain proxy`,
+        label: `${ctx.attribution.app ? STACK_LABELS[ctx.attribution.app] : 'app'} only (${p.name} plain proxy)`,
         why: `The app already sends a valid Access-Control-Allow-Origin; deleting ${p.name}'s ${p.directive} lines leaves exactly one.`,
         changes: proxyRemoval(p.stack),
       }),
@@ -302,6 +327,7 @@ export function proxyCures(
         layer: 'proxy',
         recommended: false,
         title: p.keep.title,
+        label: `${p.name}: hide and re-add`,
         why: p.keep.why,
         changes: p.keep.changes,
       }),
