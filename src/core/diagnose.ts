@@ -1,5 +1,9 @@
-/** The whole answer for one exchange: the verdict (analyze), who sent what (attribution) and the cures (fixes). */
-import type { Diagnosis } from './analysis.ts'
+/**
+ * The whole answer for one exchange: the verdict (analyze), who sent what (attribution) and the cures
+ * (fixes). The extension's worker runs only analyze (a passing exchange needs a verdict, nothing more);
+ * the panel completes an analysis when it is shown, so the recipes never load in the worker.
+ */
+import type { Analysis, Diagnosis } from './analysis.ts'
 import { analyze, notBlocked } from './analyze.ts'
 import { attribute } from './attribution.ts'
 import type { Exchange } from './exchange.ts'
@@ -16,7 +20,12 @@ function pathOf(url: string): string {
 }
 
 export function diagnose(exchange: Exchange): Diagnosis {
-  const analysis = analyze(exchange)
+  return complete(exchange, analyze(exchange))
+}
+
+/** Adds attribution and fixes to an analysis of the exchange (already complete: returned as it is). */
+export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Diagnosis {
+  if ('attribution' in analysis && 'fixes' in analysis) return analysis
   const attribution = attribute(exchange, analysis)
   const worthFixing = analysis.blocked || analysis.findings.some((f) => f.severity === 'warning')
   if (!worthFixing) return { ...analysis, attribution, fixes: [] }

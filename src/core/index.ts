@@ -19,7 +19,7 @@ export {
   chromiumConsoleMessage,
   isCorsErrorName,
 } from './cors-errors.ts'
-export { diagnose, emptyDiagnosis } from './diagnose.ts'
+export { complete, diagnose, emptyDiagnosis } from './diagnose.ts'
 export type {
   CredentialsMode,
   Exchange,

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import puppeteer, { type Browser, type Frame, type Page } from 'puppeteer-core'
+import puppeteer, { type Browser, type Frame, type Page, type Target } from 'puppeteer-core'
 import type { Scenario } from '../lab/scenario.ts'
 import { BASE_FLAGS, EXTENSION_DIR, findChromium } from './chromium.ts'
 
@@ -27,7 +27,10 @@ export interface DevToolsSession {
 export interface DevToolsLaunchOptions {
   readonly hostResolverRules: string
   readonly headless: boolean
-  readonly extension?: string
+  /** Default: the built CORS Lens. False: no extension (the bench's baselines). */
+  readonly extension?: string | false
+  /** Open DevTools on every tab (default true; the bench also needs the same browser without). */
+  readonly devtools?: boolean
   readonly windowSize?: readonly [number, number]
 }
 
@@ -37,7 +40,7 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
     throw new Error(
       "No Chromium found. Run `npm run setup` (installs Debian's chromium) or set CHROMIUM_PATH.",
     )
-  const extension = options.extension ?? EXTENSION_DIR
+  const extension = options.extension === undefined ? EXTENSION_DIR : options.extension
   const [width, height] = options.windowSize ?? [1400, 900]
   const userDataDir = mkdtempSync(join(tmpdir(), 'cors-lens-devtools-'))
   let browser: Browser
@@ -46,15 +49,14 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
       executablePath,
       headless: options.headless,
       // → --auto-open-devtools-for-tabs: every tab, the first included, opens with DevTools.
-      devtools: true,
+      devtools: options.devtools ?? true,
       // Otherwise puppeteer appends --disable-extensions.
-      enableExtensions: true,
+      enableExtensions: extension !== false,
       userDataDir,
       defaultViewport: null,
       args: [
         ...BASE_FLAGS,
-        `--disable-extensions-except=${extension}`,
-        `--load-extension=${extension}`,
+        ...(extension ? [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`] : []),
         `--host-resolver-rules=${options.hostResolverRules}`,
         `--window-size=${width},${height}`,
       ],
@@ -68,11 +70,7 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
     rmSync(userDataDir, { recursive: true, force: true })
   }
   try {
-    const worker = await browser.waitForTarget(
-      (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
-      { timeout: 15_000 },
-    )
-    const extensionId = new URL(worker.url()).host
+    const extensionId = extension ? new URL((await extensionWorkerTarget(browser)).url()).host : ''
     // Reuse the first tab: it is the one DevTools opened for.
     const page = (await browser.pages())[0] ?? (await browser.newPage())
     let devtoolsPage: Page | null = null
@@ -94,6 +92,44 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
   } catch (e) {
     await close()
     throw e
+  }
+}
+
+/** The extension's service worker target (it may be stopped and restarted: ask again each time). */
+export function extensionWorkerTarget(browser: Browser): Promise<Target> {
+  return browser.waitForTarget(
+    (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
+    { timeout: 15_000 },
+  )
+}
+
+/**
+ * Whether the extension's worker holds any webRequest listener, asked of the browser's own bindings in the
+ * worker (event.hasListeners()), not of our code's bookkeeping.
+ */
+export async function workerHasWebRequestListeners(browser: Browser): Promise<boolean> {
+  const worker = await (await extensionWorkerTarget(browser)).worker()
+  if (!worker) throw new Error('the extension worker target has no worker')
+  return worker.evaluate(`(() => {
+    const w = chrome.webRequest
+    return [w.onBeforeRequest, w.onSendHeaders, w.onHeadersReceived, w.onCompleted, w.onErrorOccurred,
+      w.onBeforeSendHeaders, w.onResponseStarted, w.onBeforeRedirect, w.onAuthRequired]
+      .some((e) => e.hasListeners())
+  })()`) as Promise<boolean>
+}
+
+/** Polls until the worker holds listeners (or none), as the DevTools page's port comes and goes. */
+export async function waitForWorkerListening(
+  browser: Browser,
+  listening: boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const now = await workerHasWebRequestListeners(browser).catch(() => null)
+    if (now === listening) return
+    if (Date.now() > until) throw new Error(`the worker never ${listening ? 'started' : 'stopped'} listening`)
+    await new Promise((r) => setTimeout(r, 100))
   }
 }
 
