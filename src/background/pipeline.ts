@@ -9,8 +9,8 @@
  * 1.25 s at worst.
  */
 import type { Analysis, Finding } from '../core/analysis.ts'
+import { emptyAnalysis } from '../core/analyze.ts'
 import { type CrossRequestSample, crossRequestFindings } from '../core/cross-request.ts'
-import { emptyDiagnosis } from '../core/diagnose.ts'
 import type { Exchange } from '../core/exchange.ts'
 import { classifyFailure } from '../core/net-errors.ts'
 import { isOutcomeOnlyType, type Platform } from '../platform/index.ts'
@@ -307,8 +307,5 @@ function keep(r: TrackedRequest, preflight: TrackedPreflight | null): boolean {
 }
 
 function engineFailed(exchange: Exchange, error: unknown): Analysis {
-  return emptyDiagnosis(
-    exchange,
-    `CORS Lens could not analyse this request (${String(error).slice(0, 200)}).`,
-  )
+  return emptyAnalysis(exchange, `CORS Lens could not analyse this request (${String(error).slice(0, 200)}).`)
 }

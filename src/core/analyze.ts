@@ -144,6 +144,17 @@ function initiatorOf(ex: Exchange): string | null {
 
 const NO_CREDENTIALS: CredentialsInfo = { mode: 'unknown', inferred: false, basis: 'not known' }
 
+/** An analysis that says nothing: the engine could not run on this exchange. */
+export function emptyAnalysis(exchange: Exchange, summary = ''): Analysis {
+  const base = {
+    origin: exchange.initiator,
+    crossOrigin: true,
+    preflight: { required: false, seen: exchange.preflight !== undefined, probablyCached: false },
+    unsafeRequestHeaders: [],
+  }
+  return notBlocked(base, 'unknown', summary, NO_CREDENTIALS, [])
+}
+
 /** An analysis that blocks nothing: the fields every non-blocked verdict shares. */
 export function notBlocked(
   base: Pick<Analysis, 'origin' | 'crossOrigin' | 'preflight' | 'unsafeRequestHeaders'>,

@@ -4,7 +4,7 @@
  * the panel completes an analysis when it is shown, so the recipes never load in the worker.
  */
 import type { Analysis, Diagnosis } from './analysis.ts'
-import { analyze, notBlocked } from './analyze.ts'
+import { analyze, emptyAnalysis } from './analyze.ts'
 import { attribute } from './attribution.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
@@ -51,14 +51,8 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
 
 /** A Diagnosis that says nothing: the engine could not run on this exchange (or a test stubs it). */
 export function emptyDiagnosis(exchange: Exchange, summary = ''): Diagnosis {
-  const base = {
-    origin: exchange.initiator,
-    crossOrigin: true,
-    preflight: { required: false, seen: exchange.preflight !== undefined, probablyCached: false },
-    unsafeRequestHeaders: [],
-  }
   return {
-    ...notBlocked(base, 'unknown', summary, { mode: 'unknown', inferred: false, basis: 'not known' }, []),
+    ...emptyAnalysis(exchange, summary),
     attribution: { culprit: 'unknown', confidence: 'low', proxy: null, app: null, evidence: [], lines: [] },
     fixes: [],
   }

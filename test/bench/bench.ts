@@ -13,7 +13,12 @@
 import puppeteer, { type CDPSession, type Page } from 'puppeteer-core'
 import { analyze, diagnose, type Exchange } from '../../src/core/index.ts'
 import { BASE_FLAGS, EXTENSION_DIR, findChromium, launchChromium } from '../harness/chromium.ts'
-import { type DevToolsSession, launchWithDevTools, waitForWorkerListening } from '../harness/devtools.ts'
+import {
+  type DevToolsSession,
+  launchWithDevTools,
+  waitForDevToolsReady,
+  waitForWorkerListening,
+} from '../harness/devtools.ts'
 import { har, harEntry } from '../harness/har.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { startLab } from '../lab/server.ts'
@@ -195,10 +200,9 @@ async function pages(): Promise<void> {
  * reports them, so no variant is measured mid-transition.
  */
 async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
-  if (!v.extension) {
-    if (v.devtools) await s.devtools()
-    return
-  }
+  // DevTools fully loaded in both DevTools variants: its own start-up is not what is measured.
+  if (v.devtools) await waitForDevToolsReady(s)
+  if (!v.extension) return
   if (v.scope) {
     const panel = await s.browser.newPage()
     await panel.goto(`chrome-extension://${s.extensionId}/src/panel/panel.html?tabId=999999`)
@@ -207,10 +211,9 @@ async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
     await new Promise((r) => setTimeout(r, 300))
     await panel.close()
   }
-  if (v.devtools) await s.devtools()
   // A previous build may not wait for the settings; its listeners are whatever it registers.
   if (v.extension !== EXTENSION_DIR) return
-  await waitForWorkerListening(s.browser, v.devtools || v.scope === 'all-tabs')
+  await waitForWorkerListening(s.browser, v.devtools || v.scope === 'all-tabs', 90_000)
 }
 
 /** The worker's heap (after GC) as requests accumulate: it should stay flat, the store being bounded. */

@@ -133,6 +133,20 @@ export async function waitForWorkerListening(
   }
 }
 
+/** Waits until the DevTools front end has loaded (its panels listed): extensions are added only then. */
+export async function waitForDevToolsReady(session: DevToolsSession, timeoutMs = 90_000): Promise<void> {
+  const dt = await session.devtools()
+  const until = Date.now() + timeoutMs
+  const script = `(async () => {
+    const legacy = await import('./ui/legacy/legacy.js')
+    return legacy.InspectorView.InspectorView.instance().tabbedPane.tabIds().includes('network')
+  })()`
+  while (!(await dt.evaluate(script).catch(() => false))) {
+    if (Date.now() > until) throw new Error('DevTools never finished loading')
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
 /**
  * Selects the CORS panel in DevTools and returns its frame. The extension's tab appears a moment after
  * DevTools loads, so we poll for it. Modern DevTools has no `UI` global: we import its own module.
