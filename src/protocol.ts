@@ -3,7 +3,7 @@
  * (a runtime Port in the extension, an in-memory pair in tests). The panel never touches the
  * worker's store any other way.
  */
-import type { Diagnosis } from './core/analysis.ts'
+import type { Analysis } from './core/analysis.ts'
 import type { Exchange } from './core/exchange.ts'
 
 /** One captured exchange as the panel shows it. `seq` grows per tab; the panel uses it to drop duplicates. */
@@ -14,7 +14,11 @@ export interface ExchangeRecord {
   /** Wall-clock ms when the request started. */
   readonly startedAt: number
   readonly exchange: Exchange
-  readonly diagnosis: Diagnosis
+  /**
+   * The verdict and findings, as the worker judged them. Attribution and fixes are not sent: the panel
+   * computes them from the exchange when shown (panel/complete.ts). Imported records carry them already.
+   */
+  readonly diagnosis: Analysis
   /** Capture notes shown to the user, e.g. "request headers taken from the preflight's Access-Control-Request-Headers". */
   readonly notes: readonly string[]
   /** Extra facts from chrome.devtools.network when DevTools was open (initiator script and line). */

@@ -8,9 +8,9 @@
  * FLUSH_DELAY_MS later. So a record is in storage.session at most ~250 ms after the request ended (typical),
  * 1.25 s at worst.
  */
-import type { Diagnosis, Finding } from '../core/analysis.ts'
+import type { Analysis, Finding } from '../core/analysis.ts'
+import { emptyAnalysis, errorText } from '../core/analyze.ts'
 import { type CrossRequestSample, crossRequestFindings } from '../core/cross-request.ts'
-import { emptyDiagnosis, errorText } from '../core/diagnose.ts'
 import type { Exchange } from '../core/exchange.ts'
 import { classifyFailure } from '../core/net-errors.ts'
 import { isOutcomeOnlyType, type Platform } from '../platform/index.ts'
@@ -41,7 +41,8 @@ export interface Notifier {
 export interface PipelineOptions {
   readonly platform: Platform
   readonly store: RecordStore
-  readonly diagnose: (exchange: Exchange) => Diagnosis
+  /** The engine's verdict (analyze): attribution and fixes are the panel's to compute. */
+  readonly diagnose: (exchange: Exchange) => Analysis
   readonly notifier: Notifier
   /** Whether a request id is still in flight (capture knows). */
   readonly isInFlight?: (requestId: string) => boolean
@@ -236,7 +237,7 @@ export class Pipeline implements CaptureSink {
     return record
   }
 
-  private diagnose(exchange: Exchange): Diagnosis {
+  private diagnose(exchange: Exchange): Analysis {
     try {
       return this.options.diagnose(exchange)
     } catch (error) {
@@ -305,6 +306,6 @@ function keep(r: TrackedRequest, preflight: TrackedPreflight | null): boolean {
   return isOutcomeOnlyType(r.type) && classifyFailure(r.end.error) === 'cors-candidate'
 }
 
-function engineFailed(exchange: Exchange, error: unknown): Diagnosis {
-  return emptyDiagnosis(exchange, `CORS Lens could not analyse this request (${errorText(error)}).`)
+function engineFailed(exchange: Exchange, error: unknown): Analysis {
+  return emptyAnalysis(exchange, `CORS Lens could not analyse this request (${errorText(error)}).`)
 }

@@ -6,7 +6,8 @@
  * tab. A listener registered at start "until the setting is read" is what made idle browsing cost: any
  * webRequest listener makes Chromium proxy every frame's loader created meanwhile (bench).
  */
-import { diagnose } from '../core/index.ts'
+// analyze only: the recipes (fixes) never load in the worker; the panel completes what it shows.
+import { analyze } from '../core/analyze.ts'
 import { detectPlatform, extensionApi } from '../platform/index.ts'
 import { Capture, type WebRequestLike } from './capture.ts'
 import { PanelServer } from './panel-server.ts'
@@ -28,7 +29,7 @@ let capture: Capture | null = null
 const pipeline = new Pipeline({
   platform,
   store,
-  diagnose,
+  diagnose: analyze,
   notifier: server,
   isInFlight: (id) => capture?.isInFlight(id) ?? false,
   dropInFlight: (tabId) => capture?.dropTab(tabId),

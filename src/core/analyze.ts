@@ -187,6 +187,17 @@ function firefoxSentence(finding: Finding, failure: Located, url: string): strin
 
 const NO_CREDENTIALS: CredentialsInfo = { mode: 'unknown', inferred: false, basis: 'not known' }
 
+/** An analysis that says nothing: the engine could not run on this exchange. */
+export function emptyAnalysis(exchange: Exchange, summary = ''): Analysis {
+  const base = {
+    origin: exchange.initiator,
+    crossOrigin: true,
+    preflight: { required: false, seen: exchange.preflight !== undefined, probablyCached: false },
+    unsafeRequestHeaders: [],
+  }
+  return notBlocked(base, 'unknown', summary, NO_CREDENTIALS, [])
+}
+
 /** An analysis that blocks nothing: the fields every non-blocked verdict shares. */
 export function notBlocked(
   base: Pick<Analysis, 'origin' | 'crossOrigin' | 'preflight' | 'unsafeRequestHeaders'>,
@@ -486,4 +497,10 @@ export function analyze(ex: Exchange): Analysis {
     credentials,
     [...notes, ...warnings],
   )
+}
+
+/** An error's message, bounded; never calls a hostile toString. */
+export function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error'
+  return message.slice(0, 200)
 }

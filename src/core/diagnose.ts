@@ -1,6 +1,10 @@
-/** The whole answer for one exchange: the verdict (analyze), who sent what (attribution) and the cures (fixes). */
-import type { Diagnosis } from './analysis.ts'
-import { analyze, notBlocked } from './analyze.ts'
+/**
+ * The whole answer for one exchange: the verdict (analyze), who sent what (attribution) and the cures
+ * (fixes). The extension's worker runs only analyze (a passing exchange needs a verdict, nothing more);
+ * the panel completes an analysis when it is shown, so the recipes never load in the worker.
+ */
+import type { Analysis, Diagnosis } from './analysis.ts'
+import { analyze, emptyAnalysis, errorText } from './analyze.ts'
 import { attribute } from './attribution.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
@@ -18,7 +22,12 @@ function pathOf(url: string): string {
 }
 
 export function diagnose(exchange: Exchange): Diagnosis {
-  const analysis = analyze(exchange)
+  return complete(exchange, analyze(exchange))
+}
+
+/** Adds attribution and fixes to an analysis of the exchange (already complete: returned as it is). */
+export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Diagnosis {
+  if ('attribution' in analysis && 'fixes' in analysis) return analysis
   const attribution = attribute(exchange, analysis)
   const worthFixing = analysis.blocked || analysis.findings.some((f) => f.severity === 'warning')
   if (!worthFixing) return { ...analysis, attribution, fixes: [] }
@@ -64,14 +73,8 @@ export function diagnose(exchange: Exchange): Diagnosis {
 
 /** A Diagnosis that says nothing: the engine could not run on this exchange (or a test stubs it). */
 export function emptyDiagnosis(exchange: Exchange, summary = ''): Diagnosis {
-  const base = {
-    origin: exchange.initiator,
-    crossOrigin: true,
-    preflight: { required: false, seen: exchange.preflight !== undefined, probablyCached: false },
-    unsafeRequestHeaders: [],
-  }
   return {
-    ...notBlocked(base, 'unknown', summary, { mode: 'unknown', inferred: false, basis: 'not known' }, []),
+    ...emptyAnalysis(exchange, summary),
     attribution: { culprit: 'unknown', confidence: 'low', proxy: null, app: null, evidence: [], lines: [] },
     fixes: [],
   }
@@ -87,10 +90,4 @@ export function diagnoseSafely(exchange: Exchange): Diagnosis {
   } catch (error) {
     return emptyDiagnosis(exchange, `CORS Lens could not analyse this request (${errorText(error)}).`)
   }
-}
-
-/** An error's message, bounded; never calls a hostile toString. */
-export function errorText(error: unknown): string {
-  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error'
-  return message.slice(0, 200)
 }

@@ -11,7 +11,7 @@ export type {
   Severity,
   Verdict,
 } from './analysis.ts'
-export { analyze } from './analyze.ts'
+export { analyze, errorText } from './analyze.ts'
 export type { Attribution, Confidence, LineAttribution } from './attribution-types.ts'
 export {
   CORS_ERROR_NAMES,
@@ -20,7 +20,7 @@ export {
   chromiumConsoleMessage,
   isCorsErrorName,
 } from './cors-errors.ts'
-export { diagnose, diagnoseSafely, emptyDiagnosis, errorText } from './diagnose.ts'
+export { complete, diagnose, diagnoseSafely, emptyDiagnosis } from './diagnose.ts'
 export type {
   CredentialsMode,
   Exchange,

@@ -16,6 +16,7 @@ import type {
 import { runningBrowser } from '../platform/index.ts'
 import type { ExchangeRecord } from '../protocol.ts'
 import { copyText } from './clipboard.ts'
+import { fullDiagnosis } from './complete.ts'
 import {
   actualRequest,
   checkCommand,
@@ -45,7 +46,8 @@ interface Props {
 }
 
 export function Detail({ record, source, seenAt, initiator, onClose, onToast }: Props) {
-  const { exchange, diagnosis } = record
+  const { exchange } = record
+  const diagnosis = fullDiagnosis(record)
   const [includeSecrets, setIncludeSecrets] = useState(false)
   const copy = (label: string, text: string): void => {
     onToast(copyText(text) ? `Copied ${label}` : `Could not copy ${label}`)

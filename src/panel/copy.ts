@@ -3,7 +3,7 @@
  * `cors-lens check` command to re-test, and the diagnosis as Markdown for a bug ticket. Pure functions;
  * secrets are redacted unless the caller asks for them.
  */
-import type { Diagnosis, Exchange, HeaderLine, HeaderList, RequestSide } from '../core/index.ts'
+import type { Analysis, Diagnosis, Exchange, HeaderLine, HeaderList, RequestSide } from '../core/index.ts'
 import {
   chromiumConsoleMessage,
   redactHeaders as coreRedactHeaders,
@@ -74,7 +74,7 @@ export function nonSafelistedHeaderNames(headers: HeaderList): string[] {
   return [...names].sort()
 }
 
-function originOf(exchange: Exchange, diagnosis: Diagnosis): string | null {
+function originOf(exchange: Exchange, diagnosis: Analysis): string | null {
   const line = exchange.request.headers.find((h) => h.name.toLowerCase() === 'origin')
   return line?.value ?? diagnosis.origin ?? exchange.initiator
 }
@@ -83,7 +83,7 @@ function originOf(exchange: Exchange, diagnosis: Diagnosis): string | null {
  * The preflight as captured; when none was captured (cached, or not seen) the one the browser would
  * send, rebuilt from the request. Null when the request needs no preflight.
  */
-export function preflightRequest(exchange: Exchange, diagnosis: Diagnosis): RequestSide | null {
+export function preflightRequest(exchange: Exchange, diagnosis: Analysis): RequestSide | null {
   if (exchange.preflight) return exchange.preflight.request
   if (!diagnosis.preflight.required) return null
   const headers: HeaderLine[] = []
@@ -96,7 +96,7 @@ export function preflightRequest(exchange: Exchange, diagnosis: Diagnosis): Requ
 }
 
 /** The actual request; its Origin line is added when the capture lacks it, so the server answers with CORS. */
-export function actualRequest(exchange: Exchange, diagnosis: Diagnosis): RequestSide {
+export function actualRequest(exchange: Exchange, diagnosis: Analysis): RequestSide {
   const req = exchange.request
   const hasOrigin = req.headers.some((h) => h.name.toLowerCase() === 'origin')
   const origin = originOf(exchange, diagnosis)
@@ -108,7 +108,7 @@ export function actualRequest(exchange: Exchange, diagnosis: Diagnosis): Request
  * `cors-lens check` (src/cli/usage.ts) re-tests the endpoint from the command line with the same origin,
  * method, custom headers and credentials mode as the captured request.
  */
-export function checkCommand(exchange: Exchange, diagnosis: Diagnosis, options: CopyOptions): string {
+export function checkCommand(exchange: Exchange, diagnosis: Analysis, options: CopyOptions): string {
   const parts = ['npx', 'cors-lens', 'check', shellQuote(urlFor(exchange.request.url, options))]
   const origin = originOf(exchange, diagnosis)
   if (origin) parts.push('--origin', shellQuote(origin))
@@ -136,7 +136,7 @@ export function checkCommand(exchange: Exchange, diagnosis: Diagnosis, options: 
  */
 export function consoleSentence(
   exchange: Exchange,
-  diagnosis: Diagnosis,
+  diagnosis: Analysis,
   browser: BrowserName = 'chromium',
 ): string | null {
   const judgedFor = exchange.browser ?? 'chromium'

@@ -6,6 +6,7 @@
 import { exchangesToHar, harToExchanges } from '../core/har.ts'
 import { diagnoseSafely as diagnose } from '../core/index.ts'
 import type { ExchangeRecord } from '../protocol.ts'
+import { fullDiagnosis } from './complete.ts'
 import type { PanelRecord } from './model.ts'
 
 /** The HAR text for the given records; secrets redacted unless `includeSecrets`. */
@@ -13,7 +14,7 @@ export function harText(records: readonly PanelRecord[], includeSecrets: boolean
   const har = exchangesToHar(
     records.map((p) => ({
       exchange: p.record.exchange,
-      diagnosis: p.record.diagnosis,
+      diagnosis: fullDiagnosis(p.record),
       startedAt: p.record.startedAt,
     })),
     { redact: !includeSecrets },

@@ -31,7 +31,7 @@ export function isExchangeRecord(v: unknown): v is ExchangeRecord {
   if (ex.redirects !== undefined && !Array.isArray(ex.redirects)) return false
   const d = v.diagnosis
   if (!isObject(d) || typeof d.verdict !== 'string' || typeof d.summary !== 'string') return false
-  if (!Array.isArray(d.findings) || !Array.isArray(d.fixes) || !isObject(d.preflight)) return false
+  if (!Array.isArray(d.findings) || !isObject(d.preflight)) return false
   if (!isObject(d.credentials)) return false
   return d.corsError === null || typeof d.corsError === 'string'
 }

@@ -7,21 +7,31 @@
  * - the panel with 10,000 requests: import → rendered, a full re-render, one filter keystroke;
  * - `cors-lens explain` on a generated 300,000-entry HAR (~245 MB): seconds and peak RSS (har-size.ts).
  * It prints figures and never fails on them: targets are for people to read, not for CI to enforce.
- * BENCH_ROUNDS (default 7), BENCH_HEAP (default 100000) and BENCH_SKIP (comma list: pages,heap,panel,har), BENCH_HAR_ENTRIES tune it.
+ * BENCH_ROUNDS (default 7), BENCH_HEAP (default 100000), BENCH_STRESS (default 2000 fetches), BENCH_HAR_ENTRIES and
+ * BENCH_SKIP (comma list: engine,pages,heap,panel,har) tune it; BENCH_COMPARE=<another build's dist> adds that build's
+ * variants, BENCH_FLOOR=1 the no-op observer holding CORS Lens's subscriptions in every tab.
  */
-import type { BrowserContext } from 'playwright-core'
-import puppeteer, { type CDPSession } from 'puppeteer-core'
+import puppeteer, { type CDPSession, type Page } from 'puppeteer-core'
+import { analyze, diagnose, type Exchange } from '../../src/core/index.ts'
 import { BASE_FLAGS, EXTENSION_DIR, findChromium, launchChromium } from '../harness/chromium.ts'
+import {
+  type DevToolsSession,
+  launchWithDevTools,
+  waitForDevToolsReady,
+  waitForWorkerListening,
+} from '../harness/devtools.ts'
 import { har, harEntry } from '../harness/har.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { startLab } from '../lab/server.ts'
-import { writeFloorExtension } from './floor-extension.ts'
+import { writeFloorExtension, writeNoListenerExtension } from './floor-extension.ts'
 import { harSize } from './har-size.ts'
 import { realisticPage, stressPage } from './pages.ts'
 import { fmt, ratio, summarize } from './stats.ts'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const HEAP_MAX = Number(process.env.BENCH_HEAP ?? 100_000)
+/** Fetches on the stress page (a loaded 2-core machine takes ~15 ms each: lower it to keep runs short). */
+const STRESS = Number(process.env.BENCH_STRESS ?? 2000)
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean))
 
 const ok = (id: string): Scenario => ({
@@ -77,18 +87,71 @@ const SCENARIOS: Scenario[] = [
 
 const log = (s = '') => process.stdout.write(`${s}\n`)
 
+interface Variant {
+  readonly name: string
+  /** Extension folder, or false for none. */
+  readonly extension: string | false
+  /** DevTools open on the measured tab (it opens with the tab, before any page load). */
+  readonly devtools: boolean
+  /** Set CORS Lens's capture scope through its panel first, as a user would (then close the panel). */
+  readonly scope?: 'all-tabs' | 'devtools-open'
+}
+
+/** BENCH_COMPARE=<dist folder of another build>: adds that build's variants (before/after figures). */
+const COMPARE = process.env.BENCH_COMPARE
+
+function pageVariants(): Variant[] {
+  const zero = writeNoListenerExtension()
+  const variants: Variant[] = [
+    { name: 'no extension', extension: false, devtools: false },
+    { name: 'extension, no listeners', extension: zero, devtools: false },
+    { name: 'CORS Lens default, DevTools shut', extension: EXTENSION_DIR, devtools: false },
+    { name: 'CORS Lens all tabs', extension: EXTENSION_DIR, devtools: false, scope: 'all-tabs' },
+    { name: 'DevTools open, no extension', extension: false, devtools: true },
+    { name: 'DevTools open, CORS Lens', extension: EXTENSION_DIR, devtools: true },
+  ]
+  if (process.env.BENCH_FLOOR)
+    variants.push({ name: 'floor (no-op observer)', extension: writeFloorExtension(), devtools: false })
+  if (COMPARE)
+    variants.push(
+      { name: 'compare: default', extension: COMPARE, devtools: false },
+      { name: 'compare: DevTools-only, shut', extension: COMPARE, devtools: false, scope: 'devtools-open' },
+      { name: 'compare: DevTools open', extension: COMPARE, devtools: true },
+    )
+  return variants
+}
+
+/** The ratios the issue's targets are about, each against its right baseline. */
+const RATIOS: readonly (readonly [string, string, string])[] = [
+  ['CORS Lens default, DevTools shut', 'extension, no listeners', 'target ≤ 1.02×'],
+  ['extension, no listeners', 'no extension', ''],
+  ['CORS Lens default, DevTools shut', 'no extension', ''],
+  ['CORS Lens all tabs', 'no extension', ''],
+  ['DevTools open, CORS Lens', 'DevTools open, no extension', 'target ≤ 1.05×'],
+  ['floor (no-op observer)', 'no extension', ''],
+  ['compare: default', 'no extension', ''],
+  ['compare: DevTools-only, shut', 'extension, no listeners', ''],
+  ['compare: DevTools open', 'DevTools open, no extension', ''],
+]
+
+type Runner = (page: Page) => Promise<number>
+const runStress: Runner = async (page) => {
+  await page.evaluate('runStress(200, 6)')
+  return (await page.evaluate(`runStress(${STRESS}, 6)`)) as number
+}
+const runRealistic =
+  (url: string): Runner =>
+  async (page) => {
+    await page.goto(url, { waitUntil: 'load' })
+    return (await page.evaluate('runRealistic()')) as number
+  }
+
 async function pages(): Promise<void> {
   const lab = await startLab({ scenarios: SCENARIOS })
   const [okS, preS, failS] = SCENARIOS as [Scenario, Scenario, Scenario]
   const stressUrl = stressPage(lab, lab.scenarioUrl(okS))
   const realUrl = realisticPage(lab, lab.scenarioUrl(okS), lab.scenarioUrl(preS), lab.scenarioUrl(failS))
-  const variants = [
-    { name: 'no extension', extension: false as const },
-    { name: 'floor (no-op observer)', extension: writeFloorExtension() },
-    { name: 'CORS Lens', extension: EXTENSION_DIR },
-    // The same extension set to capture only while DevTools is open, with DevTools closed.
-    { name: 'CORS Lens, DevTools shut', extension: EXTENSION_DIR, devtoolsOnly: true },
-  ]
+  const variants = pageVariants()
   const stress = new Map(variants.map((v) => [v.name, [] as number[]]))
   const realistic = new Map(variants.map((v) => [v.name, [] as number[]]))
   try {
@@ -97,25 +160,19 @@ async function pages(): Promise<void> {
       const order = variants.map((_, i) => variants[(i + round) % variants.length] ?? variants[0])
       for (const v of order) {
         if (!v) continue
-        const b = await launchChromium({ hostResolverRules: lab.hostResolverRules, extension: v.extension })
+        const s = await launchWithDevTools({
+          hostResolverRules: lab.hostResolverRules,
+          headless: true,
+          extension: v.extension,
+          devtools: v.devtools,
+        })
         try {
-          if ('devtoolsOnly' in v) await captureOnlyWithDevTools(b.context, await b.extensionId())
-          const page = b.context.pages()[0] ?? (await b.context.newPage())
-          await page.goto(stressUrl)
-          await page.evaluate(() =>
-            (window as unknown as { runStress(n: number, c: number): Promise<number> }).runStress(200, 6),
-          )
-          const t = await page.evaluate(() =>
-            (window as unknown as { runStress(n: number, c: number): Promise<number> }).runStress(2000, 6),
-          )
-          stress.get(v.name)?.push(t)
-          await page.goto(realUrl, { waitUntil: 'load' })
-          const r = await page.evaluate(() =>
-            (window as unknown as { runRealistic(): Promise<number> }).runRealistic(),
-          )
-          realistic.get(v.name)?.push(r)
+          await prepare(s, v)
+          await s.page.goto(stressUrl)
+          stress.get(v.name)?.push(await runStress(s.page))
+          realistic.get(v.name)?.push(await runRealistic(realUrl)(s.page))
         } finally {
-          await b.close()
+          await s.close()
         }
       }
       process.stderr.write(`  round ${round + 1}/${ROUNDS} done\n`)
@@ -124,40 +181,41 @@ async function pages(): Promise<void> {
     await lab.close()
   }
   for (const [title, data] of [
-    ['Stress page: 2,000 cross-origin fetches, 6 at a time', stress],
+    [`Stress page: ${STRESS.toLocaleString('en')} cross-origin fetches, 6 at a time`, stress],
     ['Realistic page: ~200 resources, 50 cross-origin fetches (navigation start → all settled)', realistic],
   ] as const) {
     log(`\n${title} — ${ROUNDS} rounds, interleaved`)
-    for (const v of variants) log(`  ${v.name.padEnd(24)} ${fmt(summarize(data.get(v.name) ?? []))}`)
-    const lens = data.get('CORS Lens') ?? []
-    const none = data.get('no extension') ?? []
-    const floor = data.get('floor (no-op observer)') ?? []
-    const vsNone = ratio(lens, none)
-    const vsFloor = ratio(lens, floor)
-    const floorVsNone = ratio(floor, none)
-    log(
-      `  CORS Lens / no extension  ${vsNone.median.toFixed(3)}× (paired rounds: ${fmt(vsNone.paired, '×', 3)})`,
-    )
-    log(
-      `  CORS Lens / floor         ${vsFloor.median.toFixed(3)}× (paired rounds: ${fmt(vsFloor.paired, '×', 3)})`,
-    )
-    log(`  floor / no extension      ${floorVsNone.median.toFixed(3)}×`)
-    const shut = ratio(data.get('CORS Lens, DevTools shut') ?? [], none)
-    log(
-      `  DevTools-only scope, shut / no extension ${shut.median.toFixed(3)}× (paired: ${fmt(shut.paired, '×', 3)})`,
-    )
+    for (const v of variants) log(`  ${v.name.padEnd(36)} ${fmt(summarize(data.get(v.name) ?? []))}`)
+    for (const [a, b, target] of RATIOS) {
+      const x = data.get(a)
+      const y = data.get(b)
+      if (!x || !y) continue
+      const r = ratio(x, y)
+      log(`  ${`${a} / ${b}`.padEnd(72)} paired ${fmt(r.paired, '×', 3)} ${target}`)
+    }
   }
 }
 
-/** Switches the capture scope through the panel, as a user would, then closes the panel. */
-async function captureOnlyWithDevTools(context: BrowserContext, extensionId: string): Promise<void> {
-  const panel = await context.newPage()
-  await panel.goto(`chrome-extension://${extensionId}/src/panel/panel.html?tabId=1`)
-  await panel.selectOption('.statusbar select', 'devtools-open')
-  await panel.waitForTimeout(300)
-  await panel.close()
-  // The worker stops listening once the last panel is gone.
-  await new Promise((r) => setTimeout(r, 300))
+/**
+ * Brings a fresh browser to the variant's state: the scope chosen through the panel (then the panel
+ * closed), DevTools' extension page connected. Waits until the worker's listeners match, as the browser
+ * reports them, so no variant is measured mid-transition.
+ */
+async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
+  // DevTools fully loaded in both DevTools variants: its own start-up is not what is measured.
+  if (v.devtools) await waitForDevToolsReady(s)
+  if (!v.extension) return
+  if (v.scope) {
+    const panel = await s.browser.newPage()
+    await panel.goto(`chrome-extension://${s.extensionId}/src/panel/panel.html?tabId=999999`)
+    await panel.waitForSelector('.statusbar select')
+    await panel.select('.statusbar select', v.scope)
+    await new Promise((r) => setTimeout(r, 300))
+    await panel.close()
+  }
+  // A previous build may not wait for the settings; its listeners are whatever it registers.
+  if (v.extension !== EXTENSION_DIR) return
+  await waitForWorkerListening(s.browser, v.devtools || v.scope === 'all-tabs', 90_000)
 }
 
 /** The worker's heap (after GC) as requests accumulate: it should stay flat, the store being bounded. */
@@ -305,7 +363,62 @@ async function panel(): Promise<void> {
   }
 }
 
+/** The engine alone, one core: what the worker spends per passing exchange and per failing one. */
+function engine(): void {
+  const origin = 'https://app.example'
+  const url = 'https://api.example/items'
+  const acao = (...values: string[]) =>
+    values.map((value) => ({ name: 'Access-Control-Allow-Origin', value }))
+  const exchange = (id: number, failing: boolean): Exchange => ({
+    initiator: origin,
+    request: {
+      method: 'GET',
+      url: `${url}/${id}`,
+      headers: [
+        { name: 'Origin', value: origin },
+        { name: 'Accept', value: '*/*' },
+      ],
+    },
+    response: {
+      status: 200,
+      headers: [
+        { name: 'Server', value: 'nginx/1.27.0' },
+        { name: 'Content-Type', value: 'application/json' },
+        ...(failing ? acao('*', origin) : acao(origin)),
+        { name: 'Vary', value: 'Origin' },
+      ],
+    },
+    outcome: failing ? { kind: 'error', error: 'net::ERR_FAILED' } : { kind: 'ok' },
+  })
+  const rate = (name: string, failing: boolean, run: (e: Exchange) => unknown): void => {
+    const inputs = Array.from({ length: 2000 }, (_, i) => exchange(i, failing))
+    for (const e of inputs) run(e) // warm-up (JIT)
+    const rates: number[] = []
+    for (let round = 0; round < 5; round++) {
+      const t0 = performance.now()
+      let n = 0
+      while (performance.now() - t0 < 400) {
+        for (const e of inputs) run(e)
+        n += inputs.length
+      }
+      rates.push(n / ((performance.now() - t0) / 1000))
+    }
+    log(`  ${name.padEnd(52)} ${fmt(summarize(rates), '/s')}`)
+  }
+  log('\nEngine throughput, one core (exchanges per second, 5 × 0.4 s)')
+  for (const [name, failing, run] of ENGINE_PATHS) rate(name, failing, run)
+}
+
+/** What the worker runs per exchange (analyze), and the full diagnosis the panel computes when shown. */
+const ENGINE_PATHS: readonly (readonly [string, boolean, (e: Exchange) => unknown])[] = [
+  ['passing, the worker (verdict: analyze)', false, analyze],
+  ['failing, the worker (verdict: analyze)', true, analyze],
+  ['passing, full diagnosis (what the worker ran before)', false, diagnose],
+  ['failing, full diagnosis (attribution, fixes: panel)', true, diagnose],
+]
+
 log(`CORS Lens bench — ${new Date().toISOString()}, Chromium ${findChromium() ?? '(none)'}, ${ROUNDS} rounds`)
+if (!SKIP.has('engine')) engine()
 if (!SKIP.has('pages')) await pages()
 if (!SKIP.has('heap')) await heap()
 if (!SKIP.has('panel')) await panel()

@@ -66,3 +66,24 @@ export function writeFloorExtension(): string {
   writeFileSync(join(dir, 'worker.js'), `${lines.join('\n')}\n`)
   return dir
 }
+
+/**
+ * The true zero: CORS Lens's manifest permissions (webRequest, <all_urls>) and a worker that registers no
+ * listener at all. What an installed, idle CORS Lens must cost.
+ */
+export function writeNoListenerExtension(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-lens-zero-'))
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({
+      manifest_version: 3,
+      name: 'CORS Lens bench zero (no listeners)',
+      version: '0.0.1',
+      background: { service_worker: 'worker.js' },
+      permissions: ['webRequest', 'storage'],
+      host_permissions: ['<all_urls>'],
+    }),
+  )
+  writeFileSync(join(dir, 'worker.js'), '// Holds the permissions, listens to nothing.\n')
+  return dir
+}

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import puppeteer, { type Browser, type Frame, type Page } from 'puppeteer-core'
+import puppeteer, { type Browser, type Frame, type Page, type Target } from 'puppeteer-core'
 import type { Scenario } from '../lab/scenario.ts'
 import { BASE_FLAGS, EXTENSION_DIR, findChromium } from './chromium.ts'
 
@@ -27,8 +27,10 @@ export interface DevToolsSession {
 export interface DevToolsLaunchOptions {
   readonly hostResolverRules: string
   readonly headless: boolean
-  /** An unpacked extension to load (default: the built CORS Lens); false: none (DevTools alone). */
+  /** Default: the built CORS Lens. False: no extension (the bench's baselines). */
   readonly extension?: string | false
+  /** Open DevTools on every tab (default true; the bench also needs the same browser without). */
+  readonly devtools?: boolean
   readonly windowSize?: readonly [number, number]
 }
 
@@ -47,7 +49,7 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
       executablePath,
       headless: options.headless,
       // → --auto-open-devtools-for-tabs: every tab, the first included, opens with DevTools.
-      devtools: true,
+      devtools: options.devtools ?? true,
       // Otherwise puppeteer appends --disable-extensions.
       enableExtensions: extension !== false,
       userDataDir,
@@ -68,13 +70,7 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
     rmSync(userDataDir, { recursive: true, force: true })
   }
   try {
-    const worker = extension
-      ? await browser.waitForTarget(
-          (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
-          { timeout: 15_000 },
-        )
-      : null
-    const extensionId = worker ? new URL(worker.url()).host : ''
+    const extensionId = extension ? new URL((await extensionWorkerTarget(browser)).url()).host : ''
     // Reuse the first tab: it is the one DevTools opened for.
     const page = (await browser.pages())[0] ?? (await browser.newPage())
     let devtoolsPage: Page | null = null
@@ -96,6 +92,58 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
   } catch (e) {
     await close()
     throw e
+  }
+}
+
+/** The extension's service worker target (it may be stopped and restarted: ask again each time). */
+export function extensionWorkerTarget(browser: Browser): Promise<Target> {
+  return browser.waitForTarget(
+    (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
+    { timeout: 15_000 },
+  )
+}
+
+/**
+ * Whether the extension's worker holds any webRequest listener, asked of the browser's own bindings in the
+ * worker (event.hasListeners()), not of our code's bookkeeping.
+ */
+export async function workerHasWebRequestListeners(browser: Browser): Promise<boolean> {
+  const worker = await (await extensionWorkerTarget(browser)).worker()
+  if (!worker) throw new Error('the extension worker target has no worker')
+  return worker.evaluate(`(() => {
+    const w = chrome.webRequest
+    return [w.onBeforeRequest, w.onSendHeaders, w.onHeadersReceived, w.onCompleted, w.onErrorOccurred,
+      w.onBeforeSendHeaders, w.onResponseStarted, w.onBeforeRedirect, w.onAuthRequired]
+      .some((e) => e.hasListeners())
+  })()`) as Promise<boolean>
+}
+
+/** Polls until the worker holds listeners (or none), as the DevTools page's port comes and goes. */
+export async function waitForWorkerListening(
+  browser: Browser,
+  listening: boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const now = await workerHasWebRequestListeners(browser).catch(() => null)
+    if (now === listening) return
+    if (Date.now() > until) throw new Error(`the worker never ${listening ? 'started' : 'stopped'} listening`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** Waits until the DevTools front end has loaded (its panels listed): extensions are added only then. */
+export async function waitForDevToolsReady(session: DevToolsSession, timeoutMs = 90_000): Promise<void> {
+  const dt = await session.devtools()
+  const until = Date.now() + timeoutMs
+  const script = `(async () => {
+    const legacy = await import('./ui/legacy/legacy.js')
+    return legacy.InspectorView.InspectorView.instance().tabbedPane.tabIds().includes('network')
+  })()`
+  while (!(await dt.evaluate(script).catch(() => false))) {
+    if (Date.now() > until) throw new Error('DevTools never finished loading')
+    await new Promise((r) => setTimeout(r, 250))
   }
 }
 
