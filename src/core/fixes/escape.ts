@@ -123,10 +123,16 @@ export function caddyString(s: string): string | null {
 
 const COMMENT_MAX = 80
 
-/** Text safe inside a line comment of every language here: printable ASCII but backslash, at most 80 chars. */
+/** Closes a comment or a string somewhere (`?>` ends PHP even inside a comment): never quoted in a note. */
+const COMMENT_UNSAFE: ReadonlySet<number> = new Set([0x5c, 0x22, 0x27, 0x60, 0x3c, 0x3e])
+
+/**
+ * Text safe inside a line comment of every language here: printable ASCII without backslash, quotes or
+ * angle brackets, at most 80 chars.
+ */
 export function commentText(s: string): string {
   const cut = s.length > COMMENT_MAX ? `${s.slice(0, COMMENT_MAX)}...` : s
-  return mapUnits(cut, (c) => (c < 0x20 || c >= 0x7f || c === 0x5c ? '?' : null))
+  return mapUnits(cut, (c) => (c < 0x20 || c >= 0x7f || COMMENT_UNSAFE.has(c) ? '?' : null))
 }
 
 /** A comment line saying what was left out of the snippet and why. */

@@ -51,7 +51,16 @@ export function gate(origin: string, method: string, requestHeaders: readonly st
   }
 }
 
-const SLASH_COMMENT: ReadonlySet<Stack> = new Set(['express', 'fastify', 'spring', 'aspnet', 'client'])
+const SLASH_COMMENT: ReadonlySet<Stack> = new Set([
+  'express',
+  'fastify',
+  'spring',
+  'aspnet',
+  'client',
+  'go',
+  'laravel',
+])
+const PHP_OPEN = '<?php\n'
 
 /**
  * The fix with a note per dropped value on top of its whole snippet (in the language it starts with). The
@@ -61,5 +70,8 @@ export function withDroppedNotes(fix: Fix, dropped: readonly Dropped[]): Fix {
   if (dropped.length === 0) return fix
   const comment = SLASH_COMMENT.has(fix.stack) ? '//' : '#'
   const notes = dropped.map((d) => droppedNote(comment, d.what, d.value, d.why)).join('\n')
+  // Text before `<?php` would be sent as output: PHP's notes go inside the block.
+  if (fix.snippet.startsWith(PHP_OPEN))
+    return { ...fix, snippet: `${PHP_OPEN}${notes}\n${fix.snippet.slice(PHP_OPEN.length)}` }
   return { ...fix, snippet: `${notes}\n${fix.snippet}` }
 }

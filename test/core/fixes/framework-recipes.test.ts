@@ -589,8 +589,8 @@ describe('stack traps and CORS at exactly one layer', () => {
         expect(fix.snippet).toMatch(/methods: %i\[[^\]]*\boptions\b/)
       }
     }
-    expect(get('rails-at-risk-warning')[0]?.snippet).toContain('resource "*",')
-    expect(get('rails-method-disallowed')[0]?.snippet).toContain('resource "/api/*",')
+    expect(get('rails-at-risk-warning')[0]?.snippet).toContain("resource '*',")
+    expect(get('rails-method-disallowed')[0]?.snippet).toContain("resource '/api/*',")
   })
 
   it('Fastify: plugin before routes, explicit origin with credentials, strictPreflight only as the fallback', () => {
