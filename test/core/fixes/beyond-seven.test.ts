@@ -233,6 +233,21 @@ describe('which layer, beyond the seven stacks', () => {
   })
 })
 
+describe('a server on another site with no provider sign', () => {
+  it('keeps the usual cures and adds "if you do not run it" as an option, never the lead', () => {
+    const other: Exchange = {
+      ...GUNICORN,
+      request: { ...GUNICORN.request, url: 'https://api.partner.io/items' },
+    }
+    const d = diagnose(other)
+    expect(d.attribution?.owner?.verdict).toBe('possibly-third-party')
+    expect(d.fixes[0]?.stack).toBe('generic')
+    const third = d.fixes.filter((f) => f.stack === 'third-party')
+    expect(third.length).toBeGreaterThan(0)
+    for (const f of third) expect(f.recommended).toBe(false)
+  })
+})
+
 describe('whose server it is', () => {
   it('tells sites apart by their registrable domain', () => {
     expect(registrableDomain('api.example.com')).toBe('example.com')
