@@ -195,7 +195,7 @@ describe('which layer, beyond the seven stacks', () => {
     const nginx = d.fixes.find((f) => f.stack === 'nginx')
     expect(nginx?.snippet).toContain('add_header Access-Control-Allow-Credentials true always;')
     expect(stacks(d)).not.toContain('express')
-    golden('laravel-nginx-sanctum-preflight', render(d))
+    golden('beyond-laravel-nginx-sanctum-preflight', render(d))
   })
 
   it('AWS API Gateway + Lambda: its own recipe, Gateway Responses for 4XX/5XX and headers from the Lambda', () => {
@@ -206,7 +206,7 @@ describe('which layer, beyond the seven stacks', () => {
     expect(d.fixes[0]?.snippet).toMatch(/GatewayResponses:\n {2}DEFAULT_4XX:/)
     expect(d.fixes[0]?.snippet).toContain('Access-Control-Allow-Origin: "\'http://localhost:5173\'"')
     expect(stacks(d)).not.toContain('express')
-    golden('apigateway-preflight-403-missing-token', render(d))
+    golden('beyond-apigateway-preflight-403-missing-token', render(d))
   })
 
   it('Server: gunicorn: unknown framework, the stack-neutral lines and the proxy recipes, never Express', () => {
@@ -219,7 +219,7 @@ describe('which layer, beyond the seven stacks', () => {
     for (const f of d.fixes) if (f.stack !== 'generic') expect(f.recommended).toBe(false)
     for (const framework of ['express', 'fastify', 'fastapi', 'flask', 'django', 'spring', 'aspnet', 'rails'])
       expect(stacks(d)).not.toContain(framework)
-    golden('generic-gunicorn-missing-acao', render(d))
+    golden('beyond-generic-gunicorn-missing-acao', render(d))
   })
 
   it("an identity provider on another organisation's domain: probably not yours; ask its owner or proxy it", () => {
@@ -229,7 +229,7 @@ describe('which layer, beyond the seven stacks', () => {
     expect(stacks(d).every((s) => s === 'third-party' || s === 'client')).toBe(true)
     expect(d.fixes[0]?.snippet).toContain('Allowed Web Origins')
     expect(d.fixes[1]?.snippet).toContain('proxy_pass https://example-tenant.auth0.com/;')
-    golden('third-party-auth0-token', render(d))
+    golden('beyond-third-party-auth0-token', render(d))
   })
 })
 
