@@ -159,6 +159,33 @@ const AUTH0: Exchange = {
   outcome: FAILED,
 }
 
+/**
+ * Plain PHP behind nginx (no Laravel mark): the response headers of a published nginx 1.24 + PHP 8.3 answer
+ * (public GitHub file, search index id 33041089438), here with the `*` a PHP header() call would add, to a
+ * request with credentials.
+ */
+const PLAIN_PHP: Exchange = {
+  initiator: 'https://app.example.com',
+  request: {
+    method: 'GET',
+    url: 'https://api.example.com/index.php',
+    headers: [h('Origin', 'https://app.example.com'), h('Cookie', 'PHPSESSID=1')],
+  },
+  response: {
+    status: 200,
+    headers: [
+      h('Server', 'nginx/1.24.0'),
+      h('Date', 'Fri, 31 May 2024 23:37:18 GMT'),
+      h('Content-Type', 'text/html; charset=UTF-8'),
+      h('Connection', 'keep-alive'),
+      h('Vary', 'Accept-Encoding'),
+      h('X-Powered-By', 'PHP/8.3.7'),
+      h('Access-Control-Allow-Origin', '*'),
+    ],
+  },
+  outcome: FAILED,
+}
+
 /** The whole answer in words, as a reader of the CLI or the panel sees it. */
 function render(d: Diagnosis): string {
   const a = d.attribution
@@ -196,6 +223,17 @@ describe('which layer, beyond the seven stacks', () => {
     expect(nginx?.snippet).toContain('add_header Access-Control-Allow-Credentials true always;')
     expect(stacks(d)).not.toContain('express')
     golden('beyond-laravel-nginx-sanctum-preflight', render(d))
+  })
+
+  it('plain PHP behind nginx: no framework guessed, the line not pinned on nginx, the neutral lines and nginx', () => {
+    const d = diagnose(PLAIN_PHP)
+    expect(d.corsError).toBe('WildcardOriginNotAllowed')
+    expect(d.attribution).toMatchObject({ proxy: 'nginx', app: null })
+    expect(d.attribution?.evidence.join(' ')).toMatch(/PHP\/8\.3\.7 — a PHP app; no Laravel mark/)
+    expect(d.attribution?.lines.map((l) => l.layer)).toEqual(['unknown'])
+    expect(stacks(d)).toContain('generic')
+    expect(stacks(d)).toContain('nginx')
+    for (const s of ['laravel', 'express', 'fastapi']) expect(stacks(d)).not.toContain(s)
   })
 
   it('AWS API Gateway + Lambda: its own recipe, Gateway Responses for 4XX/5XX and headers from the Lambda', () => {
