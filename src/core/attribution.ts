@@ -195,11 +195,13 @@ function platformSignals(r: ResponseSide, preflight: boolean): Signal[] {
         ? ["Laravel's laravel_session / XSRF-TOKEN cookie"]
         : []),
     ]
-    out.push({
-      stack: 'laravel',
-      confidence: marks.length > 0 ? 'high' : 'low',
-      evidence: `X-Powered-By: ${powered}${marks.length > 0 ? `; ${marks.join('; ')}: Laravel` : ' — a PHP app (Laravel assumed: no Laravel-only mark on the response)'}`,
-    })
+    // PHP alone names no framework (WordPress, Symfony, plain PHP…): said in words (serverHints), never guessed.
+    if (marks.length > 0)
+      out.push({
+        stack: 'laravel',
+        confidence: 'high',
+        evidence: `X-Powered-By: ${powered}; ${marks.join('; ')}: Laravel`,
+      })
   }
   if (has('x-runtime') && (has('x-request-id') || has('x-permitted-cross-domain-policies')))
     out.push({
@@ -240,6 +242,9 @@ function serverHints(all: readonly ResponseSide[]): string[] {
   const out = new Set<string>()
   for (const r of all) {
     const server = val(r.headers, 'server')
+    const powered = val(r.headers, 'x-powered-by')
+    if (/^php\//i.test(powered))
+      out.add(`X-Powered-By: ${powered} — a PHP app; no Laravel mark, so the framework is not named`)
     if (/^gunicorn/i.test(server))
       out.add(`Server: ${server} — a Python WSGI server (Flask, Django…); the framework is not named`)
     else if (/^(puma|webrick|thin|unicorn|passenger)/i.test(server))
@@ -331,6 +336,7 @@ function attributeLines(
   const out: LineAttribution[] = []
   const lastCors = corsLines[corsLines.length - 1]?.index ?? -1
   const nginxFrom = proxy === 'nginx' ? firstRepeat(corsLines) : -1
+  const powered = val(h, 'x-powered-by')
 
   for (const { l, index } of corsLines) {
     const header: HeaderRef = { place, name: l.name, value: l.value, index }
@@ -408,6 +414,16 @@ function attributeLines(
     }
     if (proxy === 'nginx' && appHere && index < lastCors && acaoLines.length <= 1) {
       line('app', app, 'medium', `${appHere.evidence}; nginx passed it from upstream`)
+      continue
+    }
+    if (proxy === 'nginx' && !appHere && !appSig && powered) {
+      // An upstream answered (nginx passed its X-Powered-By on) but no framework is named: either may have sent it.
+      line(
+        'unknown',
+        null,
+        'low',
+        `X-Powered-By: ${powered} shows an upstream app behind nginx; either may have sent it`,
+      )
       continue
     }
     if (proxy === 'nginx' && !appHere && !appSig) {

@@ -237,7 +237,9 @@ function writeMatrix(): void {
     '| scenario | stack | cure | result |',
     '|---|---|---|---|',
     ...rows.map(
-      (r) => `| ${r.scenario} | ${r.stack} | ${r.recommended ? '★ ' : ''}${esc(r.cure)} | ${esc(r.result)} |`,
+      // The page's port changes every run: write it as {page} so the matrix only changes when results do.
+      (r) =>
+        `| ${r.scenario} | ${r.stack} | ${r.recommended ? '★ ' : ''}${esc(r.cure.replaceAll(lab.pageOrigin, '{page}'))} | ${esc(r.result)} |`,
     ),
     '',
   ]

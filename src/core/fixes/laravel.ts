@@ -29,7 +29,7 @@ function why(c: Case, credentials: boolean): string {
       ? 'Two layers each sent Access-Control-Allow-Origin; with CORS in Laravel only, HandleCors sends one exact origin.'
       : "HandleCors answers the preflight and marks every response under `paths` with the one allowed origin, before routing, auth or Sanctum's middleware."
   return credentials
-    ? `${base} supports_credentials => true, as Sanctum's cookie-based SPA auth needs: the browser then requires the exact origin and Access-Control-Allow-Credentials: true.`
+    ? `${base} supports_credentials => true, as cookies need (Sanctum's SPA auth sends them): the browser then requires the exact origin and Access-Control-Allow-Credentials: true.`
     : base
 }
 

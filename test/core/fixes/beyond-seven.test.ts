@@ -159,6 +159,33 @@ const AUTH0: Exchange = {
   outcome: FAILED,
 }
 
+/**
+ * Plain PHP behind nginx (no Laravel mark): the response headers of a published nginx 1.24 + PHP 8.3 answer
+ * (public GitHub file, search index id 33041089438), here with the `*` a PHP header() call would add, to a
+ * request with credentials.
+ */
+const PLAIN_PHP: Exchange = {
+  initiator: 'https://app.example.com',
+  request: {
+    method: 'GET',
+    url: 'https://api.example.com/index.php',
+    headers: [h('Origin', 'https://app.example.com'), h('Cookie', 'PHPSESSID=1')],
+  },
+  response: {
+    status: 200,
+    headers: [
+      h('Server', 'nginx/1.24.0'),
+      h('Date', 'Fri, 31 May 2024 23:37:18 GMT'),
+      h('Content-Type', 'text/html; charset=UTF-8'),
+      h('Connection', 'keep-alive'),
+      h('Vary', 'Accept-Encoding'),
+      h('X-Powered-By', 'PHP/8.3.7'),
+      h('Access-Control-Allow-Origin', '*'),
+    ],
+  },
+  outcome: FAILED,
+}
+
 /** The whole answer in words, as a reader of the CLI or the panel sees it. */
 function render(d: Diagnosis): string {
   const a = d.attribution
@@ -195,7 +222,18 @@ describe('which layer, beyond the seven stacks', () => {
     const nginx = d.fixes.find((f) => f.stack === 'nginx')
     expect(nginx?.snippet).toContain('add_header Access-Control-Allow-Credentials true always;')
     expect(stacks(d)).not.toContain('express')
-    golden('laravel-nginx-sanctum-preflight', render(d))
+    golden('beyond-laravel-nginx-sanctum-preflight', render(d))
+  })
+
+  it('plain PHP behind nginx: no framework guessed, the line not pinned on nginx, the neutral lines and nginx', () => {
+    const d = diagnose(PLAIN_PHP)
+    expect(d.corsError).toBe('WildcardOriginNotAllowed')
+    expect(d.attribution).toMatchObject({ proxy: 'nginx', app: null })
+    expect(d.attribution?.evidence.join(' ')).toMatch(/PHP\/8\.3\.7 — a PHP app; no Laravel mark/)
+    expect(d.attribution?.lines.map((l) => l.layer)).toEqual(['unknown'])
+    expect(stacks(d)).toContain('generic')
+    expect(stacks(d)).toContain('nginx')
+    for (const s of ['laravel', 'express', 'fastapi']) expect(stacks(d)).not.toContain(s)
   })
 
   it('AWS API Gateway + Lambda: its own recipe, Gateway Responses for 4XX/5XX and headers from the Lambda', () => {
@@ -206,7 +244,7 @@ describe('which layer, beyond the seven stacks', () => {
     expect(d.fixes[0]?.snippet).toMatch(/GatewayResponses:\n {2}DEFAULT_4XX:/)
     expect(d.fixes[0]?.snippet).toContain('Access-Control-Allow-Origin: "\'http://localhost:5173\'"')
     expect(stacks(d)).not.toContain('express')
-    golden('apigateway-preflight-403-missing-token', render(d))
+    golden('beyond-apigateway-preflight-403-missing-token', render(d))
   })
 
   it('Server: gunicorn: unknown framework, the stack-neutral lines and the proxy recipes, never Express', () => {
@@ -219,7 +257,7 @@ describe('which layer, beyond the seven stacks', () => {
     for (const f of d.fixes) if (f.stack !== 'generic') expect(f.recommended).toBe(false)
     for (const framework of ['express', 'fastify', 'fastapi', 'flask', 'django', 'spring', 'aspnet', 'rails'])
       expect(stacks(d)).not.toContain(framework)
-    golden('generic-gunicorn-missing-acao', render(d))
+    golden('beyond-generic-gunicorn-missing-acao', render(d))
   })
 
   it("an identity provider on another organisation's domain: probably not yours; ask its owner or proxy it", () => {
@@ -229,7 +267,22 @@ describe('which layer, beyond the seven stacks', () => {
     expect(stacks(d).every((s) => s === 'third-party' || s === 'client')).toBe(true)
     expect(d.fixes[0]?.snippet).toContain('Allowed Web Origins')
     expect(d.fixes[1]?.snippet).toContain('proxy_pass https://example-tenant.auth0.com/;')
-    golden('third-party-auth0-token', render(d))
+    golden('beyond-third-party-auth0-token', render(d))
+  })
+})
+
+describe('a server on another site with no provider sign', () => {
+  it('keeps the usual cures and adds "if you do not run it" as an option, never the lead', () => {
+    const other: Exchange = {
+      ...GUNICORN,
+      request: { ...GUNICORN.request, url: 'https://api.partner.io/items' },
+    }
+    const d = diagnose(other)
+    expect(d.attribution?.owner?.verdict).toBe('possibly-third-party')
+    expect(d.fixes[0]?.stack).toBe('generic')
+    const third = d.fixes.filter((f) => f.stack === 'third-party')
+    expect(third.length).toBeGreaterThan(0)
+    for (const f of third) expect(f.recommended).toBe(false)
   })
 })
 

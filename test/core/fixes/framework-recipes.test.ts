@@ -1,6 +1,6 @@
 /**
- * Golden and property tests for the recipes of the stacks the lab cannot run: Spring, ASP.NET Core, Rails
- * (rack-cors) and Fastify (@fastify/cors). Each case is a hand-built FixContext shaped like what the capture,
+ * Golden and property tests for the app recipes: Spring, ASP.NET Core, Rails (rack-cors; also lab-run),
+ * Fastify (@fastify/cors), Laravel (config/cors.php) and Go (rs/cors; also lab-run). Each case is a hand-built FixContext shaped like what the capture,
  * analyze and attribution produce for a real failure. Run with UPDATE_GOLDEN=1 to rewrite the golden files.
  */
 import { spawnSync } from 'node:child_process'
@@ -16,6 +16,8 @@ import type { Fix, Stack } from '../../../src/core/fix.ts'
 import { recipe as aspnet } from '../../../src/core/fixes/aspnet.ts'
 import type { FixContext, Recipe } from '../../../src/core/fixes/context.ts'
 import { recipe as fastify } from '../../../src/core/fixes/fastify.ts'
+import { recipe as go } from '../../../src/core/fixes/go.ts'
+import { recipe as laravel } from '../../../src/core/fixes/laravel.ts'
 import { recipe as rails } from '../../../src/core/fixes/rails.ts'
 import { recipe as spring } from '../../../src/core/fixes/spring.ts'
 import type { HeaderLine } from '../../../src/core/headers.ts'
@@ -29,6 +31,8 @@ const RECIPES: ReadonlyArray<readonly [Stack, Recipe]> = [
   ['aspnet', aspnet],
   ['rails', rails],
   ['fastify', fastify],
+  ['laravel', laravel],
+  ['go', go],
 ]
 
 interface Case {
@@ -444,9 +448,9 @@ function code(snippet: string): string {
 }
 
 const CREDENTIALS_ON =
-  /allowCredentials\(true\)|setAllowCredentials\(true\)|\.AllowCredentials\(\)|credentials: true/
+  /allowCredentials\(true\)|setAllowCredentials\(true\)|\.AllowCredentials\(\)|credentials: true|'supports_credentials' => true|AllowCredentials: true/
 const WILDCARD_ORIGIN =
-  /allowedOrigins\("\*"\)|List\.of\("\*"\)|AllowAnyOrigin\(\)|SetIsOriginAllowed\(_ => true\)|origins "\*"|origin: '\*'|origin: true/
+  /allowedOrigins\("\*"\)|List\.of\("\*"\)|AllowAnyOrigin\(\)|SetIsOriginAllowed\(_ => true\)|origins "\*"|origin: '\*'|origin: true|'allowed_origins' => \['\*'\]|AllowedOrigins: +\[\]string\{"\*"\}/
 const isRemoval = (f: Fix): boolean => f.title.startsWith('Let the proxy own CORS')
 const token = (t: string): RegExp =>
   new RegExp(`["'\\[ ]${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["'\\] ]`, 'i')
