@@ -5,8 +5,9 @@
  * which only Gateway Responses (DEFAULT_4XX / DEFAULT_5XX) can mark. Golden-tested: it cannot run here.
  */
 import type { Recipe } from './context.ts'
+import { droppedTokensNote, gateTokens, jsString, yamlString } from './escape.ts'
 import { failureKind, HEADER_KINDS } from './failure.ts'
-import { droppedNote, jsString, safeOrigin, tokensOnly, yamlString } from './literals.ts'
+import { snippetOrigin } from './gate.ts'
 import { appAllowList, makeFix, relevantApp } from './shared.ts'
 
 export const WHERE_LAMBDA = 'your Lambda handler (proxy integration): every return path'
@@ -15,18 +16,18 @@ export const WHERE_SAM = 'template.yaml (AWS SAM), the AWS::Serverless::Api reso
 export const recipe: Recipe = (ctx) => {
   if (ctx.attribution.app !== 'apigateway' || !relevantApp(ctx, 'apigateway')) return []
   if (!HEADER_KINDS.has(failureKind(ctx))) return []
-  const origin = ctx.origin === '*' ? '*' : safeOrigin(ctx.origin)
+  const origin = ctx.origin === '*' ? '*' : snippetOrigin(ctx.origin)
   const credentials = ctx.credentials && origin !== '*'
   const { methods, headers } = appAllowList(ctx)
-  const m = tokensOnly([...(methods ?? ['GET', 'POST', ctx.method]), 'OPTIONS'])
-  const h = tokensOnly(headers.length > 0 ? headers : ['content-type'])
-  const allowMethods = [...new Set(m.ok)].join(',')
-  const allowHeaders = h.ok.join(',')
+  const m = gateTokens([...(methods ?? ['GET', 'POST', ctx.method]), 'OPTIONS'])
+  const h = gateTokens(headers.length > 0 ? headers : ['content-type'])
+  const allowMethods = [...new Set(m.kept)].join(',')
+  const allowHeaders = h.kept.join(',')
   const dropped = [...m.dropped, ...h.dropped]
 
   const lambda = [
     '// Lambda (Node.js): the same CORS headers on every response it returns, errors included.',
-    ...droppedNote('//', dropped),
+    ...droppedTokensNote('//', dropped),
     'const CORS = {',
     `  'Access-Control-Allow-Origin': ${jsString(origin)},`,
     ...(credentials ? ["  'Access-Control-Allow-Credentials': 'true',"] : []),
@@ -55,7 +56,7 @@ export const recipe: Recipe = (ctx) => {
   ]
   const sam = [
     '# Preflights answered by API Gateway (an OPTIONS mock on every path), before any authorizer:',
-    ...droppedNote('#', dropped),
+    ...droppedTokensNote('#', dropped),
     'Cors:',
     `  AllowOrigin: ${lit(origin)}`,
     `  AllowMethods: ${lit(allowMethods)}`,

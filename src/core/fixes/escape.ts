@@ -142,3 +142,21 @@ export function droppedNote(comment: '#' | '//', what: string, value: string, wh
 
 /** Why a name is dropped: one phrase, used in every note. */
 export const NOT_A_TOKEN = 'not an HTTP token (RFC 9110 section 5.6.2), so no browser sends it'
+
+/** A comment line naming tokens a recipe left out of its lists (values a server sent), or nothing. */
+export function droppedTokensNote(comment: '#' | '//', dropped: readonly string[]): string[] {
+  if (dropped.length === 0) return []
+  const shown = dropped.map((d) => `"${commentText(d)}"`).join(', ')
+  return [`${comment} CORS Lens left out ${shown}: ${NOT_A_TOKEN}.`]
+}
+
+/** PHP single-quoted string: only \ and ' are special there. */
+export function phpString(s: string): string {
+  return `'${mapUnits(s, (c) => (c === 0x27 ? "\\'" : c === 0x5c ? '\\\\' : null))}'`
+}
+
+/** Go interpreted string literal: JSON's escapes (\uXXXX for all non-ASCII) are Go escapes too. */
+export const goString = jsonString
+
+/** YAML double-quoted scalar: a JSON string is one. */
+export const yamlString = jsonString

@@ -23,6 +23,11 @@ export function isSnippetOrigin(origin: string): boolean {
   return origin === '*' || origin === 'null' || SERIALIZED_ORIGIN.test(origin)
 }
 
+/** The origin as a snippet may carry it, else the placeholder (for origins a server sent, past the gate). */
+export function snippetOrigin(origin: string): string {
+  return isSnippetOrigin(origin) ? origin : PLACEHOLDER_ORIGIN
+}
+
 export interface Gated {
   readonly origin: string
   readonly method: string

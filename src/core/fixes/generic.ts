@@ -5,18 +5,19 @@
  */
 import { headerValue } from '../headers.ts'
 import type { Recipe } from './context.ts'
+import { droppedTokensNote, gateTokens } from './escape.ts'
 import { allowOriginMissing, failureKind, HEADER_KINDS } from './failure.ts'
-import { droppedNote, safeOrigin, tokensOnly } from './literals.ts'
+import { snippetOrigin } from './gate.ts'
 import { appAllowList, makeFix } from './shared.ts'
 
 export const recipe: Recipe = (ctx) => {
   const kind = failureKind(ctx)
   if (ctx.attribution.app !== null || !HEADER_KINDS.has(kind)) return []
-  const origin = ctx.origin === '*' ? '*' : safeOrigin(ctx.origin)
+  const origin = ctx.origin === '*' ? '*' : snippetOrigin(ctx.origin)
   const credentials = ctx.credentials && origin !== '*'
   const { methods, headers } = appAllowList(ctx)
-  const m = tokensOnly([...(methods ?? ['GET', 'POST', ctx.method])])
-  const h = tokensOnly(headers)
+  const m = gateTokens([...(methods ?? ['GET', 'POST', ctx.method])])
+  const h = gateTokens(headers)
   const preflightNeeded = ctx.exchange.preflight !== undefined || methods !== null
   const common = [
     `Access-Control-Allow-Origin: ${origin}`,
@@ -27,8 +28,8 @@ export const recipe: Recipe = (ctx) => {
     '# 1. The preflight: OPTIONS with Origin and Access-Control-Request-Method, carrying no cookies or',
     '#    Authorization. Answer it 204 (any 2xx) before any auth check, with exactly these lines:',
     ...common,
-    `Access-Control-Allow-Methods: ${[...new Set(m.ok)].join(', ')}`,
-    ...(h.ok.length > 0 ? [`Access-Control-Allow-Headers: ${h.ok.join(', ')}`] : []),
+    `Access-Control-Allow-Methods: ${[...new Set(m.kept)].join(', ')}`,
+    ...(h.kept.length > 0 ? [`Access-Control-Allow-Headers: ${h.kept.join(', ')}`] : []),
     'Access-Control-Max-Age: 600',
   ]
   const actual = [
@@ -37,7 +38,7 @@ export const recipe: Recipe = (ctx) => {
   ]
   const status = ctx.exchange.response?.status ?? ctx.exchange.preflight?.response?.status
   const snippet = [
-    ...droppedNote('#', [...m.dropped, ...h.dropped]),
+    ...droppedTokensNote('#', [...m.dropped, ...h.dropped]),
     ...(preflightNeeded ? [...preflight, ''] : []),
     ...actual,
     '',

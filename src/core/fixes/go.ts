@@ -5,8 +5,9 @@
  */
 import type { FixChange } from '../fix.ts'
 import type { Recipe } from './context.ts'
+import { droppedTokensNote, gateTokens, goString } from './escape.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
-import { droppedNote, goString, safeOrigin, tokensOnly } from './literals.ts'
+import { snippetOrigin } from './gate.ts'
 import { WHERE } from './shared.ts'
 
 const FRAMEWORK: Framework = { stack: 'go', name: 'Go', comment: '//' }
@@ -32,24 +33,24 @@ function why(c: Case): string {
 
 function handlerFix(c: Case) {
   const spec = c.spec
-  const methods = tokensOnly([...spec.methods, 'OPTIONS'])
-  const headers = tokensOnly(spec.headers)
+  const methods = gateTokens([...spec.methods, 'OPTIONS'])
+  const headers = gateTokens(spec.headers)
   const list = (xs: readonly string[]): string => `[]string{${xs.map(goString).join(', ')}}`
   const credentials = spec.credentials && !spec.anyOrigin
   const code = [
     '// import "github.com/rs/cors"  (go get github.com/rs/cors)',
     '// handler is what your server serves; mux is your router (wrap the outermost one).',
-    ...droppedNote('//', [...methods.dropped, ...headers.dropped]),
+    ...droppedTokensNote('//', [...methods.dropped, ...headers.dropped]),
     'handler = cors.New(cors.Options{',
-    `\tAllowedOrigins:   ${list([spec.anyOrigin ? '*' : safeOrigin(spec.origin)])},`,
-    `\tAllowedMethods:   ${list([...new Set(methods.ok)])},`,
-    `\tAllowedHeaders:   ${list(headers.ok)},`,
+    `\tAllowedOrigins:   ${list([spec.anyOrigin ? '*' : snippetOrigin(spec.origin)])},`,
+    `\tAllowedMethods:   ${list([...new Set(methods.kept)])},`,
+    `\tAllowedHeaders:   ${list(headers.kept)},`,
     ...(credentials ? ['\tAllowCredentials: true, // only with explicit origins'] : []),
     '\tMaxAge:           600,',
     '}).Handler(mux)',
   ].join('\n')
   return frameworkFix(c, why(c), c.leads, {
-    title: `Allow ${spec.anyOrigin ? 'any origin' : safeOrigin(spec.origin)} with rs/cors around the whole router`,
+    title: `Allow ${spec.anyOrigin ? 'any origin' : snippetOrigin(spec.origin)} with rs/cors around the whole router`,
     full: code,
     changes: [{ layer: 'app', where: WHERE.goHandler, snippet: code }],
     requires: 'github.com/rs/cors 1.7+',

@@ -6,8 +6,9 @@
  */
 import type { FixChange } from '../fix.ts'
 import type { Recipe } from './context.ts'
+import { droppedTokensNote, gateTokens, phpString } from './escape.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
-import { droppedNote, phpString, safeOrigin, tokensOnly } from './literals.ts'
+import { snippetOrigin } from './gate.ts'
 import { WHERE } from './shared.ts'
 
 const FRAMEWORK: Framework = { stack: 'laravel', name: 'Laravel', comment: '//' }
@@ -36,9 +37,9 @@ function why(c: Case, credentials: boolean): string {
 function configFix(c: Case) {
   const spec = c.spec
   const credentials = spec.credentials || sanctum(c)
-  const methods = tokensOnly(spec.methods)
-  const headers = tokensOnly(spec.headers)
-  const origin = safeOrigin(spec.origin)
+  const methods = gateTokens(spec.methods)
+  const headers = gateTokens(spec.headers)
+  const origin = snippetOrigin(spec.origin)
   const list = (xs: readonly string[]): string => `[${xs.map(phpString).join(', ')}]`
   const prefix = spec.prefix ? `${spec.prefix.slice(1)}/*` : '*'
   const paths = [prefix, ...(credentials ? ['sanctum/csrf-cookie'] : [])]
@@ -46,15 +47,15 @@ function configFix(c: Case) {
     '<?php',
     '// config/cors.php — the whole file. HandleCors must stay in the global middleware (Laravel 9.2+: the',
     '// default; Laravel 11+: bootstrap/app.php). Then: php artisan config:clear',
-    ...droppedNote('//', [...methods.dropped, ...headers.dropped]),
+    ...droppedTokensNote('//', [...methods.dropped, ...headers.dropped]),
     'return [',
     `    'paths' => ${list([...new Set(paths)])}, // HandleCors ignores every other path`,
-    `    'allowed_methods' => ${list(methods.ok)},`,
+    `    'allowed_methods' => ${list(methods.kept)},`,
     spec.anyOrigin
       ? `    'allowed_origins' => ['*'], // the request had no Origin; never with supports_credentials`
       : `    'allowed_origins' => [${phpString(origin)}], // exact: scheme, host and port, no trailing slash`,
     `    'allowed_origins_patterns' => [],`,
-    `    'allowed_headers' => ${list(headers.ok)},`,
+    `    'allowed_headers' => ${list(headers.kept)},`,
     `    'exposed_headers' => [],`,
     `    'max_age' => 600,`,
     `    'supports_credentials' => ${credentials && !spec.anyOrigin ? 'true' : 'false'},`,

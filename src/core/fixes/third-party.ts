@@ -5,8 +5,9 @@
  * backend, where CORS does not apply (a same-origin proxy route).
  */
 import type { Recipe } from './context.ts'
+import { jsString } from './escape.ts'
 import { failureKind, HEADER_KINDS } from './failure.ts'
-import { jsString, safeOrigin } from './literals.ts'
+import { snippetOrigin } from './gate.ts'
 import { makeFix, WHERE } from './shared.ts'
 
 /** Where identity providers keep the allowed origins. */
@@ -30,7 +31,7 @@ export const recipe: Recipe = (ctx) => {
     return []
   }
   const probably = owner.verdict === 'probably-third-party'
-  const origin = safeOrigin(ctx.origin)
+  const origin = snippetOrigin(ctx.origin)
   const provider = owner.provider ?? url.hostname
   const setting = SETTING.find(([re]) => re.test(owner.provider ?? ''))?.[1]
   const ask = [

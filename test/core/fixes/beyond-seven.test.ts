@@ -15,14 +15,14 @@ import type { Diagnosis } from '../../../src/core/analysis.ts'
 import { diagnose } from '../../../src/core/diagnose.ts'
 import type { Exchange } from '../../../src/core/exchange.ts'
 import {
-  droppedNote,
+  droppedTokensNote,
+  gateTokens,
   goString,
   isToken,
   phpString,
-  safeOrigin,
-  tokensOnly,
   yamlString,
-} from '../../../src/core/fixes/literals.ts'
+} from '../../../src/core/fixes/escape.ts'
+import { PLACEHOLDER_ORIGIN, snippetOrigin } from '../../../src/core/fixes/gate.ts'
 import type { HeaderLine } from '../../../src/core/headers.ts'
 import { ownership, registrableDomain } from '../../../src/core/ownership.ts'
 import { golden } from './golden.ts'
@@ -334,13 +334,13 @@ describe('snippets are safe against hostile input', () => {
   it('the helpers: tokens only, origins only, strings escaped', () => {
     expect(isToken('x-api-key')).toBe(true)
     expect(isToken('x y')).toBe(false)
-    expect(tokensOnly(['GET', HOSTILE_METHOD])).toEqual({ ok: ['GET'], dropped: [HOSTILE_METHOD] })
-    expect(safeOrigin("https://a.example'];system('id')")).toBe('https://your-page.example')
-    expect(droppedNote('//', ['a?>b\n'])).toEqual([
-      '// Left out, not valid HTTP tokens (a header name or method must be one): "a??b?"',
+    expect(gateTokens(['GET', HOSTILE_METHOD])).toEqual({ kept: ['GET'], dropped: [HOSTILE_METHOD] })
+    expect(snippetOrigin("https://a.example'];system('id')")).toBe(PLACEHOLDER_ORIGIN)
+    expect(droppedTokensNote('//', ['a?>b\n'])).toEqual([
+      '// CORS Lens left out "a??b?": not an HTTP token (RFC 9110 section 5.6.2), so no browser sends it.',
     ])
     expect(phpString("a'b\\")).toBe("'a\\'b\\\\'")
-    expect(goString('a"b\n')).toBe('"a\\"b\\n"')
+    expect(goString('a"b\n')).toBe('"a\\"b\\u000a"')
     expect(yamlString("'x'")).toBe('"\'x\'"')
   })
 
