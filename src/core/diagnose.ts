@@ -33,8 +33,8 @@ export function diagnose(exchange: Exchange): Diagnosis {
   }
   const fixes: Fix[] = []
   for (const recipe of Object.values(RECIPES)) fixes.push(...recipe(ctx))
-  // Detected stacks (and the page itself) first, recommended first within each group; otherwise stable.
-  const detected = new Set([attribution.proxy, attribution.app, 'client'])
+  // Detected stacks (and the page and browser themselves) first, recommended first within each group.
+  const detected = new Set([attribution.proxy, attribution.app, 'client', 'browser'])
   const rank = (f: Fix): number => (detected.has(f.stack) ? 0 : 2) + (f.recommended ? 0 : 1)
   const ordered = fixes.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
   return { ...analysis, attribution, fixes: ordered.map(({ f }) => f) }
