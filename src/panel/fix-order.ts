@@ -1,4 +1,5 @@
 /** The order of the fix tabs: the detected (recommended) stack first, then the engine's own order. */
+import { STACK_NAMES } from '../core/fix.ts'
 import type { Fix } from '../core/index.ts'
 
 export function orderFixes(fixes: readonly Fix[]): Fix[] {
@@ -8,24 +9,8 @@ export function orderFixes(fixes: readonly Fix[]): Fix[] {
     .map(({ fix }) => fix)
 }
 
-const STACK_NAMES: Record<string, string> = {
-  nginx: 'nginx',
-  apache: 'Apache',
-  caddy: 'Caddy',
-  express: 'Express',
-  fastify: 'Fastify',
-  fastapi: 'FastAPI',
-  django: 'Django',
-  flask: 'Flask',
-  spring: 'Spring',
-  aspnet: 'ASP.NET Core',
-  rails: 'Rails',
-  client: 'Client code',
-  browser: 'Browser settings',
-}
-
 export function stackName(stack: string): string {
-  return STACK_NAMES[stack] ?? stack
+  return (STACK_NAMES as Readonly<Record<string, string>>)[stack] ?? stack
 }
 
 /** A fix tab's label: what the cure is, when the recipe says so; else its stack. */
