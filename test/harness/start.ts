@@ -105,8 +105,13 @@ try {
     demo.map((s) => s.id),
   )
   if (seedUrl) {
-    // From the page's own script, so the initiator reads as the lab page, not the automation.
-    await session.page.addScriptTag({ content: `fetch(${JSON.stringify(seedUrl)}).catch(() => {})` })
+    // From a script of the lab page, so the initiator reads as the page's code, not the automation.
+    const script = lab.asset(
+      '/seed.js',
+      'text/javascript',
+      `fetch(${JSON.stringify(seedUrl)}).catch(() => {})\n`,
+    )
+    await session.page.addScriptTag({ url: script })
     await waitForRows(frame, demo.length + 1)
     await openRow(frame, seedUrl)
   } else await waitForRows(frame, demo.length)
