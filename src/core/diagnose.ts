@@ -52,8 +52,15 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
     path: pathOf(exchange.request.url),
   }
   const fixes = fixesFor(ctx)
-  // Detected stacks (and the page itself) first, recommended first within each group; otherwise stable.
-  const detected = new Set([attribution.proxy, attribution.app, 'client', 'generic', 'third-party'])
+  // Detected stacks (the page and the browser themselves) first, recommended first within each group; otherwise stable.
+  const detected = new Set([
+    attribution.proxy,
+    attribution.app,
+    'client',
+    'generic',
+    'third-party',
+    'browser',
+  ])
   const rank = (f: Fix): number => (detected.has(f.stack) ? 0 : 2) + (f.recommended ? 0 : 1)
   // Between equals, the cure at the layer that caused the failure leads (Laravel's before nginx's when the
   // app refused the origin).

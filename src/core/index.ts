@@ -48,7 +48,6 @@ export {
   rubyString,
   shellWord,
 } from './fixes/escape.ts'
-export { STACK_LABELS } from './fixes/shared.ts'
 export {
   type HeaderLine,
   type HeaderList,

@@ -1,5 +1,6 @@
 /** The order of the fix tabs: the detected (recommended) stack first, then the engine's own order. */
-import { type Fix, STACK_LABELS } from '../core/index.ts'
+import { STACK_NAMES } from '../core/fix.ts'
+import type { Fix } from '../core/index.ts'
 
 export function orderFixes(fixes: readonly Fix[]): Fix[] {
   return fixes
@@ -9,7 +10,7 @@ export function orderFixes(fixes: readonly Fix[]): Fix[] {
 }
 
 export function stackName(stack: string): string {
-  return (STACK_LABELS as Readonly<Record<string, string>>)[stack] ?? stack
+  return (STACK_NAMES as Readonly<Record<string, string>>)[stack] ?? stack
 }
 
 /** A fix tab's label: what the cure is, when the recipe says so; else its stack. */

@@ -139,6 +139,42 @@ describe('capture: Chromium event sequences', () => {
     expect(pushed.map((r) => r.exchange.request.url)).toEqual([`${API}/b`])
   })
 
+  it("fetch(url, { method: 'OPTIONS' }) whose preflight fails is one blocked row, the preflight folded in", async () => {
+    // The sequence the lab's options-fetch-preflight-fails scenario produces in Chromium 156: the preflight
+    // (ACRM OPTIONS) is sent and answered, both end in errors, the actual OPTIONS is never sent.
+    const { emit, settle, pushed } = await setup()
+    const url = `${API}/options`
+    const preflightHeaders = [h('Access-Control-Request-Method', 'OPTIONS'), ORIGIN]
+    emit('onSendHeaders', { requestId: '41', method: 'OPTIONS', url, requestHeaders: preflightHeaders })
+    emit('onHeadersReceived', {
+      requestId: '41',
+      method: 'OPTIONS',
+      url,
+      statusCode: 204,
+      statusLine: 'HTTP/1.1 204 No Content',
+      responseHeaders: [],
+    })
+    emit('onErrorOccurred', { requestId: '41', method: 'OPTIONS', url, error: 'net::ERR_FAILED' })
+    emit('onErrorOccurred', { requestId: '40', method: 'OPTIONS', url, error: 'net::ERR_FAILED' })
+    await settle()
+    expect(pushed).toHaveLength(1)
+    expect(pushed[0]?.exchange.request.method).toBe('OPTIONS')
+    expect(pushed[0]?.exchange.preflight?.response?.status).toBe(204)
+  })
+
+  it('keeps the server address webRequest reports (Local Network Access judges by it)', async () => {
+    const { emit, settle, pushed } = await setup()
+    const url = 'https://router.example/api'
+    emit('onErrorOccurred', {
+      requestId: '50',
+      url,
+      ip: '192.168.0.1',
+      error: 'net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS',
+    })
+    await settle()
+    expect(pushed[0]?.exchange.remoteAddress).toBe('192.168.0.1')
+  })
+
   it('(a) duplicate ACAO: keeps both lines in wire order, outcome error', async () => {
     const { emit, settle, pushed } = await setup()
     const url = `${API}/dup`

@@ -206,6 +206,15 @@ export async function panelRows(frame: Frame): Promise<PanelRow[]> {
   )
 }
 
+/** Selects the row of a URL and waits for its detail (scrolled into view first: the list is virtualized). */
+export async function openRow(frame: Frame, url: string): Promise<void> {
+  const selector = `[data-url=${JSON.stringify(url)}]`
+  await frame.waitForSelector(selector, { timeout: 20_000 })
+  await frame.$eval(selector, (row) => row.scrollIntoView({ block: 'center' }))
+  await frame.click(selector)
+  await frame.waitForSelector('.detail', { timeout: 10_000 })
+}
+
 /** Waits until the panel shows at least `count` rows. */
 export async function waitForRows(frame: Frame, count: number, timeoutMs = 20_000): Promise<void> {
   await frame.waitForFunction(

@@ -5,25 +5,32 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { runnerPage } from '../lab/runner.ts'
-import { scenarios } from '../lab/scenarios.ts'
+import { localNetworkScenarios } from '../lab/local-network.ts'
+import { scenarios as labScenarios } from '../lab/scenarios.ts'
 import { startLab } from '../lab/server.ts'
 import { observeScenario } from './cdp.ts'
 import { launchChromium } from './chromium.ts'
+import { kindOf, openRunners } from './runners.ts'
 
 const OUT = resolve(import.meta.dirname, '../core/fixtures/chromium-observed.json')
+const scenarios = [...labScenarios, ...localNetworkScenarios]
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2)
   const chosen = only.length ? scenarios.filter((s) => only.includes(s.id)) : scenarios
-  const lab = await startLab({ scenarios })
-  const browser = await launchChromium({ extension: false, hostResolverRules: lab.hostResolverRules })
+  const lab = await startLab({ scenarios, localNetwork: true })
+  const browser = await launchChromium({
+    extension: false,
+    hostResolverRules: lab.hostResolverRules,
+    args: lab.chromiumArgs,
+  })
   try {
-    const page = await browser.context.newPage()
-    await page.goto(lab.page('/runner', runnerPage(lab, scenarios)))
+    const pages = await openRunners(browser.context, lab, scenarios)
     const records = []
     let surprises = 0
     for (const s of chosen) {
+      const page = pages.get(kindOf(s))
+      if (!page) throw new Error(`no runner page for ${s.id}`)
       const { oracle, exchange } = await observeScenario(page, lab, s)
       if (oracle.corsError !== s.expectCorsError) {
         surprises++

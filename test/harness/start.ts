@@ -1,6 +1,8 @@
 /**
  * `npm start`: the lab on fixed ports with the scenario runner as the demo page, and Chromium with CORS
  * Lens loaded and DevTools open on it, the CORS panel selected and a set of demo scenarios already run.
+ * It opens on the story the product was made for: the real nginx in front of the real Express app, both
+ * sending Access-Control-Allow-Origin; that row is selected and its detail open.
  * Stays until Ctrl+C or the browser closes.
  *
  * `npm start -- --headless --screenshot out.png`: the same without a window; saves a screenshot of the
@@ -10,11 +12,13 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runnerPage } from '../lab/runner.ts'
 import { scenarios } from '../lab/scenarios.ts'
-import { startLab } from '../lab/server.ts'
+import { API_HOST, startLab } from '../lab/server.ts'
+import { type RunningStack, startStack } from '../lab/stacks/stack.ts'
 import { findChromium } from './chromium.ts'
 import {
   launchWithDevTools,
   openCorsPanel,
+  openRow,
   runScenarios,
   showcaseScenarios,
   waitForRows,
@@ -50,6 +54,24 @@ const lab = await startLab({ scenarios, ...PORTS }).catch((e: unknown) =>
 )
 lab.page('/', runnerPage(lab, scenarios))
 
+/**
+ * The seed case: nginx `add_header Access-Control-Allow-Origin *` in front of Express whose cors() allows
+ * the page — the browser sees two lines and refuses (the stacks lab's nginx-express-dup-star, with Express
+ * naming the origin as most apps do).
+ */
+const seed: RunningStack | null = await startStack({
+  proxy: 'nginx',
+  app: 'express',
+  proxySlots: { location: 'add_header Access-Control-Allow-Origin *;' },
+  appSlots: { app_cors: `app.use(cors({ origin: '${lab.pageOrigin}' }))` },
+}).catch((e: unknown) => {
+  console.error(
+    `cors-lens start: the nginx + Express seed case did not start (${String(e)}); continuing without it.`,
+  )
+  return null
+})
+const seedUrl = seed ? `http://${API_HOST}:${seed.port}/api/items` : null
+
 const session = await launchWithDevTools({
   hostResolverRules: lab.hostResolverRules,
   headless,
@@ -64,6 +86,7 @@ const stop = async (code: number): Promise<never> => {
   if (!stopping) {
     stopping = true
     await session.close()
+    await seed?.stop()
     await lab.close()
   }
   process.exit(code)
@@ -81,7 +104,17 @@ try {
     session.page,
     demo.map((s) => s.id),
   )
-  await waitForRows(frame, demo.length)
+  if (seedUrl) {
+    // From a script of the lab page, so the initiator reads as the page's code, not the automation.
+    const script = lab.asset(
+      '/seed.js',
+      'text/javascript',
+      `fetch(${JSON.stringify(seedUrl)}).catch(() => {})\n`,
+    )
+    await session.page.addScriptTag({ url: script })
+    await waitForRows(frame, demo.length + 1)
+    await openRow(frame, seedUrl)
+  } else await waitForRows(frame, demo.length)
   if (screenshot) {
     // The panel is an out-of-process frame: let its compositor catch up before the shot.
     await new Promise((r) => setTimeout(r, 300))
@@ -99,6 +132,7 @@ CORS Lens is running.
 
   Lab page (the demo):  ${lab.pageOrigin}/
   Scripted API:         ${lab.apiOrigin}  (and ${lab.otherOrigin}, ${lab.siteOrigin})
+  nginx → Express:      ${seedUrl ?? '(not started)'}  (both send Access-Control-Allow-Origin; its row is open)
 
 Chromium is open with CORS Lens loaded and DevTools on the lab page, CORS panel selected.
 ${showcaseScenarios(scenarios).length} demo scenarios have run: click a row to see why it was blocked and how to fix it.

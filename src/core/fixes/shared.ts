@@ -3,7 +3,7 @@
  * to template slots), the Fix builder that joins the per-layer changes into one copy-ready snippet, and the
  * shapes the proxy and the app recipes build their cures in. The kind of failure is failure.ts's.
  */
-import type { Fix, FixChange, Layer, Stack } from '../fix.ts'
+import { type Fix, type FixChange, type Layer, STACK_NAMES, type Stack } from '../fix.ts'
 import type { FixContext } from './context.ts'
 import { failureKind, HEADER_KINDS, redirected } from './failure.ts'
 
@@ -121,28 +121,6 @@ export function makeFix(p: {
   }
 }
 
-/** Stack names as tab labels say them ("Express only"). */
-export const STACK_LABELS: Readonly<Record<Stack, string>> = {
-  nginx: 'nginx',
-  apache: 'Apache',
-  caddy: 'Caddy',
-  express: 'Express',
-  fastify: 'Fastify',
-  fastapi: 'FastAPI',
-  django: 'Django',
-  flask: 'Flask',
-  spring: 'Spring',
-  aspnet: 'ASP.NET Core',
-  rails: 'Rails',
-  laravel: 'Laravel',
-  go: 'Go (rs/cors)',
-  apigateway: 'API Gateway + Lambda',
-  generic: 'Any server',
-  'third-party': 'Not your server',
-  client: 'Client code',
-  browser: 'Browser settings',
-}
-
 const APP_NAMES: Partial<Record<Stack, string>> = {
   express: 'cors() middleware',
   fastapi: 'CORSMiddleware',
@@ -251,7 +229,7 @@ export function appOnlyFix(
     layer: 'app',
     recommended: true,
     title: proxy.length ? `${title}; ${ctx.attribution.proxy} as a plain proxy` : title,
-    label: `${STACK_LABELS[stack]} only`,
+    label: `${STACK_NAMES[stack]} only`,
     why: proxy.length
       ? `One layer sends CORS: ${whyApp}, and ${ctx.attribution.proxy} stops adding its own copies.`
       : whyApp,
@@ -315,7 +293,7 @@ export function proxyCures(
         layer: 'proxy',
         recommended: false,
         title: `CORS in the app only: ${p.name} as a plain proxy`,
-        label: `${ctx.attribution.app ? STACK_LABELS[ctx.attribution.app] : 'app'} only (${p.name} plain proxy)`,
+        label: `${ctx.attribution.app ? STACK_NAMES[ctx.attribution.app] : 'app'} only (${p.name} plain proxy)`,
         why: `The app already sends a valid Access-Control-Allow-Origin; deleting ${p.name}'s ${p.directive} lines leaves exactly one.`,
         changes: proxyRemoval(p.stack),
       }),

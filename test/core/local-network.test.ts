@@ -1,0 +1,136 @@
+/**
+ * Local Network Access from what capture sees. The differential test grades the engine against Chromium on
+ * the lab's LNA scenarios (names that tell the space: 127.0.0.1, localhost, printer.local); these cases
+ * cover what the lab cannot reach — the extension's server address (webRequest `ip`) deciding where a name
+ * says nothing — and the cures.
+ */
+import { describe, expect, it } from 'vitest'
+import type { Exchange } from '../../src/core/exchange.ts'
+import { analyze, diagnose } from '../../src/core/index.ts'
+import { addressSpaceOf } from '../../src/core/local-network.ts'
+import { h } from './exchange-builders.ts'
+
+function blocked(initiator: string, url: string, extra: Partial<Exchange> = {}): Exchange {
+  return {
+    initiator,
+    request: { method: 'GET', url, headers: [] },
+    // What the extension sees on the request itself in Chromium 156.
+    outcome: { kind: 'error', error: 'net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS' },
+    browser: 'chromium',
+    ...extra,
+  }
+}
+
+describe('address spaces', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['127.8.9.10', 'loopback'],
+    ['[::1]', 'loopback'],
+    ['localhost', 'loopback'],
+    ['dev.localhost', 'loopback'],
+    ['10.1.2.3', 'local'],
+    ['172.20.0.1', 'local'],
+    ['172.32.0.1', 'public'],
+    ['192.168.1.1', 'local'],
+    ['169.254.1.1', 'local'],
+    ['[fd00::1]', 'local'],
+    ['[fe80::1]', 'local'],
+    ['printer.local', 'local'],
+    ['8.8.8.8', 'public'],
+    ['api.example', null],
+  ])('%s → %s', (host, space) => {
+    expect(addressSpaceOf(host)).toBe(space)
+  })
+})
+
+describe('LNA verdicts', () => {
+  it('a name that says nothing: the address the browser connected to decides (public → local)', () => {
+    const a = analyze(
+      blocked('https://shop.example', 'https://router.example/api', { remoteAddress: '192.168.0.1' }),
+    )
+    expect(a.corsError).toBe('LocalNetworkAccessPermissionDenied')
+    expect(a.consoleMessage).toContain('access the `local` address space')
+    expect(a.findings[0]?.explanation).toContain('public → local')
+    expect(a.findings[0]?.explanation).toContain('by the address the browser connected to')
+  })
+
+  it('a local page calling loopback crosses local → loopback', () => {
+    const a = analyze(blocked('http://192.168.1.5:8080', 'http://localhost:3000/api'))
+    expect(a.corsError).toBe('InsecureLocalNetwork')
+    expect(a.summary).toContain('local → loopback')
+  })
+
+  it('a .local name the browser found on loopback: the declared targetAddressSpace did not match', () => {
+    const a = analyze(
+      blocked('https://app.example', 'http://printer.local/status', { remoteAddress: '127.0.0.1' }),
+    )
+    expect(a.corsError).toBe('InvalidLocalNetworkAccess')
+    expect(a.consoleMessage).toContain(
+      'target IP address space of `local` yet the resource is in address space `loopback`',
+    )
+  })
+
+  it('no crossing (loopback page to loopback API): not an LNA block', () => {
+    const a = analyze(blocked('http://localhost:5173', 'http://127.0.0.1:3000/api'))
+    expect(a.corsError).toBeNull()
+  })
+
+  it('says the legacy Access-Control-Allow-Private-Network header does nothing', () => {
+    const a = analyze({
+      initiator: 'https://app.example',
+      request: { method: 'GET', url: 'http://127.0.0.1:3000/api', headers: [] },
+      response: {
+        status: 200,
+        headers: h(['Access-Control-Allow-Origin', '*'], ['Access-Control-Allow-Private-Network', 'true']),
+      },
+      outcome: { kind: 'ok' },
+    })
+    expect(a.findings.map((f) => f.code)).toContain('private-network-header-ignored')
+  })
+})
+
+describe('LNA cures', () => {
+  it('permission denied: site settings first, then delegation and policy', () => {
+    const d = diagnose(blocked('https://app.example', 'http://127.0.0.1:3000/api'))
+    expect(d.fixes[0]?.label).toBe('User: allow in site settings')
+    expect(d.fixes[0]?.snippet).toContain('chrome://settings/content/loopbackNetwork')
+    const all = d.fixes.map((f) => f.snippet).join('\n')
+    expect(all).toContain('allow="loopback-network; local-network-access"')
+    expect(all).toContain('LocalNetworkAccessAllowedForUrls')
+  })
+
+  it('a plain-http device from an https page: targetAddressSpace', () => {
+    const d = diagnose(
+      blocked('https://app.example', 'http://printer.local/status', { remoteAddress: '192.168.1.20' }),
+    )
+    expect(d.fixes.map((f) => f.snippet).join('\n')).toContain("targetAddressSpace: 'local'")
+    expect(d.fixes[0]?.snippet).toContain('chrome://settings/content/localNetwork')
+  })
+
+  it('insecure page: serve it over https first', () => {
+    const d = diagnose(blocked('http://app.example', 'http://localhost:3000/api'))
+    expect(d.fixes[0]?.title).toBe('Serve the page over https')
+  })
+})
+
+describe('RedirectContainsCredentials', () => {
+  it('gets a fix that never repeats the password', () => {
+    const location = 'http://user:secret@other.example/next'
+    const d = diagnose({
+      initiator: 'http://app.example',
+      request: { method: 'GET', url: 'http://api.example/x', headers: [] },
+      redirects: [
+        {
+          fromUrl: 'http://api.example/x',
+          status: 302,
+          headers: h(['Location', location], ['Access-Control-Allow-Origin', '*']),
+          location,
+        },
+      ],
+      outcome: { kind: 'error', error: 'net::ERR_FAILED' },
+    })
+    expect(d.corsError).toBe('RedirectContainsCredentials')
+    expect(d.fixes[0]?.snippet).toContain("fetch('http://other.example/next'")
+    expect(d.fixes.map((f) => f.snippet).join('\n')).not.toContain('secret')
+  })
+})
