@@ -37,6 +37,7 @@ function file(name: string, content: string | Buffer): string {
 
 const ATTACK = TERMINAL_ATTACKS.join('')
 /** A raw control a terminal obeys: C0 but LF, DEL, C1, or a bidi override. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding raw control characters is the assertion.
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
 const check = (path: string, ...extra: string[]) =>
