@@ -35,6 +35,20 @@ function file(name: string, content: string | Buffer): string {
   return p
 }
 
+/**
+ * A request the browser failed, as DevTools writes it (`response._error`, devtools-frontend Log.ts) and as
+ * older readers looked for it (on the entry).
+ */
+function failedEntry(url: string, responseHeaders: { name: string; value: string }[] = []): object {
+  const e = harEntry({
+    url,
+    requestHeaders: [{ name: 'Origin', value: 'https://app.example' }],
+    responseHeaders,
+  })
+  const response = { ...(e as { response: object }).response, _error: 'net::ERR_FAILED' }
+  return { ...e, response, _error: 'net::ERR_FAILED' }
+}
+
 const ATTACK = TERMINAL_ATTACKS.join('')
 /** A raw control a terminal obeys: C0 but LF, DEL, C1, or a bidi override. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding raw control characters is the assertion.
@@ -230,16 +244,9 @@ describe('size: output and memory bounded by the input, not proportional to it',
     const p = file(
       'huge-value.har',
       har([
-        {
-          ...harEntry({
-            url: 'https://api.example/x',
-            requestHeaders: [{ name: 'Origin', value: 'https://app.example' }],
-            responseHeaders: [
-              { name: 'Access-Control-Allow-Origin', value: `https://e.example/${'v'.repeat(1024 * 1024)}` },
-            ],
-          }),
-          _error: 'net::ERR_FAILED',
-        },
+        failedEntry('https://api.example/x', [
+          { name: 'Access-Control-Allow-Origin', value: `https://e.example/${'v'.repeat(1024 * 1024)}` },
+        ]),
       ]),
     )
     const r = await runInProcess(['explain', p])
@@ -257,14 +264,9 @@ describe('size: output and memory bounded by the input, not proportional to it',
   })
 
   it('5,000 identical blocked requests: one report and a count', async () => {
-    const one = {
-      ...harEntry({
-        url: 'https://api.example/poll',
-        requestHeaders: [{ name: 'Origin', value: 'https://app.example' }],
-        responseHeaders: [{ name: 'Access-Control-Allow-Origin', value: 'https://other.example' }],
-      }),
-      _error: 'net::ERR_FAILED',
-    }
+    const one = failedEntry('https://api.example/poll', [
+      { name: 'Access-Control-Allow-Origin', value: 'https://other.example' },
+    ])
     const r = await runInProcess(['explain', file('dupes.har', har(Array(5_000).fill(one)))])
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('(4999 more requests with a report identical to one above)')
@@ -273,13 +275,7 @@ describe('size: output and memory bounded by the input, not proportional to it',
 
   it(`distinct failing requests beyond ${MAX_SHOWN_ENTRIES} are counted, not printed`, async () => {
     const n = MAX_SHOWN_ENTRIES + 500
-    const entries = Array.from({ length: n }, (_, i) => ({
-      ...harEntry({
-        url: `https://api.example/item/${i}`,
-        requestHeaders: [{ name: 'Origin', value: 'https://app.example' }],
-      }),
-      _error: 'net::ERR_FAILED',
-    }))
+    const entries = Array.from({ length: n }, (_, i) => failedEntry(`https://api.example/item/${i}`))
     const r = await runInProcess(['explain', file('many.har', har(entries))])
     expect(r.stdout).toContain(
       `(500 more not shown: the first ${MAX_SHOWN_ENTRIES} are; --json lists every one)`,
@@ -290,17 +286,13 @@ describe('size: output and memory bounded by the input, not proportional to it',
     const p = file(
       'many-lines.har',
       har([
-        {
-          ...harEntry({
-            url: 'https://api.example/v',
-            requestHeaders: [{ name: 'Origin', value: 'https://app.example' }],
-            responseHeaders: Array(5_000).fill({
-              name: 'Access-Control-Allow-Origin',
-              value: 'https://x.example',
-            }),
+        failedEntry(
+          'https://api.example/v',
+          Array(5_000).fill({
+            name: 'Access-Control-Allow-Origin',
+            value: 'https://x.example',
           }),
-          _error: 'net::ERR_FAILED',
-        },
+        ),
       ]),
     )
     const r = await runInProcess(['explain', p])
@@ -308,13 +300,7 @@ describe('size: output and memory bounded by the input, not proportional to it',
   })
 
   it('--json streams: no single write holds more than one entry, whatever the entry count', async () => {
-    const entries = Array.from({ length: 1_000 }, (_, i) => ({
-      ...harEntry({
-        url: `https://api.example/j/${i}`,
-        requestHeaders: [{ name: 'Origin', value: 'https://app.example' }],
-      }),
-      _error: 'net::ERR_FAILED',
-    }))
+    const entries = Array.from({ length: 1_000 }, (_, i) => failedEntry(`https://api.example/j/${i}`))
     const p = file('stream.har', har(entries))
     const writes: string[] = []
     const io: Io = { out: (t) => writes.push(t), err: () => {} }
