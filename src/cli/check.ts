@@ -417,9 +417,10 @@ export async function runCheck(
     if (result.stoppedAt === 'preflight')
       out.line('  The preflight fails, so a browser would not send the request.')
   }
-  for (const r of x.redirects ?? []) out.line(`Redirect: ${r.fromUrl} → ${r.status} ${r.location}`)
+  // From the report entry, not the exchange: toJsonEntry is where exchange data becomes output.
+  for (const r of entry.redirects) out.line(`Redirect: ${r.from} → ${r.status} ${r.location}`)
   if (x.response) {
-    out.line(`Request: ${x.request.method} ${x.request.url} → ${x.response.status}`)
+    out.line(`Request: ${entry.method} ${entry.url} → ${x.response.status}`)
     out.lines(headerLinesText(entry.headers.filter((h) => h.place === 'request' || h.place === 'response')))
   }
   out.line('')

@@ -211,8 +211,8 @@ export function send(options: SendOptions): Promise<RawResponse> {
     }
     const take = (chunk: Buffer): void => {
       const done = reader.push(chunk)
-      if (done) onHead(done.data, done.end)
-      else if (reader.length > MAX_HEADER_BYTES)
+      if (done && done.end <= MAX_HEADER_BYTES) onHead(done.data, done.end)
+      else if (done || reader.length > MAX_HEADER_BYTES)
         fail(
           `the response headers do not end within 256 KB (a browser fails it: net::ERR_RESPONSE_HEADERS_TOO_BIG)`,
         )

@@ -3,6 +3,7 @@
  * `cors-lens check` command to re-test, and the diagnosis as Markdown for a bug ticket. Pure functions;
  * secrets are redacted unless the caller asks for them.
  */
+import { name as packageName, version } from '../../package.json' with { type: 'json' }
 import type { Analysis, Diagnosis, Exchange, HeaderLine, HeaderList, RequestSide } from '../core/index.ts'
 import {
   chromiumConsoleMessage,
@@ -109,7 +110,9 @@ export function actualRequest(exchange: Exchange, diagnosis: Analysis): RequestS
  * method, custom headers and credentials mode as the captured request.
  */
 export function checkCommand(exchange: Exchange, diagnosis: Analysis, options: CopyOptions): string {
-  const parts = ['npx', 'cors-lens', 'check', shellQuote(urlFor(exchange.request.url, options))]
+  // Our published package at this exact version, never whatever else the registry might serve by that name.
+  const url = shellQuote(urlFor(exchange.request.url, options))
+  const parts = ['npx', '--yes', `${packageName}@${version}`, 'check', url]
   const origin = originOf(exchange, diagnosis)
   if (origin) parts.push('--origin', shellQuote(origin))
   if (exchange.request.method !== 'GET') parts.push('--method', shellQuote(exchange.request.method))

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { version } from '../../package.json' with { type: 'json' }
 import {
   actualRequest,
   checkCommand,
@@ -137,10 +138,10 @@ describe('cors-lens check command', () => {
       },
     )
     expect(cmd).toBe(
-      `npx cors-lens check 'http://api.test/x?a=1' --origin 'http://app.test' --method 'PUT' --header 'X-Custom: 1' --header 'Cookie: ${REDACTED}' --credentials`,
+      `npx --yes cors-lens@${version} check 'http://api.test/x?a=1' --origin 'http://app.test' --method 'PUT' --header 'X-Custom: 1' --header 'Cookie: ${REDACTED}' --credentials`,
     )
     expect(checkCommand(exchange(), diagnosis(), { includeSecrets: false })).toBe(
-      "npx cors-lens check 'http://api.test/x' --origin 'http://app.test'",
+      `npx --yes cors-lens@${version} check 'http://api.test/x' --origin 'http://app.test'`,
     )
   })
 })
