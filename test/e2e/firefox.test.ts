@@ -217,9 +217,20 @@ async function readRows(panel: Page): Promise<Row[]> {
 /** Opens a row's detail through the filter box and reads the console line its verdict leads with. */
 async function consoleLineFor(panel: Page, url: string): Promise<string> {
   await panel.locator('input.filter').fill(url)
-  await panel.locator(`[data-url=${JSON.stringify(url)}]`).click()
-  const line = await panel.waitForSelector('.console[data-browser="firefox"] > span:not(.console-icon)')
-  return (await line?.evaluate((e) => e.textContent ?? '')) ?? ''
+  const selector = `[data-url=${JSON.stringify(url)}]`
+  await panel.waitForSelector(selector, { timeout: 10_000 })
+  // A DOM click: the detail pane of the previous row may cover the list's hit area.
+  await panel.$eval(selector, (e) => (e as HTMLElement).click())
+  const line = await panel.waitForFunction(
+    (want) => {
+      const head = document.querySelector('.detail-url')?.getAttribute('title')
+      const span = document.querySelector('.console[data-browser="firefox"] > span:not(.console-icon)')
+      return head === want && span ? span.textContent : null
+    },
+    { timeout: 10_000 },
+    url,
+  )
+  return String(await line.jsonValue())
 }
 
 /** Waits until a count stops changing (events still arriving over BiDi), at most ~10 s. Not an assertion. */
