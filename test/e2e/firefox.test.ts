@@ -35,10 +35,12 @@ import { API_HOST, type Lab, OTHER_HOST, PAGE_HOST, SITE_HOST, startLab } from '
 const ROOT = resolve(import.meta.dirname, '../..')
 
 /**
- * Scenarios where Firefox's webRequest hides what Firefox's CORS check saw, with the panel's CorsError there
- * ('' = none): one ACAO line 'a, b' looks exactly like two merged lines (Firefox: "does not match"; the panel
- * keeps MultipleAllowOriginValues); an empty ACAO line beside '*' is dropped from webRequest (Firefox:
- * "Multiple"; the panel sees only '*').
+ * The scenarios where the panel does not name Firefox's failure, with the panel's CorsError there ('' = none).
+ * webRequest hides what Firefox's check saw: one ACAO line 'a, b' looks exactly like two lines, which Firefox
+ * joins with ", " (Firefox: "does not match"; the panel keeps MultipleAllowOriginValues); an empty ACAO line
+ * beside '*' is dropped from webRequest (Firefox: "Multiple"; the panel sees only '*'). Not implemented yet:
+ * one line 'a b' (no comma, so visibly one line) is "does not match" in Firefox; the engine applies
+ * Chromium's rule (MultipleAllowOriginValues).
  */
 const WEBREQUEST_CANNOT_SHOW: Readonly<Record<string, string>> = {
   'multi-one-line': 'MultipleAllowOriginValues',
