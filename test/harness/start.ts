@@ -71,18 +71,10 @@ const session = await launchWithDevTools({
   return fail(`could not launch Chromium: ${e instanceof Error ? e.message : String(e)}`)
 })
 
-let stopping = false
-const stop = async (code: number): Promise<never> => {
-  if (!stopping) {
-    stopping = true
-    await session.close()
-    await lab.close()
-  }
-  process.exit(code)
-}
-process.on('SIGINT', () => void stop(0))
-process.on('SIGTERM', () => void stop(0))
-session.browser.on('disconnected', () => void stop(0))
+const stop = stopper(
+  () => session.close(),
+  (cb) => session.browser.on('disconnected', cb),
+)
 
 try {
   await session.page.goto(`${lab.pageOrigin}/`)
@@ -135,18 +127,10 @@ async function startFirefox(): Promise<never> {
     await lab.close()
     return fail(`could not launch Firefox: ${e instanceof Error ? e.message : String(e)}`)
   })
-  let stopping = false
-  const stop = async (code: number): Promise<never> => {
-    if (!stopping) {
-      stopping = true
-      await session.close()
-      await lab.close()
-    }
-    process.exit(code)
-  }
-  process.on('SIGINT', () => void stop(0))
-  process.on('SIGTERM', () => void stop(0))
-  session.browser.on('disconnected', () => void stop(0))
+  const stop = stopper(
+    () => session.close(),
+    (cb) => session.browser.on('disconnected', cb),
+  )
   try {
     const page = (await session.browser.pages())[0] ?? (await session.newPage())
     await page.goto(`${lab.pageOrigin}/`)
@@ -179,4 +163,24 @@ Run more scenarios from the page and watch them arrive. Press Ctrl+C here, or cl
 
 interface Demo {
   runScenario(id: string): Promise<string>
+}
+
+/** Closes the browser and the lab once, on Ctrl+C, SIGTERM or the browser going away, then exits. */
+function stopper(
+  closeBrowser: () => Promise<void>,
+  onDisconnected: (cb: () => void) => void,
+): (code: number) => Promise<never> {
+  let stopping = false
+  const stop = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true
+      await closeBrowser()
+      await lab.close()
+    }
+    process.exit(code)
+  }
+  process.on('SIGINT', () => void stop(0))
+  process.on('SIGTERM', () => void stop(0))
+  onDisconnected(() => void stop(0))
+  return stop
 }
