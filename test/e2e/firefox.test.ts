@@ -38,13 +38,10 @@ const ROOT = resolve(import.meta.dirname, '../..')
  * The scenarios where the panel does not name Firefox's failure, with the panel's CorsError there ('' = none).
  * webRequest hides what Firefox's check saw: one ACAO line 'a, b' looks exactly like two lines, which Firefox
  * joins with ", " (Firefox: "does not match"; the panel keeps MultipleAllowOriginValues); an empty ACAO line
- * beside '*' is dropped from webRequest (Firefox: "Multiple"; the panel sees only '*'). Not implemented yet:
- * one line 'a b' (no comma, so visibly one line) is "does not match" in Firefox; the engine applies
- * Chromium's rule (MultipleAllowOriginValues).
+ * beside '*' is dropped from webRequest (Firefox: "Multiple"; the panel sees only '*').
  */
 const WEBREQUEST_CANNOT_SHOW: Readonly<Record<string, string>> = {
   'multi-one-line': 'MultipleAllowOriginValues',
-  'multi-inner-space': 'MultipleAllowOriginValues',
   'pf-multi-one-line': 'PreflightMultipleAllowOriginValues',
   'multi-empty-and-star': '',
 }
