@@ -3,7 +3,7 @@ import { chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin'
 import preact from '@preact/preset-vite'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import manifest from './manifest.json' with { type: 'json' }
 
 // One manifest (manifest.json) for every target; the Firefox variant is derived here, never kept twice.
@@ -16,8 +16,46 @@ function manifestFor(target: Target): ManifestV3Export {
   return {
     ...common,
     background: { ...background, scripts: [worker] },
-    browser_specific_settings: { gecko: { id: 'cors-lens@cors-lens.dev', strict_min_version: '128.0' } },
+    browser_specific_settings: {
+      gecko: {
+        id: 'cors-lens@cors-lens.dev',
+        // 140: the first Firefox that reads data_collection_permissions (MDN; web-ext lint warns below it).
+        // Everything else used is older: storage.session 115, devtools.panels 54, MV3 event pages 109.
+        strict_min_version: '140.0',
+        // Honest: the extension collects nothing and sends nothing (it has no network code at all).
+        data_collection_permissions: { required: ['none'] },
+      },
+      // Without it the gecko minimum applies to Android too, where the key needs 142. (DevTools panels do not
+      // exist on Android; the AMO listing is for desktop.)
+      gecko_android: { strict_min_version: '142.0' },
+    },
   } as ManifestV3Export
+}
+
+/**
+ * Preact's renderer holds the bundle's only innerHTML sink, for `dangerouslySetInnerHTML`, which CORS Lens
+ * never uses (header values are text, never HTML). web-ext lint flags that sink (UNSAFE_VAR_ASSIGNMENT), and
+ * AMO reviewers read it. The build replaces it with a throw, so the shipped panel has no path to innerHTML at
+ * all; it fails if preact's code no longer matches (an upgrade must be looked at, not silently shipped).
+ */
+function noInnerHtmlSink(): Plugin {
+  const sink = /\(([A-Za-z_$][\w$]*)\.innerHTML=([A-Za-z_$][\w$]*)\.__html\)/g
+  return {
+    name: 'cors-lens-no-innerhtml-sink',
+    transform(code, id) {
+      if (!/[\\/]preact[\\/]dist[\\/]preact\.mjs$/.test(id.split('?')[0] ?? '')) return null
+      const found = code.match(sink)?.length ?? 0
+      if (found !== 1)
+        this.error(`expected preact's one innerHTML sink, found ${found}: review preact's upgrade`)
+      return {
+        code: code.replace(
+          sink,
+          '(()=>{throw Error("CORS Lens renders no HTML: dangerouslySetInnerHTML is disabled")})()',
+        ),
+        map: null,
+      }
+    },
+  }
 }
 
 export default defineConfig(({ mode }) => {
@@ -55,7 +93,7 @@ export default defineConfig(({ mode }) => {
   }
   const target: Target = process.env.TARGET_BROWSER === 'firefox' ? 'firefox' : 'chrome'
   return {
-    plugins: [preact(), crx({ manifest: manifestFor(target), browser: target })],
+    plugins: [preact(), noInnerHtmlSink(), crx({ manifest: manifestFor(target), browser: target })],
     build: {
       outDir: target === 'firefox' ? 'dist-firefox' : 'dist',
       emptyOutDir: true,

@@ -79,7 +79,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
     const hop = hops[i]
     if (!hop) break
     if (corsFlag) {
-      const failure = checkAccess(hop.headers, origin, credentials, url)
+      const failure = checkAccess(hop.headers, origin, credentials, url, facts.browser)
       if (failure)
         return {
           failure,
@@ -114,7 +114,13 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
   const res = ex.response
   const finalUrl = chain[chain.length - 1] ?? ex.request.url
   if (res && corsFlag && res.status !== 304) {
-    const failure = checkAccess(res.headers, tainted ? 'null' : facts.initiator, credentials, finalUrl)
+    const failure = checkAccess(
+      res.headers,
+      tainted ? 'null' : facts.initiator,
+      credentials,
+      finalUrl,
+      facts.browser,
+    )
     if (failure)
       return {
         failure,

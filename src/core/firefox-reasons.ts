@@ -187,7 +187,7 @@ export const FIREFOX_REASON_FOR: Readonly<Record<CorsErrorName, FirefoxReasonKey
  * except where its webRequest cannot show the difference (noted).
  */
 export const FIREFOX_DIFFERENCES = [
-  'One ACAO line holding a list (\u2018a, b\u2019, multi-one-line, pf-multi-one-line) or a space (\u2018a b\u2019, multi-inner-space): Chromium says MultipleAllowOriginValues, Firefox "does not match \u2018a, b\u2019". Firefox counts header lines; its webRequest joins duplicate lines with ", ", so one line with a comma looks the same as two lines and CORS Lens keeps MultipleAllowOriginValues.',
+  'One ACAO line holding a list (\u2018a, b\u2019, multi-one-line, pf-multi-one-line) or a space (\u2018a b\u2019, multi-inner-space): Chromium says MultipleAllowOriginValues, Firefox "does not match \u2018a, b\u2019". Firefox counts header lines; its webRequest joins duplicate lines with ", ", so one line with a comma looks the same as two lines and CORS Lens keeps MultipleAllowOriginValues. One line with a space and no comma is visibly one line: CORS Lens follows Firefox there (checks.ts).',
   'Two ACAO lines, one of them empty (multi-empty-and-star): both browsers block as "multiple"; Firefox\u2019s webRequest shows only \u2018*\u2019 (the empty line is dropped), so CORS Lens cannot see the failure in Firefox.',
   'The safelisted request headers totalling more than 1024 bytes (header-total-1024): Chromium makes them CORS-unsafe and preflights (HeaderDisallowedByPreflightResponse); Firefox sends no preflight and lets the request through.',
   'A preflight redirected to another origin then answered for the opaque origin (ok-redir-preflight-tainted-null): Chromium passes it; Firefox blocks it ("does not match \u2018null\u2019").',

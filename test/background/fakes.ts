@@ -138,6 +138,15 @@ export const FIREFOX_ENUMS = {
 export const chromium: Platform = detectPlatform(CHROMIUM_ENUMS, {})
 export const firefox: Platform = detectPlatform(FIREFOX_ENUMS, { getBrowserInfo: () => Promise.resolve({}) })
 
+/** A capture sink that wants nothing (registration-only tests, the bench's subscription recording). */
+export const NOOP_SINK = {
+  shouldCapture: () => false,
+  ended: () => {},
+  preflightStarted: () => {},
+  preflightEnded: () => {},
+  navigated: () => false,
+}
+
 /** An in-memory port pair end, as the worker sees it. */
 export class FakePort {
   readonly name: string

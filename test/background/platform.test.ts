@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { Capture } from '../../src/background/capture.ts'
 import { detectPlatform, extraInfoSpec, initiatorOf, supportsExtraHeaders } from '../../src/platform/index.ts'
-import { CHROMIUM_ENUMS, chromium, FakeWebRequest, FIREFOX_ENUMS, firefox } from './fakes.ts'
+import { CHROMIUM_ENUMS, chromium, FakeWebRequest, FIREFOX_ENUMS, firefox, NOOP_SINK } from './fakes.ts'
 import { schemaError } from './webrequest-schemas.ts'
-
-const sink = {
-  shouldCapture: () => true,
-  ended: () => {},
-  preflightStarted: () => {},
-  preflightEnded: () => {},
-  navigated: () => false,
-}
 
 describe('platform', () => {
   it('detects extraHeaders from the schema enum (Firefox throws if it is passed)', () => {
@@ -99,7 +91,7 @@ describe('webRequest fakes are as strict as the browser schemas', () => {
   ] as const)('Capture.register passes exactly the arguments the %s schema takes', (browser, platform) => {
     const wr = new FakeWebRequest(browser)
     const errors: unknown[] = []
-    new Capture(platform, sink, (e) => errors.push(e)).register(wr)
+    new Capture(platform, NOOP_SINK, (e) => errors.push(e)).register(wr)
     expect(errors).toEqual([])
     expect(wr.listeners.get('onErrorOccurred')?.length).toBe(2)
     expect(wr.listeners.get('onHeadersReceived')?.length).toBe(2)

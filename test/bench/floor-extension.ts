@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Capture, type WebRequestLike } from '../../src/background/capture.ts'
 import { detectPlatform } from '../../src/platform/index.ts'
-import { CHROMIUM_ENUMS } from '../background/fakes.ts'
+import { CHROMIUM_ENUMS, NOOP_SINK } from '../background/fakes.ts'
 
 export interface Subscription {
   readonly event: string
@@ -33,14 +33,7 @@ export function chromiumSubscriptions(): Subscription[] {
   // Chromium's enums as the worker sees them: extraHeaders supported, the resource types it knows.
   // Chromium's enums as the worker sees them (the capture tests' recording of Chromium 156).
   const platform = detectPlatform(CHROMIUM_ENUMS, {})
-  const sink = {
-    shouldCapture: () => false,
-    ended: () => {},
-    preflightStarted: () => {},
-    preflightEnded: () => {},
-    navigated: () => false,
-  }
-  new Capture(platform, sink).register(recorder)
+  new Capture(platform, NOOP_SINK).register(recorder)
   return subs
 }
 

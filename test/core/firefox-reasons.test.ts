@@ -74,6 +74,21 @@ describe('the engine speaks Firefox for a Firefox exchange', () => {
       },
     })
     expect(a.corsError).toBe('MultipleAllowOriginValues')
+    // One line with a space and no comma is one value to Firefox: it does not match (Chromium: multiple).
+    const spaced = {
+      ...base,
+      response: {
+        status: 200,
+        headers: [{ name: 'Access-Control-Allow-Origin', value: 'http://app.test:8001 http://b.test' }],
+      },
+    }
+    expect(FIREFOX_REASON_FOR[analyze(spaced).corsError ?? 'DisallowedByMode']).toBe(
+      'CORSAllowOriginNotMatchingOrigin',
+    )
+    expect(
+      analyze({ ...spaced, browser: 'chromium', outcome: { kind: 'error', error: 'net::ERR_FAILED' } })
+        .corsError,
+    ).toBe('MultipleAllowOriginValues')
     expect(a.consoleMessage).toBe(
       'Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://api.test:8080/x. (Reason: Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed).',
     )

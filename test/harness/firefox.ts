@@ -33,6 +33,8 @@ export interface FirefoxLaunchOptions {
   readonly extension?: string | false
   readonly headless?: boolean
   readonly args?: readonly string[]
+  /** More Firefox prefs (e.g. the toolbox height for a screenshot). */
+  readonly prefs?: Readonly<Record<string, unknown>>
 }
 
 /** One "Cross-Origin Request Blocked" console line, parsed. */
@@ -111,6 +113,7 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<Laun
       'dom.security.https_first': false,
       'network.proxy.type': 0,
       'network.http.speculative-parallel-limit': 0,
+      ...options.prefs,
     },
   })
   const addonId = extension ? await browser.installExtension(extension) : null
@@ -169,4 +172,69 @@ export async function gotoExtensionPage(page: Page, url: string): Promise<void> 
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`the extension page ${url} did not open`)
+}
+
+interface BidiConnection {
+  send(method: string, params: object): Promise<{ result: unknown }>
+}
+
+/** Runs privileged script in the browser window (BiDi chrome scope; needs --remote-allow-system-access). */
+async function inBrowserWindow(firefox: LaunchedFirefox, expression: string): Promise<unknown> {
+  const connection = (firefox.browser as unknown as { connection: BidiConnection }).connection
+  const tree = (await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' })).result as {
+    contexts: { context: string; url: string }[]
+  }
+  const window = tree.contexts.find((c) => c.url === 'chrome://browser/content/browser.xhtml')
+  if (!window) throw new Error('no Firefox browser window in chrome scope')
+  const { result } = await connection.send('script.evaluate', {
+    expression,
+    target: { context: window.context },
+    awaitPromise: true,
+  })
+  const value = (result as { result?: { value?: unknown }; exceptionDetails?: { text?: string } }).result
+  const exception = (result as { exceptionDetails?: { text?: string } }).exceptionDetails
+  if (exception) throw new Error(`chrome-scope script failed: ${exception.text ?? 'unknown error'}`)
+  return value?.value
+}
+
+/**
+ * Opens the real DevTools toolbox on the selected tab and selects the CORS panel (research/firefox.md §4:
+ * gDevTools through the DevTools loader; the panel id is webext-devtools-panel-<addon>-<n>, found by prefix).
+ * Returns the panel's tool id. The panel's DOM inside the toolbox is not reachable over BiDi.
+ */
+export async function openFirefoxToolbox(firefox: LaunchedFirefox): Promise<string> {
+  const id = await inBrowserWindow(
+    firefox,
+    `(async () => {
+      const { require } = ChromeUtils.importESModule('resource://devtools/shared/loader/Loader.sys.mjs')
+      const { gDevTools } = require('devtools/client/framework/devtools')
+      const toolbox = await gDevTools.showToolboxForTab(gBrowser.selectedTab, { toolId: 'webconsole' })
+      for (let i = 0; i < 200; i++) {
+        const id = [...toolbox.additionalToolDefinitions.keys()].find((x) => x.startsWith('webext-devtools-panel-'))
+        if (id) { await toolbox.selectTool(id); return id }
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      return null
+    })()`,
+  )
+  if (typeof id !== 'string') throw new Error('the CORS panel never registered in the toolbox')
+  return id
+}
+
+/** A PNG of the whole browser window, toolbox included (drawSnapshot: BiDi cannot screenshot chrome scope). */
+export async function snapshotFirefoxWindow(firefox: LaunchedFirefox): Promise<Buffer> {
+  const dataUrl = await inBrowserWindow(
+    firefox,
+    `(async () => {
+      const bitmap = await window.browsingContext.currentWindowGlobal.drawSnapshot(null, 1, 'white')
+      const canvas = document.createElementNS('http://www.w3.org/1999/xhtml', 'canvas')
+      canvas.width = bitmap.width
+      canvas.height = bitmap.height
+      canvas.getContext('2d').drawImage(bitmap, 0, 0)
+      return canvas.toDataURL('image/png')
+    })()`,
+  )
+  if (typeof dataUrl !== 'string' || !dataUrl.startsWith('data:image/png;base64,'))
+    throw new Error('the window snapshot failed')
+  return Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64')
 }

@@ -8,11 +8,12 @@
  * `npm start -- --headless --screenshot out.png`: the same without a window; saves a screenshot of the
  * DevTools window showing the panel, then exits 0.
  */
+import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runnerPage } from '../lab/runner.ts'
 import { scenarios } from '../lab/scenarios.ts'
-import { API_HOST, startLab } from '../lab/server.ts'
+import { API_HOST, OTHER_HOST, PAGE_HOST, SITE_HOST, startLab } from '../lab/server.ts'
 import { type RunningStack, startStack } from '../lab/stacks/stack.ts'
 import { findChromium } from './chromium.ts'
 import {
@@ -23,6 +24,7 @@ import {
   showcaseScenarios,
   waitForRows,
 } from './devtools.ts'
+import { findFirefox, launchFirefox, openFirefoxToolbox, snapshotFirefoxWindow } from './firefox.ts'
 
 const PORTS = { pagePort: 8700, apiPort: 8701, otherPort: 8702, sitePort: 8703 } as const
 
@@ -32,16 +34,25 @@ function fail(message: string): never {
 }
 
 const { values } = parseArgs({
-  options: { headless: { type: 'boolean', default: false }, screenshot: { type: 'string' } },
+  options: {
+    headless: { type: 'boolean', default: false },
+    screenshot: { type: 'string' },
+    browser: { type: 'string', default: 'chromium' },
+  },
   allowPositionals: false,
 })
+if (values.browser !== 'chromium' && values.browser !== 'firefox')
+  fail(`--browser must be chromium or firefox, not ${values.browser}.`)
 const headless = values.headless ?? false
 // npm runs scripts from the package root; a relative path means relative to where the user typed it.
 const screenshot = values.screenshot
   ? resolve(process.env.INIT_CWD ?? process.cwd(), values.screenshot)
   : null
 
-if (!findChromium())
+const firefox = values.browser === 'firefox'
+if (firefox && !findFirefox())
+  fail("no Firefox found. Run `npm run setup` (installs Debian's firefox-esr) or set FIREFOX_PATH.")
+if (!firefox && !findChromium())
   fail("no Chromium found. Run `npm run setup` (installs Debian's chromium) or set CHROMIUM_PATH.")
 if (!headless && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY && process.platform === 'linux')
   fail('no display to open a browser window on. Try `npm start -- --headless --screenshot out.png`.')
@@ -53,6 +64,7 @@ const lab = await startLab({ scenarios, ...PORTS }).catch((e: unknown) =>
   ),
 )
 lab.page('/', runnerPage(lab, scenarios))
+if (firefox) await startFirefox()
 
 /**
  * The seed case: nginx `add_header Access-Control-Allow-Origin *` in front of Express whose cors() allows
@@ -81,19 +93,13 @@ const session = await launchWithDevTools({
   return fail(`could not launch Chromium: ${e instanceof Error ? e.message : String(e)}`)
 })
 
-let stopping = false
-const stop = async (code: number): Promise<never> => {
-  if (!stopping) {
-    stopping = true
+const stop = stopper(
+  async () => {
     await session.close()
     await seed?.stop()
-    await lab.close()
-  }
-  process.exit(code)
-}
-process.on('SIGINT', () => void stop(0))
-process.on('SIGTERM', () => void stop(0))
-session.browser.on('disconnected', () => void stop(0))
+  },
+  (cb) => session.browser.on('disconnected', cb),
+)
 
 try {
   await session.page.goto(`${lab.pageOrigin}/`)
@@ -140,3 +146,77 @@ Run more from the page ("Run all", or one scenario at a time) and watch them arr
 
 Press Ctrl+C here, or close the browser, to stop.
 `)
+
+/**
+ * `--browser firefox`: Firefox ESR with the Firefox build installed as a temporary add-on, the lab page open,
+ * the demo scenarios run, and the real DevTools toolbox open on the CORS panel (chrome-scope BiDi). With
+ * `--screenshot`, a snapshot of the window, toolbox and panel included, then exit.
+ */
+async function startFirefox(): Promise<never> {
+  const session = await launchFirefox({
+    hosts: [PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST],
+    headless,
+    args: ['--width=1500', '--height=950'],
+    // A tall docked toolbox, so the screenshot shows the panel rather than the page.
+    prefs: { 'devtools.toolbox.footer.height': 620 },
+  }).catch(async (e: unknown) => {
+    await lab.close()
+    return fail(`could not launch Firefox: ${e instanceof Error ? e.message : String(e)}`)
+  })
+  const stop = stopper(
+    () => session.close(),
+    (cb) => session.browser.on('disconnected', cb),
+  )
+  try {
+    const page = (await session.browser.pages())[0] ?? (await session.newPage())
+    await page.goto(`${lab.pageOrigin}/`)
+    await page.bringToFront()
+    await openFirefoxToolbox(session)
+    const demo = showcaseScenarios(scenarios)
+    for (const s of demo) await page.evaluate((id) => (window as unknown as Demo).runScenario(id), s.id)
+    if (screenshot) {
+      // The panel batches what arrives (about 250 ms) before it renders: let it.
+      await new Promise((r) => setTimeout(r, 1500))
+      writeFileSync(screenshot, await snapshotFirefoxWindow(session))
+      console.log(`Saved ${screenshot}`)
+      return await stop(0)
+    }
+  } catch (e) {
+    console.error(e)
+    return await stop(1)
+  }
+  console.log(`
+CORS Lens is running in Firefox ESR.
+
+  Lab page (the demo):  ${lab.pageOrigin}/
+  Scripted API:         ${lab.apiOrigin}  (and ${lab.otherOrigin}, ${lab.siteOrigin})
+
+Firefox is open with CORS Lens installed as a temporary add-on and DevTools on the CORS panel.
+Run more scenarios from the page and watch them arrive. Press Ctrl+C here, or close Firefox, to stop.
+`)
+  return await new Promise<never>(() => {})
+}
+
+interface Demo {
+  runScenario(id: string): Promise<string>
+}
+
+/** Closes the browser and the lab once, on Ctrl+C, SIGTERM or the browser going away, then exits. */
+function stopper(
+  closeBrowser: () => Promise<void>,
+  onDisconnected: (cb: () => void) => void,
+): (code: number) => Promise<never> {
+  let stopping = false
+  const stop = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true
+      await closeBrowser()
+      await lab.close()
+    }
+    process.exit(code)
+  }
+  process.on('SIGINT', () => void stop(0))
+  process.on('SIGTERM', () => void stop(0))
+  onDisconnected(() => void stop(0))
+  return stop
+}
