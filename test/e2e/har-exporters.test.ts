@@ -141,6 +141,9 @@ function keep(name: string, har: unknown): void {
 const chromiumShow = (v: ChromiumVerdict): string =>
   v.corsError ? `${v.corsError}(${v.failedParameter})` : 'ok'
 
+/** One browser runs every scenario: about a minute on an idle machine, far more on a loaded one. */
+const EXPORT_TIMEOUT = 600_000
+
 let lab: Lab
 beforeAll(async () => {
   lab = await startLab({ scenarios })
@@ -157,7 +160,7 @@ describe.each([
   beforeAll(async () => {
     ex = await exporter(lab, scenarios)
     keep(name.split(' ')[0]?.toLowerCase() ?? name, ex.har)
-  })
+  }, EXPORT_TIMEOUT)
 
   it("gives every scenario Chromium's verdict: no wrong cause, no false alarm", () => {
     const graded = grade(ex, gradeChromium, chromiumShow)
@@ -173,7 +176,7 @@ describe('Firefox ESR netmonitor export, read back', () => {
   beforeAll(async () => {
     ex = await exportWithFirefox(lab, scenarios)
     keep('firefox', ex.har)
-  })
+  }, EXPORT_TIMEOUT)
 
   it("gives every scenario Firefox's verdict: no wrong cause, no false alarm", () => {
     const graded = grade(ex, gradeFirefox, (v) => v.reasons.join(' / ') || 'ok')
