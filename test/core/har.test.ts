@@ -526,6 +526,15 @@ describe('a real Chromium DevTools export ("Save all as HAR", chrome-devtools.ha
   const d = byScenario('chrome-devtools.har')
   const raw = fixture('chrome-devtools.har') as { log: { entries: Record<string, unknown>[] } }
   const first = (id: string) => d.get(id)?.[0]
+  /** The raw entry of a scenario's (first) request, as DevTools wrote it. */
+  const rawEntry = (
+    id: string,
+    log = raw.log,
+  ): { request: { headers: unknown[] }; response: Record<string, unknown>; _error?: unknown } => {
+    const e = log.entries.find((x) => scenarioIdOf((x.request as { url: string }).url) === id)
+    if (!e) throw new Error(`no entry for ${id}`)
+    return e as never
+  }
 
   it("gives every recorded scenario Chromium's own verdict (CDP corsErrorStatus)", () => {
     for (const [id, v] of Object.entries(VERDICTS.chromium)) {
@@ -539,11 +548,9 @@ describe('a real Chromium DevTools export ("Save all as HAR", chrome-devtools.ha
   })
 
   it('reads the failure where DevTools writes it: response._error, never on the entry', () => {
-    const entry = raw.log.entries.find(
-      (e) => scenarioIdOf((e.request as { url: string }).url) === 'missing-acao',
-    )
-    expect(entry?._error).toBeUndefined()
-    expect((entry?.response as { _error?: string })._error).toBe('net::ERR_FAILED')
+    const entry = rawEntry('missing-acao')
+    expect(entry._error).toBeUndefined()
+    expect(entry.response._error).toBe('net::ERR_FAILED')
     expect(first('missing-acao')?.corsError).toBe('MissingAllowOriginHeader')
   })
 
@@ -568,8 +575,7 @@ describe('a real Chromium DevTools export ("Save all as HAR", chrome-devtools.ha
   })
 
   it('names a failure that is not CORS with the real error', () => {
-    const entry = raw.log.entries.find((e) => scenarioIdOf((e.request as { url: string }).url) === 'refused')
-    const error = (entry?.response as { _error: string })._error
+    const error = String(rawEntry('refused').response._error)
     expect(error).toMatch(/^net::ERR_(?!FAILED)/)
     const refused = first('refused')
     expect(refused?.verdict).toBe('not-cors')
@@ -587,10 +593,7 @@ describe('a real Chromium DevTools export ("Save all as HAR", chrome-devtools.ha
 
   it('one malformed entry never takes the others down', () => {
     const broken = structuredClone(raw)
-    const victim = broken.log.entries.find(
-      (e) => scenarioIdOf((e.request as { url: string }).url) === 'ok-star',
-    )
-    ;(victim?.request as { headers: unknown[] }).headers.push({ name: 'X-Odd', value: { toString: 'x' } })
+    rawEntry('ok-star', broken.log).request.headers.push({ name: 'X-Odd', value: { toString: 'x' } })
     broken.log.entries.push({ request: { headers: { 0: 1 } }, response: 7 })
     const r = read(broken)
     expect(r.exchanges.length).toBe(read(raw).exchanges.length)
