@@ -732,3 +732,29 @@ describe('HAR reader: not CORS, bogus values, size', () => {
     ).toBe(true)
   })
 })
+
+describe('real exports of tools that cannot run here (test/fixtures/har/README.md)', () => {
+  it('Edge 126 DevTools, AWS API Gateway: the XHR blocked for its 400 without ACAO, as its console said', () => {
+    const r = read(fixture('edge-126-api-gateway.har'))
+    expect(r.exchanges).toHaveLength(1)
+    const x = r.exchanges[0] as Exchange
+    expect(x.preflight?.response?.status).toBe(204) // listed after its request, paired
+    const d = diagnose(x)
+    expect(d.preflight.required).toBe(true) // content-type: application/json, not the pseudo-headers
+    expect(d.unsafeRequestHeaders).toEqual(['content-type'])
+    expect(d.corsError).toBe('MissingAllowOriginHeader')
+    expect(d.consoleMessage).toBe(
+      "Access to XMLHttpRequest at 'https://u4ceo7qshi.execute-api.us-east-1.amazonaws.com/prod/signup' from origin 'http://localhost:5173' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+    )
+  })
+
+  it.each(['insomnia.har', 'charles.har'])(
+    '%s: a tool, not a browser — nothing CORS-checked, nothing rejected',
+    (name) => {
+      const r = read(fixture(name))
+      expect(r.exchanges).toEqual([])
+      expect(r.skipped).toBe(1)
+      expect(r.warnings).toEqual([])
+    },
+  )
+})
