@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { exchangesToHar, type HarReadResult, harToExchanges } from '../../src/core/har.ts'
 import { diagnose, type Exchange, type HeaderLine, headerValue } from '../../src/core/index.ts'
 import { FAILED_NO_REASON } from '../../src/core/net-errors.ts'
-import { scenarioIdOf } from '../harness/har-export.ts'
+import { scenarioIdOf } from '../lab/server.ts'
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/har')
 const fixture = (name: string): unknown => JSON.parse(readFileSync(resolve(FIXTURES, name), 'utf8'))

@@ -21,10 +21,9 @@ import {
   exportWithPlaywright,
   type FirefoxVerdict,
   type HarExport,
-  scenarioIdOf,
 } from '../harness/har-export.ts'
 import { scenarios } from '../lab/scenarios.ts'
-import { type Lab, startLab } from '../lab/server.ts'
+import { type Lab, scenarioIdOf, startLab } from '../lab/server.ts'
 
 /**
  * How one scenario's verdict read back from an export compares with the browser's. `other-words`: Firefox
