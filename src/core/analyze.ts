@@ -381,7 +381,13 @@ export function analyze(ex: Exchange): Analysis {
   } else if (hasCookie) {
     credentials = { mode: 'include', inferred: true, basis: 'the request sent a Cookie header' }
     failure = include
-  } else if (omit === null && include !== null && outcome.kind === 'error' && include.lastSeen) {
+  } else if (
+    omit === null &&
+    include !== null &&
+    outcome.kind === 'error' &&
+    include.lastSeen &&
+    ex.unrecorded !== 'response'
+  ) {
     credentials = {
       mode: 'include',
       inferred: true,

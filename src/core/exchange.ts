@@ -69,6 +69,12 @@ export interface Exchange {
   readonly remoteAddress?: string
   /** The browser that saw it: error strings and some rules differ. */
   readonly browser?: 'chromium' | 'firefox'
+  /**
+   * 'response': the request reached its last URL, but the record holds no response for it (Playwright's
+   * recorder drops the headers of failed requests). The cause may be there: nothing may be inferred from
+   * the steps before it.
+   */
+  readonly unrecorded?: 'response'
   /** The page's API, where the record says (DevTools' `_resourceType`): Chromium's console names it. */
   readonly api?: 'fetch' | 'xhr'
 }

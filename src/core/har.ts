@@ -561,7 +561,10 @@ function exchangeOf(
     if (initiator && hops.every((h) => originOf(h.url) === initiator)) return null
   }
 
-  const redirects: Redirect[] = hops.slice(0, -1).map((h) => ({
+  // A redirect the browser refused to follow (a Location with credentials, too many hops): still a
+  // redirect, with nothing after it — not the response.
+  const refused = failed(last) && last.status >= 300 && last.status < 400 && last.redirectURL !== null
+  const redirects: Redirect[] = (refused ? hops : hops.slice(0, -1)).map((h) => ({
     fromUrl: h.url,
     status: h.status,
     headers: h.responseHeaders,
@@ -574,7 +577,9 @@ function exchangeOf(
   const outcome: Outcome =
     lens?.outcome ??
     (failed(last) ? failureOf(last, producer) : producer.marksFailures ? { kind: 'ok' } : { kind: 'unknown' })
-  const response = responseOf(last)
+  const response = refused ? undefined : responseOf(last)
+  // A followed redirect whose last hop has no response in the record: its cause may be there.
+  const unrecorded = !lens && !refused && !response && hops.length > 1
   const browser = lens ? lens.browser : producer.browser
   const api = apiOf(first)
   return {
@@ -587,6 +592,7 @@ function exchangeOf(
     ...(lens?.credentialsMode ? { credentials: lens.credentialsMode } : {}),
     ...(browser ? { browser } : {}),
     ...(api ? { api } : {}),
+    ...(unrecorded ? { unrecorded: 'response' as const } : {}),
   }
 }
 

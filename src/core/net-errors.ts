@@ -54,6 +54,7 @@ export const NO_RESPONSE_RECORDED =
 
 export function classifyFailure(error: string): FailureKind {
   if (error === FAILED_NO_REASON) return 'cors-candidate'
+  if (error === NO_RESPONSE_RECORDED) return 'other'
   for (const [re, kind] of PATTERNS) if (re.test(error)) return kind
   return 'other'
 }

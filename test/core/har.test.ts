@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { exchangesToHar, type HarReadResult, harToExchanges } from '../../src/core/har.ts'
 import { diagnose, type Exchange, type HeaderLine, headerValue } from '../../src/core/index.ts'
 import { FAILED_NO_REASON } from '../../src/core/net-errors.ts'
+import { scenarioIdOf } from '../lab/server.ts'
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/har')
 const fixture = (name: string): unknown => JSON.parse(readFileSync(resolve(FIXTURES, name), 'utf8'))
@@ -264,22 +265,6 @@ describe('harToExchanges: failures, outcomes, initiators', () => {
 })
 
 describe('harToExchanges: real-world exports', () => {
-  it('Chrome DevTools style (_error, _initiator, preflight after its request)', () => {
-    const r = read(fixture('chrome-devtools.har'))
-    expect(r.skipped).toBe(2) // the document and a no-cors image
-    expect(r.exchanges.map((x) => `${x.request.method} ${x.request.url}`)).toEqual([
-      'GET https://api.example/items',
-      'PUT https://api.example/items/1',
-      'GET https://api.example/ok',
-      'GET https://api.example/old',
-    ])
-    expect(r.exchanges.every((x) => x.browser === 'chromium' && x.initiator === APP)).toBe(true)
-    const put = r.exchanges[1] as Exchange
-    expect(put.preflight?.response?.status).toBe(204)
-    expect(r.exchanges[2]?.outcome).toEqual({ kind: 'ok' })
-    expect(r.exchanges[3]?.redirects).toHaveLength(1)
-  })
-
   it('Firefox style (no error field, status 0 for a request never sent)', () => {
     const r = read(fixture('firefox.har'))
     expect(r.exchanges).toHaveLength(2)
@@ -515,4 +500,261 @@ describe('exchangesToHar', () => {
       { numRuns: 150 },
     )
   })
+})
+
+// ---------------------------------------------------------------------------------------------------------
+// Real exports (test/fixtures/har/record-exports.ts): what Chromium's DevTools front end and Firefox's
+// netmonitor wrote for lab scenarios, beside each browser's own verdict recorded in the same run.
+
+interface RecordedVerdicts {
+  chromium: Record<string, { corsError: string | null; failedParameter: string | null }>
+  firefox: Record<string, { reasons: string[] }>
+}
+const VERDICTS = fixture('exports-verdicts.json') as RecordedVerdicts
+
+/** Each scenario's diagnoses, in file order, from a real export. */
+function byScenario(name: string): Map<string, ReturnType<typeof diagnose>[]> {
+  const out = new Map<string, ReturnType<typeof diagnose>[]>()
+  for (const x of read(fixture(name)).exchanges) {
+    const id = scenarioIdOf(x.redirects?.[0]?.fromUrl ?? x.request.url)
+    if (id) out.set(id, [...(out.get(id) ?? []), diagnose(x)])
+  }
+  return out
+}
+
+describe('a real Chromium DevTools export ("Save all as HAR", chrome-devtools.har)', () => {
+  const d = byScenario('chrome-devtools.har')
+  const raw = fixture('chrome-devtools.har') as { log: { entries: Record<string, unknown>[] } }
+  const first = (id: string) => d.get(id)?.[0]
+  /** The raw entry of a scenario's (first) request, as DevTools wrote it. */
+  const rawEntry = (
+    id: string,
+    log = raw.log,
+  ): { request: { headers: unknown[] }; response: Record<string, unknown>; _error?: unknown } => {
+    const e = log.entries.find((x) => scenarioIdOf((x.request as { url: string }).url) === id)
+    if (!e) throw new Error(`no entry for ${id}`)
+    return e as never
+  }
+
+  it("gives every recorded scenario Chromium's own verdict (CDP corsErrorStatus)", () => {
+    for (const [id, v] of Object.entries(VERDICTS.chromium)) {
+      if (id === 'ok-no-cors') continue // not a CORS request: not listed
+      if (id === 'refused') continue // not CORS: below
+      const got = first(id)
+      expect(got?.corsError ?? null, id).toBe(v.corsError)
+      if (v.corsError) expect(got?.failedParameter, id).toBe(v.failedParameter)
+    }
+    expect(d.has('ok-no-cors')).toBe(false)
+  })
+
+  it('reads the failure where DevTools writes it: response._error, never on the entry', () => {
+    const entry = rawEntry('missing-acao')
+    expect(entry._error).toBeUndefined()
+    expect(entry.response._error).toBe('net::ERR_FAILED')
+    expect(first('missing-acao')?.corsError).toBe('MissingAllowOriginHeader')
+  })
+
+  it("pairs the preflight DevTools lists after its request, and not with the client's retry", () => {
+    // The failed GET, its preflight and the retry sit side by side (DevTools orders them by its own clock).
+    const ids = raw.log.entries.map(
+      (e) =>
+        `${(e.request as { method: string }).method} ${scenarioIdOf((e.request as { url: string }).url)}`,
+    )
+    const at = ids.indexOf('OPTIONS retry-without-header')
+    const around = ids.slice(Math.max(0, at - 2), at + 3).filter((x) => x.endsWith(' retry-without-header'))
+    expect(around.sort()).toEqual([
+      'GET retry-without-header',
+      'GET retry-without-header',
+      'OPTIONS retry-without-header',
+    ])
+    const [failedGet, retry] = d.get('retry-without-header') ?? []
+    expect(failedGet?.corsError).toBe('HeaderDisallowedByPreflightResponse')
+    expect(failedGet?.failedParameter).toBe('x-custom')
+    expect(retry?.blocked).toBe(false)
+    expect(retry?.verdict).toBe('ok')
+  })
+
+  it('names a failure that is not CORS with the real error', () => {
+    const error = String(rawEntry('refused').response._error)
+    expect(error).toMatch(/^net::ERR_(?!FAILED)/)
+    const refused = first('refused')
+    expect(refused?.verdict).toBe('not-cors')
+    expect(refused?.findings[0]?.explanation).toContain(error)
+  })
+
+  it('words: XMLHttpRequest for XHR; a refused redirect; Max-Age above the cap is info', () => {
+    expect(first('multi-xhr')?.consoleMessage).toMatch(/^Access to XMLHttpRequest at /)
+    expect(first('missing-acao')?.consoleMessage).toMatch(/^Access to fetch at /)
+    expect(first('redir-userinfo')?.corsError).toBe('RedirectContainsCredentials')
+    const maxAge = first('ok-preflight-max-age-big')
+    expect(maxAge?.verdict).toBe('ok')
+    expect(maxAge?.findings.find((f) => f.code === 'max-age-above-cap')?.severity).toBe('info')
+  })
+
+  it('one malformed entry never takes the others down', () => {
+    const broken = structuredClone(raw)
+    rawEntry('ok-star', broken.log).request.headers.push({ name: 'X-Odd', value: { toString: 'x' } })
+    broken.log.entries.push({ request: { headers: { 0: 1 } }, response: 7 })
+    const r = read(broken)
+    expect(r.exchanges.length).toBe(read(raw).exchanges.length)
+    for (const x of r.exchanges) diagnose(x)
+  })
+})
+
+describe("a real Firefox netmonitor export (firefox-netmonitor.har), beside Firefox's console reasons", () => {
+  const d = byScenario('firefox-netmonitor.har')
+  const first = (id: string) => d.get(id)?.[0]
+
+  it('blocks what Firefox blocked and nothing it let through', () => {
+    for (const [id, v] of Object.entries(VERDICTS.firefox)) {
+      if (id === 'ok-no-cors' || id === 'refused') continue
+      expect(first(id)?.blocked ?? false, `${id}: ${v.reasons.join(' / ')}`).toBe(v.reasons.length > 0)
+    }
+    // The client's retry went through in Firefox too.
+    expect(d.get('retry-without-header')?.[1]?.blocked).toBe(false)
+  })
+
+  it('status 0 with no error: failed, the export does not say why — never an invented net::ERR_FAILED', () => {
+    const refused = first('refused')
+    expect(refused?.verdict).toBe('unknown')
+    expect(refused?.findings[0]?.code).toBe('failed-cause-not-recorded')
+    expect(JSON.stringify(refused)).not.toContain('ERR_FAILED')
+    // Stopped by its preflight (status 0, no error): the preflight names the cause.
+    expect(first('header-xhr')?.corsError).toBe('HeaderDisallowedByPreflightResponse')
+  })
+})
+
+describe('HAR reader: not CORS, bogus values, size', () => {
+  const ORIGIN: [string, string] = ['Origin', APP]
+
+  it('WebSocket handshakes, no-cors and navigations are not CORS-checked; pseudo-headers are not headers', () => {
+    const r = read(
+      har(
+        entry({ url: 'https://api.example/ws', req: [ORIGIN, ['Upgrade', 'websocket']], status: 101 }),
+        entry({
+          url: `${API}/img`,
+          req: [ORIGIN, ['Sec-Fetch-Mode', 'no-cors']],
+          status: 0,
+          error: 'net::ERR_FAILED',
+        }),
+        entry({ url: `${API}/nav`, req: [ORIGIN, ['Sec-Fetch-Mode', 'navigate']] }),
+        entry({
+          url: `${API}/h2`,
+          req: [
+            [':authority', 'api.example'],
+            [':method', 'GET'],
+            [':path', '/items/h2'],
+            [':scheme', 'https'],
+            ORIGIN,
+          ],
+          res: [['Access-Control-Allow-Origin', '*']],
+        }),
+      ),
+    )
+    expect(r.exchanges.map((x) => x.request.url)).toEqual([`${API}/h2`])
+    const h2 = diagnose(r.exchanges[0] as Exchange)
+    expect(h2.preflight.required).toBe(false)
+    expect(h2.blocked).toBe(false)
+  })
+
+  it('a status that is not an HTTP status is not taken for one', () => {
+    const statuses = [99, 600, 2.5, 1e308]
+    const r = read(
+      har(
+        ...statuses.map((status, i) =>
+          entry({ url: `${API}/${i}`, req: [ORIGIN], status, res: [['Access-Control-Allow-Origin', APP]] }),
+        ),
+      ),
+    )
+    expect(r.exchanges.every((x) => x.response === undefined)).toBe(true)
+    expect(r.warnings.filter((w) => /not an HTTP status/.test(w))).toHaveLength(4)
+  })
+
+  it('file:, chrome-extension: and not-a-URL entries reach no server: no exchange, no server fix', () => {
+    const r = read(
+      har(
+        entry({ url: 'file:///etc/hosts', req: [ORIGIN], status: 0, error: 'net::ERR_FAILED' }),
+        entry({ url: 'chrome-extension://abc/x.js', req: [ORIGIN], status: 0, error: 'net::ERR_FAILED' }),
+        entry({ url: 'not a url', req: [ORIGIN], status: 0, error: 'net::ERR_FAILED' }),
+      ),
+    )
+    expect(r.exchanges).toEqual([])
+    expect(r.skipped).toBe(3)
+    expect(r.warnings.some((w) => /not a URL/.test(w))).toBe(true)
+  })
+
+  it('a redirect chain longer than 20 hops loses no entry', () => {
+    const hops = Array.from({ length: 30 }, (_, i) =>
+      entry({
+        url: `${API}/${i}`,
+        req: [ORIGIN],
+        status: i < 29 ? 302 : 200,
+        redirectURL: i < 29 ? `${API}/${i + 1}` : '',
+        res: [['Access-Control-Allow-Origin', APP]],
+      }),
+    )
+    const r = read(har(...hops))
+    const covered = r.exchanges.reduce((n, x) => n + 1 + (x.redirects?.length ?? 0), 0)
+    expect(covered).toBe(30)
+    expect(r.warnings.some((w) => /longer than 20 hops/.test(w))).toBe(true)
+  })
+
+  it("a non-browser tool's row without a response is not a CORS failure", () => {
+    const tool = {
+      log: { creator: { name: 'OWASP ZAP' }, entries: [entry({ url: API, req: [ORIGIN], status: 0 })] },
+    }
+    expect(diagnose(read(tool).exchanges[0] as Exchange).verdict).toBe('not-cors')
+  })
+
+  it('pairs 20,000 preflights with their requests (the pairing is linear: each looks at a bounded window)', () => {
+    const entries: unknown[] = []
+    for (let i = 0; i < 20_000; i++) {
+      const url = `${API}/${i % 50}`
+      entries.push(
+        entry({ method: 'PUT', url, req: [ORIGIN, ['X-N', String(i)]], status: 0, error: 'net::ERR_FAILED' }),
+        entry({
+          method: 'OPTIONS',
+          url,
+          req: [ORIGIN, ['Access-Control-Request-Method', 'PUT'], ['Access-Control-Request-Headers', 'x-n']],
+          status: 204,
+          res: [['X-Pair', String(i)]],
+        }),
+      )
+    }
+    const r = read(har(...entries))
+    expect(r.exchanges).toHaveLength(20_000)
+    expect(
+      r.exchanges.every(
+        (x) =>
+          headerValue(x.request.headers, 'x-n') ===
+          headerValue(x.preflight?.response?.headers ?? [], 'x-pair'),
+      ),
+    ).toBe(true)
+  })
+})
+
+describe('real exports of tools that cannot run here (test/fixtures/har/README.md)', () => {
+  it('Edge 126 DevTools, AWS API Gateway: the XHR blocked for its 400 without ACAO, as its console said', () => {
+    const r = read(fixture('edge-126-api-gateway.har'))
+    expect(r.exchanges).toHaveLength(1)
+    const x = r.exchanges[0] as Exchange
+    expect(x.preflight?.response?.status).toBe(204) // listed after its request, paired
+    const d = diagnose(x)
+    expect(d.preflight.required).toBe(true) // content-type: application/json, not the pseudo-headers
+    expect(d.unsafeRequestHeaders).toEqual(['content-type'])
+    expect(d.corsError).toBe('MissingAllowOriginHeader')
+    expect(d.consoleMessage).toBe(
+      "Access to XMLHttpRequest at 'https://u4ceo7qshi.execute-api.us-east-1.amazonaws.com/prod/signup' from origin 'http://localhost:5173' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+    )
+  })
+
+  it.each(['insomnia.har', 'charles.har'])(
+    '%s: a tool, not a browser — nothing CORS-checked, nothing rejected',
+    (name) => {
+      const r = read(fixture(name))
+      expect(r.exchanges).toEqual([])
+      expect(r.skipped).toBe(1)
+      expect(r.warnings).toEqual([])
+    },
+  )
 })

@@ -21,10 +21,9 @@ import {
   exportWithPlaywright,
   type FirefoxVerdict,
   type HarExport,
-  scenarioIdOf,
 } from '../harness/har-export.ts'
 import { scenarios } from '../lab/scenarios.ts'
-import { type Lab, startLab } from '../lab/server.ts'
+import { type Lab, scenarioIdOf, startLab } from '../lab/server.ts'
 
 /**
  * How one scenario's verdict read back from an export compares with the browser's. `other-words`: Firefox
@@ -141,6 +140,9 @@ function keep(name: string, har: unknown): void {
 const chromiumShow = (v: ChromiumVerdict): string =>
   v.corsError ? `${v.corsError}(${v.failedParameter})` : 'ok'
 
+/** One browser runs every scenario: about a minute on an idle machine, far more on a loaded one. */
+const EXPORT_TIMEOUT = 600_000
+
 let lab: Lab
 beforeAll(async () => {
   lab = await startLab({ scenarios })
@@ -157,7 +159,7 @@ describe.each([
   beforeAll(async () => {
     ex = await exporter(lab, scenarios)
     keep(name.split(' ')[0]?.toLowerCase() ?? name, ex.har)
-  })
+  }, EXPORT_TIMEOUT)
 
   it("gives every scenario Chromium's verdict: no wrong cause, no false alarm", () => {
     const graded = grade(ex, gradeChromium, chromiumShow)
@@ -173,7 +175,7 @@ describe('Firefox ESR netmonitor export, read back', () => {
   beforeAll(async () => {
     ex = await exportWithFirefox(lab, scenarios)
     keep('firefox', ex.har)
-  })
+  }, EXPORT_TIMEOUT)
 
   it("gives every scenario Firefox's verdict: no wrong cause, no false alarm", () => {
     const graded = grade(ex, gradeFirefox, (v) => v.reasons.join(' / ') || 'ok')

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import puppeteer from 'puppeteer-core'
 import { runnerPage } from '../lab/runner.ts'
 import type { Scenario } from '../lab/scenario.ts'
-import { API_HOST, type Lab, OTHER_HOST, PAGE_HOST, SITE_HOST } from '../lab/server.ts'
+import { API_HOST, type Lab, OTHER_HOST, PAGE_HOST, SITE_HOST, scenarioIdOf } from '../lab/server.ts'
 import { observeScenario } from './cdp.ts'
 import { launchChromium } from './chromium.ts'
 import { launchWithDevTools, runScenarios } from './devtools.ts'
@@ -33,16 +33,6 @@ export interface HarExport<V> {
   readonly har: unknown
   /** By scenario id. */
   readonly verdicts: ReadonlyMap<string, V>
-}
-
-/** The scenario a lab URL belongs to: /s/<id>[/…] on any lab host. */
-export function scenarioIdOf(url: string): string | null {
-  try {
-    const m = /^\/s\/([^/]+)/.exec(new URL(url).pathname)
-    return m?.[1] ? decodeURIComponent(m[1]) : null
-  } catch {
-    return null
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))

@@ -80,6 +80,16 @@ function send(res: ServerResponse, r: ScriptedResponse, fill: (v: string) => str
   res.end(r.body ?? '')
 }
 
+/** The scenario a lab URL belongs to: /s/<id>[/…] on any lab host. */
+export function scenarioIdOf(url: string): string | null {
+  try {
+    const m = /^\/s\/([^/]+)/.exec(new URL(url).pathname)
+    return m?.[1] ? decodeURIComponent(m[1]) : null
+  } catch {
+    return null
+  }
+}
+
 /** The origin a scenario's requests go to by default: the same-site host when it needs a cookie. */
 export function scenarioHost(s: Scenario): OriginKey {
   return s.cookie ? 'site' : 'api'
