@@ -317,10 +317,12 @@ describe('capture in Chromium (built extension)', () => {
     const targets = await workerTargets()
     expect(targets.length).toBeGreaterThan(0)
     for (const t of targets) await cdp.send('Target.closeTarget', { targetId: t.targetId })
+    // The killed worker is gone (the open panel page may already have started a new one: other id).
+    const killed = new Set(targets.map((t) => t.targetId))
+    const alive = async () => (await workerTargets()).filter((t) => killed.has(t.targetId))
     const gone = Date.now() + 5000
-    while ((await workerTargets()).length > 0 && Date.now() < gone)
-      await new Promise((r) => setTimeout(r, 100))
-    expect(await workerTargets()).toEqual([])
+    while ((await alive()).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 100))
+    expect(await alive()).toEqual([])
 
     // The worker comes back (the panel page reconnects; in 'all tabs' a request wakes it too, though the
     // listeners are added once the settings are read, so the waking request itself is not seen).
