@@ -148,7 +148,8 @@ export async function openCorsPanel(
   options: { readonly undock?: boolean; readonly timeoutMs?: number } = {},
 ): Promise<Frame> {
   const dt = await session.devtools()
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000)
+  // DevTools adds extensions only once its whole front end has loaded: slow on a loaded 2-core machine.
+  const deadline = Date.now() + (options.timeoutMs ?? 90_000)
   const tabId = `chrome-extension://${session.extensionId}${PANEL_TITLE}`
   for (;;) {
     const shown = await dt.evaluate(showPanelScript(tabId, options.undock ?? false)).catch(() => false)
