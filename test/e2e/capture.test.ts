@@ -11,7 +11,7 @@ import type { CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ExchangeRecord } from '../../src/protocol.ts'
 import { PANEL_PORT_NAME } from '../../src/protocol.ts'
-import { EXTENSION_DIR, type LaunchedBrowser, launchChromium } from '../harness/chromium.ts'
+import { EXTENSION_DIR, type LaunchedBrowser, launchChromium, pollListening } from '../harness/chromium.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { type Lab, startLab } from '../lab/server.ts'
 
@@ -179,6 +179,21 @@ describe('capture in Chromium (built extension)', () => {
     return last
   }
 
+  /** Sets the capture scope through the protocol, from an extension page, as the panel's select does. */
+  const setScope = (captureScope: 'all-tabs' | 'devtools-open'): Promise<void> =>
+    ext.evaluate(
+      ([name, scope]) =>
+        new Promise<void>((done) => {
+          const port = chrome.runtime.connect({ name })
+          port.postMessage({ type: 'set-settings', settings: { captureScope: scope } })
+          setTimeout(() => {
+            port.disconnect()
+            done()
+          }, 300)
+        }),
+      [PANEL_PORT_NAME, captureScope] as const,
+    )
+
   const byUrl = (records: readonly ExchangeRecord[], u: string) =>
     records.filter((r) => r.exchange.request.url === u)
 
@@ -200,6 +215,9 @@ describe('capture in Chromium (built extension)', () => {
     )
     if (found === null) throw new Error('no lab tab')
     tabId = found
+    // This file is about capture itself, in every tab from the start: the 'all tabs' scope, set as the
+    // panel's select does. (The default scope, DevTools open, has its own test: scope.test.ts.)
+    await setScope('all-tabs')
   })
 
   afterAll(async () => {
@@ -299,12 +317,17 @@ describe('capture in Chromium (built extension)', () => {
     const targets = await workerTargets()
     expect(targets.length).toBeGreaterThan(0)
     for (const t of targets) await cdp.send('Target.closeTarget', { targetId: t.targetId })
+    // The killed worker is gone (the open panel page may already have started a new one: other id).
+    const killed = new Set(targets.map((t) => t.targetId))
+    const alive = async () => (await workerTargets()).filter((t) => killed.has(t.targetId))
     const gone = Date.now() + 5000
-    while ((await workerTargets()).length > 0 && Date.now() < gone)
-      await new Promise((r) => setTimeout(r, 100))
-    expect(await workerTargets()).toEqual([])
+    while ((await alive()).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 100))
+    expect(await alive()).toEqual([])
 
-    // A new request wakes the worker through webRequest.
+    // The worker comes back (the panel page reconnects; in 'all tabs' a request wakes it too, though the
+    // listeners are added once the settings are read, so the waking request itself is not seen).
+    await hit(url('cap-ok', '?wake'))
+    await pollListening(() => browser.listening(), true, 15_000)
     expect(await hit(url('cap-dup', '?after-kill'))).toBe('failed')
     const after = await waitForRecords((r) => byUrl(r, url('cap-dup', '?after-kill')).length === 1)
     expect(after.map((r) => r.id).slice(0, beforeIds.length)).toEqual(beforeIds)
@@ -325,22 +348,7 @@ describe('capture in Chromium (built extension)', () => {
   })
 
   it('in the DevTools-only scope, captures nothing while no panel is open, and resumes when one opens', async () => {
-    // A non-panel extension page sets the scope through the protocol (the panel's own select does the same).
-    const speaker = await browser.context.newPage()
-    await speaker.goto(`chrome-extension://${extensionId}/src/devtools/devtools.html`)
-    await speaker.evaluate(
-      (name) =>
-        new Promise<void>((done) => {
-          const port = chrome.runtime.connect({ name })
-          port.postMessage({ type: 'set-settings', settings: { captureScope: 'devtools-open' } })
-          setTimeout(() => {
-            port.disconnect()
-            done()
-          }, 300)
-        }),
-      PANEL_PORT_NAME,
-    )
-    await speaker.close()
+    await setScope('devtools-open')
     await ext.close() // the last open panel: the worker stops listening
     await new Promise((r) => setTimeout(r, 500))
     expect(await hit(url('cap-dup', '?unwatched'))).toBe('failed')

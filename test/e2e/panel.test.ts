@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { observeScenario } from '../harness/cdp.ts'
-import { EXTENSION_DIR, type LaunchedBrowser, launchChromium } from '../harness/chromium.ts'
+import { EXTENSION_DIR, type LaunchedBrowser, launchChromium, pollListening } from '../harness/chromium.ts'
 import { har, harEntry } from '../harness/har.ts'
 import { kindOf, openRunners } from '../harness/runners.ts'
 import { localNetworkScenarios } from '../lab/local-network.ts'
@@ -56,13 +56,15 @@ describe('panel rows against the CDP oracle', () => {
       `${lab.pageOrigin}/*`,
     )
     if (tabId === null) throw new Error('the worker could not find the runner tab')
+    // The panel looks at the tab before the requests (capture runs where someone looks: the default scope).
+    panel = await browser.context.newPage()
+    await panel.setViewportSize({ width: 1400, height: 900 })
+    await panel.goto(`chrome-extension://${await browser.extensionId()}/src/panel/panel.html?tabId=${tabId}`)
+    await pollListening(() => browser.listening(), true)
     for (const scenario of distinctByUrl(lab, scenarios)) {
       const run = await observeScenario(page, lab, scenario)
       observed.push({ scenario, url: lab.scenarioUrl(scenario), corsError: run.oracle.corsError ?? '' })
     }
-    panel = await browser.context.newPage()
-    await panel.setViewportSize({ width: 1400, height: 900 })
-    await panel.goto(`chrome-extension://${await browser.extensionId()}/src/panel/panel.html?tabId=${tabId}`)
     await panel.waitForSelector('[data-url]', { timeout: 20_000 })
   })
 

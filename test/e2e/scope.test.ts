@@ -111,10 +111,22 @@ describe('capture where DevTools is open (the default scope)', () => {
     expect(await panel.$('.notice')).toBeNull()
   })
 
-  it('removes every webRequest listener when DevTools closes', async () => {
+  it('removes every webRequest listener when DevTools closes; requests no longer wake the worker', async () => {
     const devtools = await session.devtools()
     await devtools.close()
     await waitForWorkerListening(session.browser, false)
     expect(await workerHasWebRequestListeners(session.browser)).toBe(false)
+    // Nor does the browser keep one for it: with the worker stopped, a request no longer wakes it.
+    const cdp = await session.browser.target().createCDPSession()
+    const workers = async () =>
+      (await cdp.send('Target.getTargets')).targetInfos.filter(
+        (t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${session.extensionId}/`),
+      )
+    for (const t of await workers()) await cdp.send('Target.closeTarget', { targetId: t.targetId })
+    await expect.poll(async () => (await workers()).length, { timeout: 10_000 }).toBe(0)
+    expect(await hit(page, at('/top'))).toBe('failed')
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(await workers()).toEqual([])
+    await cdp.detach()
   })
 })

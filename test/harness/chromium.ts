@@ -32,6 +32,32 @@ export const BASE_FLAGS = [
   '--disable-dev-shm-usage',
 ]
 
+/**
+ * Evaluated in the extension's worker: whether it holds any webRequest listener, asked of the browser's own
+ * event bindings (event.hasListeners()), not of our code's bookkeeping. A string: runs as it is written.
+ */
+export const HAS_WEBREQUEST_LISTENERS = `(() => {
+  const w = chrome.webRequest
+  return [w.onBeforeRequest, w.onSendHeaders, w.onHeadersReceived, w.onCompleted, w.onErrorOccurred,
+    w.onBeforeSendHeaders, w.onResponseStarted, w.onBeforeRedirect, w.onAuthRequired]
+    .some((e) => e.hasListeners())
+})()`
+
+/** Polls until the worker holds listeners (or none), as the tabs someone looks at come and go. */
+export async function pollListening(
+  ask: () => Promise<boolean>,
+  listening: boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const now = await ask().catch(() => null)
+    if (now === listening) return
+    if (Date.now() > until) throw new Error(`the worker never ${listening ? 'started' : 'stopped'} listening`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 export interface LaunchOptions {
   readonly hostResolverRules: string
   /** Load an unpacked extension (default: the built CORS Lens in dist/). False: no extension. */
@@ -48,6 +74,8 @@ export interface LaunchedBrowser {
   /** The extension's service worker (when an extension is loaded). */
   worker(): Promise<Worker>
   extensionId(): Promise<string>
+  /** Whether the extension's worker holds any webRequest listener (HAS_WEBREQUEST_LISTENERS). */
+  listening(): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -85,6 +113,9 @@ export async function launchChromium(options: LaunchOptions): Promise<LaunchedBr
     worker,
     async extensionId() {
       return new URL((await worker()).url()).host
+    },
+    async listening() {
+      return (await (await worker()).evaluate(HAS_WEBREQUEST_LISTENERS)) as boolean
     },
     async close() {
       await context.close().catch(() => {})

@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import puppeteer, { type Browser, type Frame, type Page, type Target } from 'puppeteer-core'
 import type { Scenario } from '../lab/scenario.ts'
-import { BASE_FLAGS, EXTENSION_DIR, findChromium } from './chromium.ts'
+import {
+  BASE_FLAGS,
+  EXTENSION_DIR,
+  findChromium,
+  HAS_WEBREQUEST_LISTENERS,
+  pollListening,
+} from './chromium.ts'
 
 export const PANEL_PATH = 'src/panel/panel.html'
 const PANEL_TITLE = 'CORS'
@@ -103,34 +109,20 @@ export function extensionWorkerTarget(browser: Browser): Promise<Target> {
   )
 }
 
-/**
- * Whether the extension's worker holds any webRequest listener, asked of the browser's own bindings in the
- * worker (event.hasListeners()), not of our code's bookkeeping.
- */
+/** Whether the extension's worker holds any webRequest listener, as the browser reports it. */
 export async function workerHasWebRequestListeners(browser: Browser): Promise<boolean> {
   const worker = await (await extensionWorkerTarget(browser)).worker()
   if (!worker) throw new Error('the extension worker target has no worker')
-  return worker.evaluate(`(() => {
-    const w = chrome.webRequest
-    return [w.onBeforeRequest, w.onSendHeaders, w.onHeadersReceived, w.onCompleted, w.onErrorOccurred,
-      w.onBeforeSendHeaders, w.onResponseStarted, w.onBeforeRedirect, w.onAuthRequired]
-      .some((e) => e.hasListeners())
-  })()`) as Promise<boolean>
+  return (await worker.evaluate(HAS_WEBREQUEST_LISTENERS)) as boolean
 }
 
 /** Polls until the worker holds listeners (or none), as the DevTools page's port comes and goes. */
-export async function waitForWorkerListening(
+export function waitForWorkerListening(
   browser: Browser,
   listening: boolean,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const now = await workerHasWebRequestListeners(browser).catch(() => null)
-    if (now === listening) return
-    if (Date.now() > until) throw new Error(`the worker never ${listening ? 'started' : 'stopped'} listening`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  return pollListening(() => workerHasWebRequestListeners(browser), listening, timeoutMs)
 }
 
 /** Waits until the DevTools front end has loaded (its panels listed): extensions are added only then. */
@@ -156,7 +148,8 @@ export async function openCorsPanel(
   options: { readonly undock?: boolean; readonly timeoutMs?: number } = {},
 ): Promise<Frame> {
   const dt = await session.devtools()
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000)
+  // DevTools adds extensions only once its whole front end has loaded: slow on a loaded 2-core machine.
+  const deadline = Date.now() + (options.timeoutMs ?? 90_000)
   const tabId = `chrome-extension://${session.extensionId}${PANEL_TITLE}`
   for (;;) {
     const shown = await dt.evaluate(showPanelScript(tabId, options.undock ?? false)).catch(() => false)
