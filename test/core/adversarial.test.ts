@@ -143,6 +143,7 @@ const REVIEWED_REGEXES = new Set([
   '/MultipleAllowOriginValues/',
   '/[ ,]/',
   '/[&#]/',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a regex literal.
   '/[.*+?^${}()|[\\]\\\\]/g',
   '/[.]/g',
   '/[:.]/g',

@@ -29,6 +29,7 @@ export const NASTY = [
   '\\',
   '`',
   '$',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ is the point (JS template injection).
   '${x}',
   '$host',
   '%{x}',
@@ -153,7 +154,7 @@ function acaoFor(r: Rand, origin: string): string | null {
     `${origin}, *`,
     `${origin}/`,
     null,
-    'x' + ' '.repeat(50) + 'x',
+    `x${' '.repeat(50)}x`,
     randomText(r),
   ])
 }
