@@ -265,7 +265,14 @@ export function mapStrings<T>(value: T, f: (s: string) => string): T {
   if (Array.isArray(value)) return value.map((v) => mapStrings(v, f)) as T
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, f)
+    // defineProperty: an own "__proto__" key must stay a key, never become the copy's prototype.
+    for (const [k, v] of Object.entries(value))
+      Object.defineProperty(out, k, {
+        value: mapStrings(v, f),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     return out as T
   }
   return value
