@@ -239,7 +239,7 @@ export function secretValues(x: Exchange): string[] {
     if (!side) continue
     for (const h of side.headers) secretsOfHeader(h, out)
     if ('url' in side) secretsOfUrl(side.url, out)
-    if ('bodySnippet' in side && side.bodySnippet) out.add(side.bodySnippet)
+    // Bodies are redacted whole where they stand (redactExchange); the engine never quotes one in its text.
     if ('location' in side) {
       secretsOfUrl(side.location, out)
       secretsOfUrl(side.fromUrl, out)

@@ -21,6 +21,7 @@ import { checkSyntax } from '../core/snippet-syntax.ts'
 
 const EXCHANGES = Number(process.env.FUZZ_EXCHANGES ?? 1_000_000)
 const HARS = Number(process.env.FUZZ_HARS ?? 10_000)
+const FROM = Number(process.env.FUZZ_FROM ?? 1)
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202)
 const SNIPPET_SAMPLE = 2_000
 
@@ -157,7 +158,8 @@ function main(): void {
   let passingMs = 0
   let failingMs = 0
   const start = performance.now()
-  for (let i = 1; i <= EXCHANGES; i++) {
+  // FUZZ_FROM: run a shard (exchanges FROM..EXCHANGES) in another process, to use another core.
+  for (let i = FROM; i <= EXCHANGES; i++) {
     const { passing: ok, ms } = checkExchange(i, sampleFixes)
     if (ok) {
       passing++
