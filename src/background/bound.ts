@@ -43,7 +43,8 @@ function walk(value: unknown, limit: number, cut: { count: number }, depth: numb
     const w = walk(v, limit, cut, depth + 1)
     if (w !== v) {
       copy ??= { ...(value as Record<string, unknown>) }
-      copy[k] = w
+      // defineProperty: an own "__proto__" key (JSON.parse makes those) must stay a key, not a prototype.
+      Object.defineProperty(copy, k, { value: w, enumerable: true, writable: true, configurable: true })
     }
   }
   return copy ?? value

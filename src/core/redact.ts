@@ -239,7 +239,7 @@ export function secretValues(x: Exchange): string[] {
     if (!side) continue
     for (const h of side.headers) secretsOfHeader(h, out)
     if ('url' in side) secretsOfUrl(side.url, out)
-    if ('bodySnippet' in side && side.bodySnippet) out.add(side.bodySnippet)
+    // Bodies are redacted whole where they stand (redactExchange); the engine never quotes one in its text.
     if ('location' in side) {
       secretsOfUrl(side.location, out)
       secretsOfUrl(side.fromUrl, out)
@@ -265,7 +265,14 @@ export function mapStrings<T>(value: T, f: (s: string) => string): T {
   if (Array.isArray(value)) return value.map((v) => mapStrings(v, f)) as T
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, f)
+    // defineProperty: an own "__proto__" key must stay a key, never become the copy's prototype.
+    for (const [k, v] of Object.entries(value))
+      Object.defineProperty(out, k, {
+        value: mapStrings(v, f),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     return out as T
   }
   return value

@@ -29,7 +29,14 @@ const has = (cmd: string, args: string[]): boolean =>
 
 /** The app-side changes of a stack's fix (what goes into a program file), without shell lines. */
 function appParts(fix: Fix): string[] {
-  return fix.changes.filter((c) => c.layer !== 'proxy' && !c.where.startsWith('shell')).map((c) => c.snippet)
+  return fix.changes
+    .filter((c) => c.layer !== 'proxy' && !c.where.startsWith('shell'))
+    .map((c) => {
+      // A guard's first line goes inside the user's own auth function: checked there.
+      if (c.where === WHERE.expressAuth) return `function auth(req, res, next) {\n${c.snippet}\n}`
+      if (c.where === WHERE.flaskAuth) return `def auth():\n${c.snippet.replace(/^/gm, '    ')}`
+      return c.snippet
+    })
 }
 
 function proxyParts(fix: Fix): { where: string; snippet: string }[] {
@@ -71,6 +78,9 @@ export function collect(fixes: readonly Fix[]): Record<string, Piece[]> {
         add('ruby', fix.snippet)
         break
       case 'nginx':
+        // A cure for a newer nginx than the machine's (add_header_inherit needs 1.29.3): not parseable here.
+        if (!fix.requires) add('nginx', JSON.stringify(proxyParts(fix)))
+        break
       case 'apache':
       case 'caddy':
         add(fix.stack, JSON.stringify(proxyParts(fix)))

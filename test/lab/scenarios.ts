@@ -135,6 +135,15 @@ const passing: Scenario[] = [
     null,
     res([[ACAO, '{page}  ']]),
   ),
+  // Hostile input (issue 8): 200 KB of header a website can send to every user of the default capture scope.
+  // A Vary of one long whitespace run was quadratic in the engine (10.3 s at 40 KB); Chromium takes ~256 KB
+  // of headers, so it lets the request through, and the panel must list it and every request after it.
+  simple(
+    'ok-hostile-200kb-header',
+    'A 200 KB Vary header of inner spaces on an allowed response',
+    null,
+    res([...PAGE, ['Vary', `a${' '.repeat(200_000)}b, Origin`]]),
+  ),
   simple('ok-credentials', 'Credentials: exact origin + ACAC true', null, res(PAGE_CRED), {
     fetch: CRED,
     cookie: true,
