@@ -171,7 +171,7 @@ function Verdict({
             <>
               {' '}
               <a href={safeHref(firefox.mdn)} target="_blank" rel="noreferrer noopener">
-                Learn more
+                MDN: this reason explained
               </a>
             </>
           ) : null}

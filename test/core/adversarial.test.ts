@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
-import { entryText, toJsonEntry } from '../../src/cli/report.ts'
+import { entryLines, toJsonEntry } from '../../src/cli/report.ts'
 import { csharpString, javaString, jsString, pythonString, rubyString } from '../../src/core/fixes/escape.ts'
 import { exchangesToHar, harToExchanges } from '../../src/core/har.ts'
 import { trimHttpWhitespace } from '../../src/core/headers.ts'
@@ -366,7 +366,7 @@ function everyOutput(x: Exchange, d: Diagnosis): Record<string, string> {
     har: JSON.stringify(exchangesToHar([{ exchange: x, diagnosis: d, startedAt: 0 }])),
     fixes: JSON.stringify(d.fixes),
     cliJson: JSON.stringify(entry),
-    cliText: entryText(entry, { allHeaders: true }),
+    cliText: entryLines(entry, { allHeaders: true }).join('\n'),
   }
 }
 
