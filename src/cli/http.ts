@@ -9,7 +9,7 @@
 import { lookup as dnsLookup } from 'node:dns'
 import { type LookupFunction, connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import type { HeaderLine, HeaderList } from '../core/index.ts'
+import { type HeaderLine, type HeaderList, parseStatusLine } from '../core/index.ts'
 import { CliError } from './io.ts'
 
 export interface RawResponse {
@@ -132,22 +132,29 @@ export interface ParsedHead {
  */
 export function parseHead(text: string): ParsedHead | null {
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
-  const status = /^HTTP\/\d(?:\.\d)?[ \t]+(\d{3})(?:[ \t]+(.*))?$/.exec(lines[0]?.trimEnd() ?? '')
-  if (!status) return null
-  const headers: { name: string; value: string }[] = []
+  // One linear pass over the status line (core/headers.ts): a server chooses it.
+  const status = parseStatusLine(trimLws(lines[0] ?? ''))
+  if (!status || !/^HTTP\/\d(\.\d)?$/.test(status.version)) return null
+  // Folded lines are gathered and joined once: re-joining per line would be quadratic in a hostile head.
+  const headers: { name: string; parts: string[] }[] = []
   for (const line of lines.slice(1)) {
     if (line === '') continue
     const last = headers[headers.length - 1]
     if ((line[0] === ' ' || line[0] === '\t') && last) {
-      last.value = `${last.value} ${trimLws(line)}`.trim()
+      const part = trimLws(line)
+      if (part) last.parts.push(part)
       continue
     }
     const colon = line.indexOf(':')
     if (colon <= 0) continue
     const name = trimLws(line.slice(0, colon))
-    if (name) headers.push({ name, value: trimLws(line.slice(colon + 1)) })
+    if (name) headers.push({ name, parts: [trimLws(line.slice(colon + 1))] })
   }
-  return { status: Number(status[1]), statusText: status[2] ?? '', headers }
+  return {
+    status: status.status,
+    statusText: status.text,
+    headers: headers.map((h) => ({ name: h.name, value: h.parts.filter(Boolean).join(' ') })),
+  }
 }
 
 /** Trims SP/HT at both ends by index (no regex over a value a server chose). */

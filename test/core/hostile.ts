@@ -197,9 +197,22 @@ export function hostileExchange(r: Rand, options: { sameOrigin?: boolean } = {})
         value: pick(r, [names.join(', '), '*', randomText(r)]),
       })
     if (chance(r, 0.4))
-      out.push({ name: 'Vary', value: pick(r, ['Origin', 'Accept-Encoding', ' '.repeat(40), randomText(r)]) })
+      out.push({
+        name: 'Vary',
+        // The last one is Spring's: it names the framework, so Spring's recipe (Java) is reached too.
+        value: pick(r, [
+          'Origin',
+          'Accept-Encoding',
+          ' '.repeat(40),
+          randomText(r),
+          'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+        ]),
+      })
     if (server) out.push({ name: 'Server', value: server })
-    if (chance(r, 0.2)) out.push({ name: 'X-Powered-By', value: pick(r, ['Express', 'ASP.NET']) })
+    // Frameworks get a fix only when the headers name them: name each now and then.
+    if (chance(r, 0.3))
+      out.push({ name: 'X-Powered-By', value: pick(r, ['Express', 'ASP.NET', 'PHP/8.2.7']) })
+    if (chance(r, 0.2)) out.push({ name: 'Cache-Control', value: 'no-cache, private' })
     return out
   }
   // A browser never preflights a same-origin request; its redirects are what can make it cross-origin.

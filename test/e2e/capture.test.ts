@@ -9,9 +9,10 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ExchangeRecord } from '../../src/protocol.ts'
+import type { CaptureScope, ExchangeRecord } from '../../src/protocol.ts'
 import { PANEL_PORT_NAME } from '../../src/protocol.ts'
 import { EXTENSION_DIR, type LaunchedBrowser, launchChromium, pollListening } from '../harness/chromium.ts'
+import { setScopeScript } from '../harness/scope.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { type Lab, startLab } from '../lab/server.ts'
 
@@ -179,20 +180,10 @@ describe('capture in Chromium (built extension)', () => {
     return last
   }
 
-  /** Sets the capture scope through the protocol, from an extension page, as the panel's select does. */
-  const setScope = (captureScope: 'all-tabs' | 'devtools-open'): Promise<void> =>
-    ext.evaluate(
-      ([name, scope]) =>
-        new Promise<void>((done) => {
-          const port = chrome.runtime.connect({ name })
-          port.postMessage({ type: 'set-settings', settings: { captureScope: scope } })
-          setTimeout(() => {
-            port.disconnect()
-            done()
-          }, 300)
-        }),
-      [PANEL_PORT_NAME, captureScope] as const,
-    )
+  /** Sets the capture scope as the panel's select does. */
+  const setScope = async (captureScope: CaptureScope): Promise<void> => {
+    await ext.evaluate(setScopeScript(captureScope))
+  }
 
   const byUrl = (records: readonly ExchangeRecord[], u: string) =>
     records.filter((r) => r.exchange.request.url === u)

@@ -27,6 +27,7 @@ import {
   type LaunchedFirefox,
   launchFirefox,
 } from '../harness/firefox.ts'
+import { setScopeScript } from '../harness/scope.ts'
 import { runnerPage } from '../lab/runner.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { scenarios } from '../lab/scenarios.ts'
@@ -91,7 +92,10 @@ describe('Firefox ESR: the panel against Firefox’s own console verdict', () =>
     lab = await startLab({ scenarios })
     const runner = lab.page('/runner', runnerPage(lab, scenarios))
     firefox = await launchFirefox({ hosts: [PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST] })
-    const page = (await firefox.browser.pages())[0] ?? (await firefox.newPage())
+    // This leg is about verdicts, not the scope: capture takes every tab from the start.
+    panel = await firefox.openExtensionPage('src/panel/panel.html')
+    await panel.evaluate(setScopeScript('all-tabs'))
+    const page = await firefox.newPage()
     await page.goto(runner)
     const results = JSON.parse(
       await page.evaluate(async () => JSON.stringify(await (window as unknown as Runner).runAll())),
@@ -100,7 +104,6 @@ describe('Firefox ESR: the panel against Firefox’s own console verdict', () =>
     for (const s of scenarios)
       verdicts.set(s.id, verdictOf(s, results[s.id] ?? 'missing', firefox.corsMessages))
 
-    panel = await firefox.openExtensionPage('src/panel/panel.html')
     const tabs = JSON.parse(
       await panel.evaluate(async () => JSON.stringify(await browser.tabs.query({}))),
     ) as { id: number; url?: string }[]

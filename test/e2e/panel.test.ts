@@ -13,6 +13,7 @@ import { observeScenario } from '../harness/cdp.ts'
 import { EXTENSION_DIR, type LaunchedBrowser, launchChromium, pollListening } from '../harness/chromium.ts'
 import { har, harEntry } from '../harness/har.ts'
 import { kindOf, openRunners } from '../harness/runners.ts'
+import { setScopeScript } from '../harness/scope.ts'
 import { localNetworkScenarios } from '../lab/local-network.ts'
 import { runnerPage } from '../lab/runner.ts'
 import type { Scenario } from '../lab/scenario.ts'
@@ -126,7 +127,9 @@ describe('panel rows against the CDP oracle', () => {
   })
 
   it('names every Local Network Access block as Chromium did (public pages over http and https, granted)', async () => {
-    // One tab per public page; each tab's panel must show each of its scenarios with CDP's CorsError.
+    // One tab per public page; each tab's panel must show each of its scenarios with CDP's CorsError. The
+    // tabs are new: capture takes every tab for this test (the default scope has its own test, scope.test.ts).
+    await panel.evaluate(setScopeScript('all-tabs'))
     const pages = await openRunners(browser.context, lab, localNetworkScenarios)
     const worker = await browser.worker()
     const mismatches: string[] = []
@@ -161,6 +164,7 @@ describe('panel rows against the CDP oracle', () => {
       await lnaPanel.close()
       await tab.close()
     }
+    await panel.evaluate(setScopeScript('devtools-open'))
     expect(mismatches).toEqual([])
   })
 
