@@ -563,7 +563,10 @@ function exchangeOf(
 
   // A redirect the browser refused to follow (a Location with credentials, too many hops): still a
   // redirect, with nothing after it — not the response.
-  const refused = failed(last) && last.status >= 300 && last.status < 400 && last.redirectURL !== null
+  // A redirect that ends the record (its next hop missing: Firefox sometimes leaves out the one it refused)
+  // is a redirect too, never the response: its Location may be the failure.
+  const isRedirect = last.status >= 300 && last.status < 400 && last.redirectURL !== null
+  const refused = isRedirect && (failed(last) || !lens)
   const redirects: Redirect[] = (refused ? hops : hops.slice(0, -1)).map((h) => ({
     fromUrl: h.url,
     status: h.status,
@@ -579,7 +582,7 @@ function exchangeOf(
     (failed(last) ? failureOf(last, producer) : producer.marksFailures ? { kind: 'ok' } : { kind: 'unknown' })
   const response = refused ? undefined : responseOf(last)
   // A followed redirect whose last hop has no response in the record: its cause may be there.
-  const unrecorded = !lens && !refused && !response && hops.length > 1
+  const unrecorded = !lens && ((!refused && !response && hops.length > 1) || (refused && !failed(last)))
   const browser = lens ? lens.browser : producer.browser
   const api = apiOf(first)
   return {

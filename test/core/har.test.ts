@@ -694,9 +694,30 @@ describe('HAR reader: not CORS, bogus values, size', () => {
       }),
     )
     const r = read(har(...hops))
-    const covered = r.exchanges.reduce((n, x) => n + 1 + (x.redirects?.length ?? 0), 0)
+    // Each entry is a redirect hop or a response; a chain cut at 20 hops ends in a redirect, not a response.
+    const covered = r.exchanges.reduce(
+      (n, x) => n + (x.redirects?.length ?? 0) + (x.response || !x.redirects?.length ? 1 : 0),
+      0,
+    )
     expect(covered).toBe(30)
     expect(r.warnings.some((w) => /longer than 20 hops/.test(w))).toBe(true)
+  })
+
+  it('a redirect whose next hop is missing from the record is a redirect, not the response (Firefox leaves out the one it refused)', () => {
+    // The shape of a real Firefox netmonitor export of the lab's redir-userinfo-same-origin, its second entry gone.
+    const hop = entry({
+      url: `${API}/r`,
+      req: [ORIGIN],
+      status: 302,
+      redirectURL: 'http://user:pass@api.example/next',
+      res: [
+        ['Location', 'http://user:pass@api.example/next'],
+        ['Access-Control-Allow-Origin', APP],
+      ],
+    })
+    const x = read(har(hop)).exchanges[0] as Exchange
+    expect(x.response).toBeUndefined()
+    expect(diagnose(x).corsError).toBe('RedirectContainsCredentials')
   })
 
   it("a non-browser tool's row without a response is not a CORS failure", () => {

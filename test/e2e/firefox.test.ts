@@ -45,6 +45,10 @@ const WEBREQUEST_CANNOT_SHOW: Readonly<Record<string, string>> = {
   'multi-one-line': 'MultipleAllowOriginValues',
   'pf-multi-one-line': 'PreflightMultipleAllowOriginValues',
   'multi-empty-and-star': '',
+  // The credentials mode: Firefox's webRequest shows no Cookie on the redirected hop, so the panel takes the
+  // explanation that needs no assumption (the redirect's user:pass) and names WildcardOriginNotAllowed as the
+  // alternative; Firefox, which knows the request was credentialed, names the wildcard.
+  'redir-userinfo-star-cred': 'RedirectContainsCredentials',
 }
 
 /** Scenarios Firefox ESR 153 judges differently from Chromium 156 (FIREFOX_DIFFERENCES says how). */
@@ -138,7 +142,10 @@ describe('Firefox ESR: the panel against Firefox’s own console verdict', () =>
       }
       run++
       const v = verdicts.get(s.id)
-      const row = found.length === 1 ? found[0] : undefined
+      // A scenario that retries after its failure (a client library's pattern) has a second, passing row.
+      const retried =
+        s.fetch.retry !== undefined && found.length === 2 && found.some((r) => r.corsError === '')
+      const row = found.length === 1 ? found[0] : retried ? found.find((r) => r.corsError !== '') : undefined
       const panelError = row ? row.corsError : `${found.length} rows`
       const named = row?.corsError ? FIREFOX_REASON_FOR[row.corsError as CorsErrorName] : null
       const same = v?.key ? named === v.key : row?.corsError === ''
@@ -218,7 +225,16 @@ async function readRows(panel: Page): Promise<Row[]> {
 
 /** Opens a row's detail through the filter box and reads the console line its verdict leads with. */
 async function consoleLineFor(panel: Page, url: string): Promise<string> {
-  await panel.locator('input.filter').fill(url)
+  // The whole filter at once, as a paste does (typing it key by key over BiDi takes seconds per row).
+  await panel.$eval(
+    'input.filter',
+    (e, value) => {
+      const input = e as HTMLInputElement
+      input.value = value
+      input.dispatchEvent(new Event('input', { bubbles: true }))
+    },
+    url,
+  )
   const selector = `[data-url=${JSON.stringify(url)}]`
   await panel.waitForSelector(selector, { timeout: 10_000 })
   // A DOM click: the detail pane of the previous row may cover the list's hit area.
