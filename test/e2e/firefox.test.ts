@@ -45,9 +45,9 @@ const WEBREQUEST_CANNOT_SHOW: Readonly<Record<string, string>> = {
   'multi-one-line': 'MultipleAllowOriginValues',
   'pf-multi-one-line': 'PreflightMultipleAllowOriginValues',
   'multi-empty-and-star': '',
-  // The credentials mode: Firefox's webRequest shows no Cookie on the redirected hop, so the panel takes the
-  // explanation that needs no assumption (the redirect's user:pass) and names WildcardOriginNotAllowed as the
-  // alternative; Firefox, which knows the request was credentialed, names the wildcard.
+  // The credentials mode: what the panel gets from Firefox's webRequest does not show it to be credentialed
+  // (why was not traced), so it takes the explanation that needs no assumption (the redirect's user:pass) and
+  // names WildcardOriginNotAllowed as the alternative; Firefox, which knows the mode, names the wildcard.
   'redir-userinfo-star-cred': 'RedirectContainsCredentials',
 }
 
