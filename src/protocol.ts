@@ -37,6 +37,18 @@ export interface TabState {
   readonly evicted: number
 }
 
+/**
+ * DevTools' own network log for the inspected tab (devtools.network.getHAR: a HAR 1.2 `log`), as the panel
+ * read it when it first showed. The worker keeps what started before its live capture of the tab began.
+ */
+export interface DevtoolsLog {
+  readonly creator: unknown
+  readonly entries: readonly unknown[]
+}
+
+/** The newest entries of DevTools' log the panel sends (a long session can log many thousands). */
+export const MAX_DEVTOOLS_LOG_ENTRIES = 5000
+
 export type PanelMessage =
   | { readonly type: 'subscribe'; readonly tabId: number }
   /** From the DevTools page: DevTools is open on this tab for as long as the port lives (capture scope). */
@@ -46,6 +58,7 @@ export type PanelMessage =
   /** "Reload to capture": the worker reloads the tab and keeps the log across that one navigation. */
   | { readonly type: 'reload'; readonly tabId: number }
   | { readonly type: 'clear'; readonly tabId: number }
+  | { readonly type: 'devtools-log'; readonly tabId: number; readonly log: DevtoolsLog }
   | { readonly type: 'set-preserve-log'; readonly tabId: number; readonly preserveLog: boolean }
   | { readonly type: 'set-settings'; readonly settings: Settings }
 
@@ -81,6 +94,7 @@ const MESSAGE_TYPES: Record<PanelMessage['type'], true> = {
   keepalive: true,
   reload: true,
   clear: true,
+  'devtools-log': true,
   'set-preserve-log': true,
   'set-settings': true,
 }

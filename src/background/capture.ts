@@ -98,6 +98,8 @@ export class Capture {
 
   /** Listener sets by scope: 'all' (every tab) or one inspected tab's id. */
   private readonly registered = new Map<number | 'all', Registration[]>()
+  /** When each set was registered (epoch ms): what started earlier is not ours to see live. */
+  private readonly since = new Map<number | 'all', number>()
 
   /**
    * Listens exactly where asked: every tab ('all'), or only the given tabs, each through its own listener
@@ -111,10 +113,11 @@ export class Capture {
   }
 
   /** Registers one listener set (once per key): every tab, or one tab. */
-  register(webRequest: WebRequestLike, key: number | 'all' = 'all'): void {
+  register(webRequest: WebRequestLike, key: number | 'all' = 'all', now = Date.now()): void {
     if (this.registered.has(key)) return
     const set: Registration[] = []
     this.registered.set(key, set)
+    this.since.set(key, now)
     const tab = key === 'all' ? {} : { tabId: key }
     // Exactly the arguments this browser's schema takes: Firefox rejects a third argument to onErrorOccurred,
     // even an undefined one, so it is left out rather than passed empty (see platform).
@@ -162,6 +165,7 @@ export class Capture {
     for (const k of key === undefined ? [...this.registered.keys()] : [key]) {
       for (const { event, callback } of this.registered.get(k) ?? []) event.removeListener(callback)
       this.registered.delete(k)
+      this.since.delete(k)
       if (k === 'all') {
         this.inFlight.clear()
         this.preflights.clear()
@@ -172,6 +176,14 @@ export class Capture {
 
   get listening(): boolean {
     return this.registered.size > 0
+  }
+
+  /** Since when (epoch ms) this tab's requests have been captured live, without a break; null if they are not. */
+  listeningSince(tabId: number): number | null {
+    const own = this.since.get(tabId)
+    const all = this.since.get('all')
+    if (own === undefined) return all ?? null
+    return all === undefined ? own : Math.min(own, all)
   }
 
   /** Whether a request id is in flight (the pairer uses it so a preflight is not stolen from its owner). */

@@ -4,8 +4,10 @@
  */
 import {
   type CaptureScope,
+  type DevtoolsLog,
   type ExchangeRecord,
   isPanelMessage,
+  MAX_DEVTOOLS_LOG_ENTRIES,
   PANEL_PORT_NAME,
   type PanelMessage,
   type Settings,
@@ -31,6 +33,8 @@ export interface PanelBackend {
   setSettings(settings: Settings): void
   /** "Reload to capture": reload the tab, keeping its log across that navigation. */
   reload(tabId: number): void
+  /** What DevTools logged for the tab before live capture began (sent by the panel when it first shows). */
+  devtoolsLog(tabId: number, log: DevtoolsLog): void
 }
 
 const SCOPES: Record<CaptureScope, true> = { 'all-tabs': true, 'devtools-open': true }
@@ -46,9 +50,14 @@ export class PanelServer implements Notifier {
   /** Called when the set of watched tabs changes (capture may start or stop listening). */
   onPanelsChanged: () => void = () => {}
 
+  /**
+   * `inspectWatches`: whether a DevTools page's 'inspect' alone makes its tab watched (Firefox), or only a
+   * shown CORS panel does (Chromium, where listening slows the page: see platform's captureStart).
+   */
   constructor(
     private readonly extensionId: string,
     private readonly onError: (error: unknown) => void = () => {},
+    private readonly inspectWatches = true,
   ) {}
 
   attach(backend: PanelBackend): void {
@@ -105,7 +114,10 @@ export class PanelServer implements Notifier {
     if (!backend || !message || !this.subscriptions.has(port)) return
     switch (message.type) {
       case 'inspect':
-        this.watch(port, message.tabId)
+        if (this.inspectWatches) this.watch(port, message.tabId)
+        return
+      case 'devtools-log':
+        backend.devtoolsLog(message.tabId, message.log)
         return
       case 'keepalive':
         return
@@ -184,6 +196,13 @@ export function validate(m: unknown): PanelMessage | null {
       return isTabId(m.tabId) ? { type: m.type, tabId: m.tabId } : null
     case 'keepalive':
       return { type: 'keepalive' }
+    case 'devtools-log': {
+      const log = m.log as { creator?: unknown; entries?: unknown } | null
+      const entries = typeof log === 'object' && log !== null ? log.entries : undefined
+      return isTabId(m.tabId) && Array.isArray(entries) && entries.length <= MAX_DEVTOOLS_LOG_ENTRIES
+        ? { type: m.type, tabId: m.tabId, log: { creator: log?.creator, entries } }
+        : null
+    }
     case 'set-preserve-log':
       return isTabId(m.tabId) && typeof m.preserveLog === 'boolean'
         ? { type: m.type, tabId: m.tabId, preserveLog: m.preserveLog }

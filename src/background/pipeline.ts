@@ -14,9 +14,10 @@ import { type CrossRequestSample, crossRequestFindings } from '../core/cross-req
 import type { Exchange } from '../core/exchange.ts'
 import { classifyFailure } from '../core/net-errors.ts'
 import { isOutcomeOnlyType, type Platform } from '../platform/index.ts'
-import type { ExchangeRecord, Settings } from '../protocol.ts'
+import type { DevtoolsLog, ExchangeRecord, Settings } from '../protocol.ts'
 import { assemble } from './assemble.ts'
 import type { CaptureSink } from './capture.ts'
+import { DEVTOOLS_LOG_NOTE, exchangesBefore } from './devtools-log.ts'
 import { PreflightPairer } from './pairing.ts'
 import type { RecordStore } from './store.ts'
 import type { TrackedPreflight, TrackedRequest } from './tracked.ts'
@@ -70,6 +71,8 @@ export class Pipeline implements CaptureSink {
   private readonly beforeReady: (() => void)[] = []
   /** Tabs whose next navigation keeps the log ("Reload to capture"). */
   private readonly keepOnce = new Set<number>()
+  /** tabId → the live capture start its DevTools log was read for (a reopened panel sends it again). */
+  private readonly backfilled = new Map<number, number>()
 
   constructor(private readonly options: PipelineOptions) {
     this.pairer = new PreflightPairer<TrackedPreflight>({
@@ -146,9 +149,36 @@ export class Pipeline implements CaptureSink {
       this.options.dropInFlight?.(tabId)
       this.options.store.removeTab(tabId)
       this.keepOnce.delete(tabId)
+      this.backfilled.delete(tabId)
     }
     if (this.ready) run()
     else this.beforeReady.push(run)
+  }
+
+  /**
+   * Adds what DevTools logged for the tab before live capture began at `since`, once per capture start.
+   * Its records are placed just before `since`, in the log's order (the reader does not keep start times).
+   */
+  backfill(tabId: number, log: DevtoolsLog, since: number): void {
+    if (!this.ready) {
+      this.beforeReady.push(() => this.backfill(tabId, log, since))
+      return
+    }
+    if (this.backfilled.get(tabId) === since) return
+    this.backfilled.set(tabId, since)
+    const exchanges = exchangesBefore(log, since)
+    const records: ExchangeRecord[] = []
+    const evicted = new Set<number>()
+    exchanges.forEach((exchange, i) => {
+      this.safely(() => {
+        const draft = { startedAt: since - exchanges.length + i, exchange, notes: [DEVTOOLS_LOG_NOTE] }
+        const added = this.options.store.add(tabId, { ...draft, diagnosis: this.diagnose(exchange) })
+        records.push(added.record)
+        for (const t of added.evictedTabs) evicted.add(t)
+      })
+    })
+    this.options.notifier.records(tabId, records)
+    for (const t of evicted) this.options.notifier.tabState(t)
   }
 
   /** The tab's next navigation keeps its log (a reload the user asked for from the panel). */

@@ -2,8 +2,8 @@
  * The background entry (service worker in Chromium, event page in Firefox). Wires capture → pipeline →
  * store → panel server. runtime and tabs listeners are registered synchronously at the top level, so the
  * browser can wake the worker for them. The webRequest listeners are NOT: they are added only once the
- * settings are read, and only where someone looks (a tab with DevTools open), each set filtered to its
- * tab. A listener registered at start "until the setting is read" is what made idle browsing cost: any
+ * settings are read, and only where someone looks (a tab whose CORS panel shows — in Firefox, a tab with
+ * DevTools open; what DevTools logged before comes from its own log), each set filtered to its tab. A listener registered at start "until the setting is read" is what made idle browsing cost: any
  * webRequest listener makes Chromium proxy every frame's loader created meanwhile (bench).
  */
 // analyze only: the recipes (fixes) never load in the worker; the panel completes what it shows.
@@ -24,7 +24,8 @@ function logError(error: unknown): void {
 
 const platform = detectPlatform(api.webRequest, api.runtime)
 const store = new RecordStore({ area: api.storage.session, onError: logError })
-const server = new PanelServer(api.runtime.id, logError)
+// Chromium: a tab is watched once its CORS panel shows; Firefox: as soon as DevTools opens (platform).
+const server = new PanelServer(api.runtime.id, logError, platform.captureStart === 'devtools-open')
 let capture: Capture | null = null
 const pipeline = new Pipeline({
   platform,
@@ -52,6 +53,7 @@ server.attach({
     pipeline.keepLogOnce(tabId)
     void api.tabs.reload(tabId).catch(logError)
   },
+  devtoolsLog: (tabId, log) => pipeline.backfill(tabId, log, capture?.listeningSince(tabId) ?? Date.now()),
 })
 
 // The browser's event types are wider than what we read; capture declares the fields it uses.

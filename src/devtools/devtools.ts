@@ -1,8 +1,9 @@
 /**
  * The DevTools page: runs from the moment DevTools opens on a tab, whichever panel is showing, until it
- * closes. It adds the CORS panel, and its port tells the worker "DevTools is open on tab N": that is the
- * default capture scope, so capture starts here, not when the CORS panel is first shown. The keepalive
- * holds the worker (and so its listeners) up while DevTools stays open.
+ * closes. It adds the CORS panel, and its port tells the worker "DevTools is open on tab N". In Firefox that
+ * starts capture (the default scope); in Chromium, where any webRequest listener slows the page, capture
+ * starts when the CORS panel first shows and DevTools' own log supplies what came before (platform's
+ * captureStart). The keepalive holds the worker (and so its listeners) up while DevTools stays open.
  * Root-relative paths: Chrome resolves them against the extension root, Firefox against this page.
  */
 import { portTransport } from '../panel/env.ts'

@@ -25,8 +25,10 @@ const live = (record: PanelRecord['record']): PanelRecord => ({ record, source: 
 /** What each capture scope costs (npm run bench, realistic page, this project's lab machine). */
 const SCOPE_COST =
   'Which tabs the extension watches. “Tabs with DevTools open” (default): nothing is watched, and nothing ' +
-  'costs, until DevTools opens on a tab. “All tabs”: failures are caught before DevTools is opened, but ' +
-  'every page in every tab loads about 1.3× slower (bench: realistic page 1.30–1.33×, stress page 1.5×).'
+  'costs, until you look: in Chrome and Edge when this panel first shows (what DevTools recorded before is ' +
+  'read from its own log), in Firefox when DevTools opens. “All tabs”: failures are caught before DevTools ' +
+  'is opened, but every page in every tab loads about 1.3× slower (bench: realistic page 1.28–1.33×, ' +
+  'stress page 1.36–1.5×).'
 
 type Status = 'connecting' | 'connected' | 'reconnecting' | 'no-tab'
 
@@ -94,8 +96,10 @@ export function App({ tabId }: { readonly tabId: number | null }) {
     watchTheme((theme) => {
       document.documentElement.dataset.theme = theme
     })
-    watchDevtoolsNetwork(initiators, schedule)
-    if (tabId === null) return
+    if (tabId === null) {
+      watchDevtoolsNetwork(initiators, schedule)
+      return
+    }
     const c = connectPanel({
       connect: portTransport,
       tabId,
@@ -115,6 +119,8 @@ export function App({ tabId }: { readonly tabId: number | null }) {
       },
     })
     conn.current = c
+    // After subscribe (the port keeps order): the worker is listening by then, and keeps what came before.
+    watchDevtoolsNetwork(initiators, schedule, (log) => c.send({ type: 'devtools-log', tabId, log }))
     return () => c.close()
   }, [tabId, apply, initiators, schedule])
 

@@ -3,7 +3,7 @@
  * request as a HAR entry, whose `_initiator` names the script and line that made it. webRequest cannot
  * see that, so the panel matches entries to records by method and URL and keeps the answer to itself.
  */
-import type { ExchangeRecord } from '../protocol.ts'
+import { type DevtoolsLog, type ExchangeRecord, MAX_DEVTOOLS_LOG_ENTRIES } from '../protocol.ts'
 import { devtools } from './env.ts'
 
 export interface InitiatorScript {
@@ -75,14 +75,23 @@ export class InitiatorIndex {
   }
 }
 
-/** Feeds DevTools' finished requests (and those already in its log) to the index; no-op in a tab. */
-export function watchDevtoolsNetwork(index: InitiatorIndex, changed: () => void): void {
+/**
+ * Feeds DevTools' finished requests (and those already in its log) to the index; no-op in a tab. The log as
+ * it stood when the panel opened also goes to `onLog` (the worker keeps what came before its live capture).
+ */
+export function watchDevtoolsNetwork(
+  index: InitiatorIndex,
+  changed: () => void,
+  onLog: (log: DevtoolsLog) => void = () => {},
+): void {
   const dt = devtools()
   if (!dt) return
   dt.network.getHAR((log) => {
+    const entries: readonly unknown[] = Array.isArray(log?.entries) ? log.entries : []
     let any = false
-    for (const e of log?.entries ?? []) any = index.add(e) || any
+    for (const e of entries) any = index.add(e) || any
     if (any) changed()
+    onLog({ creator: log?.creator, entries: entries.slice(-MAX_DEVTOOLS_LOG_ENTRIES) })
   })
   dt.network.onRequestFinished.addListener((entry) => {
     if (index.add(entry)) changed()

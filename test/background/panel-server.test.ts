@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { PanelServer, validate } from '../../src/background/panel-server.ts'
 import { RecordStore } from '../../src/background/store.ts'
-import { PANEL_PORT_NAME, type WorkerMessage } from '../../src/protocol.ts'
+import { MAX_DEVTOOLS_LOG_ENTRIES, PANEL_PORT_NAME, type WorkerMessage } from '../../src/protocol.ts'
 import { FakeArea, FakePort } from './fakes.ts'
 
 const flush = () => new Promise((r) => setTimeout(r, 0))
 
-function setup() {
+function setup(inspectWatches = true) {
   const store = new RecordStore({ area: new FakeArea(), setTimer: () => 0 })
-  const server = new PanelServer('ext-id')
+  const server = new PanelServer('ext-id', () => {}, inspectWatches)
   const calls: string[] = []
   let release: () => void = () => {}
   const ready = new Promise<void>((r) => {
@@ -32,6 +32,7 @@ function setup() {
       store.setSettings(s)
     },
     reload: (tabId) => calls.push(`reload ${tabId}`),
+    devtoolsLog: (tabId, log) => calls.push(`devtools-log ${tabId} ${log.entries.length}`),
   })
   return { store, server, calls, release }
 }
@@ -157,6 +158,31 @@ describe('PanelServer', () => {
     devtools.close()
     expect(server.watchedTabs).toEqual([])
     expect(changes).toBe(2)
+  })
+
+  it('in Chromium a DevTools page alone watches nothing: the shown panel does, and sends DevTools’ log', async () => {
+    const { server, calls, release } = setup(false)
+    release()
+    const devtools = new FakePort(PANEL_PORT_NAME)
+    const panel = new FakePort(PANEL_PORT_NAME)
+    server.accept(devtools)
+    server.accept(panel)
+    devtools.fromPanel({ type: 'inspect', tabId: 8 })
+    await flush()
+    expect(server.watchedTabs).toEqual([])
+    panel.fromPanel({ type: 'subscribe', tabId: 8 })
+    panel.fromPanel({ type: 'devtools-log', tabId: 8, log: { creator: {}, entries: [{}, {}] } })
+    await flush()
+    expect(server.watchedTabs).toEqual([8])
+    expect(calls).toEqual(['devtools-log 8 2'])
+  })
+
+  it('takes a DevTools log only as a bounded list of entries', () => {
+    const log = (entries: unknown) => ({ type: 'devtools-log', tabId: 1, log: { creator: null, entries } })
+    expect(validate(log([]))).toEqual(log([]))
+    expect(validate(log({ length: 1 }))).toBeNull()
+    expect(validate({ type: 'devtools-log', tabId: 1, log: null })).toBeNull()
+    expect(validate(log(new Array(MAX_DEVTOOLS_LOG_ENTRIES + 1).fill({})))).toBeNull()
   })
 
   it('validate keeps only known fields', () => {

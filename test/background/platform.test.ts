@@ -26,7 +26,9 @@ describe('platform', () => {
       browser: 'chromium',
       originVisible: true,
       preflightOrder: 'preflight-first',
+      captureStart: 'panel-shown',
     })
+    expect(firefox.captureStart).toBe('devtools-open')
     expect(chromium.hiddenRequestHeaders.has('authorization')).toBe(true)
     expect(firefox).toMatchObject({ browser: 'firefox', originVisible: true, preflightOrder: 'actual-first' })
     expect(firefox.hiddenRequestHeaders.size).toBe(0)

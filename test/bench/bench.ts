@@ -17,6 +17,8 @@ import { BASE_FLAGS, EXTENSION_DIR, findChromium, launchChromium } from '../harn
 import {
   type DevToolsSession,
   launchWithDevTools,
+  openCorsPanel,
+  waitForDevToolsPage,
   waitForDevToolsReady,
   waitForWorkerListening,
 } from '../harness/devtools.ts'
@@ -95,6 +97,8 @@ interface Variant {
   readonly devtools: boolean
   /** Set CORS Lens's capture scope through its panel first, as a user would (then close the panel). */
   readonly scope?: 'all-tabs' | 'devtools-open'
+  /** Show the CORS panel in DevTools first (capture runs live from then on). */
+  readonly corsPanel?: boolean
 }
 
 /** BENCH_COMPARE=<dist folder of another build>: adds that build's variants (before/after figures). */
@@ -109,6 +113,7 @@ function pageVariants(): Variant[] {
     { name: 'CORS Lens all tabs', extension: EXTENSION_DIR, devtools: false, scope: 'all-tabs' },
     { name: 'DevTools open, no extension', extension: false, devtools: true },
     { name: 'DevTools open, CORS Lens', extension: EXTENSION_DIR, devtools: true },
+    { name: 'DevTools open, CORS panel shown', extension: EXTENSION_DIR, devtools: true, corsPanel: true },
   ]
   if (process.env.BENCH_FLOOR)
     variants.push({ name: 'floor (no-op observer)', extension: writeFloorExtension(), devtools: false })
@@ -128,6 +133,7 @@ const RATIOS: readonly (readonly [string, string, string])[] = [
   ['CORS Lens default, DevTools shut', 'no extension', ''],
   ['CORS Lens all tabs', 'no extension', ''],
   ['DevTools open, CORS Lens', 'DevTools open, no extension', 'target ≤ 1.05×'],
+  ['DevTools open, CORS panel shown', 'DevTools open, no extension', ''],
   ['floor (no-op observer)', 'no extension', ''],
   ['compare: default', 'no extension', ''],
   ['compare: DevTools-only, shut', 'extension, no listeners', ''],
@@ -215,7 +221,10 @@ async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
   }
   // A previous build may not wait for the settings; its listeners are whatever it registers.
   if (v.extension !== EXTENSION_DIR) return
-  await waitForWorkerListening(s.browser, v.devtools || v.scope === 'all-tabs', 90_000)
+  if (v.devtools) await waitForDevToolsPage(s)
+  if (v.corsPanel) await openCorsPanel(s)
+  // Chromium listens once the CORS panel shows (or in every tab), not merely because DevTools is open.
+  await waitForWorkerListening(s.browser, v.corsPanel === true || v.scope === 'all-tabs', 90_000)
 }
 
 /** The worker's heap (after GC) as requests accumulate: it should stay flat, the store being bounded. */

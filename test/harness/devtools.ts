@@ -125,6 +125,21 @@ export function waitForWorkerListening(
   return pollListening(() => workerHasWebRequestListeners(browser), listening, timeoutMs)
 }
 
+/**
+ * Waits until the extension's DevTools page runs (DevTools loads extensions after its own front end), as the
+ * browser reports its contexts to the worker: so "no listener yet" is asserted after DevTools could add one.
+ */
+export async function waitForDevToolsPage(session: DevToolsSession, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  const script = `chrome.runtime.getContexts({ contextTypes: ['DEVELOPER_TOOLS'] }).then((c) => c.length > 0)`
+  for (;;) {
+    const worker = await (await extensionWorkerTarget(session.browser)).worker()
+    if (await worker?.evaluate(script).catch(() => false)) return
+    if (Date.now() > until) throw new Error('the extension’s DevTools page never ran')
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
 /** Waits until the DevTools front end has loaded (its panels listed): extensions are added only then. */
 export async function waitForDevToolsReady(session: DevToolsSession, timeoutMs = 90_000): Promise<void> {
   const dt = await session.devtools()
