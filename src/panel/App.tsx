@@ -15,7 +15,7 @@ import { Detail } from './Detail.tsx'
 import { ErrorBoundary } from './ErrorBoundary.tsx'
 import { portTransport, watchTheme } from './env.ts'
 import { downloadText, harFileName, harText, importHar } from './har-io.ts'
-import { InitiatorIndex, watchDevtoolsNetwork } from './initiator.ts'
+import { InitiatorIndex, readDevtoolsLog } from './initiator.ts'
 import { List } from './List.tsx'
 import { checkWorkerMessage } from './messages.ts'
 import { filterGroups, type PanelRecord, RecordStore } from './model.ts'
@@ -96,10 +96,7 @@ export function App({ tabId }: { readonly tabId: number | null }) {
     watchTheme((theme) => {
       document.documentElement.dataset.theme = theme
     })
-    if (tabId === null) {
-      watchDevtoolsNetwork(initiators, schedule)
-      return
-    }
+    if (tabId === null) return
     const c = connectPanel({
       connect: portTransport,
       tabId,
@@ -120,7 +117,7 @@ export function App({ tabId }: { readonly tabId: number | null }) {
     })
     conn.current = c
     // After subscribe (the port keeps order): the worker is listening by then, and keeps what came before.
-    watchDevtoolsNetwork(initiators, schedule, (log) => c.send({ type: 'devtools-log', tabId, log }))
+    readDevtoolsLog(initiators, schedule, (log) => c.send({ type: 'devtools-log', tabId, log }))
     return () => c.close()
   }, [tabId, apply, initiators, schedule])
 
@@ -137,6 +134,11 @@ export function App({ tabId }: { readonly tabId: number | null }) {
     [all, query, problemsOnly],
   )
   const selected = selectedKey === null ? undefined : all.find((g) => g.key === selectedKey)
+  const selectedRecord = selected?.latest.record
+  // A detail whose initiator DevTools has not told us yet: read its log again (on demand, never per request).
+  useEffect(() => {
+    if (selectedRecord && !initiators.lookup(selectedRecord)) readDevtoolsLog(initiators, schedule)
+  }, [selectedRecord, initiators, schedule])
   const counts = useMemo(() => store.counts(), [all, store])
 
   const closeDetail = useCallback(() => {

@@ -1,5 +1,5 @@
 /**
- * Panel-local enrichment where DevTools is open: chrome.devtools.network.onRequestFinished hands us each
+ * Panel-local enrichment where DevTools is open: DevTools' own log (devtools.network.getHAR) has each
  * request as a HAR entry, whose `_initiator` names the script and line that made it. webRequest cannot
  * see that, so the panel matches entries to records by method and URL and keeps the answer to itself.
  */
@@ -76,10 +76,12 @@ export class InitiatorIndex {
 }
 
 /**
- * Feeds DevTools' finished requests (and those already in its log) to the index; no-op in a tab. The log as
- * it stood when the panel opened also goes to `onLog` (the worker keeps what came before its live capture).
+ * Reads DevTools' own log (getHAR) once: the initiators go to the index, the log itself to `onLog`. Called
+ * when the panel opens (the worker keeps what came before its live capture) and when a detail needs an
+ * initiator not known yet: never per request, since a per-request listener makes DevTools build a HAR entry
+ * for every request of the page. No-op in a tab.
  */
-export function watchDevtoolsNetwork(
+export function readDevtoolsLog(
   index: InitiatorIndex,
   changed: () => void,
   onLog: (log: DevtoolsLog) => void = () => {},
@@ -92,8 +94,5 @@ export function watchDevtoolsNetwork(
     for (const e of entries) any = index.add(e) || any
     if (any) changed()
     onLog({ creator: log?.creator, entries: entries.slice(-MAX_DEVTOOLS_LOG_ENTRIES) })
-  })
-  dt.network.onRequestFinished.addListener((entry) => {
-    if (index.add(entry)) changed()
   })
 }
