@@ -1,0 +1,117 @@
+/**
+ * The lab's requests that no CORS check applies to, and failures that are not CORS (issue 7's defect
+ * classes of a HAR reader): a WebSocket handshake, no-cors requests (an <img>, a no-cors POST that does
+ * carry Origin), a navigation (an <iframe>), HTTP/2 requests (DevTools writes their pseudo-headers as
+ * request headers), and network errors (connection refused, an aborted fetch, a name that never resolves,
+ * a port browsers refuse). Kept apart from `scenarios` (the differential test's CORS cases): the HAR
+ * exporters test runs them in the same browser launches. `http2` ones need a lab started with `http2`.
+ */
+import type { Scenario, ScriptedResponse } from './scenario.ts'
+import { UNRESOLVABLE_HOST } from './server.ts'
+
+const ACAO_PAGE = ['Access-Control-Allow-Origin', '{page}'] as const
+
+function answer(contentType: string, body: string, cors = false, delayMs = 0): ScriptedResponse {
+  return {
+    status: 200,
+    headers: [['Content-Type', contentType], ...(cors ? [ACAO_PAGE] : [])],
+    body,
+    ...(delayMs ? { delayMs } : {}),
+  }
+}
+
+const TEXT = answer('text/plain; charset=utf-8', 'lab response')
+
+function notCors(
+  id: string,
+  title: string,
+  fetch: Scenario['fetch'],
+  response: ScriptedResponse = TEXT,
+): Scenario {
+  return { id, title, fetch, routes: { '/': { response } }, expectCorsError: null }
+}
+
+/** Not CORS: port 9 (discard) is on the browsers' list of ports they never connect to. */
+export const UNSAFE_PORT: Scenario = notCors('refused', 'A port the browser refuses (not CORS)', {
+  path: 'http://api.test:9/s/refused',
+})
+
+/** Requests no CORS check applies to: the browser lets each through with no CORS header at all. */
+export const notCheckedScenarios: readonly Scenario[] = [
+  notCors('ws-handshake', 'WebSocket handshake without any CORS header (101)', { via: 'websocket' }),
+  notCors(
+    'nocors-img',
+    'Cross-origin <img> without crossorigin (Sec-Fetch-Mode: no-cors)',
+    { via: 'img' },
+    answer('image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'),
+  ),
+  notCors('nocors-post', "fetch POST mode 'no-cors': Origin sent, no ACAO, opaque response", {
+    method: 'POST',
+    mode: 'no-cors',
+    body: 'a=1',
+  }),
+  notCors(
+    'navigate-iframe',
+    'Cross-origin <iframe> (Sec-Fetch-Mode: navigate)',
+    { via: 'iframe' },
+    answer('text/html; charset=utf-8', '<!doctype html><title>framed</title>'),
+  ),
+]
+
+/** CORS requests over HTTP/2: the pseudo-headers DevTools records must change nothing. */
+export const http2Scenarios: readonly Scenario[] = [
+  notCors(
+    'h2-ok',
+    'GET over HTTP/2 with ACAO (passes, no preflight)',
+    { path: '{h2base}' },
+    {
+      ...TEXT,
+      headers: [...TEXT.headers, ACAO_PAGE],
+    },
+  ),
+  {
+    ...notCors('h2-missing-acao', 'GET over HTTP/2 without ACAO', { path: '{h2base}' }),
+    expectCorsError: 'MissingAllowOriginHeader',
+  },
+  {
+    ...notCors('h2-preflight-ok', 'PUT with X-Custom over HTTP/2, preflight allows it', {
+      path: '{h2base}',
+      method: 'PUT',
+      headers: { 'X-Custom': '1' },
+    }),
+    routes: {
+      '/': {
+        preflight: {
+          status: 204,
+          headers: [
+            ACAO_PAGE,
+            ['Access-Control-Allow-Methods', 'PUT'],
+            ['Access-Control-Allow-Headers', 'X-Custom'],
+          ],
+        },
+        response: { ...TEXT, headers: [...TEXT.headers, ACAO_PAGE] },
+      },
+    },
+  },
+]
+
+/** Failures that are not CORS: the browser names a network error, and no CORS error. */
+export const networkErrorScenarios: readonly Scenario[] = [
+  notCors('conn-refused', 'Nothing listens on the port (connection refused)', { path: '{closedbase}' }),
+  notCors(
+    'fetch-aborted',
+    'AbortController aborts the fetch while the server is still answering',
+    { abortAfterMs: 300 },
+    answer('text/plain; charset=utf-8', 'too late', true, 3000),
+  ),
+  notCors('name-not-resolved', 'A host name that never resolves', {
+    path: `http://${UNRESOLVABLE_HOST}/s/name-not-resolved`,
+  }),
+  UNSAFE_PORT,
+]
+
+export const notCorsScenarios: readonly Scenario[] = [
+  ...notCheckedScenarios,
+  ...http2Scenarios,
+  ...networkErrorScenarios,
+]
