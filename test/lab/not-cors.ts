@@ -110,6 +110,14 @@ export const networkErrorScenarios: readonly Scenario[] = [
   UNSAFE_PORT,
 ]
 
+/** The net error Chromium 156 fails each of them with (CDP loadingFailed.errorText), no CorsError. */
+export const CHROMIUM_NET_ERROR: Readonly<Record<string, string>> = {
+  'conn-refused': 'net::ERR_CONNECTION_REFUSED',
+  'fetch-aborted': 'net::ERR_ABORTED',
+  'name-not-resolved': 'net::ERR_NAME_NOT_RESOLVED',
+  refused: 'net::ERR_UNSAFE_PORT',
+}
+
 export const notCorsScenarios: readonly Scenario[] = [
   ...notCheckedScenarios,
   ...http2Scenarios,

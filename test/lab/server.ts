@@ -4,13 +4,13 @@
  * and `npm run bench` use this one lab.
  */
 import { createHash } from 'node:crypto'
+import { rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type PublicPages, selfSigned, startPublicPages } from './public-pages.ts'
 import type { PageKind, Scenario, ScriptedResponse } from './scenario.ts'
-import { rmSync } from 'node:fs'
 
 export const PAGE_HOST = 'app.test'
 export const API_HOST = 'api.test'
