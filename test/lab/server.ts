@@ -247,6 +247,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const servers = [pageServer, apiServer, otherServer, siteServer, localServer]
   apiServer.on('upgrade', upgrade)
   const tls = options.http2 ? selfSigned() : null
+  // Key and certificate are read: their files are not needed any more.
+  if (tls) rmSync(tls.dir, { recursive: true, force: true })
   // allowHTTP1: Firefox and Chromium negotiate h2 by ALPN; anything else still gets an answer.
   const h2Server: Http2SecureServer | null = tls
     ? createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true }, (req, res) =>
@@ -341,7 +343,6 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       for (const session of h2Sessions) session.destroy()
       await new Promise<void>((r) => (h2Server ? h2Server.close(() => r()) : r()))
       publicPages?.dispose()
-      if (tls) rmSync(tls.dir, { recursive: true, force: true })
     },
   }
 }
