@@ -122,6 +122,11 @@ interface Entry {
   readonly requestId: string | null
   readonly resourceType: string | null
   readonly bodySnippet: string | null
+  /**
+   * Body bytes came over the wire (Firefox's bodySize counts the head too) but the content is an empty text
+   * with no encoding: never read, unlike an empty body read (Firefox writes `encoding: base64` for that).
+   */
+  readonly bodyWithheld: boolean
   readonly pageUrl: string | null
   readonly corsLens: HarCorsLens | null
 }
@@ -169,6 +174,12 @@ function readEntry(
     requestId: str(e._requestId),
     resourceType: str(e._resourceType),
     bodySnippet: text && str(content?.encoding) !== 'base64' ? text.slice(0, BODY_SNIPPET_CHARS) : null,
+    bodyWithheld:
+      status > 0 &&
+      text === '' &&
+      content?.encoding === undefined &&
+      num(content?.size) === 0 &&
+      (num(res?.bodySize) ?? 0) > Math.max(num(res?.headersSize) ?? 0, 0),
     pageUrl: pageref ? (pages.get(pageref) ?? null) : null,
     corsLens: readCorsLens(e._corsLens),
   }
@@ -229,6 +240,19 @@ function notCorsChecked(e: Entry): boolean {
   if (headerValue(e.requestHeaders, 'upgrade')?.toLowerCase() === 'websocket') return true
   const mode = headerValue(e.requestHeaders, 'sec-fetch-mode')?.toLowerCase()
   return mode === 'no-cors' || mode === 'navigate' || mode === 'same-origin' || mode === 'websocket'
+}
+
+/**
+ * A response the browser handed to the page with no CORS check: no Access-Control-Allow-Origin, and yet
+ * delivered (a no-cors request that carried Origin: a POST). Over plain http neither browser sends
+ * Sec-Fetch-Mode, so this is the only sign. DevTools and Playwright mark every failed request: a CORS-mode
+ * one without ACAO would be marked. Firefox keeps a CORS-blocked response's body but withholds an opaque
+ * one's (measured in Firefox ESR 153: the bytes came, the content was never read).
+ */
+function deliveredUnchecked(last: Entry, producer: Producer): boolean {
+  if (failed(last) || (last.status >= 300 && last.status < 400 && last.redirectURL)) return false
+  if (headerValue(last.responseHeaders, 'access-control-allow-origin') !== null) return false
+  return producer.marksFailures || (producer.browser === 'firefox' && last.bodyWithheld)
 }
 
 function responseOf(e: Entry): ResponseSide | undefined {
@@ -553,7 +577,7 @@ function exchangeOf(
   const initiator = lens ? lens.initiator : initiatorOf(first)
 
   if (!lens) {
-    if (hops.some(notCorsChecked)) return null
+    if (hops.some(notCorsChecked) || deliveredUnchecked(last, producer)) return null
     // A CORS-mode request always carries Origin; one that went out without it (an <img>, a navigation)
     // is not CORS. A failed one may show only provisional headers, so it stays.
     const sent = hops.every((h) => !failed(h))

@@ -265,13 +265,16 @@ describe('harToExchanges: failures, outcomes, initiators', () => {
 })
 
 describe('harToExchanges: real-world exports', () => {
-  it('Firefox style (no error field, status 0 for a request never sent)', () => {
+  it('Firefox ESR netmonitor (no error field, status 0 for a request never sent)', () => {
     const r = read(fixture('firefox.har'))
     expect(r.exchanges).toHaveLength(2)
-    expect(r.skipped).toBe(1)
+    // The page's own same-origin requests: the runner, /hold, /release, the favicon.
+    expect(r.skipped).toBe(4)
     const [del, profile] = r.exchanges as [Exchange, Exchange]
     expect(del.browser).toBe('firefox')
-    expect(del.preflight?.response?.status).toBe(200)
+    expect(del.request.method).toBe('DELETE')
+    // Firefox lists the preflight after its request; paired all the same.
+    expect(del.preflight?.response?.status).toBe(204)
     expect(del.outcome.kind).toBe('error')
     expect(profile.outcome).toEqual({ kind: 'unknown' })
   })
@@ -621,6 +624,63 @@ describe("a real Firefox netmonitor export (firefox-netmonitor.har), beside Fire
     expect(JSON.stringify(refused)).not.toContain('ERR_FAILED')
     // Stopped by its preflight (status 0, no error): the preflight names the cause.
     expect(first('header-xhr')?.corsError).toBe('HeaderDisallowedByPreflightResponse')
+  })
+})
+
+describe('real exports of requests that are not CORS (*-not-cors.har, test/lab/not-cors.ts)', () => {
+  const verdicts = fixture('not-cors-verdicts.json') as {
+    chromium: Record<string, { corsError: string | null; errorText: string | null }>
+    firefox: Record<string, { reasons: string[]; failed: boolean }>
+  }
+  const entriesOf = (name: string, id: string): Record<string, unknown>[] =>
+    (fixture(name) as { log: { entries: Record<string, unknown>[] } }).log.entries.filter(
+      (e) => scenarioIdOf((e.request as { url: string }).url) === id,
+    )
+  const NOT_CHECKED = ['ws-handshake', 'nocors-img', 'nocors-post', 'navigate-iframe']
+  const NET_ERRORS = ['conn-refused', 'fetch-aborted', 'name-not-resolved', 'refused']
+
+  it('DevTools: no CORS row for a WebSocket, no-cors or navigation request; the net error as not-CORS', () => {
+    const d = byScenario('chrome-devtools-not-cors.har')
+    for (const id of NOT_CHECKED) {
+      expect(entriesOf('chrome-devtools-not-cors.har', id), id).not.toEqual([])
+      expect(verdicts.chromium[id]?.errorText, id).toBeNull()
+      expect(d.has(id), id).toBe(false)
+    }
+    for (const id of NET_ERRORS) {
+      const error = verdicts.chromium[id]?.errorText ?? ''
+      expect(error, id).toMatch(/^net::ERR_(?!FAILED)/)
+      expect(d.get(id)?.[0]?.verdict, id).toBe('not-cors')
+      expect(d.get(id)?.[0]?.findings[0]?.explanation, id).toContain(error)
+    }
+    expect(d.get('missing-acao')?.[0]?.corsError).toBe('MissingAllowOriginHeader')
+  })
+
+  it('DevTools: HTTP/2 pseudo-headers make no preflight and no unsafe header', () => {
+    const d = byScenario('chrome-devtools-not-cors.har')
+    const h2 = entriesOf('chrome-devtools-not-cors.har', 'h2-ok')[0]?.request as { headers: HeaderLine[] }
+    expect(headerValue(h2.headers, ':authority')).toMatch(/^h2\.app\.test:/)
+    expect(d.get('h2-ok')?.[0]?.preflight.required).toBe(false)
+    expect(d.get('h2-ok')?.[0]?.verdict).toBe('ok')
+    expect(d.get('h2-preflight-ok')?.[0]?.unsafeRequestHeaders).toEqual(['x-custom'])
+    expect(d.get('h2-missing-acao')?.[0]?.corsError).toBe('MissingAllowOriginHeader')
+  })
+
+  it('Firefox: an opaque response (body withheld) is no CORS row; a CORS-blocked one, empty body or not, is', () => {
+    const d = byScenario('firefox-netmonitor-not-cors.har')
+    // Firefox's netmonitor export leaves WebSocket connections out.
+    expect(entriesOf('firefox-netmonitor-not-cors.har', 'ws-handshake')).toEqual([])
+    for (const id of NOT_CHECKED) {
+      expect(verdicts.firefox[id], id).toEqual({ reasons: [], failed: false })
+      expect(d.has(id), id).toBe(false)
+    }
+    for (const id of ['missing-acao', 'lower-patch-star-node-400', 'h2-missing-acao']) {
+      expect(verdicts.firefox[id]?.reasons.length, id).toBeGreaterThan(0)
+      expect(d.get(id)?.[0]?.corsError, id).toBe('MissingAllowOriginHeader')
+    }
+    for (const id of NET_ERRORS) {
+      expect(verdicts.firefox[id]?.failed, id).toBe(true)
+      expect(d.get(id)?.[0]?.verdict, id).toBe('unknown')
+    }
   })
 })
 

@@ -102,12 +102,12 @@ export class NetworkObserver {
     return this.events.length
   }
 
-  /** Ids of the page's own requests (not preflights, not documents) started after `mark`. */
-  requestIdsSince(mark: number): string[] {
+  /** Ids of the page's own requests (not preflights, not documents unless asked) started after `mark`. */
+  requestIdsSince(mark: number, { documents = false } = {}): string[] {
     const ids: string[] = []
     for (const e of this.events.slice(mark)) {
       if (e.kind !== 'sent' || e.p.redirectResponse || e.p.initiator.type === 'preflight') continue
-      if (e.p.type === 'Document') continue
+      if (e.p.type === 'Document' && !documents) continue
       if (!ids.includes(e.p.requestId)) ids.push(e.p.requestId)
     }
     return ids
@@ -308,7 +308,8 @@ export async function observeScenario(page: Page, lab: Lab, scenario: Scenario):
   )
   await observer.settle(mark)
   const url = lab.scenarioUrl(scenario)
-  const ids = observer.requestIdsSince(mark)
+  // An <iframe> scenario's request is a (sub)document.
+  const ids = observer.requestIdsSince(mark, { documents: scenario.fetch.via === 'iframe' })
   const id = ids.find((i) => observer.observed(i).url === url) ?? ids[0]
   if (id === undefined) throw new Error(`CDP saw no request for scenario ${scenario.id} (${url})`)
   const { oracle, exchange } = observer.observed(id)

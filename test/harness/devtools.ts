@@ -38,6 +38,8 @@ export interface DevToolsLaunchOptions {
   /** Open DevTools on every tab (default true; the bench also needs the same browser without). */
   readonly devtools?: boolean
   readonly windowSize?: readonly [number, number]
+  /** More Chromium flags (the lab's `chromiumArgs`). */
+  readonly args?: readonly string[]
 }
 
 export async function launchWithDevTools(options: DevToolsLaunchOptions): Promise<DevToolsSession> {
@@ -65,6 +67,7 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
         ...(extension ? [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`] : []),
         `--host-resolver-rules=${options.hostResolverRules}`,
         `--window-size=${width},${height}`,
+        ...(options.args ?? []),
       ],
     })
   } catch (e) {

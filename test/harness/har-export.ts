@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import puppeteer from 'puppeteer-core'
 import { runnerPage } from '../lab/runner.ts'
 import type { Scenario } from '../lab/scenario.ts'
-import { API_HOST, type Lab, OTHER_HOST, PAGE_HOST, SITE_HOST, scenarioIdOf } from '../lab/server.ts'
+import { API_HOST, H2_HOST, type Lab, OTHER_HOST, PAGE_HOST, SITE_HOST, scenarioIdOf } from '../lab/server.ts'
 import { observeScenario } from './cdp.ts'
 import { launchChromium } from './chromium.ts'
 import { launchWithDevTools, runScenarios } from './devtools.ts'
@@ -22,11 +22,15 @@ import { launchWithDevTools, runScenarios } from './devtools.ts'
 export interface ChromiumVerdict {
   readonly corsError: string | null
   readonly failedParameter: string | null
+  /** The net error the request failed with (net::ERR_FAILED for CORS), null when it finished. */
+  readonly errorText: string | null
 }
 
 /** Firefox's verdict: the "(Reason: …)" texts its console printed for the request (none: allowed). */
 export interface FirefoxVerdict {
   readonly reasons: readonly string[]
+  /** The page's request failed (rejected, or the element's error event), whatever the console said. */
+  readonly failed: boolean
 }
 
 export interface HarExport<V> {
@@ -58,7 +62,8 @@ const DEVTOOLS_EXPORT = `(async () => {
   const verdicts = requests.map((r) => {
     const s = r.corsErrorStatus()
     return { id: r.requestId(), url: r.url(), preflight: r.initiator()?.type === 'preflight',
-      corsError: s ? s.corsError : null, failedParameter: s ? s.failedParameter : null }
+      corsError: s ? s.corsError : null, failedParameter: s ? s.failedParameter : null,
+      errorText: r.failed ? r.localizedFailDescription : null }
   })
   return JSON.stringify({ log, verdicts })
 })()`
@@ -69,6 +74,7 @@ interface DevToolsRequest {
   readonly preflight: boolean
   readonly corsError: string | null
   readonly failedParameter: string | null
+  readonly errorText: string | null
 }
 
 export async function exportWithDevTools(
@@ -79,6 +85,7 @@ export async function exportWithDevTools(
     hostResolverRules: lab.hostResolverRules,
     headless: true,
     extension: false,
+    args: lab.chromiumArgs,
   })
   try {
     const dt = await session.devtools()
@@ -105,7 +112,12 @@ export async function exportWithDevTools(
       // The first request to the scenario's URL; its redirect hops are "<id>:redirected.N", the last "<id>".
       const first = verdicts.find((v) => v.url === url && !v.preflight)
       const last = first ? byId.get(first.id.split(':')[0] ?? first.id) : undefined
-      if (last) out.set(s.id, { corsError: last.corsError, failedParameter: last.failedParameter })
+      if (last)
+        out.set(s.id, {
+          corsError: last.corsError,
+          failedParameter: last.failedParameter,
+          errorText: last.errorText,
+        })
     }
     return { har: { log }, verdicts: out }
   } finally {
@@ -126,14 +138,28 @@ export async function exportWithPlaywright(
     extension: false,
     hostResolverRules: lab.hostResolverRules,
     recordHar: path,
+    args: lab.chromiumArgs,
   })
   try {
     const out = new Map<string, ChromiumVerdict>()
     const page = await browser.context.newPage()
     await page.goto(lab.page('/runner', runnerPage(lab, scenarios)))
     for (const s of scenarios) {
+      if (s.fetch.via === 'websocket') {
+        // A WebSocket is no Network request in CDP: the page's own result is the browser's verdict.
+        const result = await page.evaluate(
+          (id) => (window as unknown as { runScenario(id: string): Promise<string> }).runScenario(id),
+          s.id,
+        )
+        out.set(s.id, {
+          corsError: null,
+          failedParameter: null,
+          errorText: result === 'ok' ? null : 'failed',
+        })
+        continue
+      }
       const { oracle } = await observeScenario(page, lab, s)
-      out.set(s.id, { corsError: oracle.corsError, failedParameter: oracle.failedParameter })
+      out.set(s.id, oracle)
     }
     await browser.close() // writes the HAR
     return { har: JSON.parse(readFileSync(path, 'utf8')) as unknown, verdicts: out }
@@ -169,8 +195,10 @@ export async function exportWithFirefox(
     headless: true,
     userDataDir: profile,
     args: ['--devtools'],
+    // The lab's HTTPS + HTTP/2 origin has a certificate made at run time.
+    acceptInsecureCerts: true,
     extraPrefsFirefox: {
-      'network.dns.localDomains': [PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST].join(','),
+      'network.dns.localDomains': [PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST, H2_HOST].join(','),
       'intl.locale.requested': 'en-US',
       'devtools.toolbox.selectedTool': 'netmonitor',
       'devtools.netmonitor.har.enableAutoExportToFile': true,
@@ -193,6 +221,9 @@ export async function exportWithFirefox(
       waitUntil: 'domcontentloaded',
     })
     await page.waitForSelector('body[data-results]', { timeout: 10 * 60_000 })
+    const results = JSON.parse(
+      await page.$eval('body', (b) => (b as HTMLElement).dataset.results ?? '{}'),
+    ) as Record<string, string>
     const file = join(harDir, 'lab.har')
     let size = -1
     for (let i = 0; ; i++) {
@@ -202,7 +233,9 @@ export async function exportWithFirefox(
       if (i > 60) throw new Error(`Firefox wrote no HAR into ${harDir}: ${readdirSync(harDir).join(', ')}`)
       size = now
     }
-    const verdicts = new Map(scenarios.map((s) => [s.id, { reasons: reasons.get(s.id) ?? [] }]))
+    const verdicts = new Map(
+      scenarios.map((s) => [s.id, { reasons: reasons.get(s.id) ?? [], failed: results[s.id] === 'failed' }]),
+    )
     return { har: JSON.parse(readFileSync(file, 'utf8')) as unknown, verdicts }
   } finally {
     await browser.close().catch(() => {})

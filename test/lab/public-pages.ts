@@ -27,7 +27,7 @@ export interface PublicPages {
 const HOST = 'app.test'
 
 /** A throw-away certificate for app.test and *.app.test (openssl: the Debian package the lab setup installs). */
-function selfSigned(): { key: Buffer; cert: Buffer; dir: string } {
+export function selfSigned(): { key: Buffer; cert: Buffer; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cors-lens-tls-'))
   const key = join(dir, 'key.pem')
   const cert = join(dir, 'cert.pem')

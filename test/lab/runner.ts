@@ -19,12 +19,14 @@ interface PageScenario {
   readonly mode: 'cors' | 'no-cors' | 'same-origin'
   readonly body: string | null
   readonly xhr: boolean
+  readonly via: PageFetch['via'] | null
+  readonly abortAfterMs: number | null
   readonly targetAddressSpace: string | null
   readonly frame: boolean
   readonly expect: string | null
   readonly retry: Omit<
     PageScenario,
-    'id' | 'title' | 'url' | 'expect' | 'retry' | 'targetAddressSpace' | 'frame'
+    'id' | 'title' | 'url' | 'expect' | 'retry' | 'targetAddressSpace' | 'frame' | 'via' | 'abortAfterMs'
   > | null
 }
 
@@ -46,6 +48,8 @@ function toPage(lab: Lab, s: Scenario): PageScenario {
     title: s.title,
     url: lab.scenarioUrl(s),
     ...requestOf(f),
+    via: f.via ?? null,
+    abortAfterMs: f.abortAfterMs ?? null,
     targetAddressSpace: f.targetAddressSpace ?? null,
     frame: s.frame ?? false,
     expect: s.expectCorsError,
@@ -87,10 +91,44 @@ async function viaFetch(s) {
   const init = { method: s.method, headers: s.headers, credentials: s.credentials, mode: s.mode }
   if (s.body !== null) init.body = s.body
   if (s.targetAddressSpace !== null) init.targetAddressSpace = s.targetAddressSpace
+  if (s.abortAfterMs !== null) {
+    const controller = new AbortController()
+    init.signal = controller.signal
+    setTimeout(() => controller.abort(), s.abortAfterMs)
+  }
   const response = await fetch(s.url, init)
   // Read the body so the request finishes (CDP loadingFinished) before we report.
   await response.arrayBuffer()
   return response.status
+}
+
+// Requests no CORS check applies to: a WebSocket handshake, an <img> without crossorigin, an <iframe>.
+function viaWebSocket(s) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(s.url)
+    ws.onopen = () => {
+      ws.close()
+      resolve(101)
+    }
+    ws.onerror = () => reject(new Error('WebSocket failed'))
+  })
+}
+
+function viaElement(s) {
+  return new Promise((resolve, reject) => {
+    const el = document.createElement(s.via)
+    el.hidden = true
+    el.onload = () => resolve(200)
+    el.onerror = () => reject(new Error(s.via + ' failed to load'))
+    el.src = s.url
+    document.body.append(el)
+  })
+}
+
+function send(s) {
+  if (s.via === 'websocket') return viaWebSocket(s)
+  if (s.via) return viaElement(s)
+  return s.xhr ? viaXhr(s) : viaFetch(s)
 }
 
 function show(id, text, cls) {
@@ -121,7 +159,7 @@ if (framed)
     const s = byId.get(e.data.id)
     if (!s || e.source !== window.parent) return
     try {
-      const status = await (s.xhr ? viaXhr(s) : viaFetch(s))
+      const status = await send(s)
       e.source.postMessage({ id: s.id, result: 'ok', status }, e.origin)
     } catch (err) {
       e.source.postMessage({ id: s.id, result: 'failed', error: String(err && err.message) }, e.origin)
@@ -133,14 +171,14 @@ window.runScenario = async (id) => {
   if (!s) throw new Error('no such scenario: ' + id)
   show(id, 'running…', 'running')
   try {
-    const status = await (s.frame && !framed ? inFrame(s) : s.xhr ? viaXhr(s) : viaFetch(s))
+    const status = await (s.frame && !framed ? inFrame(s) : send(s))
     show(id, 'ok (' + status + ')', s.expect === null ? 'pass' : 'surprise')
     return 'ok'
   } catch (e) {
     show(id, 'failed: ' + (e && e.message ? e.message : String(e)), s.expect === null ? 'surprise' : 'blocked')
     if (s.retry) {
       const again = { ...s, ...s.retry }
-      await (again.xhr ? viaXhr(again) : viaFetch(again)).catch(() => {})
+      await send(again).catch(() => {})
     }
     return 'failed'
   }

@@ -13,6 +13,8 @@ export interface ScriptedResponse {
    */
   readonly headers: readonly (readonly [string, string])[]
   readonly body?: string
+  /** Answer only after this long (a request the page aborts is still in flight). */
+  readonly delayMs?: number
 }
 
 /** One path on the API origin: how it answers the preflight (OPTIONS) and everything else. */
@@ -37,6 +39,13 @@ export interface PageFetch {
    * TypeError (the MCP SDK retries a GET without its custom header). The scenario's verdict is the first's.
    */
   readonly retry?: Omit<PageFetch, 'retry' | 'path'>
+  /**
+   * Not fetch(): a WebSocket (the URL's http becomes ws), an <img> without `crossorigin` (no-cors) or an
+   * <iframe> (a navigation). None of them is CORS-checked.
+   */
+  readonly via?: 'websocket' | 'img' | 'iframe'
+  /** Abort the fetch (AbortController) this long after it started: net::ERR_ABORTED, not CORS. */
+  readonly abortAfterMs?: number
   /** fetch()'s targetAddressSpace option (Local Network Access): the page declares a private target. */
   readonly targetAddressSpace?: 'local' | 'loopback'
 }

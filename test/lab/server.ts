@@ -3,9 +3,13 @@
  * and the API origins (answer with exactly the scripted header lines). Every end-to-end test, `npm start`
  * and `npm run bench` use this one lab.
  */
+import { createHash } from 'node:crypto'
+import { rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2'
 import type { AddressInfo } from 'node:net'
-import { type PublicPages, startPublicPages } from './public-pages.ts'
+import type { Duplex } from 'node:stream'
+import { type PublicPages, selfSigned, startPublicPages } from './public-pages.ts'
 import type { PageKind, Scenario, ScriptedResponse } from './scenario.ts'
 
 export const PAGE_HOST = 'app.test'
@@ -21,6 +25,14 @@ export const SITE_HOST = 'api.app.test'
 /** The page origin sets this cookie for the whole site (Domain=app.test), so credentialed requests to SITE_HOST carry it. */
 export const LAB_COOKIE = 'lab=1'
 
+/** The HTTPS + HTTP/2 API host (`http2` labs): cross-origin, same site, covered by the lab's certificate. */
+export const H2_HOST = 'h2.app.test'
+/**
+ * A name that never resolves: Chromium is told so (--host-resolver-rules ~NOTFOUND) and Firefox refuses
+ * .onion names by itself (network.dns.blockDotOnion): no DNS query leaves the machine.
+ */
+export const UNRESOLVABLE_HOST = 'nowhere.onion'
+
 /** A host on the local network by its name (mDNS style), mapped to loopback; its port is made `local`. */
 export const LOCAL_HOST = 'printer.local'
 
@@ -31,6 +43,8 @@ export interface Lab {
   readonly otherOrigin: string
   /** The same-site API origin (http://api.app.test:port): where `cookie` scenarios run. */
   readonly siteOrigin: string
+  /** https://h2.app.test:port, HTTP/2 (only with `http2`; '' otherwise). */
+  readonly h2Origin: string
   /** The Chromium flag that maps the lab's host names to loopback. */
   readonly hostResolverRules: string
   /**
@@ -59,11 +73,14 @@ export interface LabOptions {
   readonly sitePort?: number
   /** Also start the Local Network Access pages (public http/https, needs openssl) and the `local` host. */
   readonly localNetwork?: boolean
+  /** Also serve the scenarios over HTTPS + HTTP/2 on H2_HOST (a certificate made by openssl). */
+  readonly http2?: boolean
 }
 
 const HTML = 'text/html; charset=utf-8'
 
-type OriginKey = 'page' | 'api' | 'other' | 'site' | 'local'
+/** `closed`: the API host on a loopback port nothing listens on (connection refused). */
+type OriginKey = 'page' | 'api' | 'other' | 'site' | 'local' | 'h2' | 'closed'
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -72,13 +89,31 @@ function listen(server: Server, port: number): Promise<number> {
   })
 }
 
+/** A port that was free a moment ago and is closed now: connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const s = createServer()
+  const port = await listen(s, 0)
+  await new Promise<void>((r) => s.close(() => r()))
+  return port
+}
+
 function send(res: ServerResponse, r: ScriptedResponse, fill: (v: string) => string): void {
   // writeHead with a flat [name, value, name, value] array keeps duplicate lines separate and in order.
   const flat: string[] = []
   for (const [name, value] of r.headers) flat.push(name, fill(value))
-  res.writeHead(r.status, flat)
-  res.end(r.body ?? '')
+  const answer = (): void => {
+    // The page may have aborted meanwhile: its socket is gone, nothing to answer.
+    if (res.destroyed || res.socket?.destroyed) return
+    res.writeHead(r.status, flat)
+    res.end(r.body ?? '')
+  }
+  if (r.delayMs) setTimeout(answer, r.delayMs)
+  else answer()
 }
+
+/** RFC 6455's handshake key: what makes the browser take the 101 as a WebSocket. */
+const wsAccept = (key: string): string =>
+  createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64')
 
 /** The scenario a lab URL belongs to: /s/<id>[/…] on any lab host. */
 export function scenarioIdOf(url: string): string | null {
@@ -99,7 +134,15 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const byId = new Map(options.scenarios.map((s) => [s.id, s]))
   const pages = new Map<string, { readonly type: string; readonly body: string }>()
 
-  let origins: Record<OriginKey, string> = { page: '', api: '', other: '', site: '', local: '' }
+  let origins: Record<OriginKey, string> = {
+    page: '',
+    api: '',
+    other: '',
+    site: '',
+    local: '',
+    h2: '',
+    closed: '',
+  }
   const baseOf = (key: OriginKey, id: string): string => `${origins[key]}/s/${encodeURIComponent(id)}`
   /**
    * Placeholders: {page} {api} {other} {site} are origins; {base} is the scenario's base on its own host
@@ -110,7 +153,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     (s: Scenario) =>
     (v: string): string =>
       v.replace(
-        /\{(page|api|other|site|local|base)(base|port)?\}/g,
+        /\{(page|api|other|site|local|h2|closed|base)(base|port)?\}/g,
         (_, k: string, part: string | undefined) => {
           if (k === 'base') return baseOf(scenarioHost(s), s.id)
           const key = k as OriginKey
@@ -120,10 +163,14 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         },
       )
 
+  const scenarioOf = (url: URL): Scenario | undefined => {
+    const m = /^\/s\/([^/]+)/.exec(url.pathname)
+    return m ? byId.get(decodeURIComponent(m[1] ?? '')) : undefined
+  }
   const api = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x')
     const m = /^\/s\/([^/]+)(\/.*)?$/.exec(url.pathname)
-    const scenario = m ? byId.get(decodeURIComponent(m[1] ?? '')) : undefined
+    const scenario = scenarioOf(url)
     if (url.pathname === '/set-cookie') {
       // Echo the origin with credentials allowed, so a credentialed fetch from the page may store it.
       const origin = req.headers.origin
@@ -145,6 +192,23 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       res,
       req.method === 'OPTIONS' && route.preflight ? route.preflight : route.response,
       fillFor(scenario),
+    )
+  }
+
+  // A WebSocket scenario's handshake: 101 with no CORS header at all (browsers check none). Upgraded
+  // sockets leave the HTTP server's bookkeeping: kept here to be ended on close.
+  const upgraded = new Set<Duplex>()
+  const upgrade = (req: IncomingMessage, socket: Duplex): void => {
+    upgraded.add(socket)
+    socket.on('close', () => upgraded.delete(socket))
+    const key = req.headers['sec-websocket-key']
+    if (scenarioOf(new URL(req.url ?? '/', 'http://x'))?.fetch.via !== 'websocket' || !key) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    socket.on('error', () => {})
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${wsAccept(String(key))}\r\n\r\n`,
     )
   }
 
@@ -181,6 +245,21 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const siteServer = createServer(api)
   const localServer = createServer(api)
   const servers = [pageServer, apiServer, otherServer, siteServer, localServer]
+  apiServer.on('upgrade', upgrade)
+  const tls = options.http2 ? selfSigned() : null
+  // Key and certificate are read: their files are not needed any more.
+  if (tls) rmSync(tls.dir, { recursive: true, force: true })
+  // allowHTTP1: Firefox and Chromium negotiate h2 by ALPN; anything else still gets an answer.
+  const h2Server: Http2SecureServer | null = tls
+    ? createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true }, (req, res) =>
+        api(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+      )
+    : null
+  const h2Sessions = new Set<ServerHttp2Session>()
+  h2Server?.on('session', (session) => {
+    h2Sessions.add(session)
+    session.on('close', () => h2Sessions.delete(session))
+  })
   const [pagePort, apiPort, otherPort, sitePort, localPort] = await Promise.all([
     listen(pageServer, options.pagePort ?? 0),
     listen(apiServer, options.apiPort ?? 0),
@@ -188,6 +267,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     listen(siteServer, options.sitePort ?? 0),
     listen(localServer, 0),
   ])
+  const h2Port = h2Server ? await listen(h2Server as unknown as Server, 0) : 0
   const publicPages: PublicPages | null = options.localNetwork
     ? await startPublicPages(servePage, listen)
     : null
@@ -196,7 +276,16 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const otherOrigin = `http://${OTHER_HOST}:${otherPort}`
   const siteOrigin = `http://${SITE_HOST}:${sitePort}`
   const localOrigin = `http://${LOCAL_HOST}:${localPort}`
-  origins = { page: pageOrigin, api: apiOrigin, other: otherOrigin, site: siteOrigin, local: localOrigin }
+  const h2Origin = h2Server ? `https://${H2_HOST}:${h2Port}` : ''
+  origins = {
+    page: pageOrigin,
+    api: apiOrigin,
+    other: otherOrigin,
+    site: siteOrigin,
+    local: localOrigin,
+    h2: h2Origin,
+    closed: `http://${API_HOST}:${await closedPort()}`,
+  }
   const originOf = (kind: PageKind): string => {
     if (kind === 'lab') return pageOrigin
     if (!publicPages) throw new Error(`the lab was started without localNetwork: no ${kind} page`)
@@ -209,18 +298,24 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     apiOrigin,
     otherOrigin,
     siteOrigin,
-    hostResolverRules: [PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST, `*.${PAGE_HOST}`, LOCAL_HOST]
-      .map((h) => `MAP ${h} 127.0.0.1`)
-      .join(', '),
-    chromiumArgs: publicPages
-      ? [
-          `--ip-address-space-overrides=${[
-            ...publicPages.ports.map((p) => `127.0.0.1:${p}=public`),
-            `127.0.0.1:${localPort}=local`,
-          ].join(',')}`,
-          '--ignore-certificate-errors',
-        ]
-      : [],
+    h2Origin,
+    hostResolverRules: [
+      ...[PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST, `*.${PAGE_HOST}`, LOCAL_HOST].map(
+        (h) => `MAP ${h} 127.0.0.1`,
+      ),
+      `MAP ${UNRESOLVABLE_HOST} ~NOTFOUND`,
+    ].join(', '),
+    chromiumArgs: [
+      ...(publicPages
+        ? [
+            `--ip-address-space-overrides=${[
+              ...publicPages.ports.map((p) => `127.0.0.1:${p}=public`),
+              `127.0.0.1:${localPort}=local`,
+            ].join(',')}`,
+          ]
+        : []),
+      ...(publicPages || tls ? ['--ignore-certificate-errors'] : []),
+    ],
     originOf,
     pageOn(kind, path, html) {
       pages.set(path, { type: HTML, body: html })
@@ -235,14 +330,18 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       return pageOrigin + path
     },
     scenarioUrl(s, path = s.fetch.path ?? '/') {
-      if (/^https?:|^\{/.test(path)) return fillFor(s)(path)
       const base = baseOf(scenarioHost(s), s.id)
-      return path === '/' ? base : base + path
+      const url = /^https?:|^\{/.test(path) ? fillFor(s)(path) : path === '/' ? base : base + path
+      return s.fetch.via === 'websocket' ? url.replace(/^http/, 'ws') : url
     },
     async close() {
       const all = [...servers, ...(publicPages?.servers ?? [])]
       for (const s of all) s.closeAllConnections()
+      for (const socket of upgraded) socket.destroy()
       await Promise.all(all.map((s) => new Promise<void>((r) => s.close(() => r()))))
+      // An HTTP/2 server has no closeAllConnections: its sessions are ended one by one.
+      for (const session of h2Sessions) session.destroy()
+      await new Promise<void>((r) => (h2Server ? h2Server.close(() => r()) : r()))
       publicPages?.dispose()
     },
   }
