@@ -151,11 +151,11 @@ function unsafeHeadersOf(ex: Exchange): { names: string[]; fromPreflight: boolea
 }
 
 function initiatorOf(ex: Exchange): string | null {
-  const fromHeader =
+  if (ex.initiator) return originOf(ex.initiator) ?? ex.initiator
+  return (
     headerValue(ex.request.headers, 'origin') ??
     (ex.preflight ? headerValue(ex.preflight.request.headers, 'origin') : null)
-  if (ex.initiator) return originOf(ex.initiator) ?? ex.initiator
-  return fromHeader
+  )
 }
 
 /**
