@@ -62,7 +62,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
           unsafeHeaders: facts.unsafeHeaders,
           origin: headerValue(pre.request.headers, 'origin') ?? origin,
           credentials,
-          ...(facts.browser ? { browser: facts.browser } : {}),
+          browser: facts.browser,
         },
       )
       if (failure)
@@ -389,7 +389,7 @@ export function analyze(ex: Exchange): Analysis {
     method: ex.request.method,
     unsafeHeaders,
     unsafeFromPreflight: fromPreflight,
-    ...(ex.browser ? { browser: ex.browser } : {}),
+    browser: ex.browser,
   }
   const omit = firstFailure(ex, facts, false)
   const include = firstFailure(ex, facts, true)
@@ -446,8 +446,9 @@ export function analyze(ex: Exchange): Analysis {
     origin,
     credentials: credentialed,
     unsafeHeaders,
-    ...(final ? { response: { headers: final.headers, place: 'response' as const } } : {}),
-    ...(ex.preflight?.response ? { preflight: { headers: ex.preflight.response.headers } } : {}),
+    // Plain fields, not conditional spreads: this runs for every exchange.
+    response: final ? { headers: final.headers, place: 'response' } : undefined,
+    preflight: ex.preflight?.response ? { headers: ex.preflight.response.headers } : undefined,
     blocked: failure !== null,
   })
 

@@ -7,6 +7,19 @@ export interface HeaderLine {
 
 export type HeaderList = readonly HeaderLine[]
 
+// The engine asks about the same few names all the time: remember which are ASCII (bounded).
+const ASCII_NAMES = new Map<string, boolean>()
+
+function isAscii(name: string): boolean {
+  const known = ASCII_NAMES.get(name)
+  if (known !== undefined) return known
+  let ascii = true
+  for (let i = 0; i < name.length && ascii; i++) ascii = name.charCodeAt(i) < 0x80
+  if (ASCII_NAMES.size >= 256) ASCII_NAMES.clear()
+  ASCII_NAMES.set(name, ascii)
+  return ascii
+}
+
 /**
  * A test for "this line's name, lower-cased, is `name` lower-cased", without lower-casing every line: the
  * engine asks this of each line many times per exchange. When the wanted name is ASCII, a line of another
@@ -14,8 +27,7 @@ export type HeaderList = readonly HeaderLine[]
  */
 function nameTest(name: string): (line: HeaderLine) => boolean {
   const want = name.toLowerCase()
-  let ascii = true
-  for (let i = 0; i < want.length && ascii; i++) ascii = want.charCodeAt(i) < 0x80
+  const ascii = isAscii(want)
   return (line) =>
     (!ascii || line.name.length === want.length) && (line.name === want || line.name.toLowerCase() === want)
 }
