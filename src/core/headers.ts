@@ -7,7 +7,8 @@ export interface HeaderLine {
 
 export type HeaderList = readonly HeaderLine[]
 
-// The engine asks about the same few names all the time: remember which are ASCII (bounded).
+// The engine asks about the same few names all the time: remember which are ASCII (bounded: 256 short names;
+// a name from a response can be anything).
 const ASCII_NAMES = new Map<string, boolean>()
 
 function isAscii(name: string): boolean {
@@ -15,6 +16,7 @@ function isAscii(name: string): boolean {
   if (known !== undefined) return known
   let ascii = true
   for (let i = 0; i < name.length && ascii; i++) ascii = name.charCodeAt(i) < 0x80
+  if (name.length > 64) return ascii
   if (ASCII_NAMES.size >= 256) ASCII_NAMES.clear()
   ASCII_NAMES.set(name, ascii)
   return ascii
