@@ -7,17 +7,40 @@ export interface HeaderLine {
 
 export type HeaderList = readonly HeaderLine[]
 
-const lower = (s: string): string => s.toLowerCase()
+// The engine asks about the same few names all the time: remember which are ASCII (bounded: 256 short names;
+// a name from a response can be anything).
+const ASCII_NAMES = new Map<string, boolean>()
+
+function isAscii(name: string): boolean {
+  const known = ASCII_NAMES.get(name)
+  if (known !== undefined) return known
+  let ascii = true
+  for (let i = 0; i < name.length && ascii; i++) ascii = name.charCodeAt(i) < 0x80
+  if (name.length > 64) return ascii
+  if (ASCII_NAMES.size >= 256) ASCII_NAMES.clear()
+  ASCII_NAMES.set(name, ascii)
+  return ascii
+}
+
+/**
+ * A test for "this line's name, lower-cased, is `name` lower-cased", without lower-casing every line: the
+ * engine asks this of each line many times per exchange. When the wanted name is ASCII, a line of another
+ * length cannot match (only ASCII letters and the Kelvin sign lower-case to ASCII, one unit for one).
+ */
+function nameTest(name: string): (line: HeaderLine) => boolean {
+  const want = name.toLowerCase()
+  const ascii = isAscii(want)
+  return (line) =>
+    (!ascii || line.name.length === want.length) && (line.name === want || line.name.toLowerCase() === want)
+}
 
 /** Every line with this name, in wire order. */
 export function linesNamed(headers: HeaderList, name: string): HeaderLine[] {
-  const want = lower(name)
-  return headers.filter((h) => lower(h.name) === want)
+  return headers.filter(nameTest(name))
 }
 
 export function hasHeader(headers: HeaderList, name: string): boolean {
-  const want = lower(name)
-  return headers.some((h) => lower(h.name) === want)
+  return headers.some(nameTest(name))
 }
 
 /**
@@ -25,9 +48,14 @@ export function hasHeader(headers: HeaderList, name: string): boolean {
  * value, trimmed of HTTP whitespace, joined with ", ". Null when no line has the name.
  */
 export function headerValue(headers: HeaderList, name: string): string | null {
-  const lines = linesNamed(headers, name)
-  if (lines.length === 0) return null
-  return lines.map((h) => trimHttpWhitespace(h.value)).join(', ')
+  const named = nameTest(name)
+  let value: string | null = null
+  for (const line of headers) {
+    if (!named(line)) continue
+    const trimmed = trimHttpWhitespace(line.value)
+    value = value === null ? trimmed : `${value}, ${trimmed}`
+  }
+  return value
 }
 
 /**

@@ -133,9 +133,9 @@ export function warningsFor(input: WarningInput): Finding[] {
         })
       }
     }
-    for (const name of CORS_RESPONSE_HEADERS) {
+    for (const name of input.blocked ? [] : CORS_RESPONSE_HEADERS) {
       const lines = linesNamed(res.headers, name)
-      if (lines.length > 1 && !input.blocked) {
+      if (lines.length > 1) {
         out.push({
           code: 'duplicate-cors-header',
           severity: 'warning',

@@ -19,8 +19,8 @@ export function rng(seed: number): Rand {
   }
 }
 
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T
-const chance = (r: Rand, p: number): boolean => r() < p
+export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T
+export const chance = (r: Rand, p: number): boolean => r() < p
 
 /** Pieces that mean something in some snippet language or terminal. */
 export const NASTY = [
