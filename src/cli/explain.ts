@@ -114,8 +114,13 @@ async function printHuman(read: Explained, out: Output, counts: Counts, file: st
   let notShown = 0
   let repeats = 0
   let total = 0
-  let next: IteratorResult<JsonEntry, HarTotals>
-  while (!(next = await read.next()).done) {
+  let totals: HarTotals
+  for (;;) {
+    const next = await read.next()
+    if (next.done) {
+      totals = next.value
+      break
+    }
     const e = next.value
     total++
     counts[e.verdict]++
@@ -135,7 +140,7 @@ async function printHuman(read: Explained, out: Output, counts: Counts, file: st
     out.lines([...lines, ''])
     await out.drain()
   }
-  const { skipped, warnings } = next.value
+  const { skipped, warnings } = totals
   if (repeats > 0)
     out.line(`(${repeats} more request${repeats === 1 ? '' : 's'} with a report identical to one above)`)
   if (notShown > 0)

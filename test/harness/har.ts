@@ -1,6 +1,7 @@
 /** HAR 1.2 builders for tests and the bench: one entry shape, filled with only what a case cares about. */
-import { rng } from '../core/hostile.ts'
+
 import type { HeaderLine } from '../../src/core/index.ts'
+import { rng } from '../core/hostile.ts'
 
 export interface EntryParts {
   readonly url: string
