@@ -39,6 +39,16 @@ const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d |
 
 type Container = 'object' | 'array'
 
+/** Index of the next quote or bracket at or after `from` (or the end): the bytes an item's end depends on. */
+function nextStructural(chunk: Buffer, from: number): number {
+  let i = from
+  for (; i < chunk.length; i++) {
+    const b = chunk[i]
+    if (b === QUOTE || b === 0x7b || b === 0x7d || b === 0x5b || b === 0x5d) break
+  }
+  return i
+}
+
 /**
  * A byte-level scanner of JSON structure: strings (skipped with indexOf, escapes counted), brackets, and
  * the key before each value in the top two objects. Linear in the input; it validates only what it needs
@@ -100,6 +110,11 @@ export class HarEntryScanner {
           copyFrom = i
         }
         continue
+      }
+      if (this.item !== null && !this.itemScalar) {
+        // Inside an item only strings and brackets matter (keys are tracked above it): skip to the next.
+        i = nextStructural(chunk, i)
+        if (i >= len) break
       }
       const b = chunk[i] as number
       if (isSpace(b)) {
