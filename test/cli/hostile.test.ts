@@ -336,8 +336,9 @@ describe('size: output and memory bounded by the input, not proportional to it',
           for (let i = 0; i < text.length; i += size) scanner.feed(text.subarray(i, i + size))
           // The skeleton with the items put back is the file; what preceded the items came first, whole.
           const skeleton = scanner.end() as typeof doc
-          expect({ log: { ...skeleton.log, entries: items } }).toEqual(JSON.parse(text.toString()))
-          expect(head).toEqual({ log: { version: doc.log.version, entries: [] } })
+          const parsed = JSON.parse(text.toString()) as typeof doc
+          expect({ log: { ...skeleton.log, entries: items } }).toEqual(parsed)
+          expect(head).toEqual({ log: { version: parsed.log.version, entries: [] } })
         },
       ),
       { numRuns: 300 },
