@@ -359,27 +359,28 @@ function firstAfter(list: Fifo<Entry>, index: number): number {
   return lo
 }
 
-/** Entries by a key, each list in file order: every look-up is a bounded scan, never a sweep. */
-class Buckets {
-  private readonly lists = new Map<string, Fifo<Entry>>()
-  get(key: string): Fifo<Entry> | undefined {
+/** Items by a key, each list in file order: every look-up is a bounded scan, never a sweep. */
+class Buckets<T> {
+  private readonly lists = new Map<string, Fifo<T>>()
+  get(key: string): Fifo<T> | undefined {
     return this.lists.get(key)
   }
-  add(key: string, e: Entry): void {
+  add(key: string, x: T): void {
     const list = this.lists.get(key)
-    if (list) list.push(e)
+    if (list) list.push(x)
     else {
-      const fresh = new Fifo<Entry>()
-      fresh.push(e)
+      const fresh = new Fifo<T>()
+      fresh.push(x)
       this.lists.set(key, fresh)
     }
   }
-  /** Lets go of `e`, the oldest entry of its list (entries leave in file order). */
-  drop(key: string, e: Entry): void {
+  /** Lets go of the oldest item under `key` (only when it is `x`, if given): items leave in file order. */
+  drop(key: string, x?: T): T | undefined {
     const list = this.lists.get(key)
-    if (list?.at(0) !== e) return
-    list.shift()
+    if (!list || (x !== undefined && list.at(0) !== x)) return undefined
+    const first = list.shift()
     if (list.length === 0) this.lists.delete(key)
+    return first
   }
 }
 
@@ -447,14 +448,14 @@ export class HarReader {
   private readonly preflights = new Fifo<Slot & { kind: 'preflight' }>()
   /** Actual entries a preflight may still pair with, in file order, and the same by key. */
   private readonly candidates = new Fifo<Entry>()
-  private readonly byRequest = new Buckets()
-  private readonly byUrl = new Buckets()
-  private readonly byRequestId = new Buckets()
+  private readonly byRequest = new Buckets<Entry>()
+  private readonly byUrl = new Buckets<Entry>()
+  private readonly byRequestId = new Buckets<Entry>()
   private readonly preflightOf = new WeakMap<Entry, Entry>()
   private readonly unsafe = new WeakMap<Entry, string>()
   /** Redirects waiting for their next hop: in file order, and by the next hop's "METHOD url". */
   private readonly waits = new Fifo<Wait>()
-  private readonly waitsFor = new Map<string, Fifo<Wait>>()
+  private readonly waitsFor = new Buckets<Wait>()
   private readonly out: Exchange[] = []
 
   constructor(
@@ -557,9 +558,7 @@ export class HarReader {
 
   /** The earliest redirect still waiting for this "METHOD url": its next hop is `e`. */
   private claimant(e: Entry): Wait | undefined {
-    const waiting = this.waitsFor.get(requestKey(e))
-    const wait = waiting?.shift()
-    if (waiting?.length === 0) this.waitsFor.delete(requestKey(e))
+    const wait = this.waitsFor.drop(requestKey(e))
     if (wait) wait.done = true
     return wait
   }
@@ -567,13 +566,7 @@ export class HarReader {
   private await(chain: Chain, redirect: Entry, key: string): void {
     const wait = { chain, redirect, key, done: false }
     this.waits.push(wait)
-    const list = this.waitsFor.get(key)
-    if (list) list.push(wait)
-    else {
-      const fresh = new Fifo<Wait>()
-      fresh.push(wait)
-      this.waitsFor.set(key, fresh)
-    }
+    this.waitsFor.add(key, wait)
   }
 
   /** Entry `last` was read: what can no longer change is decided, handed out and let go. */
@@ -584,9 +577,7 @@ export class HarReader {
       if (w.done) continue
       w.done = true
       w.chain.open = false
-      const list = this.waitsFor.get(w.key)
-      list?.shift()
-      if (list?.length === 0) this.waitsFor.delete(w.key)
+      this.waitsFor.drop(w.key, w)
     }
     // Preflights in file order, each once every request within the span after it has been read.
     for (let s = this.preflights.at(0); s && s.entry.index + this.span <= last; s = this.preflights.at(0)) {
