@@ -115,6 +115,8 @@ interface Entry {
   readonly index: number
   readonly method: string
   readonly url: string
+  /** "METHOD url": what a redirect's next hop and a preflight's request are looked up by (made once). */
+  readonly request: string
   readonly requestHeaders: HeaderLine[]
   /** 0 when no response arrived (DevTools/Firefox write 0, Playwright -1), or the status was not real. */
   readonly status: number
@@ -164,6 +166,7 @@ function readEntry(
     index,
     method,
     url,
+    request: `${method} ${url}`,
     requestHeaders: harHeaders(req.headers),
     status,
     statusText: status ? (str(res?.statusText) ?? '') : '',
@@ -405,8 +408,6 @@ type Slot =
   | { readonly kind: 'chain'; readonly chain: Chain }
   | { readonly kind: 'preflight'; readonly entry: Entry; state: 'waiting' | 'paired' | 'orphan' }
 
-const requestKey = (e: Entry): string => `${e.method} ${e.url}`
-
 /** How many candidates on each side of a preflight are weighed: the request sits next to its preflight. */
 const PAIR_WINDOW = 8
 
@@ -551,14 +552,14 @@ export class HarReader {
     chain.open = target !== null
     if (target) this.await(chain, e, `${methodAfterRedirect(e.method, e.status)} ${target}`)
     this.candidates.push(e)
-    this.byRequest.add(requestKey(e), e)
+    this.byRequest.add(e.request, e)
     this.byUrl.add(e.url, e)
     if (e.requestId) this.byRequestId.add(e.requestId, e)
   }
 
   /** The earliest redirect still waiting for this "METHOD url": its next hop is `e`. */
   private claimant(e: Entry): Wait | undefined {
-    const wait = this.waitsFor.drop(requestKey(e))
+    const wait = this.waitsFor.drop(e.request)
     if (wait) wait.done = true
     return wait
   }
@@ -593,7 +594,7 @@ export class HarReader {
       c = this.candidates.at(0)
     ) {
       this.candidates.shift()
-      this.byRequest.drop(requestKey(c), c)
+      this.byRequest.drop(c.request, c)
       this.byUrl.drop(c.url, c)
       if (c.requestId) this.byRequestId.drop(c.requestId, c)
     }
