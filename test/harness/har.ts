@@ -54,15 +54,24 @@ export function har(entries: readonly object[], creator = 'WebInspector'): strin
  * retries of one URL, `no-cors` images of an API URL. For tests that read one file in different ways.
  */
 export function sessionEntries(count: number, seed: number): object[] {
+  const out: object[] = []
+  for (const e of session(seed)) {
+    if (out.length === count) break
+    out.push(e)
+  }
+  return out
+}
+
+/** The same session, entry by entry, without end: a file of any size is written without holding it. */
+export function* session(seed: number): Generator<object> {
   const r = rng(seed)
   const page = 'https://app.example'
   const origin = { name: 'Origin', value: page }
-  const out: object[] = []
   // Entries waiting to be listed a few places later (a preflight after its request, a redirect's next hop).
   const later: { at: number; entry: object }[] = []
   const at = (i: number): number => 1_790_000_000_000 + i * 10
-  for (let i = 0; out.length < count; i++) {
-    for (const l of later.filter((l) => l.at <= i)) out.push(l.entry)
+  for (let i = 0; ; i++) {
+    const out: object[] = later.filter((l) => l.at <= i).map((l) => l.entry)
     later.splice(0, later.length, ...later.filter((l) => l.at > i))
     const api = `https://api${i % 3}.example/items/${Math.floor(r() * 50)}`
     const gap = i + Math.floor(r() * 6)
@@ -146,8 +155,8 @@ export function sessionEntries(count: number, seed: number): object[] {
       // A retry of the last cross-origin GET's URL without the header its preflight asked for.
       out.push(harEntry({ method: 'PUT', url: api, requestHeaders: [origin], startedAt: at(i) }))
     }
+    yield* out
   }
-  return out.slice(0, count)
 }
 
 /** How DevTools lists a request that failed (devtools-frontend puts `_error` on the response). */
