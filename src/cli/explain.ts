@@ -2,9 +2,8 @@
 import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { harToExchanges } from '../core/har.ts'
 import { diagnoseSafely as diagnose, type Exchange } from '../core/index.ts'
-import { NotJsonError, readHarStream, TooBigError } from './har-stream.ts'
+import { type HarTotals, NotHarError, NotJsonError, readHarExchanges, TooBigError } from './har-stream.ts'
 import { CliError, EXIT } from './io.ts'
 import { entryLines, type JsonEntry, toJsonEntry } from './report.ts'
 import type { Output } from './terminal.ts'
@@ -27,8 +26,11 @@ function fsMessage(error: unknown, file: string): string {
   return `${file}: cannot read (${code || (error instanceof Error ? error.message : String(error))})`
 }
 
-/** The file's JSON value (entries slimmed), or a CliError that says in one line why not. */
-export async function readHarFile(file: string): Promise<unknown> {
+/**
+ * The file's Exchanges, each as soon as the reader lets it go (then what was skipped), or a CliError that
+ * says in one line why not — after the Exchanges already read, when the fault comes late in the file.
+ */
+export async function* readHar(file: string): AsyncGenerator<Exchange, HarTotals> {
   const tooBig = (): CliError =>
     new CliError(
       `${file}: more than cors-lens reads (${mb(MAX_HAR_BYTES)}); export only the failing requests (filter the Network panel) and try again`,
@@ -38,10 +40,11 @@ export async function readHarFile(file: string): Promise<unknown> {
     if (s.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' })
     // A regular file says its size up front; a device or a pipe is measured while it is read.
     if (s.size > MAX_HAR_BYTES) throw tooBig()
-    return await readHarStream(file, MAX_HAR_BYTES)
+    return yield* readHarExchanges(file, MAX_HAR_BYTES)
   } catch (e) {
     if (e instanceof CliError) throw e
     if (e instanceof TooBigError) throw tooBig()
+    if (e instanceof NotHarError) throw new CliError(`${file}: ${e.message}`)
     if (e instanceof NotJsonError && e.message === 'empty file')
       throw new CliError(`${file}: empty file, not a HAR file`)
     if (e instanceof NotJsonError || e instanceof SyntaxError) {
@@ -56,22 +59,18 @@ export async function readHarFile(file: string): Promise<unknown> {
   }
 }
 
-export interface HarRead {
-  readonly exchanges: readonly Exchange[]
-  readonly skipped: number
-  readonly warnings: readonly string[]
-}
-
-export function readExchanges(har: unknown, file: string): HarRead {
-  const read = harToExchanges(har)
-  if ('error' in read) throw new CliError(`${file}: ${read.error}`)
-  return read
-}
-
 /** Diagnoses one exchange at a time, so output and memory never hold every entry's report at once. */
-export function* explainEach(read: HarRead): Generator<JsonEntry> {
-  for (const x of read.exchanges) yield toJsonEntry(x, diagnose(x))
+export async function* explainEach(
+  exchanges: AsyncGenerator<Exchange, HarTotals>,
+): AsyncGenerator<JsonEntry, HarTotals> {
+  for (;;) {
+    const next = await exchanges.next()
+    if (next.done) return next.value
+    yield toJsonEntry(next.value, diagnose(next.value))
+  }
 }
+
+type Explained = AsyncGenerator<JsonEntry, HarTotals>
 
 type Counts = Record<JsonEntry['verdict'], number>
 
@@ -86,7 +85,7 @@ export async function runExplain(argv: readonly string[], out: Output): Promise<
   const file = positionals[0]
   if (!file || positionals.length > 1)
     throw new CliError('explain takes exactly one HAR file', { usage: true })
-  const read = readExchanges(await readHarFile(file), file)
+  const read = explainEach(readHar(file))
   const counts: Counts = { blocked: 0, 'at-risk': 0, unknown: 0, ok: 0, 'not-cors': 0 }
   if (values.json) await streamJson(read, out, counts)
   else await printHuman(read, out, counts, file, values.all ?? false)
@@ -94,10 +93,10 @@ export async function runExplain(argv: readonly string[], out: Output): Promise<
 }
 
 /** `{ "entries": [...] }` exactly as JSON.stringify(…, null, 2) would print it, one entry at a time. */
-async function streamJson(read: HarRead, out: Output, counts: Counts): Promise<void> {
+async function streamJson(read: Explained, out: Output, counts: Counts): Promise<void> {
   // One entry is held back: only the next one tells whether it needs a comma.
   let held: string | null = null
-  for (const e of explainEach(read)) {
+  for await (const e of read) {
     counts[e.verdict]++
     if (held === null) out.json('{\n  "entries": [')
     else out.json(`${held},`)
@@ -108,13 +107,22 @@ async function streamJson(read: HarRead, out: Output, counts: Counts): Promise<v
   else out.json(`${held}\n  ]\n}`)
 }
 
-async function printHuman(read: HarRead, out: Output, counts: Counts, file: string, all: boolean) {
+async function printHuman(read: Explained, out: Output, counts: Counts, file: string, all: boolean) {
   // Identical reports (a retry loop, a polling endpoint) are printed once and counted.
   const seen = new Map<string, number>()
   let shown = 0
   let notShown = 0
   let repeats = 0
-  for (const e of explainEach(read)) {
+  let total = 0
+  let totals: HarTotals
+  for (;;) {
+    const next = await read.next()
+    if (next.done) {
+      totals = next.value
+      break
+    }
+    const e = next.value
+    total++
     counts[e.verdict]++
     if (!all && (e.verdict === 'ok' || e.verdict === 'not-cors')) continue
     const lines = entryLines(e)
@@ -132,17 +140,17 @@ async function printHuman(read: HarRead, out: Output, counts: Counts, file: stri
     out.lines([...lines, ''])
     await out.drain()
   }
-  const total = read.exchanges.length
+  const { skipped, warnings } = totals
   if (repeats > 0)
     out.line(`(${repeats} more request${repeats === 1 ? '' : 's'} with a report identical to one above)`)
   if (notShown > 0)
     out.line(`(${notShown} more not shown: the first ${MAX_SHOWN_ENTRIES} are; --json lists every one)`)
   out.line(
-    `${file}: ${total} cross-origin request${total === 1 ? '' : 's'} — ${counts.blocked} blocked, ${counts['at-risk']} at risk, ${counts.unknown} unexplained, ${counts.ok} ok, ${counts['not-cors']} failed for other reasons; ${read.skipped} entr${read.skipped === 1 ? 'y' : 'ies'} skipped (same-origin, not CORS, or unreadable)`,
+    `${file}: ${total} cross-origin request${total === 1 ? '' : 's'} — ${counts.blocked} blocked, ${counts['at-risk']} at risk, ${counts.unknown} unexplained, ${counts.ok} ok, ${counts['not-cors']} failed for other reasons; ${skipped} entr${skipped === 1 ? 'y' : 'ies'} skipped (same-origin, not CORS, or unreadable)`,
   )
   if (shown + repeats + notShown === 0 && total > 0 && !all) out.line('Nothing blocked or at risk.')
-  for (const w of read.warnings.slice(0, 5)) out.error(`warning: ${w}`)
-  if (read.warnings.length > 5) out.error(`warning: … and ${read.warnings.length - 5} more`)
+  for (const w of warnings.slice(0, 5)) out.error(`warning: ${w}`)
+  if (warnings.length > 5) out.error(`warning: … and ${warnings.length - 5} more`)
 }
 
 function parse(argv: readonly string[]) {

@@ -1,13 +1,13 @@
 /**
- * Reads a HAR file as a stream: `log.entries` items are cut out one at a time and parsed on their own,
- * everything else (creator, browser, pages) is kept as a small skeleton. Memory follows the entries the
- * engine needs, not the file's text plus a full parse tree of it; the byte limit is checked while reading,
- * so a device or an endless stream (`/dev/zero`) stops at the limit instead of filling memory first.
+ * Reads a HAR file as a stream: `log.entries` items are cut out one at a time, parsed on their own and
+ * handed to the engine's HarReader, which lets each go as soon as what it contributes is known; everything
+ * else (creator, browser, pages) is kept as a small skeleton. Memory follows the span the reader holds, not
+ * the file; the byte limit is checked while reading, so a device or an endless stream (`/dev/zero`) stops at
+ * the limit instead of filling memory first.
  */
 import { createReadStream } from 'node:fs'
-
-/** Bytes of the response/request bodies kept per entry: the engine reads a snippet, never the whole body. */
-const BODY_KEEP = 4096
+import { HarReader, harLogOf } from '../core/har.ts'
+import type { Exchange } from '../core/index.ts'
 
 export class NotJsonError extends Error {
   readonly truncated: boolean
@@ -15,6 +15,14 @@ export class NotJsonError extends Error {
     super(message)
     this.name = 'NotJsonError'
     this.truncated = truncated
+  }
+}
+
+/** JSON, but not a HAR file this reader can read. */
+export class NotHarError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'NotHarError'
   }
 }
 
@@ -30,6 +38,16 @@ const BACKSLASH = 0x5c
 const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09
 
 type Container = 'object' | 'array'
+
+/** Index of the next quote or bracket at or after `from` (or the end): the bytes an item's end depends on. */
+function nextStructural(chunk: Buffer, from: number): number {
+  let i = from
+  for (; i < chunk.length; i++) {
+    const b = chunk[i]
+    if (b === QUOTE || b === 0x7b || b === 0x7d || b === 0x5b || b === 0x5d) break
+  }
+  return i
+}
 
 /**
  * A byte-level scanner of JSON structure: strings (skipped with indexOf, escapes counted), brackets, and
@@ -54,10 +72,18 @@ export class HarEntryScanner {
   private itemScalar = false
   /** What was last seen between the items of log.entries. */
   private between: 'start' | 'item' | 'comma' = 'start'
+  /** Copies, never slices of a chunk: a slice would keep the whole megabyte chunk alive to the end. */
   private readonly skeleton: Buffer[] = []
-  readonly entries: unknown[] = []
+  private count = 0
 
-  constructor(private readonly onEntry: (raw: unknown) => unknown = slimEntry) {}
+  /**
+   * `onEntry` gets each item of `log.entries`, parsed; `onEntriesStart` the HAR as read so far, when
+   * `log.entries` opens (with it empty): the creator, browser and pages every exporter writes first.
+   */
+  constructor(
+    private readonly onEntry: (raw: unknown) => void,
+    private readonly onEntriesStart?: (root: unknown) => void,
+  ) {}
 
   feed(chunk: Buffer): void {
     let i = 0
@@ -85,6 +111,11 @@ export class HarEntryScanner {
         }
         continue
       }
+      if (this.item !== null && !this.itemScalar) {
+        // Inside an item only strings and brackets matter (keys are tracked above it): skip to the next.
+        i = nextStructural(chunk, i)
+        if (i >= len) break
+      }
       const b = chunk[i] as number
       if (isSpace(b)) {
         i++
@@ -109,14 +140,14 @@ export class HarEntryScanner {
         } else if (b === 0x2c) {
           if (this.between !== 'item') throw new NotJsonError('an empty item in log.entries')
           this.between = 'comma'
-          this.skeleton.push(chunk.subarray(copyFrom, i))
+          this.keep(chunk, copyFrom, i)
           i++
           copyFrom = i
           continue
         } else {
           if (this.between === 'item') throw new NotJsonError('a missing comma in log.entries')
           // An item starts: the skeleton stops here, the item's bytes go to the item.
-          this.skeleton.push(chunk.subarray(copyFrom, i))
+          this.keep(chunk, copyFrom, i)
           copyFrom = i
           this.item = []
           this.itemStartDepth = depth
@@ -151,8 +182,10 @@ export class HarEntryScanner {
         this.expectKey = b === 0x7b
         if (entering) {
           this.entriesDepth = this.stack.length
-          this.entries.length = 0
           this.between = 'start'
+          this.keep(chunk, copyFrom, i + 1)
+          copyFrom = i + 1
+          this.onEntriesStart?.(this.readSoFar())
         }
         i++
         continue
@@ -171,19 +204,31 @@ export class HarEntryScanner {
       else if (b === 0x2c) this.expectKey = this.stack[this.stack.length - 1] === 'object'
       i++
     }
-    const rest = chunk.subarray(copyFrom, len)
-    if (rest.length) (this.item ?? this.skeleton).push(rest)
+    if (this.item) {
+      // Only until the item ends: then its parts are let go.
+      if (copyFrom < len) this.item.push(chunk.subarray(copyFrom, len))
+    } else this.keep(chunk, copyFrom, len)
   }
 
-  /** The skeleton (the HAR with `log.entries` empty) with the parsed entries put back. */
+  /** The skeleton: the HAR with `log.entries` empty (its items went to `onEntry`). */
   end(): unknown {
     if (this.item || this.inString || this.stack.length)
       throw new NotJsonError('Unexpected end of JSON input', true)
     if (!this.started) throw new NotJsonError('empty file', true)
-    const root = JSON.parse(Buffer.concat(this.skeleton).toString('utf8')) as unknown
-    const log = obj(obj(root)?.log)
-    if (log && Array.isArray(log.entries)) log.entries = this.entries
-    return root
+    return JSON.parse(Buffer.concat(this.skeleton).toString('utf8')) as unknown
+  }
+
+  private keep(chunk: Buffer, from: number, to: number): void {
+    if (to > from) this.skeleton.push(Buffer.from(chunk.subarray(from, to)))
+  }
+
+  /** The skeleton so far, closed where `log.entries` opened: `{"log":{…,"entries":[` + `]}}`. */
+  private readSoFar(): unknown {
+    try {
+      return JSON.parse(`${Buffer.concat(this.skeleton).toString('utf8')}]}}`) as unknown
+    } catch {
+      return null
+    }
   }
 
   /** Index of the closing quote at or after `from`, or -1; backslash runs decide whether a quote counts. */
@@ -219,12 +264,11 @@ export class HarEntryScanner {
     try {
       value = JSON.parse(text)
     } catch (e) {
-      throw new NotJsonError(
-        `log.entries item ${this.entries.length}: ${e instanceof Error ? e.message : String(e)}`,
-      )
+      throw new NotJsonError(`log.entries item ${this.count}: ${e instanceof Error ? e.message : String(e)}`)
     }
-    this.entries.push(this.onEntry(value))
+    this.count++
     this.between = 'item'
+    this.onEntry(value)
   }
 }
 
@@ -240,32 +284,34 @@ function obj(v: unknown): Record<string, unknown> | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null
 }
 
-const UNREAD_ENTRY = ['_webSocketMessages', 'cache', 'timings'] as const
-const UNREAD_SIDE = ['cookies', 'queryString'] as const
-
-/**
- * Cuts what makes real exports big and no verdict reads: whole bodies, cookies, timings, WebSocket frames. Assigned in place (a `delete` or a
- * rebuilt object costs V8 more than it saves); everything else stays for the HAR reader to judge.
- */
-export function slimEntry(raw: unknown): unknown {
-  const e = obj(raw)
-  if (!e) return raw
-  const content = obj(obj(e.response)?.content)
-  if (content && typeof content.text === 'string' && content.text.length > BODY_KEEP)
-    content.text = content.text.slice(0, BODY_KEEP)
-  const post = obj(obj(e.request)?.postData)
-  if (post && typeof post.text === 'string' && post.text.length > BODY_KEEP)
-    post.text = post.text.slice(0, BODY_KEEP)
-  // Unread sub-objects let go (null, not `delete`): a third of an export's parsed objects.
-  for (const k of UNREAD_ENTRY) if (e[k] !== undefined) e[k] = null
-  for (const side of [obj(e.request), obj(e.response)])
-    for (const k of UNREAD_SIDE) if (side && side[k] !== undefined) side[k] = null
-  return e
+/** What a reader took from the log besides the entries: read before them (HAR 1.2's order). */
+function headerOf(log: Record<string, unknown> | null): string {
+  return JSON.stringify([log?.creator, log?.browser, log?.pages]) ?? ''
 }
 
-/** Streams `file` through the scanner; stops with TooBigError as soon as more than `maxBytes` arrived. */
-export async function readHarStream(file: string, maxBytes: number): Promise<unknown> {
-  const scanner = new HarEntryScanner()
+export interface HarTotals {
+  readonly skipped: number
+  readonly warnings: readonly string[]
+}
+
+/**
+ * Streams `file` through the scanner into the engine's HarReader and yields each Exchange as soon as the
+ * reader lets it go; returns what was skipped. Stops with TooBigError as soon as more than `maxBytes`
+ * arrived, with NotJsonError / NotHarError when the file is not a HAR (after what was already yielded).
+ */
+export async function* readHarExchanges(file: string, maxBytes: number): AsyncGenerator<Exchange, HarTotals> {
+  let reader: HarReader | null = null
+  let header = ''
+  const scanner = new HarEntryScanner(
+    (raw) => reader?.add(raw),
+    (root) => {
+      // JSON.parse would keep the last; a stream has already explained the first.
+      if (reader) throw new NotHarError('not a HAR file: "log.entries" appears twice')
+      const log = obj(obj(root)?.log)
+      reader = new HarReader(log ?? {})
+      header = headerOf(log)
+    },
+  )
   let total = 0
   const stream = createReadStream(file, { highWaterMark: 1024 * 1024 })
   try {
@@ -273,9 +319,21 @@ export async function readHarStream(file: string, maxBytes: number): Promise<unk
       total += chunk.length
       if (total > maxBytes) throw new TooBigError(total)
       scanner.feed(chunk)
+      if (reader) yield* (reader as HarReader).take()
     }
   } finally {
     stream.destroy()
   }
-  return scanner.end()
+  const read = harLogOf(scanner.end())
+  if ('error' in read) throw new NotHarError(read.error)
+  const last: HarReader = reader ?? new HarReader(read.log)
+  last.finish()
+  yield* last.take()
+  const late = reader !== null && headerOf(read.log) !== header
+  return {
+    skipped: last.skipped,
+    warnings: late
+      ? [...last.warnings, 'log.creator, log.browser or log.pages come after log.entries: read without them']
+      : last.warnings,
+  }
 }

@@ -102,11 +102,21 @@ function timeOf(v: unknown): number | null {
   return Number.isFinite(t) ? t : null
 }
 
+/**
+ * A string that shares no memory with the one it came from: V8 makes a slice point into its source, so a
+ * 512-character snippet would keep a whole multi-megabyte body alive for as long as the entry lives.
+ */
+function ownCopy(s: string): string {
+  return `${s} `.slice(0, -1)
+}
+
 /** One HAR entry, validated and flattened. */
 interface Entry {
   readonly index: number
   readonly method: string
   readonly url: string
+  /** "METHOD url": what a redirect's next hop and a preflight's request are looked up by (made once). */
+  readonly request: string
   readonly requestHeaders: HeaderLine[]
   /** 0 when no response arrived (DevTools/Firefox write 0, Playwright -1), or the status was not real. */
   readonly status: number
@@ -161,6 +171,7 @@ function readEntry(
     index,
     method,
     url,
+    request: `${method} ${url}`,
     requestHeaders: harHeaders(req.headers),
     status,
     statusText: status ? (str(res?.statusText) ?? '') : '',
@@ -173,7 +184,8 @@ function readEntry(
     initiatorRequestId: str(initiator?.requestId),
     requestId: str(e._requestId),
     resourceType: str(e._resourceType),
-    bodySnippet: text && str(content?.encoding) !== 'base64' ? text.slice(0, BODY_SNIPPET_CHARS) : null,
+    bodySnippet:
+      text && str(content?.encoding) !== 'base64' ? ownCopy(text.slice(0, BODY_SNIPPET_CHARS)) : null,
     bodyWithheld:
       status > 0 &&
       text === '' &&
@@ -330,51 +342,95 @@ function failureOf(e: Entry, producer: Producer): Outcome {
   return { kind: 'error', error: producer.tool ? NO_RESPONSE_RECORDED : FAILED_NO_REASON }
 }
 
-/** Entries by "METHOD url", each list in file order: every look-up below is a bounded scan, never a sweep. */
-function bucketsOf(entries: readonly Entry[], key: (e: Entry) => string): Map<string, Entry[]> {
-  const out = new Map<string, Entry[]>()
-  for (const e of entries) {
-    const k = key(e)
-    const list = out.get(k)
-    if (list) list.push(e)
-    else out.set(k, [e])
+/**
+ * How far apart in the file a preflight and its request, or a redirect and its next hop, may be (in
+ * entries). Exporters list them side by side (DevTools and Firefox put a preflight right after its
+ * request); the bound is what lets the reader let an entry go once this many more have been read.
+ */
+export const HAR_SPAN = 2_000
+
+/** A list in file order, appended at the end and let go at the front. */
+class Fifo<T> {
+  private items: (T | undefined)[] = []
+  private head = 0
+  get length(): number {
+    return this.items.length - this.head
   }
-  return out
+  at(i: number): T | undefined {
+    return this.items[this.head + i]
+  }
+  push(x: T): void {
+    this.items.push(x)
+  }
+  shift(): T | undefined {
+    const x = this.items[this.head]
+    this.items[this.head++] = undefined
+    // Compacted now and then, so the array follows the list, not everything ever pushed.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return x
+  }
 }
 
 /** Position of the first entry in `list` (file order) whose index is above `index`. */
-function firstAfter(list: readonly Entry[], index: number): number {
+function firstAfter(list: Fifo<Entry>, index: number): number {
   let lo = 0
   let hi = list.length
   while (lo < hi) {
     const mid = (lo + hi) >> 1
-    if ((list[mid]?.index ?? 0) <= index) lo = mid + 1
+    if ((list.at(mid)?.index ?? 0) <= index) lo = mid + 1
     else hi = mid
   }
   return lo
 }
 
-/** Redirect chains: each 3xx hop continues in the next unclaimed entry for its Location and method. */
-function chainRedirects(actuals: readonly Entry[]): Map<Entry, Entry> {
-  const buckets = bucketsOf(actuals, (e) => `${e.method} ${e.url}`)
-  const nextHop = new Map<Entry, Entry>()
-  const claimed = new Set<Entry>()
-  for (const e of actuals) {
-    if (!e.redirectURL || e.status < 300 || e.status >= 400) continue
-    const target = resolveUrl(e.redirectURL, e.url)
-    const list = target ? buckets.get(`${methodAfterRedirect(e.method, e.status)} ${target}`) : undefined
-    if (!list) continue
-    for (let i = firstAfter(list, e.index); i < list.length; i++) {
-      const next = list[i]
-      if (next && !claimed.has(next)) {
-        nextHop.set(e, next)
-        claimed.add(next)
-        break
-      }
+/** Items by a key, each list in file order: every look-up is a bounded scan, never a sweep. */
+class Buckets<T> {
+  private readonly lists = new Map<string, Fifo<T>>()
+  get(key: string): Fifo<T> | undefined {
+    return this.lists.get(key)
+  }
+  add(key: string, x: T): void {
+    const list = this.lists.get(key)
+    if (list) list.push(x)
+    else {
+      const fresh = new Fifo<T>()
+      fresh.push(x)
+      this.lists.set(key, fresh)
     }
   }
-  return nextHop
+  /** Lets go of the oldest item under `key` (only when it is `x`, if given): items leave in file order. */
+  drop(key: string, x?: T): T | undefined {
+    const list = this.lists.get(key)
+    if (!list || (x !== undefined && list.at(0) !== x)) return undefined
+    const first = list.shift()
+    if (list.length === 0) this.lists.delete(key)
+    return first
+  }
 }
+
+/** One request's entries: its first hop, then each redirect's next hop. */
+interface Chain {
+  readonly hops: Entry[]
+  /** Its last hop is a redirect whose next hop may still come. */
+  open: boolean
+}
+
+/** A redirect waiting for its next hop. */
+interface Wait {
+  readonly chain: Chain
+  readonly redirect: Entry
+  /** The next hop's "METHOD url". */
+  readonly key: string
+  done: boolean
+}
+
+/** What the reader owes the output, in file order: a request, or a preflight that may have none. */
+type Slot =
+  | { readonly kind: 'chain'; readonly chain: Chain }
+  | { readonly kind: 'preflight'; readonly entry: Entry; state: 'waiting' | 'paired' | 'orphan' }
 
 /** How many candidates on each side of a preflight are weighed: the request sits next to its preflight. */
 const PAIR_WINDOW = 8
@@ -392,42 +448,217 @@ function headerEvidence(requestNames: string, acrh: string): number {
   return requestNames.split(',').every((n) => n === '' || asked.has(n)) ? 0 : -100
 }
 
+/** The `log` object of a HAR, or why the value is not one. */
+export function harLogOf(har: unknown): { log: Record<string, unknown> } | { error: string } {
+  const log = obj(obj(har)?.log)
+  if (!log) return { error: 'not a HAR file: no "log" object at the top level' }
+  if (!Array.isArray(log.entries)) return { error: 'not a HAR file: "log.entries" is not a list' }
+  return { log }
+}
+
 /**
- * Preflights paired with their requests on evidence, in linear time. Chrome names the request
- * (`_initiator.requestId`, matched against `_requestId` where an exporter wrote one). Otherwise, among the
- * nearby requests for the same URL with the method the preflight asked for: the one whose non-safelisted
- * header names are exactly Access-Control-Request-Headers (a client's retry without the header is not it),
- * which was not sent when its preflight failed, which started just before the preflight, nearest in the
- * file. A preflight may be listed before or after its request (DevTools and Firefox list it after).
+ * Reads a HAR one entry at a time, in file order, and hands out each Exchange as soon as nothing later in
+ * the file can change it. Redirect hops are chained and preflights paired on evidence (see `pairOne`)
+ * within HAR_SPAN entries; an entry that makes no cross-origin CORS request and is no redirect hop is let
+ * go at once, the others once HAR_SPAN more entries have been read. So what it holds is bounded by the
+ * span, not by the file. `log` is the HAR's log object: its creator, browser and pages (entries unused).
  */
-function pairPreflights(
-  preflights: readonly Entry[],
-  actuals: readonly Entry[],
-): { preflightOf: Map<Entry, Entry>; orphans: Entry[] } {
-  const byRequestId = new Map<string, Entry>()
-  for (const a of actuals) if (a.requestId && !byRequestId.has(a.requestId)) byRequestId.set(a.requestId, a)
-  const byMethod = bucketsOf(actuals, (e) => `${e.method} ${e.url}`)
-  const byUrl = bucketsOf(actuals, (e) => e.url)
-  const unsafe = new Map<Entry, string>()
-  const unsafeOf = (a: Entry): string => {
-    let s = unsafe.get(a)
-    if (s === undefined) {
-      s = nameSet(corsUnsafeRequestHeaderNames(a.requestHeaders, { wire: true }))
-      unsafe.set(a, s)
+export class HarReader {
+  readonly warnings: string[] = []
+  skipped = 0
+  private readonly producer: Producer
+  private readonly pages = new Map<string, string>()
+  private next = 0
+  private readonly slots = new Fifo<Slot>()
+  private readonly preflights = new Fifo<Slot & { kind: 'preflight' }>()
+  /** Actual entries a preflight may still pair with, in file order, and the same by key. */
+  private readonly candidates = new Fifo<Entry>()
+  private readonly byRequest = new Buckets<Entry>()
+  private readonly byUrl = new Buckets<Entry>()
+  private readonly byRequestId = new Buckets<Entry>()
+  private readonly preflightOf = new WeakMap<Entry, Entry>()
+  private readonly unsafe = new WeakMap<Entry, string>()
+  /** Redirects waiting for their next hop: in file order, and by the next hop's "METHOD url". */
+  private readonly waits = new Fifo<Wait>()
+  private readonly waitsFor = new Buckets<Wait>()
+  private readonly out: Exchange[] = []
+
+  constructor(
+    log: Record<string, unknown>,
+    private readonly span = HAR_SPAN,
+  ) {
+    this.producer = producerOf(log)
+    if (Array.isArray(log.pages)) {
+      for (const p of log.pages) {
+        const page = obj(p)
+        const id = str(page?.id)
+        const title = str(page?.title)
+        if (id && title && originOf(title)) this.pages.set(id, title)
+      }
     }
-    return s
   }
 
-  const preflightOf = new Map<Entry, Entry>()
-  const orphans: Entry[] = []
-  for (const p of preflights) {
-    const byId = p.initiatorRequestId ? byRequestId.get(p.initiatorRequestId) : undefined
-    if (byId && !preflightOf.has(byId)) {
-      preflightOf.set(byId, p)
-      continue
+  /** The next item of `log.entries`. One bad entry is a warning; it never takes the others down. */
+  add(raw: unknown): void {
+    const index = this.next++
+    let e: Entry | string
+    try {
+      e = readEntry(raw, index, this.pages, this.warnings)
+    } catch (err) {
+      e = `entry ${index}: unreadable (${err instanceof Error ? err.message : 'malformed'})`
     }
+    if (typeof e !== 'string') {
+      const http = isHttpUrl(e.url)
+      // file:, data:, chrome-extension: … reach no server: nothing for CORS Lens to explain or fix.
+      if (http) {
+        if (isPreflight(e)) this.addPreflight(e)
+        else this.addActual(e)
+      } else this.skip(http === null ? `entry ${index}: the URL is not a URL` : '')
+    } else this.skip(e)
+    this.settle(index)
+  }
+
+  /** The end of `log.entries`: whatever was waiting for later entries is decided now. */
+  finish(): void {
+    this.settle(Number.POSITIVE_INFINITY)
+  }
+
+  /** The Exchanges decided since the last call, in file order. */
+  take(): Exchange[] {
+    return this.out.splice(0)
+  }
+
+  /** Entries held now, for tests: bounded by the span whatever the file's length. */
+  get held(): number {
+    const held = new Set<Entry>()
+    for (let i = 0; i < this.candidates.length; i++) held.add(this.candidates.at(i) as Entry)
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots.at(i) as Slot
+      for (const e of s.kind === 'chain' ? s.chain.hops : [s.entry]) held.add(e)
+    }
+    return held.size
+  }
+
+  private skip(warning: string): void {
+    if (warning) this.warnings.push(warning)
+    this.skipped++
+  }
+
+  private addPreflight(p: Entry): void {
+    const slot = { kind: 'preflight' as const, entry: p, state: 'waiting' as const }
+    this.slots.push(slot)
+    this.preflights.push(slot)
+  }
+
+  private addActual(e: Entry): void {
+    const wait = this.claimant(e)
+    let chain = wait?.chain
+    if (chain && chain.hops.length > MAX_HOPS) {
+      chain.open = false
+      // A browser gives up after 20 redirects: the rest is another request, never lost silently.
+      this.warnings.push(
+        `entry ${e.index}: redirect chain longer than ${MAX_HOPS} hops; read on as a new request`,
+      )
+      chain = undefined
+    }
+    const target =
+      e.redirectURL && e.status >= 300 && e.status < 400 ? resolveUrl(e.redirectURL, e.url) : null
+    if (!chain) {
+      // Not a hop of anything, not a redirect, not a CORS request: nothing later can make it matter.
+      if (!wait && !target && !e.corsLens && !isCorsRequest([e], initiatorOf(e), this.producer)) {
+        this.skipped++
+        return
+      }
+      chain = { hops: [], open: false }
+      this.slots.push({ kind: 'chain', chain })
+    }
+    chain.hops.push(e)
+    chain.open = target !== null
+    if (target) this.await(chain, e, `${methodAfterRedirect(e.method, e.status)} ${target}`)
+    this.candidates.push(e)
+    this.byRequest.add(e.request, e)
+    this.byUrl.add(e.url, e)
+    if (e.requestId) this.byRequestId.add(e.requestId, e)
+  }
+
+  /** The earliest redirect still waiting for this "METHOD url": its next hop is `e`. */
+  private claimant(e: Entry): Wait | undefined {
+    const wait = this.waitsFor.drop(e.request)
+    if (wait) wait.done = true
+    return wait
+  }
+
+  private await(chain: Chain, redirect: Entry, key: string): void {
+    const wait = { chain, redirect, key, done: false }
+    this.waits.push(wait)
+    this.waitsFor.add(key, wait)
+  }
+
+  /** Entry `last` was read: what can no longer change is decided, handed out and let go. */
+  private settle(last: number): void {
+    // A redirect whose next hop did not come within the span ends its chain.
+    for (let w = this.waits.at(0); w && w.redirect.index + this.span <= last; w = this.waits.at(0)) {
+      this.waits.shift()
+      if (w.done) continue
+      w.done = true
+      w.chain.open = false
+      this.waitsFor.drop(w.key, w)
+    }
+    // Preflights in file order, each once every request within the span after it has been read.
+    for (let s = this.preflights.at(0); s && s.entry.index + this.span <= last; s = this.preflights.at(0)) {
+      this.preflights.shift()
+      const a = this.pairOne(s.entry)
+      if (a) this.preflightOf.set(a, s.entry)
+      s.state = a ? 'paired' : 'orphan'
+    }
+    const oldestPreflight = this.preflights.at(0)?.entry.index ?? last + 1
+    for (
+      let c = this.candidates.at(0);
+      c && c.index + this.span < oldestPreflight;
+      c = this.candidates.at(0)
+    ) {
+      this.candidates.shift()
+      this.byRequest.drop(c.request, c)
+      this.byUrl.drop(c.url, c)
+      if (c.requestId) this.byRequestId.drop(c.requestId, c)
+    }
+    for (let s = this.slots.at(0); s && this.decided(s, last, oldestPreflight); s = this.slots.at(0)) {
+      this.slots.shift()
+      if (s.kind === 'chain') this.emitChain(s.chain.hops)
+      else if (s.state === 'orphan') this.emitOrphan(s.entry)
+    }
+  }
+
+  /** Nothing later can change this slot: no hop to come, no preflight left that may pair with it. */
+  private decided(s: Slot, last: number, oldestPreflight: number): boolean {
+    if (s.kind === 'preflight') return s.state !== 'waiting'
+    const end = (s.chain.hops.at(-1) as Entry).index + this.span
+    return !s.chain.open && end <= last && oldestPreflight > end
+  }
+
+  /**
+   * The request this preflight was for, on evidence, among the requests within the span. Chrome names it
+   * (`_initiator.requestId`, matched against `_requestId` where an exporter wrote one). Otherwise, among the
+   * nearby requests for the same URL with the method the preflight asked for: the one whose non-safelisted
+   * header names are exactly Access-Control-Request-Headers (a client's retry without the header is not
+   * it), which was not sent when its preflight failed, which started just before the preflight, nearest in
+   * the file. A preflight may be listed before or after its request (DevTools and Firefox list it after).
+   */
+  private pairOne(p: Entry): Entry | undefined {
+    const near = (list: Fifo<Entry> | undefined): [number, number, number] => {
+      if (!list) return [0, 0, 0]
+      return [
+        firstAfter(list, p.index - this.span - 1),
+        firstAfter(list, p.index),
+        firstAfter(list, p.index + this.span),
+      ]
+    }
+    const ids = p.initiatorRequestId ? this.byRequestId.get(p.initiatorRequestId) : undefined
+    const byId = ids?.at(near(ids)[0])
+    if (byId && byId.index <= p.index + this.span && !this.preflightOf.has(byId)) return byId
     const acrm = headerValue(p.requestHeaders, 'access-control-request-method')
-    const list = (acrm === null ? byUrl.get(p.url) : byMethod.get(`${acrm} ${p.url}`)) ?? []
+    const list = acrm === null ? this.byUrl.get(p.url) : this.byRequest.get(`${acrm} ${p.url}`)
+    if (!list) return undefined
     const acrh = nameSet(
       (headerValue(p.requestHeaders, 'access-control-request-headers') ?? '')
         .split(',')
@@ -435,16 +666,16 @@ function pairPreflights(
         .filter(Boolean),
     )
     const preflightFailed = failed(p) || p.status < 200 || p.status > 299
-    const at = firstAfter(list, p.index)
+    const [lo, at, hi] = near(list)
     let best: Entry | undefined
     let bestScore = Number.NEGATIVE_INFINITY
-    for (let i = Math.max(0, at - PAIR_WINDOW); i < Math.min(list.length, at + PAIR_WINDOW); i++) {
-      const a = list[i]
-      if (!a || preflightOf.has(a)) continue
+    for (let i = Math.max(lo, at - PAIR_WINDOW); i < Math.min(hi, at + PAIR_WINDOW); i++) {
+      const a = list.at(i)
+      if (!a || this.preflightOf.has(a)) continue
       // A request whose preflight failed was never sent: it has no response.
       if (preflightFailed && a.status > 0) continue
       let score = 0
-      if (a.requestHeaders.length > 0) score += headerEvidence(unsafeOf(a), acrh)
+      if (a.requestHeaders.length > 0) score += headerEvidence(this.unsafeOf(a), acrh)
       if (a.startedAt !== null && p.startedAt !== null) {
         const lead = p.startedAt - a.startedAt // the request is created before its preflight
         if (lead < -1000 || lead > 60_000) score -= 10
@@ -456,119 +687,87 @@ function pairPreflights(
         best = a
       }
     }
-    if (best) preflightOf.set(best, p)
-    else orphans.push(p)
+    return best
   }
-  return { preflightOf, orphans }
-}
 
-export function harToExchanges(har: unknown): HarReadResult | { error: string } {
-  const root = obj(har)
-  const log = obj(root?.log)
-  if (!root || !log) return { error: 'not a HAR file: no "log" object at the top level' }
-  if (!Array.isArray(log.entries)) return { error: 'not a HAR file: "log.entries" is not a list' }
-
-  const warnings: string[] = []
-  const pages = new Map<string, string>()
-  if (Array.isArray(log.pages)) {
-    for (const p of log.pages) {
-      const page = obj(p)
-      const id = str(page?.id)
-      const title = str(page?.title)
-      if (id && title && originOf(title)) pages.set(id, title)
+  private unsafeOf(a: Entry): string {
+    let s = this.unsafe.get(a)
+    if (s === undefined) {
+      s = nameSet(corsUnsafeRequestHeaderNames(a.requestHeaders, { wire: true }))
+      this.unsafe.set(a, s)
     }
+    return s
   }
-  const entries: Entry[] = []
-  let skipped = 0
-  const raws: unknown[] = log.entries
-  for (let i = 0; i < raws.length; i++) {
-    let e: Entry | string
+
+  private emitChain(hops: readonly Entry[]): void {
     try {
-      e = readEntry(raws[i], i, pages, warnings)
+      const x = exchangeOf(hops, this.preflightOf, this.producer)
+      if (x) this.out.push(x)
+      else this.skipped++
     } catch (err) {
-      // One bad entry never takes the others down.
-      e = `entry ${i}: unreadable (${err instanceof Error ? err.message : 'malformed'})`
-    }
-    if (typeof e !== 'string') {
-      const http = isHttpUrl(e.url)
-      // file:, data:, chrome-extension: … reach no server: nothing for CORS Lens to explain or fix.
-      if (http) {
-        entries.push(e)
-        continue
-      }
-      e = http === null ? `entry ${i}: the URL is not a URL` : ''
-    }
-    if (e) warnings.push(e)
-    skipped++
-  }
-
-  const producer = producerOf(log)
-  const preflights = entries.filter(isPreflight)
-  const actuals = entries.filter((e) => !isPreflight(e))
-  const nextHop = chainRedirects(actuals)
-  const isContinuation = new Set(nextHop.values())
-  const { preflightOf, orphans } = pairPreflights(preflights, actuals)
-
-  const exchanges: { at: number; exchange: Exchange }[] = []
-  const starts = actuals.filter((e) => !isContinuation.has(e))
-  for (let s = 0; s < starts.length; s++) {
-    const first = starts[s] as Entry
-    const hops: Entry[] = [first]
-    for (let h = nextHop.get(first); h; h = nextHop.get(h)) {
-      if (hops.length > MAX_HOPS) {
-        // A browser gives up after 20 redirects: the rest is another request, never lost silently.
-        warnings.push(
-          `entry ${h.index}: redirect chain longer than ${MAX_HOPS} hops; read on as a new request`,
-        )
-        isContinuation.delete(h)
-        starts.push(h)
-        break
-      }
-      hops.push(h)
-    }
-    try {
-      const x = exchangeOf(hops, preflightOf, producer)
-      if (x) exchanges.push({ at: first.index, exchange: x })
-      else skipped++
-    } catch (err) {
-      warnings.push(`entry ${first.index}: unreadable (${err instanceof Error ? err.message : 'malformed'})`)
-      skipped++
+      const at = (hops[0] as Entry).index
+      this.skip(`entry ${at}: unreadable (${err instanceof Error ? err.message : 'malformed'})`)
     }
   }
 
-  // A preflight whose request is not in the HAR: the request was never sent (the preflight failed) or
-  // the export left it out. Either way the preflight alone is worth a diagnosis.
-  for (const p of orphans) {
+  /**
+   * A preflight whose request is not in the HAR: the request was never sent (the preflight failed) or the
+   * export left it out. Either way the preflight alone is worth a diagnosis.
+   */
+  private emitOrphan(p: Entry): void {
     const initiator = initiatorOf(p)
     if (initiator && originOf(p.url) === initiator) {
-      skipped++
-      continue
+      this.skipped++
+      return
     }
     const acrm = headerValue(p.requestHeaders, 'access-control-request-method') ?? 'GET'
-    const preflight = preflightFrom(p)
     const preflightFailed = failed(p) || p.status < 200 || p.status > 299
     if (!preflightFailed)
-      warnings.push(`entry ${p.index}: preflight for ${acrm} ${p.url} without its request`)
-    exchanges.push({
-      at: p.index,
-      exchange: {
-        initiator,
-        request: { method: acrm, url: p.url, headers: [] },
-        preflight,
-        outcome: preflightFailed ? failureOf(p, producer) : { kind: 'unknown' },
-        ...(producer.browser ? { browser: producer.browser } : {}),
-      },
+      this.warnings.push(`entry ${p.index}: preflight for ${acrm} ${p.url} without its request`)
+    const browser = this.producer.browser
+    this.out.push({
+      initiator,
+      request: { method: acrm, url: p.url, headers: [] },
+      preflight: preflightFrom(p),
+      outcome: preflightFailed ? failureOf(p, this.producer) : { kind: 'unknown' },
+      ...(browser ? { browser } : {}),
     })
   }
+}
 
-  exchanges.sort((a, b) => a.at - b.at)
-  return { exchanges: exchanges.map((x) => x.exchange), skipped, warnings }
+/** The whole file at once (the panel's import, tests): the same reader, fed every entry. */
+export function harToExchanges(har: unknown): HarReadResult | { error: string } {
+  const read = harLogOf(har)
+  if ('error' in read) return read
+  const reader = new HarReader(read.log)
+  const exchanges: Exchange[] = []
+  for (const raw of read.log.entries as unknown[]) {
+    reader.add(raw)
+    exchanges.push(...reader.take())
+  }
+  reader.finish()
+  exchanges.push(...reader.take())
+  return { exchanges, skipped: reader.skipped, warnings: reader.warnings }
+}
+
+/**
+ * Whether these hops make a cross-origin CORS request: the one rule for what the reader explains, and for
+ * what it lets go as soon as it is read.
+ */
+function isCorsRequest(hops: readonly Entry[], initiator: string | null, producer: Producer): boolean {
+  const last = hops[hops.length - 1]
+  if (hops.some(notCorsChecked) || (last && deliveredUnchecked(last, producer))) return false
+  // A CORS-mode request always carries Origin; one that went out without it (an <img>, a navigation)
+  // is not CORS. A failed one may show only provisional headers, so it stays.
+  const sent = hops.every((h) => !failed(h))
+  if (sent && hops.every((h) => headerValue(h.requestHeaders, 'origin') === null)) return false
+  return !(initiator && hops.every((h) => originOf(h.url) === initiator))
 }
 
 /** The Exchange for one request's hops, or null when it is not a cross-origin CORS request. */
 function exchangeOf(
   hops: readonly Entry[],
-  preflightOf: ReadonlyMap<Entry, Entry>,
+  preflightOf: Pick<WeakMap<Entry, Entry>, 'get' | 'has'>,
   producer: Producer,
 ): Exchange | null {
   const first = hops[0] as Entry
@@ -576,14 +775,7 @@ function exchangeOf(
   const lens = last.corsLens
   const initiator = lens ? lens.initiator : initiatorOf(first)
 
-  if (!lens) {
-    if (hops.some(notCorsChecked) || deliveredUnchecked(last, producer)) return null
-    // A CORS-mode request always carries Origin; one that went out without it (an <img>, a navigation)
-    // is not CORS. A failed one may show only provisional headers, so it stays.
-    const sent = hops.every((h) => !failed(h))
-    if (sent && hops.every((h) => headerValue(h.requestHeaders, 'origin') === null)) return null
-    if (initiator && hops.every((h) => originOf(h.url) === initiator)) return null
-  }
+  if (!lens && !isCorsRequest(hops, initiator, producer)) return null
 
   // A redirect the browser refused to follow (a Location with credentials, too many hops): still a
   // redirect, with nothing after it — not the response.

@@ -5,7 +5,8 @@
  *   webRequest subscriptions) and with CORS Lens;
  * - the worker's heap after 20,000 and 100,000 requests;
  * - the panel with 10,000 requests: import → rendered, a full re-render, one filter keystroke;
- * - `cors-lens explain` on a generated 300,000-entry HAR (~245 MB): seconds and peak RSS (har-size.ts).
+ * - `cors-lens explain` on a generated 300,000-entry HAR (~245 MB), and on a session as long with preflights and
+ *   redirect chains: seconds and peak RSS (har-size.ts).
  * It prints figures and never fails on them: targets are for people to read, not for CI to enforce.
  * BENCH_ROUNDS (default 7), BENCH_HEAP (default 100000), BENCH_STRESS (default 2000 fetches), BENCH_HAR_ENTRIES and
  * BENCH_SKIP (comma list: engine,pages,heap,panel,har) tune it; BENCH_COMPARE=<another build's dist> adds that build's

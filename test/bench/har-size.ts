@@ -1,13 +1,14 @@
 /**
  * The bench's HAR-size section: a generated export the size of a long real session (issue 7: 245 MB,
- * 300,000 entries), explained by the built CLI as a user runs it, human and --json. Prints seconds and the
- * CLI process's peak RSS next to the file size (target: under 10 s, peak under 4× the file).
+ * 300,000 entries), then a session as many entries with preflights and redirect chains, each explained by
+ * the built CLI as a user runs it, human and --json. Prints seconds and the CLI process's peak RSS next to
+ * the file size (target: under 10 s, peak under 4× the file).
  */
 import { spawnSync } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { harEntry } from '../harness/har.ts'
+import { harEntry, session } from '../harness/har.ts'
 
 const BIN = process.env.BENCH_CLI ?? resolve(import.meta.dirname, '../../build/cli/cors-lens.mjs')
 const PAGE = 'https://app.example'
@@ -41,7 +42,7 @@ function entry(i: number): object {
 }
 
 /** Writes the HAR in pieces (a 245 MB string would itself hit V8's limits in the generator). */
-function generate(path: string, count: number): void {
+function generate(path: string, count: number, entryOf: (i: number) => object): void {
   const fd = openSync(path, 'w')
   try {
     writeSync(
@@ -50,7 +51,7 @@ function generate(path: string, count: number): void {
     )
     const batch: string[] = []
     for (let i = 0; i < count; i++) {
-      batch.push(JSON.stringify(entry(i)))
+      batch.push(JSON.stringify(entryOf(i)))
       if (batch.length === 5_000 || i === count - 1) {
         writeSync(fd, (i < 5_000 ? '' : ',') + batch.join(','))
         batch.length = 0
@@ -92,17 +93,25 @@ export function harSize(
 ): void {
   const dir = mkdtempSync(join(tmpdir(), 'cors-lens-bench-har-'))
   try {
-    const file = join(dir, 'big.har')
-    generate(file, entries)
-    const mb = statSync(file).size / (1024 * 1024)
-    log(
-      `\nHAR size: cors-lens explain on a generated export, ${entries.toLocaleString('en-US')} entries, ${mb.toFixed(0)} MB`,
-    )
-    for (const json of [false, true]) {
-      const r = run(file, json, join(dir, 'rss'))
+    const steps = session(11)
+    const files = [
+      { what: 'a generated export', entryOf: entry },
+      // Nearly half cross-origin, with preflights and redirect chains: the reader's pairing at size.
+      { what: 'a session with preflights and redirects', entryOf: () => steps.next().value as object },
+    ]
+    for (const { what, entryOf } of files) {
+      const file = join(dir, 'big.har')
+      generate(file, entries, entryOf)
+      const mb = statSync(file).size / (1024 * 1024)
       log(
-        `  explain${json ? ' --json' : '       '}  ${r.seconds.toFixed(1)} s (CPU ${r.cpuSeconds.toFixed(1)} s), peak RSS ${r.peakMb.toFixed(0)} MB (${(r.peakMb / mb).toFixed(1)}× the file), exit ${r.code}`,
+        `\nHAR size: cors-lens explain on ${what}, ${entries.toLocaleString('en-US')} entries, ${mb.toFixed(0)} MB`,
       )
+      for (const json of [false, true]) {
+        const r = run(file, json, join(dir, 'rss'))
+        log(
+          `  explain${json ? ' --json' : '       '}  ${r.seconds.toFixed(1)} s (CPU ${r.cpuSeconds.toFixed(1)} s), peak RSS ${r.peakMb.toFixed(0)} MB (${(r.peakMb / mb).toFixed(1)}× the file), exit ${r.code}`,
+        )
+      }
     }
     log('  targets: under 10 s, peak RSS under 4× the file')
   } finally {
