@@ -27,7 +27,7 @@ const SCOPE_COST =
   'Which tabs the extension watches. “Tabs with DevTools open” (default): nothing is watched, and nothing ' +
   'costs, until you look: in Chrome and Edge when this panel first shows (what DevTools recorded before is ' +
   'read from its own log), in Firefox when DevTools opens. “All tabs”: failures are caught before DevTools ' +
-  'is opened, but every page in every tab loads about 1.3× slower (bench: realistic page 1.28–1.33×, ' +
+  'is opened, but every page in every tab loads about 1.3× slower (bench: realistic page 1.27–1.33×, ' +
   'stress page 1.36–1.5×).'
 
 type Status = 'connecting' | 'connected' | 'reconnecting' | 'no-tab'
