@@ -39,6 +39,13 @@ function setup(inspectWatches = true) {
 
 const types = (port: FakePort) => port.sent.map((m: WorkerMessage) => m.type)
 
+/** Two ports the server accepted, as two DevTools contexts (panels or DevTools pages) would open them. */
+function twoPorts(server: PanelServer): [FakePort, FakePort] {
+  const ports: [FakePort, FakePort] = [new FakePort(PANEL_PORT_NAME), new FakePort(PANEL_PORT_NAME)]
+  for (const p of ports) server.accept(p)
+  return ports
+}
+
 describe('PanelServer', () => {
   it('answers subscribe with a snapshot only after the store is ready, then pushes to subscribers only', async () => {
     const { server, release } = setup()
@@ -69,10 +76,7 @@ describe('PanelServer', () => {
   it('handles clear, set-preserve-log and set-settings; broadcasts settings to every port', async () => {
     const { server, calls, release } = setup()
     release()
-    const a = new FakePort(PANEL_PORT_NAME)
-    const b = new FakePort(PANEL_PORT_NAME)
-    server.accept(a)
-    server.accept(b)
+    const [a, b] = twoPorts(server)
     a.fromPanel({ type: 'subscribe', tabId: 3 })
     a.fromPanel({ type: 'set-preserve-log', tabId: 3, preserveLog: true })
     a.fromPanel({ type: 'clear', tabId: 3 })
@@ -163,10 +167,7 @@ describe('PanelServer', () => {
   it('in Chromium a DevTools page alone watches nothing: the shown panel does, and sends DevTools’ log', async () => {
     const { server, calls, release } = setup(false)
     release()
-    const devtools = new FakePort(PANEL_PORT_NAME)
-    const panel = new FakePort(PANEL_PORT_NAME)
-    server.accept(devtools)
-    server.accept(panel)
+    const [devtools, panel] = twoPorts(server)
     devtools.fromPanel({ type: 'inspect', tabId: 8 })
     await flush()
     expect(server.watchedTabs).toEqual([])
