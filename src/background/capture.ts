@@ -96,10 +96,14 @@ export class Capture {
     private readonly onListenerError: (error: unknown) => void = () => {},
   ) {}
 
-  /** Listener sets by scope: 'all' (every tab) or one inspected tab's id. */
-  private readonly registered = new Map<number | 'all', Registration[]>()
-  /** When each set was registered (epoch ms): what started earlier is not ours to see live. */
-  private readonly since = new Map<number | 'all', number>()
+  /**
+   * Listener sets by scope ('all', or one inspected tab's id), each with when it was registered (epoch ms):
+   * what started earlier is not ours to see live.
+   */
+  private readonly registered = new Map<
+    number | 'all',
+    { readonly since: number; readonly set: Registration[] }
+  >()
 
   /**
    * Listens exactly where asked: every tab ('all'), or only the given tabs, each through its own listener
@@ -113,11 +117,10 @@ export class Capture {
   }
 
   /** Registers one listener set (once per key): every tab, or one tab. */
-  register(webRequest: WebRequestLike, key: number | 'all' = 'all', now = Date.now()): void {
+  register(webRequest: WebRequestLike, key: number | 'all' = 'all'): void {
     if (this.registered.has(key)) return
     const set: Registration[] = []
-    this.registered.set(key, set)
-    this.since.set(key, now)
+    this.registered.set(key, { since: Date.now(), set })
     const tab = key === 'all' ? {} : { tabId: key }
     // Exactly the arguments this browser's schema takes: Firefox rejects a third argument to onErrorOccurred,
     // even an undefined one, so it is left out rather than passed empty (see platform).
@@ -163,9 +166,8 @@ export class Capture {
    */
   unregister(key?: number | 'all'): void {
     for (const k of key === undefined ? [...this.registered.keys()] : [key]) {
-      for (const { event, callback } of this.registered.get(k) ?? []) event.removeListener(callback)
+      for (const { event, callback } of this.registered.get(k)?.set ?? []) event.removeListener(callback)
       this.registered.delete(k)
-      this.since.delete(k)
       if (k === 'all') {
         this.inFlight.clear()
         this.preflights.clear()
@@ -180,8 +182,8 @@ export class Capture {
 
   /** Since when (epoch ms) this tab's requests have been captured live, without a break; null if they are not. */
   listeningSince(tabId: number): number | null {
-    const own = this.since.get(tabId)
-    const all = this.since.get('all')
+    const own = this.registered.get(tabId)?.since
+    const all = this.registered.get('all')?.since
     if (own === undefined) return all ?? null
     return all === undefined ? own : Math.min(own, all)
   }

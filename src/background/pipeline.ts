@@ -172,9 +172,7 @@ export class Pipeline implements CaptureSink {
     exchanges.forEach((exchange, i) => {
       this.safely(() => {
         const draft = { startedAt: since - exchanges.length + i, exchange, notes: [DEVTOOLS_LOG_NOTE] }
-        const added = this.options.store.add(tabId, { ...draft, diagnosis: this.diagnose(exchange) })
-        records.push(added.record)
-        for (const t of added.evictedTabs) evicted.add(t)
+        records.push(this.record(tabId, `devtools-log ${since} ${i}`, draft, evicted))
       })
     })
     this.options.notifier.records(tabId, records)
@@ -254,15 +252,21 @@ export class Pipeline implements CaptureSink {
   ): ExchangeRecord | null {
     if (!keep(request, preflight)) return null
     const { exchange, notes } = assemble(request, preflight, this.options.platform.browser)
-    let diagnosis = this.diagnose(exchange)
-    const extra = this.crossRequest(request.id, exchange)
+    const startedAt = preflight ? Math.min(preflight.startedAt, request.startedAt) : request.startedAt
+    return this.record(request.tabId, request.id, { startedAt, exchange, notes }, evicted)
+  }
+
+  /** Judges one exchange (with what recent exchanges of its API say) and stores it. */
+  private record(
+    tabId: number,
+    key: string,
+    draft: { readonly startedAt: number; readonly exchange: Exchange; readonly notes: string[] },
+    evicted: Set<number>,
+  ): ExchangeRecord {
+    let diagnosis = this.diagnose(draft.exchange)
+    const extra = this.crossRequest(key, draft.exchange)
     if (extra.length > 0) diagnosis = { ...diagnosis, findings: [...diagnosis.findings, ...extra] }
-    const { record, evictedTabs } = this.options.store.add(request.tabId, {
-      startedAt: preflight ? Math.min(preflight.startedAt, request.startedAt) : request.startedAt,
-      exchange,
-      diagnosis,
-      notes,
-    })
+    const { record, evictedTabs } = this.options.store.add(tabId, { ...draft, diagnosis })
     for (const t of evictedTabs) evicted.add(t)
     return record
   }

@@ -134,7 +134,8 @@ export function App({ tabId }: { readonly tabId: number | null }) {
     [all, query, problemsOnly],
   )
   const selected = selectedKey === null ? undefined : all.find((g) => g.key === selectedKey)
-  const selectedRecord = selected?.latest.record
+  // Only a live record can be in DevTools' log (an imported one came from a file).
+  const selectedRecord = selected?.latest.source === 'live' ? selected.latest.record : undefined
   // A detail whose initiator DevTools has not told us yet: read its log again (on demand, never per request).
   useEffect(() => {
     if (selectedRecord && !initiators.lookup(selectedRecord)) readDevtoolsLog(initiators, schedule)

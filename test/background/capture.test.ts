@@ -139,6 +139,19 @@ describe('capture: Chromium event sequences', () => {
     expect(pushed.map((r) => r.exchange.request.url)).toEqual([`${API}/b`])
   })
 
+  it('knows since when each tab is captured live: its own set or every tab’s, whichever began first', async () => {
+    const { wr, capture } = await setup()
+    capture.unregister()
+    expect(capture.listeningSince(5)).toBeNull()
+    const before = Date.now()
+    capture.listenTo(wr, [5])
+    const own = capture.listeningSince(5) ?? Number.NaN
+    expect(own).toBeGreaterThanOrEqual(before)
+    expect(capture.listeningSince(6)).toBeNull()
+    capture.listenTo(wr, [])
+    expect(capture.listeningSince(5)).toBeNull()
+  })
+
   it("fetch(url, { method: 'OPTIONS' }) whose preflight fails is one blocked row, the preflight folded in", async () => {
     // The sequence the lab's options-fetch-preflight-fails scenario produces in Chromium 156: the preflight
     // (ACRM OPTIONS) is sent and answered, both end in errors, the actual OPTIONS is never sent.
