@@ -10,6 +10,7 @@ import type { Exchange } from './exchange.ts'
 import { corsUnsafeRequestHeaderNames, needsPreflight } from './fetch-rules.ts'
 import { failureFinding } from './findings.ts'
 import { firefoxConsoleMessage } from './firefox-reasons.ts'
+import { shellWord } from './fixes/escape.ts'
 import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
 import { localNetworkBlock, localNetworkFinding, privateNetworkHeaderFinding } from './local-network.ts'
 import { classifyFailure, FAILED_NO_REASON, NOT_CORS } from './net-errors.ts'
@@ -257,6 +258,11 @@ function blocked(base: Base, f: BlockedFields): Analysis {
   }
 }
 
+/** A `cors-lens check` line to re-test with: the URL is the page's, so it is quoted for a shell. */
+function checkCommandText(url: string, origin: string | null): string {
+  return `cors-lens check ${shellWord(url)} --origin ${shellWord(origin ?? '<page origin>')}`
+}
+
 /**
  * A failure the recorded headers do not explain. Where the record holds no response (an export that
  * drops the headers of failed requests, a request stopped before its response), the cause is simply not
@@ -264,16 +270,17 @@ function blocked(base: Base, f: BlockedFields): Analysis {
  */
 function failedWithoutCause(ex: Exchange, error: string): [string, Finding] {
   const said = error === FAILED_NO_REASON ? 'a failure (the record does not say why)' : error
-  const seen = ex.response ? 'response' : ex.preflight?.response ? 'preflight' : null
-  if (seen === null || !ex.response) {
-    const what = seen ? 'its preflight passes every CORS check, and the actual response' : 'its response'
+  if (!ex.response) {
+    const what = ex.preflight?.response
+      ? 'its preflight passes every CORS check, and the actual response'
+      : 'its response'
     return [
       'Failed — the cause is not in this record.',
       {
         code: 'failed-cause-not-recorded',
         severity: 'warning',
         title: 'Failed; the cause is not in this record',
-        explanation: `The browser reported ${said}, but ${what} is not in this record, so CORS Lens cannot tell whether CORS refused it. Re-test the URL with "cors-lens check ${ex.request.url} --origin ${ex.initiator ?? '<page origin>'}", or export the HAR from the browser's DevTools, which keeps the headers of failed requests.`,
+        explanation: `The browser reported ${said}, but ${what} is not in this record, so CORS Lens cannot tell whether CORS refused it. Re-test the URL with "${checkCommandText(ex.request.url, ex.initiator)}", or export the HAR from the browser's DevTools, which keeps the headers of failed requests.`,
         headers: [],
         links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
       },
@@ -285,7 +292,7 @@ function failedWithoutCause(ex: Exchange, error: string): [string, Finding] {
       code: 'failed-without-cors-evidence',
       severity: 'warning',
       title: 'Failed, with no CORS problem in the headers',
-      explanation: `The browser reported ${said}, yet the ${seen} headers pass every CORS check. Look for a cause outside CORS: a cancelled request, a service worker, or an extension.`,
+      explanation: `The browser reported ${said}, yet the response headers pass every CORS check. Look for a cause outside CORS: a cancelled request, a service worker, or an extension.`,
       headers: [],
       links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
     },
@@ -375,7 +382,7 @@ export function analyze(ex: Exchange): Analysis {
           code: 'headers-not-captured',
           severity: 'warning',
           title: 'Failed — probably CORS, headers not captured',
-          explanation: `The browser reported ${outcome.error}. CORS Lens watches images and media only for failures, without their headers, so that page loads stay fast. For an <img crossorigin> or <video crossorigin> this error usually means the response had no valid Access-Control-Allow-Origin. Re-test the URL with "cors-lens check ${ex.request.url} --origin ${initiator ?? '<page origin>'}".`,
+          explanation: `The browser reported ${outcome.error}. CORS Lens watches images and media only for failures, without their headers, so that page loads stay fast. For an <img crossorigin> or <video crossorigin> this error usually means the response had no valid Access-Control-Allow-Origin. Re-test the URL with "${checkCommandText(ex.request.url, initiator)}".`,
           headers: [],
           links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
         },

@@ -1,5 +1,6 @@
 // Rule-by-rule tests of the engine, written from the rules document (browser-cors-rules.md §1, §4).
 import { describe, expect, it } from 'vitest'
+import type { Exchange } from '../../src/core/exchange.ts'
 import { analyze } from '../../src/core/index.ts'
 import { API, exchange, FAILED, h, OK, ORIGIN, preflight, response } from './exchange-builders.ts'
 
@@ -473,9 +474,13 @@ it('the console sentence names the page origin and URL like Chromium', () => {
 })
 
 it('an image seen only by its failure is not called blocked, and says how to re-test it', () => {
-  const a = analyze({ ...exchange({ requestHeaders: [] }), observed: 'outcome-only' })
+  const ex: Exchange = { ...exchange({ requestHeaders: [] }), observed: 'outcome-only' }
+  const a = analyze(ex)
   expect(a.blocked).toBe(false)
   expect(a.verdict).toBe('unknown')
   expect(a.findings[0]?.code).toBe('headers-not-captured')
-  expect(a.findings[0]?.explanation).toContain(`cors-lens check ${API} --origin ${ORIGIN}`)
+  // Quoted for a shell: the URL is the page's.
+  expect(a.findings[0]?.explanation).toContain(`cors-lens check '${API}' --origin '${ORIGIN}'`)
+  const hostile = analyze({ ...ex, request: { ...ex.request, url: `${API}?a=1&b=$(id)'` } })
+  expect(hostile.findings[0]?.explanation).toContain(`cors-lens check '${API}?a=1&b=$(id)'\\''' --origin`)
 })

@@ -66,7 +66,7 @@ function redirectCredentialsFix(ctx: FixContext): Fix | null {
         layer: 'client',
         where: WHERE.client,
         lang: 'js',
-        snippet: `const response = await fetch(${JSON.stringify(target).replaceAll('"', "'")}, {
+        snippet: `const response = await fetch(${jsString(target)}, {
   headers: { Authorization: 'Basic ' + btoa('<user>:<password>') },
 })`,
       },
