@@ -24,6 +24,8 @@ interface Located {
   readonly headers: HeaderList
   readonly url: string
   readonly status?: number
+  /** The origin the check compared with ('null' once a redirect tainted the request). */
+  readonly origin: string
   /** Nothing later is recorded (no further hop, no response): a failure here explains why. */
   readonly lastSeen: boolean
 }
@@ -55,13 +57,14 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
     if (i === preflightStep && pre?.response) {
       const r = pre.response
       const redirected = r.status >= 300 && r.status < 400 && headerValue(r.headers, 'location') !== null
+      // The preflight's own Origin header is the wire truth ('null' once a redirect tainted the request).
+      const sent = headerValue(pre.request.headers, 'origin') ?? origin
       const failure = checkPreflight(
         { status: r.status, headers: r.headers, url, redirected },
-        // The preflight's own Origin header is the wire truth ('null' once a redirect tainted the request).
         {
           method: facts.method,
           unsafeHeaders: facts.unsafeHeaders,
-          origin: headerValue(pre.request.headers, 'origin') ?? origin,
+          origin: sent,
           credentials,
           browser: facts.browser,
         },
@@ -74,6 +77,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
           headers: r.headers,
           url,
           status: r.status,
+          origin: sent,
           lastSeen: !ex.response && hops.length <= i,
         }
     }
@@ -89,6 +93,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
           headers: hop.headers,
           url,
           status: hop.status,
+          origin,
           lastSeen: !ex.response && hops.length === i + 1,
         }
     }
@@ -106,6 +111,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
         headers: hop.headers,
         url,
         status: hop.status,
+        origin,
         lastSeen: !ex.response && hops.length === i + 1,
       }
     }
@@ -115,13 +121,8 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
   const res = ex.response
   const finalUrl = chain[chain.length - 1] ?? ex.request.url
   if (res && corsFlag && res.status !== 304) {
-    const failure = checkAccess(
-      res.headers,
-      tainted ? 'null' : facts.initiator,
-      credentials,
-      finalUrl,
-      facts.browser,
-    )
+    const origin = tainted ? 'null' : facts.initiator
+    const failure = checkAccess(res.headers, origin, credentials, finalUrl, facts.browser)
     if (failure)
       return {
         failure,
@@ -130,6 +131,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
         headers: res.headers,
         url: finalUrl,
         status: res.status,
+        origin,
         lastSeen: true,
       }
   }
@@ -501,7 +503,7 @@ export function analyze(ex: Exchange): Analysis {
         stage: failure.stage,
         place: failure.place,
         headers: failure.headers,
-        origin: failure.stage === 'preflight' || !(ex.redirects ?? []).length ? origin : origin,
+        origin: failure.origin,
         method: ex.request.method,
         credentialsBasis: credentials.basis,
       },

@@ -345,6 +345,23 @@ describe('redirects of the actual request', () => {
     })
     expect(verdict(passes).blocked).toBe(false)
   })
+  it('a redirect from one cross-origin URL to another: the finding names the opaque origin it compared', () => {
+    const ex = exchange({
+      url: 'https://b.example/y',
+      redirects: [
+        {
+          fromUrl: API,
+          status: 302,
+          headers: h(['Access-Control-Allow-Origin', ORIGIN]),
+          location: 'https://b.example/y',
+        },
+      ],
+      response: response(200, ['Access-Control-Allow-Origin', ORIGIN]),
+    })
+    const a = analyze(ex)
+    expect(a.corsError).toBe('AllowOriginMismatch')
+    expect(a.findings[0]?.explanation).toContain("the request's origin is 'null'")
+  })
   it('a Location with user:pass → RedirectContainsCredentials', () => {
     const loc = 'https://u:p@api.example/next'
     const ex = exchange({
