@@ -10,6 +10,7 @@ import { lookup as dnsLookup } from 'node:dns'
 import { type LookupFunction, connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { type HeaderLine, type HeaderList, parseStatusLine } from '../core/index.ts'
+import { redactUrl } from '../core/redact.ts'
 import { CliError } from './io.ts'
 
 export interface RawResponse {
@@ -169,7 +170,8 @@ function trimLws(s: string): string {
 /** Sends one request (no redirect following) and resolves at the end of the final response head. */
 export function send(options: SendOptions): Promise<RawResponse> {
   const url = new URL(options.url)
-  const target = `${options.method} ${url.href}`
+  // Errors print it: the URL may be a server's redirect target, with its tokens.
+  const target = `${options.method} ${redactUrl(url.href)}`
   const https = url.protocol === 'https:'
   const port = Number(url.port) || (https ? 443 : 80)
   const lookup = options.resolve?.size ? lookupWith(options.resolve) : undefined

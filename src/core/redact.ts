@@ -284,8 +284,14 @@ export function redactForOutput(
   diagnosis: Diagnosis,
 ): { exchange: Exchange; diagnosis: Diagnosis } {
   const secrets = secretValues(exchange)
+  const redacted = redactExchange(exchange)
+  // The failure text is the exporter's (a HAR's _error): outside text like the rest.
+  const outcome = redacted.outcome
   return {
-    exchange: redactExchange(exchange),
+    exchange:
+      outcome.kind === 'error' && secrets.length > 0
+        ? { ...redacted, outcome: { kind: 'error', error: redactText(outcome.error, secrets) } }
+        : redacted,
     diagnosis: secrets.length === 0 ? diagnosis : mapStrings(diagnosis, (s) => redactText(s, secrets)),
   }
 }

@@ -136,10 +136,15 @@ export function App({ tabId }: { readonly tabId: number | null }) {
   const selected = selectedKey === null ? undefined : all.find((g) => g.key === selectedKey)
   // Only a live record can be in DevTools' log (an imported one came from a file).
   const selectedRecord = selected?.latest.source === 'live' ? selected.latest.record : undefined
-  // A detail whose initiator DevTools has not told us yet: read its log again (on demand, never per request).
+  // A detail whose initiator DevTools has not told us yet: read its log again, once per row (a polled
+  // endpoint's new requests must not each cost a read of the whole log).
+  const initiatorAsked = useRef(new Set<string>())
   useEffect(() => {
-    if (selectedRecord && !initiators.lookup(selectedRecord)) readDevtoolsLog(initiators, schedule)
-  }, [selectedRecord, initiators, schedule])
+    if (!selectedRecord || !selectedKey || initiators.lookup(selectedRecord)) return
+    if (initiatorAsked.current.has(selectedKey)) return
+    initiatorAsked.current.add(selectedKey)
+    readDevtoolsLog(initiators, schedule)
+  }, [selectedRecord, selectedKey, initiators, schedule])
   const counts = useMemo(() => store.counts(), [all, store])
 
   const closeDetail = useCallback(() => {
@@ -233,8 +238,9 @@ export function App({ tabId }: { readonly tabId: number | null }) {
       <>
         <b>Watching this tab for cross-origin requests.</b>
         <br />
-        Capture started when DevTools opened: reload to capture the page's own requests, or make a request.
-        Blocked ones are listed first. You can also import a HAR file (drop it here).
+        What DevTools recorded since it opened is listed here, and new requests as they happen: reload to
+        capture the page's own requests, or make a request. Blocked ones are listed first. You can also import
+        a HAR file (drop it here).
         <br />
         <button type="button" class="reload" onClick={reload}>
           Reload to capture

@@ -405,6 +405,16 @@ function plantedExchange(): Exchange {
   }
 }
 
+it('an exporter’s failure text (a HAR’s _error) is redacted like the rest: CLI JSON and HAR export', () => {
+  const x: Exchange = {
+    ...plantedExchange(),
+    outcome: { kind: 'error', error: `net::ERR_FAILED ${SECRETS.accessToken}` },
+  }
+  const d = diagnose(x)
+  const out = [toJsonEntry(x, d), exchangesToHar([{ exchange: x, diagnosis: d, startedAt: 0 }])]
+  expect(JSON.stringify(out)).not.toContain(SECRETS.accessToken)
+})
+
 /** Every way out of the panel, the HAR export and the CLI, for one exchange. */
 function everyOutput(x: Exchange, d: Diagnosis): Record<string, string> {
   const options = { includeSecrets: false }

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { version } from '../../package.json' with { type: 'json' }
+import { shellWord } from '../../src/core/fixes/escape.ts'
 import {
   actualRequest,
   checkCommand,
@@ -225,5 +227,23 @@ describe('markdown report', () => {
   it('uses the engine console sentence when it has one', () => {
     expect(consoleSentence(ex, { ...d, consoleMessage: 'exact sentence' })).toBe('exact sentence')
     expect(consoleSentence(ex, diagnosis())).toBeNull()
+  })
+})
+
+describe('shell words in the copies', () => {
+  it('reach bash as the exact value, and carry no raw terminal control (a page can put ESC in a header)', () => {
+    const values = [
+      "plain it's",
+      'esc \u001b[201~ ctrl-o \u000f del \u007f',
+      'c1 \u009b bidi \u202e ls \u2028',
+      "back\\slash 'q'",
+    ]
+    for (const v of values) {
+      const word = shellWord(v)
+      expect(
+        [...word].filter((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f || c === '\u202e'),
+      ).toEqual([])
+      expect(execFileSync('bash', ['-c', `printf %s ${word}`], { encoding: 'utf8' })).toBe(v)
+    }
   })
 })

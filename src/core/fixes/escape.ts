@@ -83,9 +83,33 @@ export function rubyString(s: string): string {
   return `'${mapUnits(s, (c) => (c === 0x27 ? "\\'" : c === 0x5c ? '\\\\' : null))}'`
 }
 
-/** POSIX shell word in single quotes (for curl and cors-lens command lines). */
+/** What a terminal acts on when a pasted line carries it raw: C0, DEL, C1, line separators, bidi controls. */
+function isTerminalControl(c: number): boolean {
+  if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true
+  return (
+    c === 0x061c ||
+    c === 0x200e ||
+    c === 0x200f ||
+    (c >= 0x2028 && c <= 0x202e) ||
+    (c >= 0x2066 && c <= 0x2069)
+  )
+}
+
+/**
+ * POSIX shell word in single quotes (for curl and cors-lens command lines). A value with a terminal control
+ * (a page may put ESC in a header) is written as bash/zsh $'…' instead, the control as \xHH or \uHHHH:
+ * pasted raw it would act on the terminal (end a bracketed paste, run the line).
+ */
 export function shellWord(s: string): string {
-  return `'${mapUnits(s, (c) => (c === 0x27 ? "'\\''" : null))}'`
+  let control = false
+  for (let i = 0; i < s.length && !control; i++) control = isTerminalControl(s.charCodeAt(i))
+  if (!control) return `'${mapUnits(s, (c) => (c === 0x27 ? "'\\''" : null))}'`
+  const dollarQuoted = (c: number): string | null => {
+    if (c === 0x27 || c === 0x5c) return `\\${String.fromCharCode(c)}`
+    if (!isTerminalControl(c)) return null
+    return c < 0x80 ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${hex4(c)}`
+  }
+  return `$'${mapUnits(s, dollarQuoted)}'`
 }
 
 /**
