@@ -10,6 +10,8 @@
  */
 import type { FirefoxReason } from './analysis.ts'
 import type { CorsErrorName } from './cors-errors.ts'
+import { isToken } from './fetch-rules.ts'
+import { splitHeaderList } from './headers.ts'
 
 export type FirefoxReasonKey =
   | 'CORSDisabled'
@@ -254,9 +256,6 @@ export function firefoxReasonKey(reason: string): FirefoxReasonKey | null {
 
 /** The first comma-separated element of an allow-list header that is not an HTTP token (Firefox's ‘%2$S’). */
 export function firstInvalidToken(value: string): string {
-  for (const part of value.split(',')) {
-    const token = part.trim()
-    if (token && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(token)) return token
-  }
-  return ''
+  // The same split and the same rule as the check that failed it (checks.ts parseAllowList).
+  return splitHeaderList(value).find((item) => !isToken(item)) ?? ''
 }

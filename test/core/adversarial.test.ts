@@ -209,7 +209,6 @@ const REVIEWED_REGEXES = new Set([
   '/cloudfront/i',
   '/^gunicorn/i',
   '/^(puma|webrick|thin|unicorn|passenger)/i',
-  "/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/",
   '/^ {8}/',
   '/^\\/sanctum\\//',
   '/^[a-z]+:\\/\\//i',

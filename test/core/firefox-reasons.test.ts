@@ -11,6 +11,7 @@ import {
   firefoxConsoleMessage,
   firefoxReason,
   firefoxReasonKey,
+  firstInvalidToken,
 } from '../../src/core/firefox-reasons.ts'
 import { analyze } from '../../src/core/index.ts'
 import { parseFirefoxCorsMessage } from '../harness/firefox.ts'
@@ -166,4 +167,10 @@ describe('the engine speaks Firefox for a Firefox exchange', () => {
     expect(analyze(ex).corsError).toBe('PreflightMissingAllowOriginHeader')
     expect(analyze({ ...ex, browser: 'chromium' }).corsError).toBe('PreflightDisallowedRedirect')
   })
+})
+
+it('names the element the allow-list check refused, with the same trimming (NBSP is not HTTP whitespace)', () => {
+  expect(firstInvalidToken('GET,\u00a0PUT')).toBe('\u00a0PUT')
+  expect(firstInvalidToken('GET, PUT ,, x y')).toBe('x y')
+  expect(firstInvalidToken('GET, PUT')).toBe('')
 })
