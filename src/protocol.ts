@@ -3,8 +3,7 @@
  * (a runtime Port in the extension, an in-memory pair in tests). The panel never touches the
  * worker's store any other way.
  */
-import type { Analysis } from './core/analysis.ts'
-import type { Exchange } from './core/exchange.ts'
+import type { Analysis, Exchange } from './core/verdict.ts'
 
 /** One captured exchange as the panel shows it. `seq` grows per tab; the panel uses it to drop duplicates. */
 export interface ExchangeRecord {
@@ -24,6 +23,12 @@ export interface ExchangeRecord {
   /** Extra facts from chrome.devtools.network when DevTools was open (initiator script and line). */
   readonly initiatorScript?: { readonly url: string; readonly line: number }
 }
+
+/**
+ * The browser the worker runs in (src/platform detects it). The panel is the same code on every browser and
+ * learns which console's words to lead with from the worker's snapshot, never by probing the browser itself.
+ */
+export type BrowserName = 'chromium' | 'firefox'
 
 export type CaptureScope = 'all-tabs' | 'devtools-open'
 
@@ -69,6 +74,7 @@ export type WorkerMessage =
       readonly records: readonly ExchangeRecord[]
       readonly tab: TabState
       readonly settings: Settings
+      readonly browser: BrowserName
     }
   | { readonly type: 'records'; readonly tabId: number; readonly records: readonly ExchangeRecord[] }
   | { readonly type: 'cleared'; readonly tabId: number; readonly reason: 'user' | 'navigation' }
@@ -87,6 +93,30 @@ export interface Transport<Out, In> {
 
 export type PanelTransport = Transport<PanelMessage, WorkerMessage>
 export type WorkerTransport = Transport<WorkerMessage, PanelMessage>
+
+/** The part of runtime.Port (chrome.runtime.connect's result) that a transport uses. */
+export interface RuntimePort {
+  postMessage(message: unknown): void
+  readonly onMessage: { addListener(cb: (message: unknown) => void): void }
+  readonly onDisconnect: { addListener(cb: () => void): void }
+  disconnect(): void
+}
+
+/**
+ * The panel's and the DevTools page's end of a runtime Port to the worker, as the protocol's transport.
+ * Incoming messages stay unchecked here on purpose: the panel checks them (panel/messages.ts) before use.
+ */
+export function runtimePortTransport(runtime: {
+  connect(info: { readonly name: string }): RuntimePort
+}): PanelTransport {
+  const port = runtime.connect({ name: PANEL_PORT_NAME })
+  return {
+    postMessage: (m) => port.postMessage(m),
+    onMessage: { addListener: (cb) => port.onMessage.addListener((m) => cb(m as WorkerMessage)) },
+    onDisconnect: { addListener: (cb) => port.onDisconnect.addListener(() => cb()) },
+    disconnect: () => port.disconnect(),
+  }
+}
 
 const MESSAGE_TYPES: Record<PanelMessage['type'], true> = {
   subscribe: true,

@@ -4,8 +4,14 @@
  * the last hop as sent (or, when its own preflight stopped it, the hop that was never sent, without header
  * lines; `preflight` is then that hop's), `redirects` lists every redirect response (followed or refused).
  */
-import type { Exchange, Preflight, Redirect, ResponseSide } from '../core/exchange.ts'
-import { type HeaderLine, parseStatusLine } from '../core/headers.ts'
+import {
+  type Exchange,
+  type HeaderLine,
+  type Preflight,
+  parseStatusLine,
+  type Redirect,
+  type ResponseSide,
+} from '../core/verdict.ts'
 import { isOutcomeOnlyType } from '../platform/index.ts'
 import type { RawHeader, RawResponse, TrackedPreflight, TrackedRequest } from './tracked.ts'
 

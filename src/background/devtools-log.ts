@@ -3,8 +3,7 @@
  * devtools.network.getHAR when it first shows; here its entries that started before the tab's live capture
  * began are read by the one HAR reader (the same one that reads a saved DevTools export).
  */
-import type { Exchange } from '../core/exchange.ts'
-import { harToExchanges } from '../core/har.ts'
+import { type Exchange, harToExchanges } from '../core/verdict.ts'
 import type { DevtoolsLog } from '../protocol.ts'
 
 export const DEVTOOLS_LOG_NOTE =

@@ -3,6 +3,7 @@
  * snapshot from the store and pushes what changes afterwards to the ports subscribed to that tab.
  */
 import {
+  type BrowserName,
   type CaptureScope,
   type DevtoolsLog,
   type ExchangeRecord,
@@ -58,6 +59,8 @@ export class PanelServer implements Notifier {
     private readonly extensionId: string,
     private readonly onError: (error: unknown) => void = () => {},
     private readonly inspectWatches = true,
+    /** Sent with each snapshot: the panel leads with this browser's console words. */
+    private readonly browser: BrowserName = 'chromium',
   ) {}
 
   attach(backend: PanelBackend): void {
@@ -133,6 +136,7 @@ export class PanelServer implements Notifier {
           records: backend.store.records(message.tabId),
           tab: backend.store.tabState(message.tabId),
           settings: backend.store.settings,
+          browser: this.browser,
         })
         return
       }

@@ -8,11 +8,16 @@
  * FLUSH_DELAY_MS later. So a record is in storage.session at most ~250 ms after the request ended (typical),
  * 1.25 s at worst.
  */
-import type { Analysis, Finding } from '../core/analysis.ts'
-import { emptyAnalysis, errorText } from '../core/analyze.ts'
-import { type CrossRequestSample, crossRequestFindings } from '../core/cross-request.ts'
-import type { Exchange } from '../core/exchange.ts'
-import { classifyFailure } from '../core/net-errors.ts'
+import {
+  type Analysis,
+  type CrossRequestSample,
+  classifyFailure,
+  crossRequestFindings,
+  type Exchange,
+  emptyAnalysis,
+  errorText,
+  type Finding,
+} from '../core/verdict.ts'
 import { isOutcomeOnlyType, type Platform } from '../platform/index.ts'
 import type { DevtoolsLog, ExchangeRecord, Settings } from '../protocol.ts'
 import { assemble } from './assemble.ts'

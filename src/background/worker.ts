@@ -7,7 +7,7 @@
  * webRequest listener makes Chromium proxy every frame's loader created meanwhile (bench).
  */
 // analyze only: the recipes (fixes) never load in the worker; the panel completes what it shows.
-import { analyze } from '../core/analyze.ts'
+import { analyze } from '../core/verdict.ts'
 import { detectPlatform, extensionApi } from '../platform/index.ts'
 import { Capture, type WebRequestLike } from './capture.ts'
 import { PanelServer } from './panel-server.ts'
@@ -25,7 +25,12 @@ function logError(error: unknown): void {
 const platform = detectPlatform(api.webRequest, api.runtime)
 const store = new RecordStore({ area: api.storage.session, onError: logError })
 // Chromium: a tab is watched once its CORS panel shows; Firefox: as soon as DevTools opens (platform).
-const server = new PanelServer(api.runtime.id, logError, platform.captureStart === 'devtools-open')
+const server = new PanelServer(
+  api.runtime.id,
+  logError,
+  platform.captureStart === 'devtools-open',
+  platform.browser,
+)
 let capture: Capture | null = null
 const pipeline = new Pipeline({
   platform,

@@ -5,27 +5,26 @@
  */
 import { parseArgs } from 'node:util'
 import {
-  corsUnsafeRequestHeaderNames,
-  isForbiddenRequestHeader,
-  isToken,
-  needsPreflight,
-  normalizeMethod,
-} from '../core/fetch-rules.ts'
-import { methodAfterRedirect } from '../core/har.ts'
-import {
   analyze,
   type CredentialsMode,
+  corsUnsafeRequestHeaderNames,
   type Diagnosis,
   diagnoseSafely,
   type Exchange,
   type HeaderLine,
+  hasUserinfo,
   headerValue,
+  isForbiddenRequestHeader,
+  isToken,
+  methodAfterRedirect,
+  needsPreflight,
+  normalizeMethod,
+  originOf,
   type Preflight,
   type Redirect,
   type ResponseSide,
   redactExchange,
 } from '../core/index.ts'
-import { hasUserinfo, originOf } from '../core/origin.ts'
 import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
 import { CliError, EXIT } from './io.ts'
 import { entryLines, headerLinesText, type JsonEntry, toJsonEntry } from './report.ts'

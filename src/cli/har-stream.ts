@@ -6,8 +6,7 @@
  * the limit instead of filling memory first.
  */
 import { createReadStream } from 'node:fs'
-import { HarReader, harLogOf } from '../core/har.ts'
-import type { Exchange } from '../core/index.ts'
+import { type Exchange, HarReader, harLogOf } from '../core/index.ts'
 
 export class NotJsonError extends Error {
   readonly truncated: boolean

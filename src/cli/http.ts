@@ -9,8 +9,7 @@
 import { lookup as dnsLookup } from 'node:dns'
 import { type LookupFunction, connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import { type HeaderLine, type HeaderList, parseStatusLine } from '../core/index.ts'
-import { redactUrl } from '../core/redact.ts'
+import { type HeaderLine, type HeaderList, parseStatusLine, redactUrl } from '../core/index.ts'
 import { CliError } from './io.ts'
 
 export interface RawResponse {

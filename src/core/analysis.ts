@@ -1,45 +1,17 @@
 /** The engine's output: the verdict, Chromium's name for the failure, and the findings behind it. */
 import type { Attribution } from './attribution-types.ts'
-import type { CorsErrorName } from './cors-errors.ts'
 import type { Fix } from './fix.ts'
+import type { CorsErrorName, Finding } from './model/finding.ts'
 
-export type Severity = 'error' | 'warning' | 'info'
-
-/** Where a header line sits in the exchange. `index` is its position in that list (wire order). */
-export type HeaderPlace = 'request' | 'response' | 'preflight-request' | 'preflight-response' | 'redirect'
-
-export interface HeaderRef {
-  readonly place: HeaderPlace
-  readonly name: string
-  readonly value: string
-  readonly index: number
-}
-
-export interface Link {
-  readonly title: string
-  readonly url: string
-}
-
-export interface FirefoxReason {
-  /** security.properties key, e.g. "CORSMultipleAllowOriginNotAllowed". */
-  readonly key: string
-  /** The "(Reason: …)" text Firefox prints. */
-  readonly text: string
-  readonly mdn: string
-}
-
-export interface Finding {
-  /** Stable, kebab-case, never renamed: "multiple-allow-origin-values", "vary-origin-missing". */
-  readonly code: string
-  readonly severity: Severity
-  readonly title: string
-  /** Plain words, quoting the actual values. */
-  readonly explanation: string
-  readonly headers: readonly HeaderRef[]
-  readonly links: readonly Link[]
-  readonly corsError?: CorsErrorName
-  readonly firefox?: FirefoxReason
-}
+export type {
+  CorsErrorName,
+  Finding,
+  FirefoxReason,
+  HeaderPlace,
+  HeaderRef,
+  Link,
+  Severity,
+} from './model/finding.ts'
 
 /**
  * blocked   — the browser refused it for CORS (corsError names how);

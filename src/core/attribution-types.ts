@@ -1,6 +1,7 @@
 /** Which layer most likely sent each CORS header line, and the evidence for it. */
-import type { HeaderRef } from './analysis.ts'
+
 import type { Layer, Stack } from './fix.ts'
+import type { HeaderRef } from './model/finding.ts'
 import type { Ownership } from './ownership.ts'
 
 export type Confidence = 'high' | 'medium' | 'low'

@@ -4,35 +4,11 @@
  * and the reference pages (Firefox's words for the same failures: firefox-reasons.ts).
  * Keyed by name: the enum's numbers are not stable across Chromium versions.
  */
-import type { Link } from './analysis.ts'
-import { LNA_LINKS } from './local-network.ts'
 
-export type CorsErrorName =
-  | 'DisallowedByMode'
-  | 'InvalidResponse'
-  | 'WildcardOriginNotAllowed'
-  | 'MissingAllowOriginHeader'
-  | 'MultipleAllowOriginValues'
-  | 'InvalidAllowOriginValue'
-  | 'AllowOriginMismatch'
-  | 'InvalidAllowCredentials'
-  | 'CorsDisabledScheme'
-  | 'PreflightInvalidStatus'
-  | 'PreflightDisallowedRedirect'
-  | 'PreflightWildcardOriginNotAllowed'
-  | 'PreflightMissingAllowOriginHeader'
-  | 'PreflightMultipleAllowOriginValues'
-  | 'PreflightInvalidAllowOriginValue'
-  | 'PreflightAllowOriginMismatch'
-  | 'PreflightInvalidAllowCredentials'
-  | 'InvalidAllowMethodsPreflightResponse'
-  | 'InvalidAllowHeadersPreflightResponse'
-  | 'MethodDisallowedByPreflightResponse'
-  | 'HeaderDisallowedByPreflightResponse'
-  | 'RedirectContainsCredentials'
-  | 'InsecureLocalNetwork'
-  | 'InvalidLocalNetworkAccess'
-  | 'LocalNetworkAccessPermissionDenied'
+import { LNA_LINKS } from './local-network.ts'
+import type { CorsErrorName, Link } from './model/finding.ts'
+
+export type { CorsErrorName } from './model/finding.ts'
 
 const MDN = 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors/'
 const WEB_DEV: Link = {

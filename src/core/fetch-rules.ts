@@ -185,3 +185,10 @@ export const SAFELISTED_RESPONSE_HEADERS = new Set([
 export const MAX_AGE_CAP = { chromium: 7200, firefox: 86400 } as const
 /** Both default to 5 s when the header is absent or unparsable. */
 export const MAX_AGE_DEFAULT = 5
+
+/** The method a browser uses after this redirect (Fetch "HTTP-redirect fetch" step 12). */
+export function methodAfterRedirect(method: string, status: number): string {
+  if (((status === 301 || status === 302) && method === 'POST') || (status === 303 && method !== 'HEAD'))
+    return 'GET'
+  return method
+}

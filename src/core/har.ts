@@ -5,7 +5,7 @@
  */
 import type { Diagnosis } from './analysis.ts'
 import type { CredentialsMode, Exchange, Outcome, Preflight, Redirect, ResponseSide } from './exchange.ts'
-import { corsUnsafeRequestHeaderNames } from './fetch-rules.ts'
+import { corsUnsafeRequestHeaderNames, methodAfterRedirect } from './fetch-rules.ts'
 import { type HeaderLine, type HeaderList, headerValue } from './headers.ts'
 import { FAILED_NO_REASON, NO_RESPONSE_RECORDED } from './net-errors.ts'
 import { originOf } from './origin.ts'
@@ -283,13 +283,6 @@ function resolveUrl(location: string, base: string): string | null {
   } catch {
     return null
   }
-}
-
-/** The method a browser uses after this redirect (Fetch "HTTP-redirect fetch" step 12). */
-export function methodAfterRedirect(method: string, status: number): string {
-  if (((status === 301 || status === 302) && method === 'POST') || (status === 303 && method !== 'HEAD'))
-    return 'GET'
-  return method
 }
 
 /**

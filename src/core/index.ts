@@ -1,17 +1,9 @@
-/** The engine's public surface: headers in, findings out. Everything outside src/core imports from here. */
-export type {
-  Analysis,
-  CredentialsInfo,
-  Diagnosis,
-  Finding,
-  FirefoxReason,
-  HeaderPlace,
-  HeaderRef,
-  Link,
-  Severity,
-  Verdict,
-} from './analysis.ts'
-export { analyze, errorText } from './analyze.ts'
+/**
+ * The engine's public surface: headers in, findings, layers and fixes out. Everything outside src/core imports
+ * from here, or from src/core/verdict.ts (the worker's part, re-exported here); test/design.test.ts checks it.
+ */
+
+export type { Diagnosis } from './analysis.ts'
 export type { Attribution, Confidence, LineAttribution } from './attribution-types.ts'
 export {
   CORS_ERROR_NAMES,
@@ -21,15 +13,13 @@ export {
   isCorsErrorName,
 } from './cors-errors.ts'
 export { complete, diagnose, diagnoseSafely, emptyDiagnosis } from './diagnose.ts'
-export type {
-  CredentialsMode,
-  Exchange,
-  Outcome,
-  Preflight,
-  Redirect,
-  RequestSide,
-  ResponseSide,
-} from './exchange.ts'
+export {
+  corsUnsafeRequestHeaderNames,
+  isForbiddenRequestHeader,
+  methodAfterRedirect,
+  needsPreflight,
+  normalizeMethod,
+} from './fetch-rules.ts'
 export {
   FIREFOX_REASON_FOR,
   FIREFOX_REASONS,
@@ -37,7 +27,7 @@ export {
   firefoxConsoleMessage,
   firefoxReasonKey,
 } from './firefox-reasons.ts'
-export type { Fix, FixChange, Layer, Stack } from './fix.ts'
+export { type Fix, type FixChange, type Layer, STACK_NAMES, type Stack } from './fix.ts'
 export {
   csharpString,
   isToken,
@@ -48,18 +38,9 @@ export {
   rubyString,
   shellWord,
 } from './fixes/escape.ts'
-export {
-  type HeaderLine,
-  type HeaderList,
-  hasHeader,
-  headerValue,
-  linesNamed,
-  parseHeadersText,
-  parseStatusLine,
-  scanWork,
-  splitHeaderList,
-  toHeaderList,
-} from './headers.ts'
+export { exchangesToHar, HarReader, harLogOf } from './har.ts'
+export { scanWork } from './headers.ts'
+export { hasUserinfo, originOf } from './origin.ts'
 export {
   isSecretHeader,
   REDACTED,
@@ -71,3 +52,4 @@ export {
   redactUrl,
   secretValues,
 } from './redact.ts'
+export * from './verdict.ts'

@@ -6,10 +6,10 @@
  * page's origin and the target URL — and, from the extension, the address the browser connected to.
  * Measured in Chromium 156 (test/lab/local-network.ts).
  */
-import type { Finding, Link } from './analysis.ts'
-import type { CorsErrorName } from './cors-errors.ts'
+
 import type { Exchange } from './exchange.ts'
 import { linesNamed } from './headers.ts'
+import type { CorsErrorName, Finding, Link } from './model/finding.ts'
 
 export type AddressSpace = 'public' | 'local' | 'loopback'
 

@@ -6,8 +6,7 @@
  * captureStart). The keepalive holds the worker (and so its listeners) up while DevTools stays open.
  * Root-relative paths: Chrome resolves them against the extension root, Firefox against this page.
  */
-import { portTransport } from '../panel/env.ts'
-import { connectPanel } from '../protocol.ts'
+import { connectPanel, runtimePortTransport } from '../protocol.ts'
 
 /** Below the service worker's 30 s idle timeout. */
 const KEEPALIVE_MS = 20_000
@@ -15,7 +14,7 @@ const KEEPALIVE_MS = 20_000
 chrome.devtools.panels.create('CORS', '/icons/icon-32.png', '/src/panel/panel.html')
 const tabId = chrome.devtools.inspectedWindow.tabId
 connectPanel({
-  connect: portTransport,
+  connect: () => runtimePortTransport(chrome.runtime),
   tabId,
   hello: { type: 'inspect', tabId },
   onMessage: () => {},

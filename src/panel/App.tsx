@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import {
+  type BrowserName,
   connectPanel,
   type PanelConnection,
   type Settings,
@@ -50,6 +51,7 @@ export function App({ tabId }: { readonly tabId: number | null }) {
   const [status, setStatus] = useState<Status>(tabId === null ? 'no-tab' : 'connecting')
   const [tab, setTab] = useState<TabState>({ preserveLog: false, evicted: 0 })
   const [settings, setSettings] = useState<Settings | null>(null)
+  const [browser, setBrowser] = useState<BrowserName>('chromium')
   const [query, setQuery] = useState('')
   const [problemsOnly, setProblemsOnly] = useState(false)
   const [selectedKey, setSelectedKey] = useState<string | null>(null)
@@ -69,6 +71,7 @@ export function App({ tabId }: { readonly tabId: number | null }) {
           store.replaceLive(m.records.map(live))
           setTab(m.tab)
           setSettings(m.settings)
+          setBrowser(m.browser)
           break
         case 'records':
           store.add(m.records.map(live))
@@ -362,6 +365,7 @@ export function App({ tabId }: { readonly tabId: number | null }) {
               initiator={initiators.lookup(selected.latest.record)}
               onClose={closeDetail}
               onToast={setToast}
+              browser={browser}
             />
           </ErrorBoundary>
         ) : null}

@@ -13,8 +13,7 @@ import type {
   HeaderPlace,
   HeaderRef,
 } from '../core/index.ts'
-import { runningBrowser } from '../platform/index.ts'
-import type { ExchangeRecord } from '../protocol.ts'
+import type { BrowserName, ExchangeRecord } from '../protocol.ts'
 import { copyText } from './clipboard.ts'
 import { fullDiagnosis } from './complete.ts'
 import {
@@ -33,8 +32,6 @@ import { corsErrorOf, type RecordSource, statusText, verdictWords } from './mode
 import { formatSize, shown, timeOfDay } from './text.ts'
 
 /** The browser the panel runs in: its console's words lead the verdict. */
-const BROWSER = runningBrowser()
-
 interface Props {
   readonly record: ExchangeRecord
   readonly source: RecordSource
@@ -43,9 +40,11 @@ interface Props {
   readonly initiator: InitiatorScript | null
   readonly onClose: () => void
   readonly onToast: (text: string) => void
+  /** The browser the worker runs in (its snapshot says): whose console words lead. */
+  readonly browser: BrowserName
 }
 
-export function Detail({ record, source, seenAt, initiator, onClose, onToast }: Props) {
+export function Detail({ record, source, seenAt, initiator, onClose, onToast, browser }: Props) {
   const { exchange } = record
   const diagnosis = fullDiagnosis(record)
   const [includeSecrets, setIncludeSecrets] = useState(false)
@@ -79,10 +78,7 @@ export function Detail({ record, source, seenAt, initiator, onClose, onToast }: 
           <button
             type="button"
             onClick={() =>
-              copy(
-                'Markdown',
-                markdownReport(exchange, diagnosis, { ...opts, seen: seenAt.length, browser: BROWSER }),
-              )
+              copy('Markdown', markdownReport(exchange, diagnosis, { ...opts, seen: seenAt.length, browser }))
             }
           >
             Copy as Markdown
@@ -118,9 +114,9 @@ export function Detail({ record, source, seenAt, initiator, onClose, onToast }: 
           </label>
         </div>
 
-        <Verdict record={record} seenAt={seenAt} initiator={initiator} />
+        <Verdict record={record} seenAt={seenAt} initiator={initiator} browser={browser} />
         <Timeline exchange={exchange} diagnosis={diagnosis} />
-        <Findings findings={diagnosis.findings} />
+        <Findings findings={diagnosis.findings} browser={browser} />
         <Layer attribution={diagnosis.attribution} />
         {diagnosis.fixes.length ? (
           <Block title="Fix">
@@ -146,22 +142,24 @@ function Verdict({
   record,
   seenAt,
   initiator,
+  browser,
 }: {
   readonly record: ExchangeRecord
   readonly seenAt: readonly number[]
   readonly initiator: InitiatorScript | null
+  readonly browser: BrowserName
 }) {
   const { exchange, diagnosis } = record
   // Lead with the words of the console the user is looking at: Firefox's reason in Firefox, Chromium's else.
-  const sentence = consoleSentence(exchange, diagnosis, BROWSER)
-  const firefox = BROWSER === 'firefox' ? diagnosis.findings.find((f) => f.firefox)?.firefox : undefined
+  const sentence = consoleSentence(exchange, diagnosis, browser)
+  const firefox = browser === 'firefox' ? diagnosis.findings.find((f) => f.firefox)?.firefox : undefined
   return (
     <Block title="Verdict">
       {sentence ? (
         <div
           class="console"
-          title={`What ${BROWSER === 'firefox' ? 'Firefox' : 'Chrome'}'s console printed`}
-          data-browser={BROWSER}
+          title={`What ${browser === 'firefox' ? 'Firefox' : 'Chrome'}'s console printed`}
+          data-browser={browser}
         >
           <span class="console-icon" aria-hidden="true">
             ✖
@@ -323,7 +321,13 @@ function Timeline({ exchange, diagnosis }: { readonly exchange: Exchange; readon
 
 const SEVERITY_ICON = { error: '✖', warning: '▲', info: 'ℹ' } as const
 
-function Findings({ findings }: { readonly findings: readonly Finding[] }) {
+function Findings({
+  findings,
+  browser,
+}: {
+  readonly findings: readonly Finding[]
+  readonly browser: BrowserName
+}) {
   if (findings.length === 0) return null
   return (
     <Block title={`Findings (${findings.length})`}>
@@ -347,7 +351,7 @@ function Findings({ findings }: { readonly findings: readonly Finding[] }) {
                 ))}
               </p>
             ) : null}
-            {f.firefox && BROWSER !== 'firefox' ? (
+            {f.firefox && browser !== 'firefox' ? (
               <p class="muted">Firefox says: “{f.firefox.text}”.</p>
             ) : null}
             {f.links.length ? (

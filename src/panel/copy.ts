@@ -13,7 +13,7 @@ import {
   redactUrl,
   shellWord,
 } from '../core/index.ts'
-import type { BrowserName } from '../platform/index.ts'
+import type { BrowserName } from '../protocol.ts'
 import { statusText, verdictWords } from './model.ts'
 
 export { REDACTED } from '../core/index.ts'

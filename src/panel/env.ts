@@ -3,7 +3,7 @@
  * panel.html?tabId=N (tests, and anyone who wants the panel full-screen). Everything that differs
  * between the two lives here.
  */
-import { PANEL_PORT_NAME, type PanelTransport, type WorkerMessage } from '../protocol.ts'
+import { type PanelTransport, runtimePortTransport } from '../protocol.ts'
 
 type Devtools = typeof chrome.devtools
 
@@ -25,21 +25,9 @@ export function resolveTabId(search: string): number | null {
   return Number(raw)
 }
 
-/**
- * A runtime Port as the protocol's transport. Incoming messages stay `unknown` here on purpose: the panel
- * checks them (messages.ts) before use.
- */
+/** This page's runtime Port to the worker, as the protocol's transport. */
 export function portTransport(): PanelTransport {
-  const port = chrome.runtime.connect({ name: PANEL_PORT_NAME })
-  return {
-    postMessage: (m) => port.postMessage(m),
-    onMessage: {
-      addListener: (cb: (m: WorkerMessage) => void) =>
-        port.onMessage.addListener((m: unknown) => cb(m as WorkerMessage)),
-    },
-    onDisconnect: { addListener: (cb: () => void) => port.onDisconnect.addListener(() => cb()) },
-    disconnect: () => port.disconnect(),
-  }
+  return runtimePortTransport(chrome.runtime)
 }
 
 export type Theme = 'light' | 'dark'

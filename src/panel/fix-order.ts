@@ -1,6 +1,7 @@
 /** The order of the fix tabs: the detected (recommended) stack first, then the engine's own order. */
-import { STACK_NAMES } from '../core/fix.ts'
+
 import type { Fix } from '../core/index.ts'
+import { STACK_NAMES } from '../core/index.ts'
 
 export function orderFixes(fixes: readonly Fix[]): Fix[] {
   return fixes

@@ -3,8 +3,7 @@
  * explained like live traffic. Imported records are panel-local: the worker never sees them.
  */
 
-import { exchangesToHar, harToExchanges } from '../core/har.ts'
-import { diagnoseSafely as diagnose } from '../core/index.ts'
+import { diagnoseSafely as diagnose, exchangesToHar, harToExchanges } from '../core/index.ts'
 import type { ExchangeRecord } from '../protocol.ts'
 import { fullDiagnosis } from './complete.ts'
 import type { PanelRecord } from './model.ts'

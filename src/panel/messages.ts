@@ -3,7 +3,7 @@
  * their shape before the panel trusts them. A malformed record is dropped and counted, never rendered,
  * so one bad record cannot blank the panel.
  */
-import type { ExchangeRecord, Settings, TabState, WorkerMessage } from '../protocol.ts'
+import type { BrowserName, ExchangeRecord, Settings, TabState, WorkerMessage } from '../protocol.ts'
 
 export interface Checked {
   readonly message: WorkerMessage
@@ -42,6 +42,8 @@ const isTabState = (v: unknown): v is TabState =>
 const isSettings = (v: unknown): v is Settings =>
   isObject(v) && (v.captureScope === 'all-tabs' || v.captureScope === 'devtools-open')
 
+const isBrowserName = (v: unknown): v is BrowserName => v === 'chromium' || v === 'firefox'
+
 function records(v: unknown): { records: ExchangeRecord[]; dropped: number } | null {
   if (!Array.isArray(v)) return null
   const out = v.filter(isExchangeRecord)
@@ -57,9 +59,16 @@ export function checkWorkerMessage(m: unknown, tabId: number): Checked | null {
   switch (m.type) {
     case 'snapshot': {
       const r = records(m.records)
-      if (!r || !isTabState(m.tab) || !isSettings(m.settings)) return null
+      if (!r || !isTabState(m.tab) || !isSettings(m.settings) || !isBrowserName(m.browser)) return null
       return {
-        message: { type: 'snapshot', tabId, records: r.records, tab: m.tab, settings: m.settings },
+        message: {
+          type: 'snapshot',
+          tabId,
+          records: r.records,
+          tab: m.tab,
+          settings: m.settings,
+          browser: m.browser,
+        },
         dropped: r.dropped,
       }
     }

@@ -16,7 +16,9 @@
  *   Chromium live capture waits until the CORS panel is shown and DevTools' own log supplies what came before.
  */
 
-export type BrowserName = 'chromium' | 'firefox'
+import type { BrowserName } from '../protocol.ts'
+
+export type { BrowserName }
 
 /** Which comes first on the wire events: the preflight, or the actual request's onSendHeaders. */
 export type PreflightOrder = 'preflight-first' | 'actual-first'

@@ -65,6 +65,7 @@ describe('PanelServer', () => {
       records: [],
       tab: { preserveLog: false, evicted: 0 },
       settings: { captureScope: 'devtools-open' },
+      browser: 'chromium',
     })
     expect(server.hasPanel(3)).toBe(true)
     server.records(3, [])
