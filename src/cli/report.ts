@@ -57,17 +57,12 @@ export interface JsonEntry {
   readonly attribution: Attribution | null
 }
 
-const SECRET = new Set(['cookie', 'authorization', 'proxy-authorization', 'set-cookie'])
 /** Request and response lines that take part in CORS. */
 const CORS_LINE = /^(origin|access-control-.*|vary|location|cookie|authorization|set-cookie)$/i
 
-function shown(name: string, value: string): string {
-  // Secrets never reach the terminal or a CI log; that they were there is what matters.
-  return SECRET.has(name.toLowerCase()) ? `(${value.length} characters, hidden)` : value
-}
-
+/** `value` comes redacted (toJsonEntry runs redactForOutput first: core/redact.ts, the one secret list). */
 function jsonHeader(place: HeaderPlace, name: string, value: string): JsonHeader {
-  return { place, name, value: shown(name, value) }
+  return { place, name, value }
 }
 
 function corsLines(x: Exchange): JsonHeader[] {
