@@ -12,6 +12,7 @@ import type { FixContext } from './fixes/context.ts'
 import { gate, withDroppedNotes } from './fixes/gate.ts'
 import { fixesFor } from './fixes/index.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
+import { STACKS } from './stacks/index.ts'
 
 function pathOf(url: string): string {
   try {
@@ -70,7 +71,7 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
     .sort((a, b) => rank(a.f) - rank(b.f) || culprit(a.f) - culprit(b.f) || a.i - b.i)
   // A snippet may quote a header value or a URL: no secret of the exchange leaves in one.
   const secrets = secretValues(exchange)
-  const out = ordered.map(({ f }) => withDroppedNotes(f, gated.dropped))
+  const out = ordered.map(({ f }) => withDroppedNotes(f, gated.dropped, STACKS[f.stack].comment))
   return {
     ...analysis,
     attribution,

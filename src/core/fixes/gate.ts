@@ -3,7 +3,7 @@
  * must be tokens, the origin a serialized origin. What fails is left out, and every snippet says so in a
  * comment (recipes never see it, so no recipe can paste it).
  */
-import type { Fix, Stack } from '../fix.ts'
+import type { Fix } from '../fix.ts'
 import { droppedNote, gateTokens, isToken, NOT_A_TOKEN } from './escape.ts'
 
 export interface Dropped {
@@ -56,24 +56,14 @@ export function gate(origin: string, method: string, requestHeaders: readonly st
   }
 }
 
-const SLASH_COMMENT: ReadonlySet<Stack> = new Set([
-  'express',
-  'fastify',
-  'spring',
-  'aspnet',
-  'client',
-  'go',
-  'laravel',
-])
 const PHP_OPEN = '<?php\n'
 
 /**
  * The fix with a note per dropped value on top of its whole snippet (in the language it starts with). The
  * per-layer changes stay as they are: they never held the dropped value, and each is in its own language.
  */
-export function withDroppedNotes(fix: Fix, dropped: readonly Dropped[]): Fix {
+export function withDroppedNotes(fix: Fix, dropped: readonly Dropped[], comment: '#' | '//'): Fix {
   if (dropped.length === 0) return fix
-  const comment = SLASH_COMMENT.has(fix.stack) ? '//' : '#'
   const notes = dropped.map((d) => droppedNote(comment, d.what, d.value, d.why)).join('\n')
   // Text before `<?php` would be sent as output: PHP's notes go inside the block.
   if (fix.snippet.startsWith(PHP_OPEN))

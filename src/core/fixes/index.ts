@@ -4,46 +4,15 @@
  * recipes when none is named; and for a server the user probably does not run, only what they can do.
  */
 import type { Fix, Stack } from '../fix.ts'
-import { recipe as apache } from './apache.ts'
-import { recipe as apigateway } from './apigateway.ts'
-import { recipe as aspnet } from './aspnet.ts'
-import { recipe as caddy } from './caddy.ts'
+import { STACKS } from '../stacks/index.ts'
 import { recipe as client } from './client.ts'
 import type { FixContext, Recipe } from './context.ts'
-import { recipe as django } from './django.ts'
-import { recipe as express } from './express.ts'
-import { recipe as fastapi } from './fastapi.ts'
-import { recipe as fastify } from './fastify.ts'
-import { recipe as flask } from './flask.ts'
-import { recipe as generic } from './generic.ts'
-import { recipe as go } from './go.ts'
-import { recipe as laravel } from './laravel.ts'
-import { recipe as localNetwork } from './local-network.ts'
-import { recipe as nginx } from './nginx.ts'
-import { recipe as rails } from './rails.ts'
-import { recipe as spring } from './spring.ts'
 import { recipe as thirdParty } from './third-party.ts'
 
-export const RECIPES: Readonly<Record<Stack, Recipe>> = {
-  nginx,
-  apache,
-  caddy,
-  express,
-  fastify,
-  fastapi,
-  django,
-  flask,
-  spring,
-  aspnet,
-  rails,
-  laravel,
-  go,
-  apigateway,
-  generic,
-  'third-party': thirdParty,
-  client,
-  browser: localNetwork,
-}
+/** Each stack's recipe, read from its module (src/core/stacks/). */
+export const RECIPES: Readonly<Record<Stack, Recipe>> = Object.fromEntries(
+  Object.values(STACKS).map((m) => [m.id, m.recipe]),
+) as Record<Stack, Recipe>
 
 const PROXIES: readonly Stack[] = ['nginx', 'apache', 'caddy']
 /** Stacks whose cure is their own code: offered only when the headers name them. */

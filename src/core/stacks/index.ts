@@ -1,0 +1,42 @@
+/** The registry: every stack's module, in the order the recipes are offered. */
+import type { Stack } from '../fix.ts'
+import { apache } from './apache.ts'
+import { apigateway } from './apigateway.ts'
+import { aspnet } from './aspnet.ts'
+import { browser } from './browser.ts'
+import { caddy } from './caddy.ts'
+import { client } from './client.ts'
+import { django } from './django.ts'
+import { express } from './express.ts'
+import { fastapi } from './fastapi.ts'
+import { fastify } from './fastify.ts'
+import { flask } from './flask.ts'
+import { generic } from './generic.ts'
+import { go } from './go.ts'
+import { laravel } from './laravel.ts'
+import { nginx } from './nginx.ts'
+import { rails } from './rails.ts'
+import { spring } from './spring.ts'
+import type { StackModule } from './stack.ts'
+import { thirdparty } from './third-party.ts'
+
+export const STACKS: Readonly<Record<Stack, StackModule>> = {
+  nginx,
+  apache,
+  caddy,
+  express,
+  fastify,
+  fastapi,
+  django,
+  flask,
+  spring,
+  aspnet,
+  rails,
+  laravel,
+  go,
+  apigateway,
+  generic,
+  'third-party': thirdparty,
+  client,
+  browser,
+}
