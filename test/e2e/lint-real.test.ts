@@ -31,11 +31,11 @@ afterAll(async () => {
 const EXPRESS_CORS = 'app.use(cors())'
 
 /** The CorsError Chromium reports for GET path on nginx (location slot) in front of Express. */
-async function observe(location: string, appCors: string, path: string): Promise<string | null> {
+async function observe(location: string, appCors: string, path: string, server = ''): Promise<string | null> {
   const stack = await startStack({
     proxy: 'nginx',
     app: 'express',
-    proxySlots: { location },
+    proxySlots: { location, server },
     appSlots: { app_cors: appCors },
   })
   const context = await browser.newContext()
@@ -84,5 +84,18 @@ describe('lint findings proven in Chromium on the real nginx', () => {
     expect(await observe(location, '', '/api/boom')).toBe(f?.corsError)
     expect(await observe(location, '', '/api/nothing-here')).toBe(f?.corsError)
     expect(await observe(f?.fix.snippet ?? '', '', '/api/boom')).toBe(null)
+  })
+  it('an inner add_header drops the server-level ACAO: MissingAllowOriginHeader always, cured by the fix', {
+    timeout: 120_000,
+  }, async () => {
+    const server = 'add_header Access-Control-Allow-Origin "*" always;'
+    const location = 'add_header X-Frame-Options DENY always;'
+    const text = `events {}\nhttp {\n server {\n  listen 127.0.0.1:1;\n  ${server}\n  location /api/ {\n   ${location}\n   proxy_pass http://127.0.0.1:2;\n  }\n }\n}\n`
+    const f = lint([{ file: 'nginx.conf', text }]).findings.find(
+      (x) => x.code === 'nginx-inner-add-header-drops-cors',
+    )
+    expect(f?.when).toBe('always')
+    expect(await observe(location, '', '/api/items', server)).toBe(f?.corsError)
+    expect(await observe(f?.fix.snippet ?? '', '', '/api/items', server)).toBe(null)
   })
 })
