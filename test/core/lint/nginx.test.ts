@@ -180,6 +180,8 @@ describe('add_header lines lint computes = what the real nginx sends', () => {
     expect(files?.[0]?.file).toBe(f)
     const again = nginxContexts(parseNginx(files?.[0] ?? { file: '', text: '' }, dumpResolver(files ?? [])))
     expect(again.length).toBe(ctxs.length)
-    expect(named(again[1] ?? (ctxs[0] as (typeof ctxs)[number]), 'access-control-allow-origin').length).toBe(1)
+    expect(named(again[1] ?? (ctxs[0] as (typeof ctxs)[number]), 'access-control-allow-origin').length).toBe(
+      1,
+    )
   })
 })
