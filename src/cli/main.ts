@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { runCheck } from './check.ts'
 import { runExplain } from './explain.ts'
 import { CliError, EXIT, type Io, processIo } from './io.ts'
+import { runLint } from './lint.ts'
 import { Output } from './terminal.ts'
 import { USAGE, VERSION } from './usage.ts'
 
@@ -38,6 +39,7 @@ async function run(argv: readonly string[], out: Output): Promise<number> {
     }
     if (command === 'explain') return await runExplain(rest, out)
     if (command === 'check') return await runCheck(rest, out)
+    if (command === 'lint') return runLint(rest, out)
     throw new CliError(`unknown command "${command}"`, { usage: true })
   } catch (e) {
     if (e instanceof CliError) {

@@ -18,9 +18,13 @@ Usage:
       --probe         also try a foreign origin and warn when the server reflects any origin
       --resolve       connect to ADDRESS for HOST (like curl --resolve), e.g. api.test:127.0.0.1
 
+  cors-lens lint [--json] [--server nginx|apache|caddy] PATH...
+      Read a server config (PATH - = stdin: nginx -T | cors-lens lint -) and report the CORS mistakes
+      line by line: when each one bites, the CorsError Chromium reports, and the corrected lines.
+
   cors-lens --help | --version
 
 Exit codes:
   0  a browser allows it (explain: no request was blocked)
-  1  a browser blocks it (explain: at least one request was blocked)
+  1  a browser blocks it (explain: at least one request was blocked; lint: an error finding)
   2  unusable input, wrong arguments or a network error`

@@ -1,0 +1,109 @@
+/** `cors-lens lint [--json] [--server nginx|apache|caddy] PATH...`: config files read here, linted by the core. */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  ConfigError,
+  type LintFinding,
+  type LintServer,
+  lint,
+  type SourceFile,
+  WHEN_WORDS,
+} from '../core/lint/index.ts'
+import { fullName, globMatch, hasGlob, LIMITS } from '../core/lint/nginx-parse.ts'
+import { CliError, EXIT } from './io.ts'
+import type { Output } from './terminal.ts'
+
+function readText(path: string): string {
+  try {
+    if (path === '-') return readFileSync(0, 'utf8')
+    const s = statSync(path)
+    if (s.isDirectory()) throw new CliError(`${path}: is a directory, not a config file`)
+    if (s.size > LIMITS.maxBytes)
+      throw new CliError(`${path}: more than cors-lens reads (${LIMITS.maxBytes / 1024 / 1024} MB)`)
+    return readFileSync(path, 'utf8')
+  } catch (e) {
+    if (e instanceof CliError) throw e
+    const code = (e as NodeJS.ErrnoException).code ?? ''
+    throw new CliError(
+      `${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code || String(e)})`}`,
+    )
+  }
+}
+
+/** nginx's include: relative to the main file's directory; a glob expands to its sorted matches. */
+function resolver(main: string) {
+  return (pattern: string): SourceFile[] | string => {
+    const full = fullName(pattern, main === '-' ? './' : main)
+    try {
+      if (!hasGlob(full)) return [{ file: full, text: readText(full) }]
+      const dir = dirname(full)
+      if (hasGlob(dir)) return `include "${pattern}": globs in directory names are not supported`
+      return readdirSync(dir)
+        .map((n) => join(dir, n))
+        .filter((p) => globMatch(full, p))
+        .sort()
+        .map((p) => ({ file: p, text: readText(p) }))
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e)
+    }
+  }
+}
+
+function human(f: LintFinding): string[] {
+  return [
+    `${f.file}:${f.line}: ${f.severity}: ${f.title} [${f.code}]`,
+    `  ${f.explanation}`,
+    `  Bites ${WHEN_WORDS[f.when]}${f.corsError ? `: Chromium reports ${f.corsError}` : ' (no browser error: a security risk)'}.`,
+    `  Fix (${f.fix.where}):`,
+    ...f.fix.snippet.split('\n').map((l) => `    ${l}`),
+    '',
+  ]
+}
+
+export function runLint(argv: readonly string[], out: Output): number {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (e) {
+    throw new CliError(e instanceof Error ? e.message : String(e), { usage: true })
+  }
+  const { values, positionals } = parsed
+  if (positionals.length === 0)
+    throw new CliError('lint takes at least one PATH (- for stdin)', { usage: true })
+  const server = values.server ?? 'nginx'
+  if (server !== 'nginx' && server !== 'apache' && server !== 'caddy')
+    throw new CliError(`--server must be nginx, apache or caddy (not "${server}")`, { usage: true })
+  const findings: LintFinding[] = []
+  for (const p of positionals) {
+    const file = p === '-' ? '-' : p
+    try {
+      findings.push(
+        ...lint([{ file, text: readText(p) }], { server: server as LintServer, resolve: resolver(file) })
+          .findings,
+      )
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CliError(e.message)
+      if (e instanceof RangeError) throw new CliError(`${file}: too large or too deeply nested to read`)
+      throw e
+    }
+  }
+  if (values.json) out.json(JSON.stringify({ findings }, null, 2))
+  else {
+    for (const f of findings) out.lines(human(f))
+    const errors = findings.filter((f) => f.severity === 'error').length
+    out.line(
+      `${findings.length} finding${findings.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'})`,
+    )
+  }
+  return findings.some((f) => f.severity === 'error') ? EXIT.blocked : EXIT.allowed
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: { json: { type: 'boolean' }, server: { type: 'string' } },
+  })
+}

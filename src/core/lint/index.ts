@@ -1,0 +1,42 @@
+/**
+ * `lint`: a server config read line by line for the CORS mistakes that make browsers refuse responses
+ * (issue 18). Pure: the caller reads the files; `include`s resolve among the files given (an `nginx -T`
+ * dump carries every file nginx read) or through the caller's resolver.
+ */
+import { nginxContexts } from './nginx-model.ts'
+import {
+  ConfigError,
+  dumpResolver,
+  type IncludeResolver,
+  parseNginx,
+  type SourceFile,
+  splitNginxDump,
+} from './nginx-parse.ts'
+import { nginxRules } from './nginx-rules.ts'
+import type { LintFinding, LintResult, LintServer } from './types.ts'
+
+export { ConfigError, type IncludeResolver, type SourceFile } from './nginx-parse.ts'
+export type { LintFinding, LintFix, LintResult, LintServer, LintWhen } from './types.ts'
+export { WHEN_WORDS } from './types.ts'
+
+export interface LintOptions {
+  readonly server?: LintServer
+  /** Reads what an `include` names; without it, includes resolve among `files` only. */
+  readonly resolve?: IncludeResolver
+}
+
+/** Lints each file given as a main config (or an `nginx -T` dump). Throws ConfigError on unusable input. */
+export function lint(files: readonly SourceFile[], opts: LintOptions = {}): LintResult {
+  const server = opts.server ?? 'nginx'
+  if (server !== 'nginx')
+    throw new ConfigError(`--server ${server} is not supported yet (nginx only)`, files[0]?.file ?? '-', 1)
+  const findings: LintFinding[] = []
+  for (const f of files) {
+    const dump = splitNginxDump(f.text)
+    const main = dump ? (dump[0] as SourceFile) : f
+    const resolve = dump ? dumpResolver(dump) : (opts.resolve ?? dumpResolver(files))
+    const root = parseNginx(main, resolve)
+    for (const x of nginxRules(nginxContexts(root), root)) findings.push({ server, ...x })
+  }
+  return { findings }
+}
