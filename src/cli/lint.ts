@@ -4,13 +4,16 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
   ConfigError,
+  fullName,
+  globMatch,
+  hasGlob,
+  LINT_LIMITS as LIMITS,
   type LintFinding,
   type LintServer,
   lint,
   type SourceFile,
   WHEN_WORDS,
-} from '../core/lint/index.ts'
-import { fullName, globMatch, hasGlob, LIMITS } from '../core/lint/nginx-parse.ts'
+} from '../core/index.ts'
 import { CliError, EXIT } from './io.ts'
 import type { Output } from './terminal.ts'
 

@@ -40,6 +40,7 @@ export {
 } from './fixes/escape.ts'
 export { exchangesToHar, HarReader, harLogOf } from './har.ts'
 export { scanWork } from './headers.ts'
+export * from './lint/index.ts'
 export { hasUserinfo, originOf } from './origin.ts'
 export {
   isSecretHeader,

@@ -15,7 +15,15 @@ import {
 import { nginxRules } from './nginx-rules.ts'
 import type { LintFinding, LintResult, LintServer } from './types.ts'
 
-export { ConfigError, type IncludeResolver, type SourceFile } from './nginx-parse.ts'
+export {
+  ConfigError,
+  fullName,
+  globMatch,
+  hasGlob,
+  type IncludeResolver,
+  LIMITS as LINT_LIMITS,
+  type SourceFile,
+} from './nginx-parse.ts'
 export type { LintFinding, LintFix, LintResult, LintServer, LintWhen } from './types.ts'
 export { WHEN_WORDS } from './types.ts'
 

@@ -45,6 +45,7 @@ const SYNTAX: readonly string[] = [
   'add_header X-A a#b;',
   'add_header X-A "a\\"b";',
   'add_header X-A a\\ b;',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx's own ${var} syntax, not a template
   'set $x 1; add_header X-A ${x}y;',
   'add_header X-A "a"b;',
   'add_header X-A "a";;',
