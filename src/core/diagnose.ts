@@ -4,7 +4,7 @@
  * the panel completes an analysis when it is shown, so the recipes never load in the worker.
  */
 import type { Analysis, Diagnosis } from './analysis.ts'
-import { analyze, emptyAnalysis, errorText, taintingRedirect } from './analyze.ts'
+import { analyze, emptyAnalysis, errorText, type TaintingRedirect, taintingRedirect } from './analyze.ts'
 import { attribute } from './attribution.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
@@ -54,7 +54,7 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
   }
   // The check compared with 'null' after a cross-origin redirect: allow-list cures naming the page's origin
   // never match, so only the cures that do are offered.
-  const taint = taintedFailure(analysis) ? taintingRedirect(exchange) : null
+  const taint = taintCause(exchange, analysis)
   const fixes = taint ? taintedFixes(ctx, taint) : fixesFor(ctx)
   // Detected stacks (the page and the browser themselves) first, recommended first within each group; otherwise stable.
   const detected = new Set([
@@ -80,6 +80,11 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
     attribution,
     fixes: secrets.length ? out.map((f) => mapStrings(f, (s) => redactText(s, secrets))) : out,
   }
+}
+
+/** The redirect that caused this failure by making the origin 'null' (null when the failure is another). */
+export function taintCause(exchange: Exchange, analysis: Analysis): TaintingRedirect | null {
+  return taintedFailure(analysis) ? taintingRedirect(exchange) : null
 }
 
 function taintedFailure(analysis: Analysis): boolean {
