@@ -28,6 +28,33 @@ interface Located {
   readonly origin: string
   /** Nothing later is recorded (no further hop, no response): a failure here explains why. */
   readonly lastSeen: boolean
+  /** The redirect that made the origin 'null', when the check compared with 'null'. */
+  readonly taint?: TaintingRedirect
+}
+
+/** A redirect across origins from a cross-origin URL: from there on the browser's origin is 'null'. */
+export interface TaintingRedirect {
+  /** Index in exchange.redirects. */
+  readonly index: number
+  readonly from: string
+  readonly to: string
+}
+
+/**
+ * The first redirect that tainted the request's origin, as Chromium's CheckTainted decides it
+ * (https://source.chromium.org/chromium/chromium/src/+/main:services/network/cors/cors_url_loader.cc).
+ */
+export function taintingRedirect(ex: Exchange): TaintingRedirect | null {
+  const initiator = initiatorOf(ex)
+  if (initiator === null) return null
+  const hops = ex.redirects ?? []
+  for (let i = 0; i < hops.length; i++) {
+    const hop = hops[i]
+    if (!hop) break
+    if (!isSameOrigin(hop.location, hop.fromUrl) && !isSameOrigin(initiator, hop.fromUrl))
+      return { index: i, from: hop.fromUrl, to: hop.location }
+  }
+  return null
 }
 
 interface Facts {
@@ -506,6 +533,8 @@ export function analyze(ex: Exchange): Analysis {
         origin: failure.origin,
         method: ex.request.method,
         credentialsBasis: credentials.basis,
+        // The check compared with 'null': the redirect that made it so is the cause to name.
+        taint: failure.origin === 'null' ? (taintingRedirect(ex) ?? undefined) : undefined,
       },
       failure.stage === 'preflight' ? failure.status : undefined,
     )

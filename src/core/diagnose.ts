@@ -4,13 +4,14 @@
  * the panel completes an analysis when it is shown, so the recipes never load in the worker.
  */
 import type { Analysis, Diagnosis } from './analysis.ts'
-import { analyze, emptyAnalysis, errorText } from './analyze.ts'
+import { analyze, emptyAnalysis, errorText, type TaintingRedirect, taintingRedirect } from './analyze.ts'
 import { attribute } from './attribution.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
 import type { FixContext } from './fixes/context.ts'
 import { gate, withDroppedNotes } from './fixes/gate.ts'
 import { fixesFor } from './fixes/index.ts'
+import { taintedFixes } from './fixes/tainted.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
 import { STACKS } from './stacks/index.ts'
 
@@ -52,7 +53,10 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
       analysis.unsafeRequestHeaders.some((h) => h.toLowerCase() === 'x-xsrf-token'),
     path: pathOf(exchange.request.url),
   }
-  const fixes = fixesFor(ctx)
+  // The check compared with 'null' after a cross-origin redirect: allow-list cures naming the page's origin
+  // never match, so only the cures that do are offered.
+  const taint = taintCause(exchange, analysis)
+  const fixes = taint ? taintedFixes(ctx, taint) : fixesFor(ctx)
   // Detected stacks (the page and the browser themselves) first, recommended first within each group; otherwise stable.
   const detected = new Set([
     attribution.proxy,
@@ -77,6 +81,18 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
     attribution,
     fixes: secrets.length ? out.map((f) => mapStrings(f, (s) => redactText(s, secrets))) : out,
   }
+}
+
+/** The redirect that caused this failure by making the origin 'null' (null when the failure is another). */
+export function taintCause(exchange: Exchange, analysis: Analysis): TaintingRedirect | null {
+  return taintedFailure(analysis) ? taintingRedirect(exchange) : null
+}
+
+function taintedFailure(analysis: Analysis): boolean {
+  return (
+    (analysis.corsError === 'AllowOriginMismatch' || analysis.corsError === 'PreflightAllowOriginMismatch') &&
+    analysis.findings[0]?.title.startsWith("Origin became 'null'") === true
+  )
 }
 
 /** A Diagnosis that says nothing: the engine could not run on this exchange (or a test stubs it). */

@@ -51,6 +51,26 @@ export interface FailureContext {
   readonly origin: string
   readonly method: string
   readonly credentialsBasis: string
+  /** The cross-origin redirect that made the origin 'null' (Chromium's tainted origin). */
+  readonly taint?: { readonly from: string; readonly to: string }
+}
+
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
+}
+
+/** Why the origin is 'null', and the cures that work: the page's origin is not what was compared. */
+function taintedExplanation(ctx: FailureContext, where: string): string {
+  const t = ctx.taint
+  if (!t) return ''
+  const allowed = ctx.failure.failedParameter
+  const sent =
+    allowed === '' ? 'no Access-Control-Allow-Origin' : `Access-Control-Allow-Origin: ${q(allowed)}`
+  return `The redirect from ${hostOf(t.from)} to ${hostOf(t.to)} crossed origins after the request had already left the page's origin, so the browser sent Origin: null and compared with 'null', not with the page's origin. ${where} says ${sent}, which can never match 'null'. Call ${t.to} directly, or have ${hostOf(t.to)} answer Access-Control-Allow-Origin: '*' (without credentials).`
 }
 
 function explain(ctx: FailureContext): string {
@@ -76,6 +96,7 @@ function explain(ctx: FailureContext): string {
       return `${where} says Access-Control-Allow-Origin: ${q(failure.failedParameter)}, which is not an origin. Send ${q(origin)} (scheme, host and port).`
     case 'AllowOriginMismatch':
     case 'PreflightAllowOriginMismatch':
+      if (ctx.taint) return taintedExplanation(ctx, where)
       return `${where} allows ${q(failure.failedParameter)}, but the request's origin is ${q(origin)}.${originHint(failure.failedParameter, origin)}`
     case 'WildcardOriginNotAllowed':
     case 'PreflightWildcardOriginNotAllowed':
@@ -161,6 +182,11 @@ const TITLES: Partial<Record<CorsErrorName, string>> = {
   RedirectContainsCredentials: 'Redirect to a URL with credentials',
 }
 
+const tainted = (ctx: FailureContext): boolean =>
+  ctx.taint !== undefined &&
+  (ctx.failure.corsError === 'AllowOriginMismatch' ||
+    ctx.failure.corsError === 'PreflightAllowOriginMismatch')
+
 export function failureFinding(ctx: FailureContext, preflightStatus?: number): Finding {
   const info = CORS_ERRORS[ctx.failure.corsError]
   const c =
@@ -170,7 +196,9 @@ export function failureFinding(ctx: FailureContext, preflightStatus?: number): F
   return {
     code: codeFor(ctx.failure.corsError),
     severity: 'error',
-    title: TITLES[ctx.failure.corsError] ?? ctx.failure.corsError,
+    title: tainted(ctx)
+      ? `Origin became 'null' after the cross-origin redirect to ${hostOf(ctx.taint?.to ?? '')}`
+      : (TITLES[ctx.failure.corsError] ?? ctx.failure.corsError),
     explanation: explain(c),
     headers: refsFor(ctx.place, ctx.headers, ctx.failure.headerNames),
     links: info.links,

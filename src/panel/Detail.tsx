@@ -4,6 +4,7 @@
  * text (never HTML) and cut for display when long.
  */
 import { useState } from 'preact/hooks'
+import { taintCause } from '../core/diagnose.ts'
 import type {
   Attribution,
   Diagnosis,
@@ -180,7 +181,17 @@ function Verdict({
         {diagnosis.origin ? (
           <>
             <dt>Origin</dt>
-            <dd>{diagnosis.origin}</dd>
+            {taintCause(exchange, diagnosis) ? (
+              <dd>
+                null{' '}
+                <span class="muted">
+                  {' '}
+                  — compared by the browser after the cross-origin redirect (the page is {diagnosis.origin})
+                </span>
+              </dd>
+            ) : (
+              <dd>{diagnosis.origin}</dd>
+            )}
           </>
         ) : null}
         <dt>Credentials</dt>
@@ -282,12 +293,18 @@ function Timeline({ exchange, diagnosis }: { readonly exchange: Exchange; readon
       {neverSent ? <span class="muted"> — never sent: the preflight failed</span> : null}
     </Step>,
   )
+  // A redirect that made the origin 'null' is the cause, although the browser followed it.
+  const taint = diagnosis.blocked ? taintCause(exchange, diagnosis) : null
   redirects.forEach((r, i) => {
     const failed = stage === 'redirect' && i === redirects.length - 1
+    const cause = taint?.index === i
     steps.push(
-      <Step key={`r${i}`} state={failed ? 'failed' : 'ok'} label="Redirect">
+      <Step key={`r${i}`} state={failed || cause ? 'failed' : 'ok'} label="Redirect">
         {r.status} → {r.location || '(no Location)'}
         {failed ? <span class="muted"> — not followed</span> : null}
+        {cause ? (
+          <span class="muted"> — the cause: it crossed origins, so the browser sent Origin: null</span>
+        ) : null}
       </Step>,
     )
   })

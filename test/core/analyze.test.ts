@@ -1,5 +1,7 @@
 // Rule-by-rule tests of the engine, written from the rules document (browser-cors-rules.md §1, §4).
 import { describe, expect, it } from 'vitest'
+import { taintingRedirect } from '../../src/core/analyze.ts'
+import { diagnose } from '../../src/core/diagnose.ts'
 import type { Exchange } from '../../src/core/exchange.ts'
 import { analyze } from '../../src/core/index.ts'
 import { API, exchange, FAILED, h, OK, ORIGIN, preflight, response } from './exchange-builders.ts'
@@ -360,7 +362,34 @@ describe('redirects of the actual request', () => {
     })
     const a = analyze(ex)
     expect(a.corsError).toBe('AllowOriginMismatch')
-    expect(a.findings[0]?.explanation).toContain("the request's origin is 'null'")
+    // The cause is the redirect, not the allow-list: the page's origin is never the compared value.
+    expect(a.findings[0]?.title).toBe("Origin became 'null' after the cross-origin redirect to b.example")
+    expect(a.findings[0]?.explanation).toContain('The redirect from api.example to b.example crossed origins')
+    expect(a.findings[0]?.explanation).toContain("compared with 'null'")
+    expect(a.findings[0]?.explanation).not.toContain('allow-list does not include')
+    // The cures that work: call the target directly (recommended), or '*' there; never the header already sent.
+    const d = diagnose(ex)
+    expect(d.fixes.map((f) => f.label)).toEqual(['Call the final URL', "'*' at the target"])
+    expect(d.fixes.filter((f) => f.recommended).map((f) => f.label)).toEqual(['Call the final URL'])
+    expect(d.fixes[0]?.snippet).toContain("fetch('https://b.example/y'")
+    expect(d.fixes.some((f) => f.snippet.includes(`Access-Control-Allow-Origin: ${ORIGIN}`))).toBe(false)
+    expect(taintingRedirect(ex)).toEqual({ index: 0, from: API, to: 'https://b.example/y' })
+  })
+  it('a same-origin redirect taints nothing', () => {
+    const ex = exchange({
+      url: `${API}/next`,
+      redirects: [
+        {
+          fromUrl: API,
+          status: 302,
+          headers: h(['Access-Control-Allow-Origin', ORIGIN]),
+          location: `${API}/next`,
+        },
+      ],
+      response: response(200, ['Access-Control-Allow-Origin', 'https://other.example']),
+    })
+    expect(taintingRedirect(ex)).toBeNull()
+    expect(analyze(ex).findings[0]?.explanation).toContain("the request's origin is")
   })
   it('a Location with user:pass → RedirectContainsCredentials', () => {
     const loc = 'https://u:p@api.example/next'
