@@ -12,8 +12,26 @@ import { failureFinding } from './findings.ts'
 import { firefoxConsoleMessage } from './firefox-reasons.ts'
 import { shellWord } from './fixes/escape.ts'
 import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
-import { localNetworkBlock, localNetworkFinding, privateNetworkHeaderFinding } from './local-network.ts'
-import { classifyFailure, FAILED_NO_REASON, NOT_CORS } from './net-errors.ts'
+import {
+  localNetworkBlock,
+  localNetworkFinding,
+  potentiallyTrustworthy,
+  privateNetworkHeaderFinding,
+} from './local-network.ts'
+import { classifyFailure, FAILED_NO_REASON, type FailureKind, NOT_CORS } from './net-errors.ts'
+
+/**
+ * Mixed content only when the browser's own error does not name another cause (a refused connection, DNS,
+ * TLS: the request went out), the target is not potentially trustworthy (loopback is), and nothing came back.
+ * Chromium blocks mixed content before sending, reported as net::ERR_BLOCKED_BY_CLIENT or a bare ERR_FAILED.
+ */
+function mixedContent(ex: Exchange, initiator: string | null, kind: FailureKind): boolean {
+  if (!initiator?.startsWith('https:') || !ex.request.url.startsWith('http:')) return false
+  if (ex.response || ex.preflight || ex.redirects?.length || ex.remoteAddress) return false
+  if (!['cors-candidate', 'blocked-by-client', 'mixed-content', 'other'].includes(kind)) return false
+  return !potentiallyTrustworthy(ex.request.url)
+}
+
 import { hasUserinfo, isSameOrigin, originOf } from './origin.ts'
 import { warningsFor } from './warnings.ts'
 
@@ -356,18 +374,25 @@ export function analyze(ex: Exchange): Analysis {
   const lna = localNetworkBlock(ex, initiator)
   if (lna) {
     const origin = initiator ?? 'null'
-    const finding = localNetworkFinding(lna, origin, ex.request.url)
+    const finding = localNetworkFinding(lna, origin, ex.request.url, ex.remoteAddress)
     return blocked(base, {
       corsError: lna.corsError,
       failedParameter: '',
       stage: ex.preflight ? 'preflight' : 'response',
-      summary: `Blocked by Local Network Access — ${lna.crossing.from} → ${lna.crossing.to}.`,
+      summary: `Blocked by Local Network Access — ${lna.crossing.from} → ${lna.crossing.to ?? 'a more private address'}.`,
       consoleMessage: chromiumConsoleMessage({
         error: lna.corsError,
         failedParameter: '',
         url: ex.request.url,
         origin,
-        addressSpace: { resource: lna.crossing.to, ...(lna.declared ? { declared: lna.declared } : {}) },
+        ...(lna.crossing.to
+          ? {
+              addressSpace: {
+                resource: lna.crossing.to,
+                ...(lna.declared ? { declared: lna.declared } : {}),
+              },
+            }
+          : {}),
       }),
       credentials: NO_CREDENTIALS,
       findings: [finding],
@@ -378,8 +403,8 @@ export function analyze(ex: Exchange): Analysis {
   const netError = outcome.kind === 'error' ? outcome.error : ex.preflight?.error
   if (netError !== undefined) {
     const kind = firefoxRedirectRefused(ex, netError) ? 'cors-candidate' : classifyFailure(netError)
-    const mixed = initiator?.startsWith('https:') && ex.request.url.startsWith('http:')
-    if (kind !== 'cors-candidate' || (mixed && !ex.response && !ex.preflight)) {
+    const mixed = mixedContent(ex, initiator, kind)
+    if (kind !== 'cors-candidate' || mixed) {
       const info = NOT_CORS[mixed ? 'mixed-content' : kind === 'cors-candidate' ? 'other' : kind]
       const finding: Finding = {
         code: `not-cors-${mixed ? 'mixed-content' : kind}`,

@@ -31,9 +31,36 @@ function ipv4Space(host: string): AddressSpace | null {
   if (!m) return null
   const [a, b] = [Number(m[1]), Number(m[2])]
   if (a === 127 || (a === 0 && host === '0.0.0.0')) return 'loopback'
+  if (vpnRange(a, b)) return 'local'
   if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254))
     return 'local'
   return 'public'
+}
+
+/**
+ * VPN and fake-IP ranges a public name may resolve to; browsers treat them as local. IANA special-purpose
+ * registry (https://www.iana.org/assignments/iana-ipv4-special-registry/): 100.64.0.0/10 Shared Address
+ * Space (RFC 6598: CGNAT, Tailscale), 198.18.0.0/15 Benchmarking (RFC 2544: Clash/Surge TUN fake-IP).
+ */
+function vpnRange(a: number, b: number): 'cgnat' | 'fake-ip' | null {
+  if (a === 100 && b >= 64 && b <= 127) return 'cgnat'
+  if (a === 198 && (b === 18 || b === 19)) return 'fake-ip'
+  return null
+}
+
+const VPN_WORDS = {
+  cgnat:
+    'a shared (CGNAT) address, 100.64.0.0/10, as a VPN such as Tailscale or a carrier NAT gives out; the browser counts it as local',
+  'fake-ip':
+    'a fake-IP address, 198.18.0.0/15, as a VPN or proxy in TUN mode (Clash, Surge) hands out; the browser counts it as local',
+} as const
+
+/** When the address the browser connected to is a VPN's or fake-IP proxy's: why a public API looks local. */
+export function vpnNote(address: string | undefined): string {
+  const parts = (address?.toLowerCase().startsWith('::ffff:') ? address.slice(7) : (address ?? '')).split('.')
+  const range = parts.length === 4 ? vpnRange(Number(parts[0]), Number(parts[1])) : null
+  if (!range) return ''
+  return ` The browser connected to ${address}, ${VPN_WORDS[range]}. If the API is really public, exclude its domain from the VPN's fake-IP range (or its split tunnel), or grant the permission.`
 }
 
 function ipv6Space(host: string): AddressSpace | null {
@@ -64,24 +91,41 @@ function hostOf(url: string): string | null {
   }
 }
 
+/**
+ * A potentially trustworthy URL is never mixed content: loopback hosts and names
+ * (https://w3c.github.io/webappsec-secure-contexts/#potentially-trustworthy-url).
+ */
+export function potentiallyTrustworthy(url: string): boolean {
+  if (url.startsWith('https:') || url.startsWith('wss:')) return true
+  const host = hostOf(url)
+  return host !== null && addressSpaceOf(host) === 'loopback' && host !== '0.0.0.0'
+}
+
 export interface Crossing {
   readonly from: AddressSpace
   /** True when the page's space was assumed public: its name says nothing and the browser does not tell us. */
   readonly fromAssumed: boolean
-  readonly to: AddressSpace
-  /** How the target's space is known: the address the browser connected to, or the host name. */
-  readonly toBasis: 'address' | 'name'
+  /** Null when only the browser's LNA error tells: it names no space (no `ip` for a request never sent). */
+  readonly to: AddressSpace | null
+  /** How the target's space is known: the address the browser connected to, the host name, or neither. */
+  readonly toBasis: 'address' | 'name' | 'browser-error'
 }
 
 /** The spaces a request crossed, when it went to a more private one; null otherwise or when not known. */
-export function localNetworkCrossing(ex: Exchange, initiator: string | null): Crossing | null {
+export function localNetworkCrossing(
+  ex: Exchange,
+  initiator: string | null,
+  browserSaidLna = false,
+): Crossing | null {
   const byAddress = ex.remoteAddress ? addressSpaceOf(ex.remoteAddress) : null
   const targetHost = hostOf(ex.request.url)
   const to = byAddress ?? (targetHost ? addressSpaceOf(targetHost) : null)
-  if (!to) return null
   const pageHost = initiator ? hostOf(initiator) : null
   const named = pageHost ? addressSpaceOf(pageHost) : null
   const from = named ?? 'public'
+  // The browser's own LNA error outranks the name: a custom name (/etc/hosts, *.test, nip.io) says nothing.
+  if (!to)
+    return browserSaidLna ? { from, fromAssumed: named === null, to: null, toBasis: 'browser-error' } : null
   if (RANK[to] <= RANK[from]) return null
   return { from, fromAssumed: named === null, to, toBasis: byAddress ? 'address' : 'name' }
 }
@@ -108,11 +152,11 @@ export function localNetworkBlock(ex: Exchange, initiator: string | null): Local
   const errors = [ex.outcome.kind === 'error' ? ex.outcome.error : '', ex.preflight?.error ?? '']
   const lnaError = errors.some((e) => LNA_ERROR.test(e))
   if (!lnaError && !errors.some((e) => /ERR_FAILED$/.test(e))) return null
-  const crossing = localNetworkCrossing(ex, initiator)
+  const crossing = localNetworkCrossing(ex, initiator, lnaError)
   if (!crossing) return null
   if (initiator?.startsWith('http:')) return { corsError: 'InsecureLocalNetwork', crossing }
   const declared = declaredSpace(ex)
-  if (declared && declared !== crossing.to)
+  if (declared && crossing.to && declared !== crossing.to)
     return { corsError: 'InvalidLocalNetworkAccess', crossing, declared }
   return { corsError: 'LocalNetworkAccessPermissionDenied', crossing }
 }
@@ -140,6 +184,8 @@ function crossed(block: LocalNetworkBlock, initiator: string, url: string): stri
   const page = c.fromAssumed
     ? `The page ${initiator} is taken to be on a public address (its name says nothing else)`
     : `The page ${initiator} is on ${SPACE_WORDS[c.from]}`
+  if (!c.to)
+    return `${page}; ${url} is on a more private address (the browser did not say which): the browser refused it with its Local Network Access error.`
   const target = `${url} is on ${SPACE_WORDS[c.to]}${c.toBasis === 'address' ? ' (by the address the browser connected to)' : ''}`
   return `${page}; ${target}: the request crossed ${c.from} → ${c.to}.`
 }
@@ -151,23 +197,30 @@ const TITLES: Record<LocalNetworkBlock['corsError'], string> = {
 }
 
 function why(block: LocalNetworkBlock): string {
-  const permission = block.crossing.to === 'loopback' ? 'loopback-network' : 'local-network'
+  const to = block.crossing.to
+  const permission =
+    to === 'loopback' ? 'loopback-network' : to ? 'local-network' : 'local-network" or "loopback-network'
   switch (block.corsError) {
     case 'InsecureLocalNetwork':
       return 'Since Chrome 142 a page that is not a secure context (plain http) may not call a more private address at all: no permission can be asked for. The request was never sent.'
     case 'LocalNetworkAccessPermissionDenied':
       return `Since Chrome 142 a page must hold the "${permission}" permission to call a more private address; the user has not granted it (or the prompt was dismissed, or the request came from a subframe the permission was not delegated to). The request was never sent.`
     case 'InvalidLocalNetworkAccess':
-      return `The page declared targetAddressSpace '${block.declared}', but the server is in the ${block.crossing.to} address space. The request was never sent.`
+      return `The page declared targetAddressSpace '${block.declared}', but the server is in the ${to} address space. The request was never sent.`
   }
 }
 
-export function localNetworkFinding(block: LocalNetworkBlock, initiator: string, url: string): Finding {
+export function localNetworkFinding(
+  block: LocalNetworkBlock,
+  initiator: string,
+  url: string,
+  remoteAddress?: string,
+): Finding {
   return {
     code: block.corsError.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase(),
     severity: 'error',
     title: TITLES[block.corsError],
-    explanation: `${crossed(block, initiator, url)} ${why(block)} Chrome reports this as a CORS error, but no CORS header can fix it.`,
+    explanation: `${crossed(block, initiator, url)}${vpnNote(remoteAddress)} ${why(block)} Chrome reports this as a CORS error, but no CORS header can fix it.`,
     headers: [],
     links: LNA_LINKS,
     corsError: block.corsError,

@@ -38,6 +38,13 @@ describe('address spaces', () => {
     ['printer.local', 'local'],
     ['8.8.8.8', 'public'],
     ['api.example', null],
+    // IANA special-purpose registry, https://www.iana.org/assignments/iana-ipv4-special-registry/
+    ['100.64.0.1', 'local'], // Shared Address Space (RFC 6598): CGNAT, Tailscale
+    ['100.127.255.254', 'local'],
+    ['100.128.0.1', 'public'],
+    ['198.18.0.1', 'local'], // Benchmarking (RFC 2544): Clash/Surge fake-IP
+    ['198.19.255.254', 'local'],
+    ['198.20.0.1', 'public'],
   ])('%s → %s', (host, space) => {
     expect(addressSpaceOf(host)).toBe(space)
   })
@@ -86,6 +93,61 @@ describe('LNA verdicts', () => {
       outcome: { kind: 'ok' },
     })
     expect(a.findings.map((f) => f.code)).toContain('private-network-header-ignored')
+  })
+})
+
+describe('the browser names the LNA block, whatever the host is called', () => {
+  it.each(['api.test', 'dev.myapp', '127.0.0.1.nip.io', 'jira.corp'])('%s from a secure page', (host) => {
+    const a = analyze(blocked('https://shop.example', `https://${host}/api`))
+    expect(a.corsError).toBe('LocalNetworkAccessPermissionDenied')
+    expect(a.findings[0]?.explanation).toContain('a more private address (the browser did not say which)')
+  })
+
+  it('an http page: InsecureLocalNetwork', () => {
+    expect(analyze(blocked('http://shop.example', 'http://api.test/x')).corsError).toBe(
+      'InsecureLocalNetwork',
+    )
+  })
+
+  it('a bare net::ERR_FAILED to a name that says nothing is not called LNA', () => {
+    const a = analyze(
+      blocked('https://shop.example', 'https://api.test/x', {
+        outcome: { kind: 'error', error: 'net::ERR_FAILED' },
+      }),
+    )
+    expect(a.corsError).not.toBe('LocalNetworkAccessPermissionDenied')
+  })
+})
+
+describe('VPN and fake-IP addresses', () => {
+  it.each([
+    ['100.100.1.2', 'CGNAT'],
+    ['198.18.0.7', 'fake-IP'],
+  ])('%s is named, with what to do', (ip, word) => {
+    const a = analyze(blocked('https://shop.example', 'https://api.example/x', { remoteAddress: ip }))
+    expect(a.corsError).toBe('LocalNetworkAccessPermissionDenied')
+    expect(a.findings[0]?.explanation).toContain(word)
+    expect(a.findings[0]?.explanation).toContain("exclude its domain from the VPN's fake-IP range")
+  })
+})
+
+describe('mixed content only where it can be', () => {
+  const refused = (url: string, error: string) =>
+    analyze({
+      initiator: 'https://app.example',
+      request: { method: 'GET', url, headers: [] },
+      outcome: { kind: 'error', error },
+      browser: 'chromium',
+    })
+
+  it.each([
+    ['http://localhost:3000/api', 'net::ERR_CONNECTION_REFUSED', 'not-cors-connection'],
+    ['http://127.0.0.1:3000/api', 'net::ERR_CONNECTION_REFUSED', 'not-cors-connection'],
+    ['http://api.example/x', 'net::ERR_NAME_NOT_RESOLVED', 'not-cors-dns'],
+    ['http://api.example/x', 'net::ERR_CONNECTION_REFUSED', 'not-cors-connection'],
+    ['http://api.example/x', 'net::ERR_BLOCKED_BY_CLIENT', 'not-cors-mixed-content'],
+  ])('%s failing with %s → %s', (url, error, code) => {
+    expect(refused(url, error).findings[0]?.code).toBe(code)
   })
 })
 
