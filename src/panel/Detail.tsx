@@ -4,15 +4,15 @@
  * text (never HTML) and cut for display when long.
  */
 import { useState } from 'preact/hooks'
-import { taintCause } from '../core/diagnose.ts'
-import type {
-  Attribution,
-  Diagnosis,
-  Exchange,
-  Finding,
-  HeaderList,
-  HeaderPlace,
-  HeaderRef,
+import {
+  type Attribution,
+  type Diagnosis,
+  type Exchange,
+  type Finding,
+  type HeaderList,
+  type HeaderPlace,
+  type HeaderRef,
+  taintCause,
 } from '../core/index.ts'
 import type { BrowserName, ExchangeRecord } from '../protocol.ts'
 import { copyText } from './clipboard.ts'
