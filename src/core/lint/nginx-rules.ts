@@ -34,7 +34,9 @@ function upstreamDuplicate(ctx: NginxContext): Finding[] {
   return [
     {
       code: 'nginx-acao-in-front-of-upstream',
-      severity: 'error',
+      // A warning: it bites only if the app sends CORS too, which a config cannot show; the article's
+      // Option A (CORS only at nginx, in front of a plain app) is this very config and must lint clean.
+      severity: 'warning',
       ...at(acao.at),
       title: 'nginx adds Access-Control-Allow-Origin in front of proxy_pass without proxy_hide_header',
       explanation: `${describe(ctx)} proxies to an app and nginx adds its own CORS lines. If the app sends Access-Control-Allow-Origin too, the browser gets two values ("*, https://…") and refuses the response.`,

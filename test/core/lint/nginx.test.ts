@@ -101,6 +101,23 @@ describe('rules', () => {
     ]).findings
     expect(f.filter((x) => x.severity === 'error')).toEqual([])
   })
+  it("the article's Option A as written (CORS only at nginx, a plain app behind it) has no error, only the upstream warning", () => {
+    const f = lint([
+      {
+        file: 'nginx.conf',
+        text: wrap(`location /api/ {
+   add_header Access-Control-Allow-Origin "https://app.test" always;
+   proxy_pass http://127.0.0.1:9;
+  }`),
+      },
+    ]).findings
+    expect(f.filter((x) => x.severity === 'error')).toEqual([])
+    expect(f.map((x) => [x.code, x.severity, x.when])).toContainEqual([
+      'nginx-acao-in-front-of-upstream',
+      'warning',
+      'upstream-sends-cors',
+    ])
+  })
   it('Option B (CORS only in the app) has no finding', () => {
     expect(codes(wrap('location /api/ { proxy_pass http://127.0.0.1:9; }'))).toEqual([])
   })
