@@ -2,7 +2,7 @@
  * Chromium with the extension and a real DevTools window, driven by puppeteer-core (Playwright does not
  * expose DevTools windows as pages). One module for the DevTools e2e test and `npm start`: launch, find
  * the DevTools target, select the CORS panel, reach the panel's frame and read its rows.
- * Method measured in /work/shared/research/extension-testing.md §6.
+ * Every tab opens with DevTools through --auto-open-devtools-for-tabs (see the launch below).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -5,7 +5,7 @@
  *  - Playwright's recordHar, with the CDP observer (test/harness/cdp.ts) as the oracle;
  *  - Firefox ESR's netmonitor, auto-exporting to a file; the verdict is Firefox's console reason.
  * One browser launch per exporter; the runner page runs every scenario in one page load.
- * Method and pitfalls: /work/shared/research/har-exporters.md.
+ * Firefox exports through its netmonitor pref devtools.netmonitor.har.enableAutoExportToFile (set below).
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
