@@ -8,16 +8,7 @@
  * FLUSH_DELAY_MS later. So a record is in storage.session at most ~250 ms after the request ended (typical),
  * 1.25 s at worst.
  */
-import {
-  type Analysis,
-  type CrossRequestSample,
-  classifyFailure,
-  crossRequestFindings,
-  type Exchange,
-  emptyAnalysis,
-  errorText,
-  type Finding,
-} from '../core/verdict.ts'
+import { type Analysis, classifyFailure, type Exchange, Session } from '../core/verdict.ts'
 import { isOutcomeOnlyType, type Platform } from '../platform/index.ts'
 import type { DevtoolsLog, ExchangeRecord, Settings } from '../protocol.ts'
 import { assemble } from './assemble.ts'
@@ -33,9 +24,6 @@ export const PREFLIGHT_GRACE_MS = 1000
 export const PREFLIGHT_MAX_AGE_MS = 60_000
 /** Requests in flight longer than this are forgotten (a lost end event); long polls end long before. */
 export const IN_FLIGHT_MAX_AGE_MS = 10 * 60_000
-/** Recent exchanges kept per API origin for cross-request findings (memory only). */
-const RECENT_PER_ORIGIN = 40
-const RECENT_ORIGINS = 100
 
 export interface Notifier {
   records(tabId: number, records: readonly ExchangeRecord[]): void
@@ -70,7 +58,7 @@ interface Waiting {
 export class Pipeline implements CaptureSink {
   private readonly pairer: PreflightPairer<TrackedPreflight>
   private queue: Waiting[] = []
-  private readonly recent = new Map<string, CrossRequestSample[]>()
+  private readonly session: Session
   private timer: unknown = null
   private ready = false
   private readonly beforeReady: (() => void)[] = []
@@ -89,6 +77,7 @@ export class Pipeline implements CaptureSink {
         return owner !== claimerId && (this.options.isInFlight?.(owner) ?? false)
       },
     })
+    this.session = new Session({ analyze: options.diagnose, onError: options.onError })
   }
 
   /** Restores the store, then runs whatever arrived meanwhile. */
@@ -261,53 +250,17 @@ export class Pipeline implements CaptureSink {
     return this.record(request.tabId, request.id, { startedAt, exchange, notes }, evicted)
   }
 
-  /** Judges one exchange (with what recent exchanges of its API say) and stores it. */
+  /** Judges one exchange in the session (with what recent exchanges of its API say) and stores it. */
   private record(
     tabId: number,
     key: string,
     draft: { readonly startedAt: number; readonly exchange: Exchange; readonly notes: string[] },
     evicted: Set<number>,
   ): ExchangeRecord {
-    let diagnosis = this.diagnose(draft.exchange)
-    const extra = this.crossRequest(key, draft.exchange)
-    if (extra.length > 0) diagnosis = { ...diagnosis, findings: [...diagnosis.findings, ...extra] }
+    const diagnosis = this.session.judge(key, draft.exchange)
     const { record, evictedTabs } = this.options.store.add(tabId, { ...draft, diagnosis })
     for (const t of evictedTabs) evicted.add(t)
     return record
-  }
-
-  private diagnose(exchange: Exchange): Analysis {
-    try {
-      return this.options.diagnose(exchange)
-    } catch (error) {
-      this.options.onError?.(error)
-      return engineFailed(exchange, error)
-    }
-  }
-
-  /** Remembers the exchange with its API origin and returns the cross-request findings that concern it. */
-  private crossRequest(key: string, exchange: Exchange): Finding[] {
-    let origin: string
-    try {
-      origin = new URL(exchange.request.url).origin
-    } catch {
-      return []
-    }
-    let list = this.recent.get(origin)
-    if (list)
-      this.recent.delete(origin) // re-inserted below: Map order is the LRU order
-    else list = []
-    list.push({ key, exchange })
-    if (list.length > RECENT_PER_ORIGIN) list.shift()
-    this.recent.set(origin, list)
-    if (this.recent.size > RECENT_ORIGINS) {
-      const oldest = this.recent.keys().next().value
-      if (oldest !== undefined) this.recent.delete(oldest)
-    }
-    // Only an error response can be the affected one; skip the scan for everything else.
-    const status = exchange.response?.status ?? 0
-    if (status < 400) return []
-    return crossRequestFindings(list).get(key) ?? []
   }
 
   private schedule(delay = PROCESS_DELAY_MS): void {
@@ -343,8 +296,4 @@ function keep(r: TrackedRequest, preflight: TrackedPreflight | null): boolean {
   if (r.type === 'xmlhttprequest' || r.type === 'font') return true
   // Images and media are observed only through failures; keep the generic ones CORS produces.
   return isOutcomeOnlyType(r.type) && classifyFailure(r.end.error) === 'cors-candidate'
-}
-
-function engineFailed(exchange: Exchange, error: unknown): Analysis {
-  return emptyAnalysis(exchange, `CORS Lens could not analyse this request (${errorText(error)}).`)
 }

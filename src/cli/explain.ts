@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { diagnoseSafely as diagnose, type Exchange } from '../core/index.ts'
+import { diagnoseIn, type Exchange, Session } from '../core/index.ts'
 import { type HarTotals, NotHarError, NotJsonError, readHarExchanges, TooBigError } from './har-stream.ts'
 import { CliError, EXIT } from './io.ts'
 import { entryLines, type JsonEntry, toJsonEntry } from './report.ts'
@@ -59,14 +59,18 @@ export async function* readHar(file: string): AsyncGenerator<Exchange, HarTotals
   }
 }
 
-/** Diagnoses one exchange at a time, so output and memory never hold every entry's report at once. */
+/**
+ * Diagnoses one exchange at a time, so output and memory never hold every entry's report at once; one
+ * session for the file, so cross-request findings are the worker's for the same traffic.
+ */
 export async function* explainEach(
   exchanges: AsyncGenerator<Exchange, HarTotals>,
 ): AsyncGenerator<JsonEntry, HarTotals> {
-  for (;;) {
+  const session = new Session()
+  for (let n = 0; ; n++) {
     const next = await exchanges.next()
     if (next.done) return next.value
-    yield toJsonEntry(next.value, diagnose(next.value))
+    yield toJsonEntry(next.value, diagnoseIn(session, String(n), next.value))
   }
 }
 

@@ -9,6 +9,7 @@
 import type { Finding, HeaderRef, Severity } from './analysis.ts'
 import type { Exchange, ResponseSide } from './exchange.ts'
 import { linesNamed } from './headers.ts'
+import { originOf } from './origin.ts'
 
 export const CORS_HEADERS_MISSING_ON_ERRORS = 'cors-headers-missing-on-errors'
 
@@ -32,7 +33,7 @@ interface Evidence {
 export function crossRequestFindings(samples: readonly CrossRequestSample[]): Map<string, Finding[]> {
   const byOrigin = new Map<string, CrossRequestSample[]>()
   for (const s of samples) {
-    const origin = originOf(s.exchange.request.url)
+    const origin = apiOrigin(s.exchange.request.url)
     if (!origin) continue
     const list = byOrigin.get(origin)
     if (list) list.push(s)
@@ -151,13 +152,10 @@ function is2xx(status: number): boolean {
   return status >= 200 && status < 300
 }
 
-function originOf(url: string): string | null {
-  try {
-    const o = new URL(url).origin
-    return o === 'null' ? null : o
-  } catch {
-    return null
-  }
+/** The API's origin, or null where there is none to group by (an opaque origin). */
+function apiOrigin(url: string): string | null {
+  const o = originOf(url)
+  return o === 'null' ? null : o
 }
 
 function pathOf(url: string): string {

@@ -13,6 +13,7 @@ import { gate, withDroppedNotes } from './fixes/gate.ts'
 import { fixesFor } from './fixes/index.ts'
 import { taintedFixes } from './fixes/tainted.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
+import type { Session } from './session.ts'
 import { STACKS } from './stacks/index.ts'
 
 function pathOf(url: string): string {
@@ -111,6 +112,18 @@ export function emptyDiagnosis(exchange: Exchange, summary = ''): Diagnosis {
 export function diagnoseSafely(exchange: Exchange): Diagnosis {
   try {
     return diagnose(exchange)
+  } catch (error) {
+    return emptyDiagnosis(exchange, `CORS Lens could not analyse this request (${errorText(error)}).`)
+  }
+}
+
+/**
+ * diagnoseSafely() within a session: the same answer the worker gives for the same traffic, cross-request
+ * findings included (`cors-lens explain` and the panel's HAR import read a file through one session).
+ */
+export function diagnoseIn(session: Session, key: string, exchange: Exchange): Diagnosis {
+  try {
+    return complete(exchange, session.judge(key, exchange))
   } catch (error) {
     return emptyDiagnosis(exchange, `CORS Lens could not analyse this request (${errorText(error)}).`)
   }

@@ -12,7 +12,7 @@ export {
   chromiumConsoleMessage,
   isCorsErrorName,
 } from './cors-errors.ts'
-export { complete, diagnose, diagnoseSafely, emptyDiagnosis, taintCause } from './diagnose.ts'
+export { complete, diagnose, diagnoseIn, diagnoseSafely, emptyDiagnosis, taintCause } from './diagnose.ts'
 export {
   corsUnsafeRequestHeaderNames,
   isForbiddenRequestHeader,

@@ -16,7 +16,6 @@ export type {
   Verdict,
 } from './analysis.ts'
 export { analyze, emptyAnalysis, errorText } from './analyze.ts'
-export { type CrossRequestSample, crossRequestFindings } from './cross-request.ts'
 export type {
   CredentialsMode,
   Exchange,
@@ -39,3 +38,4 @@ export {
   toHeaderList,
 } from './headers.ts'
 export { classifyFailure } from './net-errors.ts'
+export { Session, type SessionOptions } from './session.ts'

@@ -3,7 +3,7 @@
  * explained like live traffic. Imported records are panel-local: the worker never sees them.
  */
 
-import { diagnoseSafely as diagnose, exchangesToHar, harToExchanges } from '../core/index.ts'
+import { diagnoseIn, exchangesToHar, harToExchanges, Session } from '../core/index.ts'
 import type { ExchangeRecord } from '../protocol.ts'
 import { fullDiagnosis } from './complete.ts'
 import type { PanelRecord } from './model.ts'
@@ -68,6 +68,7 @@ export async function importHar(
   const batch = ++importCounter
   const base = Date.now()
   const records: PanelRecord[] = []
+  const session = new Session()
   const SLICE = 250
   for (let i = 0; i < read.exchanges.length; i += SLICE) {
     for (const [j, exchange] of read.exchanges.slice(i, i + SLICE).entries()) {
@@ -79,7 +80,7 @@ export async function importHar(
         // A HAR's Exchanges carry no start time here; keep file order, newest last.
         startedAt: base - read.exchanges.length + n,
         exchange,
-        diagnosis: diagnose(exchange),
+        diagnosis: diagnoseIn(session, String(n), exchange),
         notes: [`Imported from ${fileName}.`],
       }
       records.push({ record, source: 'imported' })
