@@ -7,6 +7,7 @@
 import {
   type Exchange,
   type HeaderLine,
+  isRedirectStatus,
   type Preflight,
   parseStatusLine,
   type Redirect,
@@ -44,7 +45,12 @@ export function assemble(
     if (hop?.response) redirects.push(redirectOf(hop.url, hop.response, decoder))
   }
   let response = last?.response ? responseOf(last.response, decoder) : undefined
-  if (response && req.end?.kind === 'error' && isRedirect(response.status) && locationOf(response.headers)) {
+  if (
+    response &&
+    req.end?.kind === 'error' &&
+    isRedirectStatus(response.status) &&
+    locationOf(response.headers)
+  ) {
     // A redirect the browser refused to follow: it is a redirect, not the response.
     redirects.push({
       fromUrl: last?.url ?? '',
@@ -103,10 +109,6 @@ function responseOf(r: RawResponse, decoder: { binary: boolean }): ResponseSide 
 
 function locationOf(headers: readonly HeaderLine[]): string {
   return headers.find((h) => h.name.toLowerCase() === 'location')?.value ?? ''
-}
-
-function isRedirect(status: number): boolean {
-  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308
 }
 
 /** Header lines in wire order, duplicates kept; `binaryValue` bytes decoded one byte per character. */

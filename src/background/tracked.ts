@@ -2,6 +2,7 @@
  * What capture keeps per request while it is in flight: the webRequest events' own arrays, held by
  * reference (no copies on the hot path). Turned into an Exchange only once the request has ended.
  */
+import { splitHeaderList } from '../core/verdict.ts'
 
 /** A header as webRequest delivers it: `binaryValue` instead of `value` when the bytes are not UTF-8. */
 export interface RawHeader {
@@ -66,12 +67,7 @@ export function rawHeaderValue(headers: readonly RawHeader[], lowerName: string)
   return null
 }
 
+/** Access-Control-Request-Headers as names: the engine's one list rule, lower-cased. */
 export function splitHeaderNames(value: string | null): string[] {
-  if (!value) return []
-  const out: string[] = []
-  for (const part of value.split(',')) {
-    const name = part.trim().toLowerCase()
-    if (name) out.push(name)
-  }
-  return out
+  return splitHeaderList(value).map((name) => name.toLowerCase())
 }

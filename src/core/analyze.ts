@@ -7,11 +7,11 @@ import type { Analysis, CredentialsInfo, Finding, HeaderPlace } from './analysis
 import { type CheckFailure, checkAccess, checkPreflight } from './checks.ts'
 import { CORS_ERRORS, chromiumConsoleMessage } from './cors-errors.ts'
 import type { Exchange } from './exchange.ts'
-import { corsUnsafeRequestHeaderNames, needsPreflight } from './fetch-rules.ts'
+import { corsUnsafeRequestHeaderNames, isRedirectStatus, needsPreflight } from './fetch-rules.ts'
 import { failureFinding } from './findings.ts'
 import { firefoxConsoleMessage } from './firefox-reasons.ts'
 import { shellWord } from './fixes/escape.ts'
-import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
+import { type HeaderList, headerValue, splitHeaderList } from './headers.ts'
 import {
   localNetworkBlock,
   localNetworkFinding,
@@ -101,7 +101,7 @@ function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located
     const origin = tainted ? 'null' : facts.initiator
     if (i === preflightStep && pre?.response) {
       const r = pre.response
-      const redirected = r.status >= 300 && r.status < 400 && headerValue(r.headers, 'location') !== null
+      const redirected = isRedirectStatus(r.status) && headerValue(r.headers, 'location') !== null
       // The preflight's own Origin header is the wire truth ('null' once a redirect tainted the request).
       const sent = headerValue(pre.request.headers, 'origin') ?? origin
       const failure = checkPreflight(
@@ -189,11 +189,7 @@ function unsafeHeadersOf(ex: Exchange): { names: string[]; fromPreflight: boolea
     : null
   if (acrh !== null) {
     // The preflight lists exactly what the browser found unsafe, already sorted and lower-cased.
-    const names = acrh
-      .split(',')
-      .map((s) => trimHttpWhitespace(s).toLowerCase())
-      .filter(Boolean)
-    return { names, fromPreflight: true }
+    return { names: splitHeaderList(acrh).map((s) => s.toLowerCase()), fromPreflight: true }
   }
   return { names: corsUnsafeRequestHeaderNames(ex.request.headers, { wire: true }), fromPreflight: false }
 }

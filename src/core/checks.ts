@@ -7,7 +7,7 @@
  */
 import type { CorsErrorName } from './cors-errors.ts'
 import { isCorsSafelistedMethod, isToken } from './fetch-rules.ts'
-import { type HeaderList, headerValue, trimHttpWhitespace } from './headers.ts'
+import { type HeaderList, headerValue, splitHeaderList } from './headers.ts'
 import { isParseableUrl } from './origin.ts'
 
 export interface CheckFailure {
@@ -81,15 +81,8 @@ const PREFLIGHT_TWIN: Record<AccessError, CorsErrorName> = {
 
 /** ParseAccessControlAllowList: comma-split, trimmed, empty elements skipped; null when an element is not a token. */
 export function parseAllowList(value: string | null): string[] | null {
-  if (value === null) return []
-  const out: string[] = []
-  for (const raw of value.split(',')) {
-    const item = trimHttpWhitespace(raw)
-    if (item === '') continue
-    if (!isToken(item)) return null
-    out.push(item)
-  }
-  return out
+  const items = splitHeaderList(value)
+  return items.every(isToken) ? items : null
 }
 
 export interface PreflightInput {

@@ -21,7 +21,14 @@ export function normalizeMethod(method: string): string {
   return NORMALIZED.has(upper) ? upper : method
 }
 
+/** RFC 9110 §5.6.2 tchar: what a header name or a method may contain (https://www.rfc-editor.org/rfc/rfc9110#section-5.6.2). */
 const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** Fetch's redirect statuses (https://fetch.spec.whatwg.org/#redirect-status): 304 and 300 are not. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
+export function isRedirectStatus(status: number): boolean {
+  return REDIRECT_STATUSES.has(status)
+}
+
 export function isToken(s: string): boolean {
   return TCHAR.test(s)
 }

@@ -6,7 +6,7 @@ import type { Finding, FirefoxReason, HeaderPlace, HeaderRef } from './analysis.
 import type { CheckFailure } from './checks.ts'
 import { CORS_ERRORS, type CorsErrorName } from './cors-errors.ts'
 import { FIREFOX_REASON_FOR, firefoxReason, firstInvalidToken } from './firefox-reasons.ts'
-import { type HeaderList, linesNamed } from './headers.ts'
+import { type HeaderList, linesNamed, splitHeaderList } from './headers.ts'
 
 /** Stable finding code for a CorsError: MultipleAllowOriginValues → multiple-allow-origin-values. */
 export function codeFor(error: CorsErrorName): string {
@@ -117,11 +117,7 @@ function explain(ctx: FailureContext): string {
     case 'MethodDisallowedByPreflightResponse': {
       const acam = headerOf(headers, 'access-control-allow-methods')
       const caseHint =
-        acam
-          .toUpperCase()
-          .split(',')
-          .map((m) => m.trim())
-          .includes(failure.failedParameter.toUpperCase()) &&
+        splitHeaderList(acam.toUpperCase()).includes(failure.failedParameter.toUpperCase()) &&
         failure.failedParameter !== failure.failedParameter.toUpperCase()
           ? ` The page sent '${failure.failedParameter}' in lower case: fetch() upper-cases only GET, HEAD, POST, PUT, DELETE and OPTIONS, and the comparison is case-sensitive — send '${failure.failedParameter.toUpperCase()}'.`
           : ''
@@ -129,7 +125,7 @@ function explain(ctx: FailureContext): string {
     }
     case 'HeaderDisallowedByPreflightResponse': {
       const acah = headerOf(headers, 'access-control-allow-headers')
-      const star = acah.split(',').some((s) => s.trim() === '*')
+      const star = splitHeaderList(acah).includes('*')
       const why =
         failure.failedParameter === 'authorization' && star
           ? " '*' does not count when the request carries credentials, and the Fetch Standard never lets it cover Authorization: list it by name."

@@ -5,8 +5,8 @@
  */
 import type { Diagnosis } from './analysis.ts'
 import type { CredentialsMode, Exchange, Outcome, Preflight, Redirect, ResponseSide } from './exchange.ts'
-import { corsUnsafeRequestHeaderNames, methodAfterRedirect } from './fetch-rules.ts'
-import { type HeaderLine, type HeaderList, headerValue } from './headers.ts'
+import { corsUnsafeRequestHeaderNames, isRedirectStatus, methodAfterRedirect } from './fetch-rules.ts'
+import { type HeaderLine, type HeaderList, headerValue, splitHeaderList } from './headers.ts'
 import { FAILED_NO_REASON, NO_RESPONSE_RECORDED } from './net-errors.ts'
 import { originOf } from './origin.ts'
 import { redactForOutput } from './redact.ts'
@@ -159,7 +159,7 @@ function readEntry(
     warnings.push(`entry ${index}: status ${String(res?.status)} is not an HTTP status; response ignored`)
   const responseHeaders = status ? harHeaders(res?.headers) : []
   const redirect =
-    str(res?.redirectURL) || (status >= 300 && status < 400 ? headerValue(responseHeaders, 'location') : null)
+    str(res?.redirectURL) || (isRedirectStatus(status) ? headerValue(responseHeaders, 'location') : null)
   // Chrome/Edge DevTools: `response._error`; older exports and CORS Lens: `_error` on the entry;
   // Playwright: `response._failureText`.
   const error = str(res?._error) || str(e._error) || str(res?._failureText) || null
@@ -262,7 +262,7 @@ function notCorsChecked(e: Entry): boolean {
  * one's (measured in Firefox ESR 153: the bytes came, the content was never read).
  */
 function deliveredUnchecked(last: Entry, producer: Producer): boolean {
-  if (failed(last) || (last.status >= 300 && last.status < 400 && last.redirectURL)) return false
+  if (failed(last) || (isRedirectStatus(last.status) && last.redirectURL)) return false
   if (headerValue(last.responseHeaders, 'access-control-allow-origin') !== null) return false
   return producer.marksFailures || (producer.browser === 'firefox' && last.bodyWithheld)
 }
@@ -554,8 +554,7 @@ export class HarReader {
       )
       chain = undefined
     }
-    const target =
-      e.redirectURL && e.status >= 300 && e.status < 400 ? resolveUrl(e.redirectURL, e.url) : null
+    const target = e.redirectURL && isRedirectStatus(e.status) ? resolveUrl(e.redirectURL, e.url) : null
     if (!chain) {
       // Not a hop of anything, not a redirect, not a CORS request: nothing later can make it matter.
       if (!wait && !target && !e.corsLens && !isCorsRequest([e], initiatorOf(e), this.producer)) {
@@ -653,10 +652,9 @@ export class HarReader {
     const list = acrm === null ? this.byUrl.get(p.url) : this.byRequest.get(`${acrm} ${p.url}`)
     if (!list) return undefined
     const acrh = nameSet(
-      (headerValue(p.requestHeaders, 'access-control-request-headers') ?? '')
-        .split(',')
-        .map((s) => s.trim().toLowerCase())
-        .filter(Boolean),
+      splitHeaderList(headerValue(p.requestHeaders, 'access-control-request-headers')).map((s) =>
+        s.toLowerCase(),
+      ),
     )
     const preflightFailed = failed(p) || p.status < 200 || p.status > 299
     const [lo, at, hi] = near(list)
@@ -774,7 +772,7 @@ function exchangeOf(
   // redirect, with nothing after it — not the response.
   // A redirect that ends the record (its next hop missing: Firefox sometimes leaves out the one it refused)
   // is a redirect too, never the response: its Location may be the failure.
-  const isRedirect = last.status >= 300 && last.status < 400 && last.redirectURL !== null
+  const isRedirect = isRedirectStatus(last.status) && last.redirectURL !== null
   const refused = isRedirect && (failed(last) || !lens)
   const redirects: Redirect[] = (refused ? hops : hops.slice(0, -1)).map((h) => ({
     fromUrl: h.url,

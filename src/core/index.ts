@@ -16,6 +16,7 @@ export { complete, diagnose, diagnoseIn, diagnoseSafely, emptyDiagnosis, taintCa
 export {
   corsUnsafeRequestHeaderNames,
   isForbiddenRequestHeader,
+  isToken,
   methodAfterRedirect,
   needsPreflight,
   normalizeMethod,
@@ -30,7 +31,6 @@ export {
 export { type Fix, type FixChange, type Layer, STACK_NAMES, type Stack } from './fix.ts'
 export {
   csharpString,
-  isToken,
   javaString,
   jsonString,
   jsString,

@@ -25,6 +25,7 @@ export type {
   RequestSide,
   ResponseSide,
 } from './exchange.ts'
+export { isRedirectStatus } from './fetch-rules.ts'
 export { harToExchanges } from './har.ts'
 export {
   type HeaderLine,

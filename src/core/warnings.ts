@@ -5,7 +5,7 @@
 import type { Finding, HeaderPlace } from './analysis.ts'
 import { MAX_AGE_CAP, SAFELISTED_RESPONSE_HEADERS } from './fetch-rules.ts'
 import { refsFor } from './findings.ts'
-import { type HeaderList, headerValue, linesNamed } from './headers.ts'
+import { type HeaderList, headerValue, linesNamed, splitHeaderList } from './headers.ts'
 
 const MDN_CORS = { title: 'MDN: CORS', url: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS' }
 const FETCH = (anchor: string, title: string) => ({ title, url: `https://fetch.spec.whatwg.org/#${anchor}` })
@@ -42,13 +42,7 @@ const NOT_READ_BY_PAGES = new Set([
   'x-timer',
 ])
 
-const splitList = (v: string | null): string[] =>
-  v === null
-    ? []
-    : v
-        .split(',')
-        .map((s) => s.trim().toLowerCase())
-        .filter(Boolean)
+const splitList = (v: string | null): string[] => splitHeaderList(v).map((s) => s.toLowerCase())
 
 export function warningsFor(input: WarningInput): Finding[] {
   const out: Finding[] = []

@@ -8,6 +8,7 @@ import type { Analysis, Diagnosis, Exchange, HeaderLine, HeaderList, RequestSide
 import {
   chromiumConsoleMessage,
   redactHeaders as coreRedactHeaders,
+  corsUnsafeRequestHeaderNames,
   firefoxConsoleMessage,
   redactForOutput,
   redactUrl,
@@ -53,26 +54,12 @@ export function curlFor(side: RequestSide, options: CopyOptions): string {
   return lines.join(' \\\n  ')
 }
 
-/** Headers a page may send without a preflight, whatever their value (Fetch's CORS-safelisted names). */
-const SAFELISTED: ReadonlySet<string> = new Set([
-  'accept',
-  'accept-language',
-  'content-language',
-  'content-type',
-])
-/** Headers the browser sets itself; a page cannot, so they never belong in Access-Control-Request-Headers. */
-const BROWSER_SET =
-  /^(origin|host|cookie|referer|user-agent|connection|content-length|accept-encoding|sec-|proxy-|:)/i
-
-/** The header names a preflight would announce for this request, lower-case and sorted like Chromium does. */
-export function nonSafelistedHeaderNames(headers: HeaderList): string[] {
-  const names = new Set<string>()
-  for (const h of headers) {
-    const n = h.name.toLowerCase()
-    if (SAFELISTED.has(n) || BROWSER_SET.test(n)) continue
-    names.add(n)
-  }
-  return [...names].sort()
+/**
+ * The header names a preflight would announce for this request: the engine's rule (values count: a JSON
+ * Content-Type is announced), over the headers as sent, which include the ones the browser added.
+ */
+export function preflightHeaderNames(headers: HeaderList): string[] {
+  return corsUnsafeRequestHeaderNames(headers, { wire: true })
 }
 
 function originOf(exchange: Exchange, diagnosis: Analysis): string | null {
@@ -91,7 +78,7 @@ export function preflightRequest(exchange: Exchange, diagnosis: Analysis): Reque
   const origin = originOf(exchange, diagnosis)
   if (origin) headers.push({ name: 'Origin', value: origin })
   headers.push({ name: 'Access-Control-Request-Method', value: exchange.request.method })
-  const names = nonSafelistedHeaderNames(exchange.request.headers)
+  const names = preflightHeaderNames(exchange.request.headers)
   if (names.length) headers.push({ name: 'Access-Control-Request-Headers', value: names.join(',') })
   return { method: 'OPTIONS', url: exchange.request.url, headers }
 }
@@ -119,7 +106,7 @@ export function checkCommand(exchange: Exchange, diagnosis: Analysis, options: C
   const credentials =
     (exchange.credentials ?? (diagnosis.credentials.mode === 'include' ? 'include' : null)) === 'include'
   // The headers that shape the preflight, plus the Cookie the CLI needs to act like a credentialed page.
-  const wanted = new Set(nonSafelistedHeaderNames(exchange.request.headers))
+  const wanted = new Set(preflightHeaderNames(exchange.request.headers))
   wanted.add('content-type')
   if (credentials) wanted.add('cookie')
   const seen = new Set<string>()

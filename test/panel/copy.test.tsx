@@ -8,7 +8,7 @@ import {
   consoleSentence,
   curlFor,
   markdownReport,
-  nonSafelistedHeaderNames,
+  preflightHeaderNames,
   preflightRequest,
   REDACTED,
   redactHeaders,
@@ -90,7 +90,8 @@ describe('curl', () => {
     expect(rebuilt?.headers).toEqual([
       { name: 'Origin', value: 'http://app.test' },
       { name: 'Access-Control-Request-Method', value: 'DELETE' },
-      { name: 'Access-Control-Request-Headers', value: 'x-a,x-b' },
+      // A JSON Content-Type is announced too (the browser's rule, not a name list).
+      { name: 'Access-Control-Request-Headers', value: 'content-type,x-a,x-b' },
     ])
     expect(preflightRequest(ex, diagnosis())).toBeNull()
     const captured = {
@@ -107,7 +108,7 @@ describe('curl', () => {
 
   it('names only the headers a page sets and a preflight announces', () => {
     expect(
-      nonSafelistedHeaderNames([
+      preflightHeaderNames([
         { name: 'Accept', value: '*/*' },
         { name: 'Sec-Fetch-Mode', value: 'cors' },
         { name: 'User-Agent', value: 'x' },
@@ -115,6 +116,16 @@ describe('curl', () => {
         { name: 'x-requested-with', value: 'z' },
       ]),
     ).toEqual(['x-requested-with'])
+  })
+
+  it('announces a JSON Content-Type, as the browser does (the value decides)', () => {
+    expect(
+      preflightHeaderNames([
+        { name: 'Content-Type', value: 'application/json' },
+        { name: 'Accept', value: 'application/json' },
+      ]),
+    ).toEqual(['content-type'])
+    expect(preflightHeaderNames([{ name: 'Content-Type', value: 'text/plain' }])).toEqual([])
   })
 })
 

@@ -13,12 +13,7 @@
  * language's own checker (node --check, python3 -m py_compile, nginx -t, apache2 -t, caddy adapt, javac).
  */
 
-/** RFC 9110 §5.6.2 tchar: what a header name or a method may contain. */
-const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-export function isToken(s: string): boolean {
-  return TCHAR.test(s)
-}
+import { isToken } from '../fetch-rules.ts'
 
 /** Splits names into the tokens a snippet may carry and the rest, dropped (unique, order kept). */
 export function gateTokens(names: readonly string[]): { kept: string[]; dropped: string[] } {

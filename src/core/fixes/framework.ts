@@ -3,10 +3,12 @@
  * addresses, the allow-list the snippet must carry, the proxy half of "CORS at exactly one layer", and the
  * Fix builders. Each recipe module keeps only its own stack's code and words.
  */
+
+import { isToken } from '../fetch-rules.ts'
 import type { Fix, FixChange, Stack } from '../fix.ts'
 import { headerValue } from '../headers.ts'
 import type { FixContext } from './context.ts'
-import { commentText, isToken } from './escape.ts'
+import { commentText } from './escape.ts'
 import { beforeQuery, type FailureKind, failureKind, loginRedirect } from './failure.ts'
 import { proxyRemoval, proxySentCors, relevantApp } from './shared.ts'
 

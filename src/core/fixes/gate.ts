@@ -3,8 +3,10 @@
  * must be tokens, the origin a serialized origin. What fails is left out, and every snippet says so in a
  * comment (recipes never see it, so no recipe can paste it).
  */
+
+import { isToken } from '../fetch-rules.ts'
 import type { Fix } from '../fix.ts'
-import { droppedNote, gateTokens, isToken, NOT_A_TOKEN } from './escape.ts'
+import { droppedNote, gateTokens, NOT_A_TOKEN } from './escape.ts'
 
 export interface Dropped {
   /** In words: "the method", "the request header", "the Origin". */

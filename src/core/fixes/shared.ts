@@ -3,23 +3,23 @@
  * to template slots), the Fix builder that joins the per-layer changes into one copy-ready snippet, and the
  * shapes the proxy and the app recipes build their cures in. The kind of failure is failure.ts's.
  */
+import { isCorsSafelistedMethod } from '../fetch-rules.ts'
 import { type Fix, type FixChange, type Layer, STACK_NAMES, type Stack } from '../fix.ts'
 import type { FixContext } from './context.ts'
 import { failureKind, HEADER_KINDS, redirected } from './failure.ts'
 
-const SAFELISTED = new Set(['GET', 'HEAD', 'POST'])
-
 /** The methods to allow: the one observed (when a preflight needs it) after the usual GET and POST. */
 export function methodsToAllow(ctx: FixContext): string[] {
   const out = ['GET', 'POST']
-  const m = ctx.method.toUpperCase() === ctx.method ? ctx.method : ctx.method
-  if (!out.includes(m)) out.push(m)
+  if (!out.includes(ctx.method)) out.push(ctx.method)
   return out
 }
 
 /** Does the request need the preflight answered (a non-safelisted method or header)? */
 function preflighted(ctx: FixContext): boolean {
-  return !SAFELISTED.has(ctx.method) || ctx.requestHeaders.length > 0 || ctx.analysis.preflight.required
+  return (
+    !isCorsSafelistedMethod(ctx.method) || ctx.requestHeaders.length > 0 || ctx.analysis.preflight.required
+  )
 }
 
 export function headersToAllow(ctx: FixContext): string[] {

@@ -3,7 +3,7 @@
  * (services/network/public/cpp/cors/cors.cc) and `when`. Fix snippets carry only tokens, origins,
  * variables and numbers from the config (`safe`), never free text.
  */
-import { isToken } from '../fixes/escape.ts'
+import { isToken } from '../fetch-rules.ts'
 import {
   answersPreflight,
   describe,

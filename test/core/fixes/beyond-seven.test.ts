@@ -14,11 +14,11 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { Diagnosis } from '../../../src/core/analysis.ts'
 import { diagnose } from '../../../src/core/diagnose.ts'
 import type { Exchange } from '../../../src/core/exchange.ts'
+import { isToken } from '../../../src/core/fetch-rules.ts'
 import {
   droppedTokensNote,
   gateTokens,
   goString,
-  isToken,
   phpString,
   yamlString,
 } from '../../../src/core/fixes/escape.ts'
