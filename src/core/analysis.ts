@@ -3,16 +3,6 @@ import type { Attribution } from './attribution-types.ts'
 import type { Fix } from './fix.ts'
 import type { CorsErrorName, Finding } from './model/finding.ts'
 
-export type {
-  CorsErrorName,
-  Finding,
-  FirefoxReason,
-  HeaderPlace,
-  HeaderRef,
-  Link,
-  Severity,
-} from './model/finding.ts'
-
 /**
  * blocked   — the browser refused it for CORS (corsError names how);
  * at-risk   — let through, but a warning applies (it works here, may not elsewhere);

@@ -3,7 +3,7 @@
  * Chromium's order (preflight, then each redirect hop, then the response), works out the credentials
  * mode when nobody told us, and adds the warnings for what passed but will bite later.
  */
-import type { Analysis, CredentialsInfo, Finding, HeaderPlace } from './analysis.ts'
+import type { Analysis, CredentialsInfo } from './analysis.ts'
 import { type CheckFailure, checkAccess, checkPreflight } from './checks.ts'
 import { CORS_ERRORS, chromiumConsoleMessage } from './cors-errors.ts'
 import type { Exchange } from './exchange.ts'
@@ -18,6 +18,7 @@ import {
   potentiallyTrustworthy,
   privateNetworkHeaderFinding,
 } from './local-network.ts'
+import type { Finding, HeaderPlace } from './model/finding.ts'
 import { classifyFailure, FAILED_NO_REASON, type FailureKind, NOT_CORS } from './net-errors.ts'
 
 /**

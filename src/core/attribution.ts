@@ -5,11 +5,12 @@
  * lab's real servers send (test/core/fixtures/stacks/*.json, recorded from nginx 1.22, Apache 2.4, Caddy
  * 2.6, Express 5 + cors 2.8, Starlette 0.26, Flask-CORS 3.0, django-cors-headers 3.14).
  */
-import type { Analysis, HeaderPlace, HeaderRef } from './analysis.ts'
+import type { Analysis } from './analysis.ts'
 import type { Attribution, Confidence, LineAttribution } from './attribution-types.ts'
 import type { Exchange, ResponseSide } from './exchange.ts'
 import type { Stack } from './fix.ts'
 import { type HeaderList, headerValue, splitHeaderList } from './headers.ts'
+import type { HeaderPlace, HeaderRef } from './model/finding.ts'
 import { ownership } from './ownership.ts'
 
 type ProxyStack = 'nginx' | 'apache' | 'caddy'

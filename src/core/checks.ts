@@ -5,9 +5,10 @@
  * - the preflight check (preflight_controller.cc CheckPreflightAccess, preflight_result.cc).
  * Each returns the failure as Chromium reports it (CorsError + failed_parameter) or null.
  */
-import type { CorsErrorName } from './cors-errors.ts'
+
 import { isCorsSafelistedMethod, isToken } from './fetch-rules.ts'
 import { type HeaderList, headerValue, splitHeaderList } from './headers.ts'
+import type { AccessCheckError, CorsErrorName } from './model/finding.ts'
 import { isParseableUrl } from './origin.ts'
 
 export interface CheckFailure {
@@ -18,14 +19,6 @@ export interface CheckFailure {
   /** What to quote when Chromium's failed_parameter is empty (e.g. the offending Location). */
   readonly detail?: string
 }
-
-type AccessError =
-  | 'WildcardOriginNotAllowed'
-  | 'MissingAllowOriginHeader'
-  | 'MultipleAllowOriginValues'
-  | 'InvalidAllowOriginValue'
-  | 'AllowOriginMismatch'
-  | 'InvalidAllowCredentials'
 
 const ACAO = 'access-control-allow-origin'
 const ACAC = 'access-control-allow-credentials'
@@ -41,7 +34,11 @@ export function checkAccess(
   responseUrl: string,
   browser: 'chromium' | 'firefox' = 'chromium',
 ): CheckFailure | null {
-  const fail = (corsError: AccessError, failedParameter: string, names: string[] = [ACAO]): CheckFailure => ({
+  const fail = (
+    corsError: AccessCheckError,
+    failedParameter: string,
+    names: string[] = [ACAO],
+  ): CheckFailure => ({
     corsError,
     failedParameter,
     headerNames: names,
@@ -70,7 +67,7 @@ export function checkAccess(
   return null
 }
 
-const PREFLIGHT_TWIN: Record<AccessError, CorsErrorName> = {
+const PREFLIGHT_TWIN: Record<AccessCheckError, CorsErrorName> = {
   WildcardOriginNotAllowed: 'PreflightWildcardOriginNotAllowed',
   MissingAllowOriginHeader: 'PreflightMissingAllowOriginHeader',
   MultipleAllowOriginValues: 'PreflightMultipleAllowOriginValues',
@@ -124,7 +121,7 @@ export function checkPreflight(
   // 'Access-Control-Allow-Origin' missing"); Chromium refuses the redirect before reading it.
   if (preflight.redirected && !(request.browser === 'firefox' && access))
     return { corsError: 'PreflightDisallowedRedirect', failedParameter: '', headerNames: ['location'] }
-  if (access) return { ...access, corsError: PREFLIGHT_TWIN[access.corsError as AccessError] }
+  if (access) return { ...access, corsError: PREFLIGHT_TWIN[access.corsError as AccessCheckError] }
   if (preflight.status < 200 || preflight.status > 299) {
     return { corsError: 'PreflightInvalidStatus', failedParameter: '', headerNames: [] }
   }

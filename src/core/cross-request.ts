@@ -6,9 +6,10 @@
  * (nginx adds headers only to 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308), or an error handler or
  * auth layer that answers before the CORS middleware runs. Pure: exchanges in, findings out.
  */
-import type { Finding, HeaderRef, Severity } from './analysis.ts'
+
 import type { Exchange, ResponseSide } from './exchange.ts'
 import { linesNamed } from './headers.ts'
+import type { Finding, HeaderRef, Severity } from './model/finding.ts'
 import { originOf } from './origin.ts'
 
 export const CORS_HEADERS_MISSING_ON_ERRORS = 'cors-headers-missing-on-errors'

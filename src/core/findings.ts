@@ -2,11 +2,12 @@
  * The findings catalogue for failures: one Finding per CorsError, explained in plain words with the
  * actual values, pointing at the header lines involved.
  */
-import type { Finding, FirefoxReason, HeaderPlace, HeaderRef } from './analysis.ts'
+
 import type { CheckFailure } from './checks.ts'
 import { CORS_ERRORS, type CorsErrorName } from './cors-errors.ts'
 import { FIREFOX_REASON_FOR, firefoxReason, firstInvalidToken } from './firefox-reasons.ts'
 import { type HeaderList, linesNamed, splitHeaderList } from './headers.ts'
+import type { Finding, FirefoxReason, HeaderPlace, HeaderRef } from './model/finding.ts'
 
 /** Stable finding code for a CorsError: MultipleAllowOriginValues → multiple-allow-origin-values. */
 export function codeFor(error: CorsErrorName): string {

@@ -8,10 +8,11 @@
  * lab's scenarios in Firefox ESR 153 (test/e2e/firefox.test.ts); the cases where the two browsers judge the
  * same headers differently are recorded in FIREFOX_DIFFERENCES below.
  */
-import type { FirefoxReason } from './analysis.ts'
+
 import type { CorsErrorName } from './cors-errors.ts'
 import { isToken } from './fetch-rules.ts'
 import { splitHeaderList } from './headers.ts'
+import type { FirefoxReason } from './model/finding.ts'
 
 export type FirefoxReasonKey =
   | 'CORSDisabled'

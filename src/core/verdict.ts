@@ -3,18 +3,7 @@
  * log), and nothing of the layers or the recipes, so no recipe code loads in the service worker (the panel
  * completes a record when shown: src/panel/complete.ts). src/core/index.ts re-exports all of it.
  */
-export type {
-  Analysis,
-  CorsErrorName,
-  CredentialsInfo,
-  Finding,
-  FirefoxReason,
-  HeaderPlace,
-  HeaderRef,
-  Link,
-  Severity,
-  Verdict,
-} from './analysis.ts'
+export type { Analysis, CredentialsInfo, Verdict } from './analysis.ts'
 export { analyze, emptyAnalysis, errorText } from './analyze.ts'
 export type {
   CredentialsMode,
@@ -38,5 +27,14 @@ export {
   splitHeaderList,
   toHeaderList,
 } from './headers.ts'
+export type {
+  CorsErrorName,
+  Finding,
+  FirefoxReason,
+  HeaderPlace,
+  HeaderRef,
+  Link,
+  Severity,
+} from './model/finding.ts'
 export { classifyFailure } from './net-errors.ts'
 export { Session, type SessionOptions } from './session.ts'

@@ -2,10 +2,11 @@
  * What the browser lets through but will bite later: each rule returns a warning or an info finding,
  * never an error and never "blocked".
  */
-import type { Finding, HeaderPlace } from './analysis.ts'
+
 import { MAX_AGE_CAP, SAFELISTED_RESPONSE_HEADERS } from './fetch-rules.ts'
 import { refsFor } from './findings.ts'
 import { type HeaderList, headerValue, linesNamed, splitHeaderList } from './headers.ts'
+import type { Finding, HeaderPlace } from './model/finding.ts'
 
 const MDN_CORS = { title: 'MDN: CORS', url: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS' }
 const FETCH = (anchor: string, title: string) => ({ title, url: `https://fetch.spec.whatwg.org/#${anchor}` })

@@ -112,23 +112,33 @@ export const recipe: Recipe = (ctx) => {
   // A URL with user:pass cannot be fetched by the page either: that cure belongs to the server.
   if (redirectTo && !hasUserinfo(redirectTo) && /^https?:/i.test(redirectTo))
     fixes.push(
-      makeFix({
-        stack: 'client',
-        layer: 'client',
-        recommended: true,
-        title: 'Call the URL the server redirects to',
-        why: redirected(kind)
+      callFinalUrl(
+        ctx,
+        redirectTo,
+        redirected(kind)
           ? `A preflight may not be redirected; calling ${redactUrl(redirectTo)} directly needs no redirect.`
           : `The redirect response itself fails the CORS check; calling ${redactUrl(redirectTo)} directly skips it.`,
-        changes: [
-          {
-            layer: 'client',
-            where: WHERE.client,
-            lang: 'js',
-            snippet: fetchCall(ctx, redirectTo, ctx.credentials ? 'include' : null),
-          },
-        ],
-      }),
+      ),
     )
   return fixes
+}
+
+/** The page calls the redirect's target itself: no redirect, so nothing for the browser to refuse. */
+export function callFinalUrl(ctx: FixContext, target: string, why: string, label?: string): Fix {
+  return makeFix({
+    stack: 'client',
+    layer: 'client',
+    recommended: true,
+    title: 'Call the URL the server redirects to',
+    ...(label === undefined ? {} : { label }),
+    why,
+    changes: [
+      {
+        layer: 'client',
+        where: WHERE.client,
+        lang: 'js',
+        snippet: fetchCall(ctx, target, ctx.credentials ? 'include' : null),
+      },
+    ],
+  })
 }

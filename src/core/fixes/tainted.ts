@@ -6,31 +6,21 @@
 import type { TaintingRedirect } from '../analyze.ts'
 import type { Fix } from '../fix.ts'
 import { redactUrl } from '../redact.ts'
-import { fetchCall } from './client.ts'
+import { callFinalUrl } from './client.ts'
 import type { FixContext } from './context.ts'
-import { makeFix, WHERE } from './shared.ts'
+import { makeFix } from './shared.ts'
 
 export function taintedFixes(ctx: FixContext, taint: TaintingRedirect): Fix[] {
   const target = /^https?:/i.test(taint.to) ? taint.to : null
   const fixes: Fix[] = []
   if (target)
     fixes.push(
-      makeFix({
-        stack: 'client',
-        layer: 'client',
-        recommended: true,
-        title: 'Call the URL the server redirects to',
-        label: 'Call the final URL',
-        why: `Calling ${redactUrl(target)} directly needs no cross-origin redirect, so the browser sends the page's own origin.`,
-        changes: [
-          {
-            layer: 'client',
-            where: WHERE.client,
-            lang: 'js',
-            snippet: fetchCall(ctx, target, ctx.credentials ? 'include' : null),
-          },
-        ],
-      }),
+      callFinalUrl(
+        ctx,
+        target,
+        `Calling ${redactUrl(target)} directly needs no cross-origin redirect, so the browser sends the page's own origin.`,
+        'Call the final URL',
+      ),
     )
   if (!ctx.credentials)
     fixes.push(

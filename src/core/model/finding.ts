@@ -42,6 +42,15 @@ export interface Finding {
   readonly firefox?: FirefoxReason
 }
 
+/** The errors of the access check (Chromium's cors.cc CheckAccess); the preflight has a Preflight… twin of each. */
+export type AccessCheckError =
+  | 'WildcardOriginNotAllowed'
+  | 'MissingAllowOriginHeader'
+  | 'MultipleAllowOriginValues'
+  | 'InvalidAllowOriginValue'
+  | 'AllowOriginMismatch'
+  | 'InvalidAllowCredentials'
+
 /**
  * Chromium's CorsError names (services/network/public/mojom/cors.mojom, as CDP reports them, without the k
  * prefix); src/core/cors-errors.ts holds each one's console sentence and links.
@@ -49,12 +58,7 @@ export interface Finding {
 export type CorsErrorName =
   | 'DisallowedByMode'
   | 'InvalidResponse'
-  | 'WildcardOriginNotAllowed'
-  | 'MissingAllowOriginHeader'
-  | 'MultipleAllowOriginValues'
-  | 'InvalidAllowOriginValue'
-  | 'AllowOriginMismatch'
-  | 'InvalidAllowCredentials'
+  | AccessCheckError
   | 'CorsDisabledScheme'
   | 'PreflightInvalidStatus'
   | 'PreflightDisallowedRedirect'
