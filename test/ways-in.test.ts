@@ -58,7 +58,6 @@ async function viaWorker(file: string): Promise<Codes> {
     records: (_tabId, records) => pushed.push(...records),
     tabState: () => {},
     cleared: () => {},
-    hasPanel: () => true,
   }
   const store = new RecordStore({ area: new FakeArea(), setTimer: timers.setTimer })
   const pipeline = new Pipeline({

@@ -67,8 +67,6 @@ export interface WebRequestLike {
 }
 
 export interface CaptureSink {
-  /** Whether to start tracking requests of this tab (the capture scope). Called on the hot path: keep it O(1). */
-  shouldCapture(tabId: number): boolean
   /** A tracked request ended, or a request we never saw sent failed (`hops[0].requestHeaders` is null). */
   ended(request: TrackedRequest): void
   preflightStarted(preflight: TrackedPreflight): void
@@ -108,7 +106,8 @@ export class Capture {
   /**
    * Listens exactly where asked: every tab ('all'), or only the given tabs, each through its own listener
    * set filtered by `tabId` so the browser dispatches nothing from other tabs. Removes every set not asked
-   * for; with none left the browser routes no request through the extension.
+   * for; with none left the browser routes no request through the extension. These sets are the capture
+   * scope: nothing else decides whether a tab is watched.
    */
   listenTo(webRequest: WebRequestLike, scope: 'all' | readonly number[]): void {
     const wanted = new Set<number | 'all'>(scope === 'all' ? ['all'] : scope)
@@ -236,7 +235,7 @@ export class Capture {
       })
       return
     }
-    if (d.tabId < 0 || !this.sink.shouldCapture(d.tabId)) return
+    if (d.tabId < 0) return
     const initiator = initiatorOf(d)
     if (initiator === null || sameOrigin(initiator, d.url)) return
     const headers = d.requestHeaders ?? []
@@ -293,7 +292,7 @@ export class Capture {
     }
     // A same-origin hop that redirects may go cross-origin next: track it from its 3xx so the chain is kept.
     const status = response.status
-    if (status < 300 || status > 399 || d.tabId < 0 || !this.sink.shouldCapture(d.tabId)) return
+    if (status < 300 || status > 399 || d.tabId < 0) return
     const initiator = initiatorOf(d)
     if (initiator === null) return
     this.track({
@@ -316,7 +315,7 @@ export class Capture {
     const error = typeof d.error === 'string' ? d.error : 'unknown error'
     if (this.end(d, { kind: 'error', error })) return
     // Never seen sent: in Chromium, the actual request of a failed preflight (or one blocked before sending).
-    if (d.tabId < 0 || !this.sink.shouldCapture(d.tabId)) return
+    if (d.tabId < 0) return
     const initiator = initiatorOf(d)
     if (initiator === null || sameOrigin(initiator, d.url)) return
     if (d.method === 'OPTIONS' && !this.claimOptionsPreflight(d.tabId, d.url)) {

@@ -45,7 +45,7 @@ export class PanelServer implements Notifier {
   private readonly subscriptions = new Map<WorkerTransport, Set<number>>()
   /** Ports → the tabs they watch: subscribed panels and DevTools pages ('inspect'). */
   private readonly watching = new Map<WorkerTransport, Set<number>>()
-  /** tabId → number of ports watching it: makes hasPanel O(1) for the capture hot path. */
+  /** tabId → number of ports watching it (DevTools open on it, or a panel showing it). */
   private readonly panelsPerTab = new Map<number, number>()
   private backend: PanelBackend | null = null
   /** Called when the set of watched tabs changes (capture may start or stop listening). */
@@ -82,11 +82,6 @@ export class PanelServer implements Notifier {
       chain = chain.then(() => this.handle(port, message)).catch((error: unknown) => this.onError(error))
     })
     port.onDisconnect.addListener(() => this.drop(port))
-  }
-
-  /** Whether someone looks at this tab: DevTools is open on it, or a panel shows it. */
-  hasPanel(tabId: number): boolean {
-    return (this.panelsPerTab.get(tabId) ?? 0) > 0
   }
 
   /** The tabs someone looks at (the default capture scope). */

@@ -29,7 +29,6 @@ export interface Notifier {
   records(tabId: number, records: readonly ExchangeRecord[]): void
   tabState(tabId: number): void
   cleared(tabId: number, reason: 'user' | 'navigation'): void
-  hasPanel(tabId: number): boolean
 }
 
 export interface PipelineOptions {
@@ -97,10 +96,6 @@ export class Pipeline implements CaptureSink {
   }
 
   // --- CaptureSink (called from listeners: cheap) ---
-
-  shouldCapture(tabId: number): boolean {
-    return this.options.store.settings.captureScope === 'all-tabs' || this.options.notifier.hasPanel(tabId)
-  }
 
   ended(request: TrackedRequest): void {
     this.queue.push({ request, preflight: undefined, queuedAt: this.now() })

@@ -23,9 +23,7 @@ function stubDiagnose(ex: Exchange): Diagnosis {
   return { ...emptyDiagnosis(ex), verdict: failed ? 'blocked' : 'ok', blocked: failed }
 }
 
-async function setup(
-  options: { platform?: Platform; diagnose?: (ex: Exchange) => Diagnosis; panelTabs?: Set<number> } = {},
-) {
+async function setup(options: { platform?: Platform; diagnose?: (ex: Exchange) => Diagnosis } = {}) {
   const platform = options.platform ?? chromium
   const timers = new ManualTimers()
   const area = new FakeArea()
@@ -37,7 +35,6 @@ async function setup(
     records: (_tabId, records) => pushed.push(...records),
     tabState: () => {},
     cleared: (tabId, reason) => cleared.push({ tabId, reason }),
-    hasPanel: (tabId) => options.panelTabs?.has(tabId) ?? false,
   }
   let capture: Capture | null = null
   const pipeline = new Pipeline({
@@ -633,9 +630,9 @@ describe('capture: Chromium event sequences', () => {
     expect(pushed).toHaveLength(3)
   })
 
-  it("'devtools-open' scope captures only tabs with a panel", async () => {
-    const { emit, settle, pushed, pipeline } = await setup({ panelTabs: new Set([5]) })
-    pipeline.setSettings({ captureScope: 'devtools-open' })
+  it('captures only the tabs it listens to: the listener sets are the one source of the scope', async () => {
+    const { emit, settle, pushed, capture, wr } = await setup()
+    capture.listenTo(wr, [5])
     emit('onSendHeaders', { requestId: '1', url: `${API}/a`, requestHeaders: [ORIGIN] })
     emit('onCompleted', { requestId: '1', url: `${API}/a` })
     emit('onSendHeaders', { requestId: '2', tabId: 5, url: `${API}/b`, requestHeaders: [ORIGIN] })
@@ -811,7 +808,6 @@ describe('pipeline before the store is restored', () => {
         records: (_t, r) => pushed.push(...r),
         tabState: () => {},
         cleared: () => {},
-        hasPanel: (tabId) => tabId === TAB, // DevTools is open on the tab (the default scope)
       },
       now: timers.clock,
       setTimer: timers.setTimer,

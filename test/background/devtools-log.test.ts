@@ -37,7 +37,6 @@ function pipelineWithRecords() {
       records: (_t, r) => pushed.push(...r),
       tabState: () => {},
       cleared: () => {},
-      hasPanel: () => true,
     },
     now: timers.clock,
     setTimer: timers.setTimer,

@@ -140,7 +140,6 @@ export const firefox: Platform = detectPlatform(FIREFOX_ENUMS, { getBrowserInfo:
 
 /** A capture sink that wants nothing (registration-only tests, the bench's subscription recording). */
 export const NOOP_SINK = {
-  shouldCapture: () => false,
   ended: () => {},
   preflightStarted: () => {},
   preflightEnded: () => {},

@@ -22,7 +22,6 @@ const API = 'http://api.test:8080'
 function setup() {
   const ended: TrackedRequest[] = []
   const sink: CaptureSink = {
-    shouldCapture: () => true,
     ended: (r) => ended.push(r),
     preflightStarted: () => {},
     preflightEnded: () => {},

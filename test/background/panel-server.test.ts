@@ -67,7 +67,7 @@ describe('PanelServer', () => {
       settings: { captureScope: 'devtools-open' },
       browser: 'chromium',
     })
-    expect(server.hasPanel(3)).toBe(true)
+    expect(server.watchedTabs).toContain(3)
     server.records(3, [])
     server.cleared(3, 'navigation')
     expect(types(a)).toEqual(['snapshot', 'cleared'])
@@ -131,14 +131,14 @@ describe('PanelServer', () => {
     a.fromPanel({ type: 'subscribe', tabId: 3 })
     await flush()
     a.close()
-    expect(server.hasPanel(3)).toBe(false)
+    expect(server.watchedTabs).not.toContain(3)
     const b = new FakePort(PANEL_PORT_NAME)
     server.accept(b)
     b.fromPanel({ type: 'subscribe', tabId: 3 })
     await flush()
     b.disconnected = true // dead without onDisconnect
     server.cleared(3, 'user')
-    expect(server.hasPanel(3)).toBe(false)
+    expect(server.watchedTabs).not.toContain(3)
   })
 
   it('counts a DevTools page (inspect) as watching its tab for as long as its port lives', async () => {
@@ -153,7 +153,7 @@ describe('PanelServer', () => {
     devtools.fromPanel({ type: 'reload', tabId: 8 })
     await flush()
     expect(server.watchedTabs).toEqual([8])
-    expect(server.hasPanel(8)).toBe(true)
+    expect(server.watchedTabs).toContain(8)
     expect(changes).toBe(1)
     expect(calls).toEqual(['reload 8'])
     // An inspecting port receives no records: it only marks the tab.
