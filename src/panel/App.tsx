@@ -1,5 +1,5 @@
 /**
- * The panel: subscribes to its tab through the protocol, keeps the records in a RecordStore, and lays out
+ * The panel: subscribes to its tab through the protocol, keeps the records in PanelRecords (grouped), and lays out
  * the toolbar, the list, the detail and the status bar. Updates are batched (one render per ~30 ms
  * however fast records arrive) so a burst of requests never stalls DevTools.
  */
@@ -19,7 +19,7 @@ import { downloadText, harFileName, harText, importHar } from './har-io.ts'
 import { InitiatorIndex, readDevtoolsLog } from './initiator.ts'
 import { List } from './List.tsx'
 import { checkWorkerMessage } from './messages.ts'
-import { filterGroups, type PanelRecord, RecordStore } from './model.ts'
+import { filterGroups, type PanelRecord, PanelRecords } from './model.ts'
 
 const live = (record: PanelRecord['record']): PanelRecord => ({ record, source: 'live' })
 
@@ -34,7 +34,7 @@ const SCOPE_COST =
 type Status = 'connecting' | 'connected' | 'reconnecting' | 'no-tab'
 
 export function App({ tabId }: { readonly tabId: number | null }) {
-  const store = useMemo(() => new RecordStore(), [])
+  const store = useMemo(() => new PanelRecords(), [])
   const initiators = useMemo(() => new InitiatorIndex(), [])
   const [, setTick] = useState(0)
   const pending = useRef(false)

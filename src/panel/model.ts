@@ -140,7 +140,7 @@ interface MutableGroup {
  * Holds the records and keeps groups up to date incrementally (O(batch) per update). `version` moves on
  * every change so a view can memoise on it.
  */
-export class RecordStore {
+export class PanelRecords {
   private readonly records = new Map<string, PanelRecord>()
   private readonly keyOf = new Map<string, string>()
   private readonly groups = new Map<string, MutableGroup>()

@@ -4,15 +4,15 @@ import {
   corsErrorOf,
   endpointOf,
   filterGroups,
-  RecordStore,
+  PanelRecords,
   statusText,
   verdictWords,
 } from '../../src/panel/model.ts'
 import { blocked, live, record } from './fixtures.ts'
 
-describe('RecordStore grouping and order', () => {
+describe('PanelRecords grouping and order', () => {
   it('lists blocked first, then at-risk, then the rest; newest first inside a rank', () => {
-    const s = new RecordStore()
+    const s = new PanelRecords()
     s.add([
       live(
         record({
@@ -40,7 +40,7 @@ describe('RecordStore grouping and order', () => {
   })
 
   it('groups repeated failures of one endpoint (query ignored) with a count, showing the newest', () => {
-    const s = new RecordStore()
+    const s = new PanelRecords()
     s.add([
       live(blocked('http://api.test/a?page=1', 'MissingAllowOriginHeader', 1)),
       live(blocked('http://api.test/a?page=2', 'MissingAllowOriginHeader', 3)),
@@ -54,7 +54,7 @@ describe('RecordStore grouping and order', () => {
   })
 
   it('keeps different CORS errors, methods and sources of one endpoint apart', () => {
-    const s = new RecordStore()
+    const s = new PanelRecords()
     const a = blocked('http://api.test/a', 'MissingAllowOriginHeader')
     s.add([live(a), live(blocked('http://api.test/a', 'AllowOriginMismatch'))])
     s.add([{ record: { ...a, id: 'imported-1' }, source: 'imported' }])
@@ -62,7 +62,7 @@ describe('RecordStore grouping and order', () => {
   })
 
   it('drops duplicates by seq and replaces a record with a newer seq', () => {
-    const s = new RecordStore()
+    const s = new PanelRecords()
     const r = blocked('http://api.test/a', 'MissingAllowOriginHeader')
     s.add([live(r)])
     const v = s.version
@@ -81,7 +81,7 @@ describe('RecordStore grouping and order', () => {
   })
 
   it('clears live records but keeps imported ones; a snapshot replaces the live ones', () => {
-    const s = new RecordStore()
+    const s = new PanelRecords()
     s.add([live(blocked('http://api.test/a', 'MissingAllowOriginHeader'))])
     s.add([{ record: blocked('http://api.test/i', 'MissingAllowOriginHeader'), source: 'imported' }])
     s.clear('live')
@@ -92,7 +92,7 @@ describe('RecordStore grouping and order', () => {
   })
 
   it('promotes the next newest record when the newest of a group is replaced into another group', () => {
-    const s = new RecordStore()
+    const s = new PanelRecords()
     const older = blocked('http://api.test/a', 'MissingAllowOriginHeader', 1)
     const newer = blocked('http://api.test/a', 'MissingAllowOriginHeader', 2)
     s.add([live(older), live(newer)])
@@ -109,7 +109,7 @@ describe('RecordStore grouping and order', () => {
   })
 
   it('handles 10,000 records and filters them from the precomputed haystack', () => {
-    const s = new RecordStore()
+    const s = new PanelRecords()
     const batch = []
     for (let i = 0; i < 10_000; i++)
       batch.push(
@@ -137,7 +137,7 @@ describe('RecordStore grouping and order', () => {
 })
 
 describe('filterGroups', () => {
-  const s = new RecordStore()
+  const s = new PanelRecords()
   s.add([
     live(blocked('http://api.test/users', 'MissingAllowOriginHeader')),
     live(record({ exchange: { request: { method: 'PUT', url: 'http://api.test/Items', headers: [] } } })),
@@ -183,7 +183,7 @@ describe('row text', () => {
     expect(endpointOf('not a url')).toBe('not a url')
   })
   it('orders ties by key so the list does not flicker', () => {
-    const s = new RecordStore()
+    const s = new PanelRecords()
     s.add([
       live(blocked('http://a/1', 'MissingAllowOriginHeader', 5)),
       live(blocked('http://a/2', 'MissingAllowOriginHeader', 5)),
