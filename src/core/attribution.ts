@@ -1,240 +1,55 @@
 /**
  * attribute(exchange, analysis): which layer most likely sent each CORS header line, and who caused the
  * failure. Evidence comes only from what the browser saw: Server / X-Powered-By / Via, header-name casing,
- * wire order, and each stack's characteristic answers. Every fingerprint below was checked against what the
- * lab's real servers send (test/core/fixtures/stacks/*.json, recorded from nginx 1.22, Apache 2.4, Caddy
- * 2.6, Express 5 + cors 2.8, Starlette 0.26, Flask-CORS 3.0, django-cors-headers 3.14).
+ * wire order, and each stack's characteristic answers. The fingerprints live in the stack modules
+ * (src/core/stacks/); this file weighs them. Each was checked against what the lab's real servers send
+ * (test/core/fixtures/stacks/*.json, recorded from nginx 1.22, Apache 2.4, Caddy 2.6, Express 5 + cors 2.8,
+ * Starlette 0.26, Flask-CORS 3.0, django-cors-headers 3.14).
  */
 import type { Analysis } from './analysis.ts'
 import type { Attribution, Confidence, LineAttribution } from './attribution-types.ts'
 import type { Exchange, ResponseSide } from './exchange.ts'
 import type { Stack } from './fix.ts'
-import { type HeaderList, headerValue, splitHeaderList } from './headers.ts'
+import { splitHeaderList } from './headers.ts'
 import type { HeaderPlace, HeaderRef } from './model/finding.ts'
 import { ownership } from './ownership.ts'
+import { APP_PHASES, isCorsName, PROXY_PHASES, type Reader, type Signal, val } from './stacks/fingerprint.ts'
+import { STACKS } from './stacks/index.ts'
+import type { StackModule } from './stacks/stack.ts'
 
 type ProxyStack = 'nginx' | 'apache' | 'caddy'
-
-interface Signal {
-  readonly stack: Stack
-  readonly confidence: Confidence
-  readonly evidence: string
-}
 
 const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 }
 const weaker = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b] ? a : b)
 
-const isCorsName = (name: string): boolean => name.toLowerCase().startsWith('access-control-')
-const val = (h: HeaderList, n: string): string => headerValue(h, n) ?? ''
-/** Each Vary line's value, trimmed and lower-cased, in wire order (some stacks write one, some several). */
-const varyLines = (h: HeaderList): string[] =>
-  h.filter((l) => /^vary$/i.test(l.name)).map((l) => l.value.trim().toLowerCase())
+const MODULES = Object.values(STACKS)
+const PROXIES = MODULES.filter((m) => m.layer === 'proxy')
+const APPS = MODULES.filter((m) => m.layer === 'app' || m.layer === 'gateway')
 
-// Each stack's default lists, exactly as its running version writes them.
-const EXPRESS_CORS_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE'
-const DJANGO_METHODS = 'DELETE, GET, OPTIONS, PATCH, POST, PUT'
-const DJANGO_HEADERS =
-  'accept, accept-encoding, authorization, content-type, dnt, origin, user-agent, x-csrftoken, x-requested-with'
-/** Flask-CORS's default `methods` and Starlette's allow_methods=["*"] both expand to this list. */
-const ALL_METHODS_SPACED = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT'
-const STARLETTE_ALWAYS_HEADERS = 'Accept, Accept-Language, Content-Language, Content-Type'
+/** Every fingerprint of the given modules in one phase, in registry order. */
+function inPhase(modules: readonly StackModule[], phase: string): Reader[] {
+  return modules.flatMap((m) => (m.fingerprints ?? []).filter((f) => f.phase === phase).map((f) => f.read))
+}
+const PROXY_READERS = PROXY_PHASES.flatMap((p) => inPhase(PROXIES, p))
+const APP_READERS = APP_PHASES.flatMap((p) => inPhase(APPS, p))
 
-/** The proxy the headers name. A proxy replaces the app's Server header, so Server names the outer layer. */
+/** The proxy the headers name: the first response's first mark, Server before Via. */
 function detectProxy(all: readonly ResponseSide[]): Signal | null {
-  for (const r of all) {
-    const server = val(r.headers, 'server')
-    const via = val(r.headers, 'via')
-    if (/^nginx\b/i.test(server) || /openresty/i.test(server))
-      return { stack: 'nginx', confidence: 'high', evidence: `Server: ${server} — nginx answered` }
-    if (/^apache\b/i.test(server))
-      return { stack: 'apache', confidence: 'high', evidence: `Server: ${server} — Apache httpd answered` }
-    if (/^caddy\b/i.test(server) || /caddy/i.test(via))
-      return {
-        stack: 'caddy',
-        confidence: 'high',
-        evidence: `${server ? `Server: ${server}` : `Via: ${via}`} — Caddy answered`,
-      }
-    if (/nginx/i.test(via))
-      return { stack: 'nginx', confidence: 'medium', evidence: `Via: ${via} names nginx` }
-  }
+  for (const r of all)
+    for (const read of PROXY_READERS) {
+      const s = read(r, false, [])
+      if (s) return s
+    }
   return null
 }
 
-/** Signs of the app framework in one response (preflight or not). */
+/** Signs of the app framework (or gateway) in one response (preflight or not), in phase order. */
 function appSignals(r: ResponseSide, preflight: boolean): Signal[] {
-  const h = r.headers
   const out: Signal[] = []
-  const server = val(h, 'server')
-  const powered = val(h, 'x-powered-by')
-  const acam = headerValue(h, 'access-control-allow-methods')
-  const acah = headerValue(h, 'access-control-allow-headers')
-  const maxAge = headerValue(h, 'access-control-max-age')
-  const body = r.bodySnippet ?? ''
-  const vary = val(h, 'vary').toLowerCase()
-
-  if (/^express$/i.test(powered))
-    out.push({ stack: 'express', confidence: 'high', evidence: `X-Powered-By: ${powered}` })
-  if (/asp\.net/i.test(powered))
-    out.push({ stack: 'aspnet', confidence: 'high', evidence: `X-Powered-By: ${powered}` })
-  if (/kestrel/i.test(server))
-    out.push({ stack: 'aspnet', confidence: 'high', evidence: `Server: ${server} (ASP.NET Core)` })
-  if (/^werkzeug/i.test(server))
-    out.push({
-      stack: 'flask',
-      confidence: 'medium',
-      evidence: `Server: ${server} — Werkzeug, Flask's server`,
-    })
-  if (/^uvicorn/i.test(server))
-    out.push({
-      stack: 'fastapi',
-      confidence: 'medium',
-      evidence: `Server: ${server} — uvicorn, the usual FastAPI/Starlette server`,
-    })
-  if (/^WSGIServer/i.test(server))
-    out.push({
-      stack: 'django',
-      confidence: 'low',
-      evidence: `Server: ${server} — Python's wsgiref, as Django's runserver uses`,
-    })
-  if (h.some((l) => /^x-rack-cors/i.test(l.name)))
-    out.push({ stack: 'rails', confidence: 'high', evidence: 'an x-rack-cors header (rack-cors debug mode)' })
-  out.push(...platformSignals(r, preflight))
-
-  if (acam === EXPRESS_CORS_METHODS)
-    out.push({
-      stack: 'express',
-      confidence: 'high',
-      evidence: `Access-Control-Allow-Methods '${acam}' is the Express cors package's default, comma-joined without spaces`,
-    })
-  if (preflight && /disallowed cors (origin|method|headers)/i.test(body) && r.status === 400)
-    out.push({
-      stack: 'fastapi',
-      confidence: 'high',
-      evidence: `the preflight got 400 "${body.trim()}", Starlette's CORSMiddleware answer`,
-    })
-  if (preflight && body.trim() === 'OK' && maxAge === '600')
-    out.push({
-      stack: 'fastapi',
-      confidence: 'high',
-      evidence:
-        "the preflight got 200 'OK' with Access-Control-Max-Age 600, Starlette's CORSMiddleware answer",
-    })
-  else if (maxAge === '600' && acah?.startsWith(STARLETTE_ALWAYS_HEADERS))
-    out.push({
-      stack: 'fastapi',
-      confidence: 'high',
-      evidence: `Access-Control-Max-Age 600 with '${STARLETTE_ALWAYS_HEADERS}' allowed: Starlette's defaults`,
-    })
-  if (acam === DJANGO_METHODS && maxAge === '86400')
-    out.push({
-      stack: 'django',
-      confidence: 'high',
-      evidence: "Access-Control-Allow-Methods and Max-Age 86400 are django-cors-headers' defaults",
-    })
-  else if (acah === DJANGO_HEADERS)
-    out.push({
-      stack: 'django',
-      confidence: 'high',
-      evidence: "Access-Control-Allow-Headers is django-cors-headers' default list",
-    })
-  if (preflight && acam === ALL_METHODS_SPACED && headerValue(h, 'allow') !== null && maxAge === null)
-    out.push({
-      stack: 'flask',
-      confidence: 'medium',
-      evidence: "a preflight with Flask's automatic Allow header and Flask-CORS's default method list",
-    })
-  if (
-    varyLines(h).length === 1 &&
-    vary.includes('access-control-request-method') &&
-    vary.includes('access-control-request-headers') &&
-    vary.includes('origin')
-  )
-    out.push({
-      stack: 'spring',
-      confidence: 'low',
-      evidence:
-        "Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers, as Spring's CORS processor writes it",
-    })
-  // h11 (uvicorn) writes every header name in lower case; behind a proxy that keeps names as received
-  // (nginx does) this survives when Server does not.
-  const names = h.map((l) => l.name)
-  const lowerCors = names.filter((n) => isCorsName(n) && n === n.toLowerCase())
-  if (
-    lowerCors.length > 0 &&
-    names.some((n) => n !== n.toLowerCase()) &&
-    !out.some((s) => s.stack === 'fastapi')
-  )
-    out.push({
-      stack: 'fastapi',
-      confidence: 'low',
-      evidence: `'${lowerCors[0]}' is written in lower case, as uvicorn (h11) writes every header, while other lines are not`,
-    })
-  return out
-}
-
-/**
- * Signs of the stacks beyond the classic seven: PHP/Laravel (fruitcake/php-cors, Laravel's HandleCors),
- * Rails, Go's rs/cors and AWS API Gateway. Each value below is what that stack writes (the lab's recordings
- * for rs/cors and Rails; php-cors's and API Gateway's published answers, cited in their tests).
- */
-function platformSignals(r: ResponseSide, preflight: boolean): Signal[] {
-  const h = r.headers
-  const out: Signal[] = []
-  const powered = val(h, 'x-powered-by')
-  const has = (n: string): boolean => headerValue(h, n) !== null
-  if (/^php\//i.test(powered)) {
-    // Laravel's HandleCors marks every preflight Vary: Access-Control-Request-Method; Symfony's Response
-    // defaults Cache-Control to "no-cache, private"; Laravel's cookies are named laravel_session/XSRF-TOKEN.
-    const marks = [
-      ...(preflight && varyLines(h).some((v) => v.includes('access-control-request-method'))
-        ? ['the preflight is marked Vary: Access-Control-Request-Method, as HandleCors does']
-        : []),
-      ...(/^no-cache, private$/i.test(val(h, 'cache-control'))
-        ? ["Symfony's Cache-Control: no-cache, private"]
-        : []),
-      ...(h.some((l) => /^set-cookie$/i.test(l.name) && /^(laravel_session|XSRF-TOKEN)=/i.test(l.value))
-        ? ["Laravel's laravel_session / XSRF-TOKEN cookie"]
-        : []),
-    ]
-    // PHP alone names no framework (WordPress, Symfony, plain PHP…): said in words (serverHints), never guessed.
-    if (marks.length > 0)
-      out.push({
-        stack: 'laravel',
-        confidence: 'high',
-        evidence: `X-Powered-By: ${powered}; ${marks.join('; ')}: Laravel`,
-      })
+  for (const read of APP_READERS) {
+    const s = read(r, preflight, out)
+    if (s) out.push(s)
   }
-  if (has('x-runtime') && (has('x-request-id') || has('x-permitted-cross-domain-policies')))
-    out.push({
-      stack: 'rails',
-      confidence: 'high',
-      evidence: "X-Runtime and X-Request-Id: Rails' Rack::Runtime and ActionDispatch::RequestId",
-    })
-  const vary = varyLines(h)
-  if (
-    preflight &&
-    ['origin', 'access-control-request-method', 'access-control-request-headers'].every((v) =>
-      vary.includes(v),
-    )
-  )
-    out.push({
-      stack: 'go',
-      confidence: 'high',
-      evidence:
-        "three separate Vary lines (Origin, Access-Control-Request-Method, Access-Control-Request-Headers): Go's rs/cors",
-    })
-  if (has('x-amz-apigw-id'))
-    out.push({
-      stack: 'apigateway',
-      confidence: 'high',
-      evidence: `x-amz-apigw-id: AWS API Gateway answered${/cloudfront/i.test(val(h, 'via')) ? ' (through CloudFront)' : ''}`,
-    })
-  else if (has('x-amzn-requestid') && has('x-amzn-errortype'))
-    out.push({
-      stack: 'apigateway',
-      confidence: 'medium',
-      evidence: `x-amzn-RequestId with x-amzn-ErrorType ${val(h, 'x-amzn-errortype')}: an AWS API Gateway error`,
-    })
   return out
 }
 
@@ -465,20 +280,11 @@ function firstRepeat(lines: readonly { l: { name: string }; index: number }[]): 
   return -1
 }
 
-/** A line whose exact value is a framework's default. */
+/** A line whose exact value is a framework's default (the stack modules' `defaults`), if that stack spoke. */
 function characteristic(name: string, value: string, sigs: readonly Signal[]): Signal | null {
   const n = name.toLowerCase()
-  if (n === 'access-control-allow-methods') {
-    if (value === EXPRESS_CORS_METHODS) return sigs.find((s) => s.stack === 'express') ?? null
-    if (value === DJANGO_METHODS) return sigs.find((s) => s.stack === 'django') ?? null
-  }
-  if (n === 'access-control-allow-headers' && value === DJANGO_HEADERS)
-    return sigs.find((s) => s.stack === 'django') ?? null
-  if (n === 'access-control-max-age') {
-    if (value === '600') return sigs.find((s) => s.stack === 'fastapi') ?? null
-    if (value === '86400') return sigs.find((s) => s.stack === 'django') ?? null
-  }
-  return null
+  const owner = APPS.find((m) => m.defaults?.some((d) => d.header === n && d.value === value))
+  return owner ? (sigs.find((s) => s.stack === owner.id) ?? null) : null
 }
 
 function judge(

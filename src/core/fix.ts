@@ -47,25 +47,3 @@ export interface Fix {
   /** e.g. "needs nginx ≥ 1.29.3" */
   readonly requires?: string
 }
-
-/** Stack names as people write them (fix tab labels: "Express only"). */
-export const STACK_NAMES: Readonly<Record<Stack, string>> = {
-  nginx: 'nginx',
-  apache: 'Apache',
-  caddy: 'Caddy',
-  express: 'Express',
-  fastify: 'Fastify',
-  fastapi: 'FastAPI',
-  django: 'Django',
-  flask: 'Flask',
-  spring: 'Spring',
-  aspnet: 'ASP.NET Core',
-  rails: 'Rails',
-  laravel: 'Laravel',
-  go: 'Go (rs/cors)',
-  apigateway: 'API Gateway + Lambda',
-  generic: 'Any server',
-  'third-party': 'Not your server',
-  client: 'Client code',
-  browser: 'Browser settings',
-}

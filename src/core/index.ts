@@ -28,7 +28,7 @@ export {
   firefoxConsoleMessage,
   firefoxReasonKey,
 } from './firefox-reasons.ts'
-export { type Fix, type FixChange, type Layer, STACK_NAMES, type Stack } from './fix.ts'
+export type { Fix, FixChange, Layer, Stack } from './fix.ts'
 export {
   csharpString,
   javaString,
@@ -53,4 +53,5 @@ export {
   redactUrl,
   secretValues,
 } from './redact.ts'
+export { stackName } from './stacks/index.ts'
 export * from './verdict.ts'

@@ -1,7 +1,8 @@
 /** The fix advice: one tab per stack (the detected one first), each snippet with its own copy button. */
 import { useState } from 'preact/hooks'
 import type { Fix } from '../core/index.ts'
-import { fixLabel, orderFixes, stackName } from './fix-order.ts'
+import { stackName } from '../core/index.ts'
+import { fixLabel, orderFixes } from './fix-order.ts'
 
 interface Props {
   readonly fixes: readonly Fix[]

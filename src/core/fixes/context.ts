@@ -2,7 +2,7 @@
 import type { Analysis } from '../analysis.ts'
 import type { Attribution } from '../attribution-types.ts'
 import type { Exchange } from '../exchange.ts'
-import type { Fix } from '../fix.ts'
+import type { Fix, Stack } from '../fix.ts'
 
 export interface FixContext {
   readonly exchange: Exchange
@@ -18,6 +18,8 @@ export interface FixContext {
   readonly credentials: boolean
   /** The API URL's path, e.g. "/api/items", for location-scoped snippets. */
   readonly path: string
+  /** A stack's name as people write it (the registry's; passed in so recipes need not import the registry). */
+  readonly stackName: (stack: Stack) => string
 }
 
 // origin, method and requestHeaders have passed gate.ts (a serialized origin, tokens); path and every other

@@ -4,7 +4,7 @@
  * shapes the proxy and the app recipes build their cures in. The kind of failure is failure.ts's.
  */
 import { isCorsSafelistedMethod } from '../fetch-rules.ts'
-import { type Fix, type FixChange, type Layer, STACK_NAMES, type Stack } from '../fix.ts'
+import type { Fix, FixChange, Layer, Stack } from '../fix.ts'
 import type { FixContext } from './context.ts'
 import { failureKind, HEADER_KINDS, redirected } from './failure.ts'
 
@@ -229,7 +229,7 @@ export function appOnlyFix(
     layer: 'app',
     recommended: true,
     title: proxy.length ? `${title}; ${ctx.attribution.proxy} as a plain proxy` : title,
-    label: `${STACK_NAMES[stack]} only`,
+    label: `${ctx.stackName(stack)} only`,
     why: proxy.length
       ? `One layer sends CORS: ${whyApp}, and ${ctx.attribution.proxy} stops adding its own copies.`
       : whyApp,
@@ -293,7 +293,7 @@ export function proxyCures(
         layer: 'proxy',
         recommended: false,
         title: `CORS in the app only: ${p.name} as a plain proxy`,
-        label: `${ctx.attribution.app ? STACK_NAMES[ctx.attribution.app] : 'app'} only (${p.name} plain proxy)`,
+        label: `${ctx.attribution.app ? ctx.stackName(ctx.attribution.app) : 'app'} only (${p.name} plain proxy)`,
         why: `The app already sends a valid Access-Control-Allow-Origin; deleting ${p.name}'s ${p.directive} lines leaves exactly one.`,
         changes: proxyRemoval(p.stack),
       }),

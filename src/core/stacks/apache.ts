@@ -1,4 +1,5 @@
 import { recipe } from '../fixes/apache.ts'
+import { val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
 export const apache: StackModule = {
@@ -7,4 +8,15 @@ export const apache: StackModule = {
   layer: 'proxy',
   comment: '#',
   recipe,
+  fingerprints: [
+    {
+      phase: 'server',
+      read: (r) => {
+        const server = val(r.headers, 'server')
+        return /^apache\b/i.test(server)
+          ? { stack: 'apache', confidence: 'high', evidence: `Server: ${server} — Apache httpd answered` }
+          : null
+      },
+    },
+  ],
 }

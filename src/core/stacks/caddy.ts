@@ -1,4 +1,5 @@
 import { recipe } from '../fixes/caddy.ts'
+import { val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
 export const caddy: StackModule = {
@@ -7,4 +8,16 @@ export const caddy: StackModule = {
   layer: 'proxy',
   comment: '#',
   recipe,
+  fingerprints: [
+    {
+      phase: 'server',
+      read: (r) => {
+        const server = val(r.headers, 'server')
+        const via = val(r.headers, 'via')
+        if (!/^caddy\b/i.test(server) && !/caddy/i.test(via)) return null
+        const mark = server ? `Server: ${server}` : `Via: ${via}`
+        return { stack: 'caddy', confidence: 'high', evidence: `${mark} — Caddy answered` }
+      },
+    },
+  ],
 }

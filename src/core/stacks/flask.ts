@@ -1,5 +1,9 @@
 import { recipe } from '../fixes/flask.ts'
+import { has, val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
+
+/** Flask-CORS's default `methods` (corydolphin/flask-cors flask_cors/core.py ALL_METHODS), as it writes them. */
+const ALL_METHODS_SPACED = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT'
 
 export const flask: StackModule = {
   id: 'flask',
@@ -7,4 +11,32 @@ export const flask: StackModule = {
   layer: 'app',
   comment: '#',
   recipe,
+  fingerprints: [
+    {
+      phase: 'mark',
+      read: (r) => {
+        const server = val(r.headers, 'server')
+        return /^werkzeug/i.test(server)
+          ? { stack: 'flask', confidence: 'medium', evidence: `Server: ${server} — Werkzeug, Flask's server` }
+          : null
+      },
+    },
+    {
+      phase: 'answer',
+      read: (r, preflight) => {
+        const h = r.headers
+        return preflight &&
+          val(h, 'access-control-allow-methods') === ALL_METHODS_SPACED &&
+          has(h, 'allow') &&
+          !has(h, 'access-control-max-age')
+          ? {
+              stack: 'flask',
+              confidence: 'medium',
+              evidence:
+                "a preflight with Flask's automatic Allow header and Flask-CORS's default method list",
+            }
+          : null
+      },
+    },
+  ],
 }

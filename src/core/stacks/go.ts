@@ -1,4 +1,5 @@
 import { recipe } from '../fixes/go.ts'
+import { varyLines } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
 export const go: StackModule = {
@@ -7,4 +8,23 @@ export const go: StackModule = {
   layer: 'app',
   comment: '//',
   recipe,
+  fingerprints: [
+    {
+      phase: 'platform',
+      read: (r, preflight) => {
+        const vary = varyLines(r.headers)
+        return preflight &&
+          ['origin', 'access-control-request-method', 'access-control-request-headers'].every((v) =>
+            vary.includes(v),
+          )
+          ? {
+              stack: 'go',
+              confidence: 'high',
+              evidence:
+                "three separate Vary lines (Origin, Access-Control-Request-Method, Access-Control-Request-Headers): Go's rs/cors",
+            }
+          : null
+      },
+    },
+  ],
 }

@@ -40,3 +40,8 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   client,
   browser,
 }
+
+/** A stack's name as people write it ("Express only" labels); an unknown id (an old HAR's) as it is. */
+export function stackName(stack: string): string {
+  return Object.hasOwn(STACKS, stack) ? STACKS[stack as Stack].name : stack
+}

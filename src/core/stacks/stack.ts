@@ -1,10 +1,12 @@
 /**
- * One stack, one module: its id and display name, the layer it sits at, the comment syntax of its
- * snippets and its recipe. A new stack is one new module plus one line in the registry (./index.ts).
+ * One stack, one module: its id and display name, the layer it sits at, its fingerprints (what it leaves
+ * on a response) and default values, the comment syntax of its snippets and its recipe. A new stack is one
+ * new module plus one line in the registry (./index.ts).
  * 'cure' marks a non-detectable cure (generic lines, third-party advice, client code, browser settings).
  */
 import type { Stack } from '../fix.ts'
 import type { Recipe } from '../fixes/context.ts'
+import type { DefaultValue, Fingerprint } from './fingerprint.ts'
 
 export type StackLayer = 'proxy' | 'app' | 'gateway' | 'cure'
 
@@ -16,4 +18,8 @@ export interface StackModule {
   /** The line comment of the snippet's first language (notes on dropped values go in it). */
   readonly comment: '#' | '//'
   readonly recipe: Recipe
+  /** A proxy's marks (Server, Via); an app's or a gateway's (marks, platform, answers, weak hints). */
+  readonly fingerprints?: readonly Fingerprint[]
+  /** CORS values this stack writes by default, exactly as its running version writes them. */
+  readonly defaults?: readonly DefaultValue[]
 }

@@ -3,6 +3,7 @@
  * Fastify (@fastify/cors), Laravel (config/cors.php) and Go (rs/cors; also lab-run). Each case is a hand-built FixContext shaped like what the capture,
  * analyze and attribution produce for a real failure. Run with UPDATE_GOLDEN=1 to rewrite the golden files.
  */
+
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,6 +23,7 @@ import { recipe as rails } from '../../../src/core/fixes/rails.ts'
 import { recipe as spring } from '../../../src/core/fixes/spring.ts'
 import type { HeaderLine } from '../../../src/core/headers.ts'
 import type { Finding } from '../../../src/core/model/finding.ts'
+import { stackName } from '../../../src/core/stacks/index.ts'
 import { GOLDEN_DIR, golden } from './golden.ts'
 
 const ORIGIN = 'https://app.example.com'
@@ -423,6 +425,7 @@ function contextOf(c: Case): FixContext {
     requestHeaders,
     credentials,
     path: c.path,
+    stackName,
   }
 }
 
