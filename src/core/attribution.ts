@@ -324,7 +324,7 @@ function judge(
   }
 
   if (analysis.stage === 'redirect' || err === 'PreflightDisallowedRedirect') {
-    const who = appSignals(r, true).length || (app && !proxy) ? 'app' : proxy ? 'unknown' : 'unknown'
+    const who = appSignals(r, true).length || (app && !proxy) ? 'app' : 'unknown'
     return {
       culprit: who,
       confidence: who === 'app' ? 'medium' : 'low',
@@ -356,9 +356,8 @@ function judge(
           `${relevant.map((l) => `'${l.header.name}: ${l.header.value}'`).join(', ')} came from the ${only}`,
         ],
       }
-    if (analysis.stage === 'preflight' && err === 'PreflightInvalidStatus') {
-      // fall through to the status reasoning below
-    } else
+    // A non-2xx preflight is judged by who produced the response (below), whatever lines it carries.
+    if (!(analysis.stage === 'preflight' && err === 'PreflightInvalidStatus'))
       return {
         culprit: 'unknown',
         confidence: 'low',
