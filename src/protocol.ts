@@ -20,8 +20,6 @@ export interface ExchangeRecord {
   readonly diagnosis: Analysis
   /** Capture notes shown to the user, e.g. "request headers taken from the preflight's Access-Control-Request-Headers". */
   readonly notes: readonly string[]
-  /** Extra facts from chrome.devtools.network when DevTools was open (initiator script and line). */
-  readonly initiatorScript?: { readonly url: string; readonly line: number }
 }
 
 /**

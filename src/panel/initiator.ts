@@ -65,13 +65,9 @@ export class InitiatorIndex {
     return true
   }
 
-  /** The record's own (from the worker) first, else what DevTools told the panel. */
+  /** What DevTools' log says started the request (the worker's records carry no script). */
   lookup(r: ExchangeRecord): InitiatorScript | null {
-    return (
-      r.initiatorScript ??
-      this.byKey.get(initiatorKey(r.exchange.request.method, r.exchange.request.url)) ??
-      null
-    )
+    return this.byKey.get(initiatorKey(r.exchange.request.method, r.exchange.request.url)) ?? null
   }
 }
 
