@@ -40,6 +40,11 @@ export interface DevToolsLaunchOptions {
   readonly windowSize?: readonly [number, number]
   /** More Chromium flags (the lab's `chromiumArgs`). */
   readonly args?: readonly string[]
+  /**
+   * Leave Ctrl+C, SIGTERM and SIGHUP to the caller (`npm start` stops the lab too): puppeteer's own handlers
+   * kill Chromium and exit at once with 130, before any cleanup of the caller's can run. Default false.
+   */
+  readonly callerHandlesSignals?: boolean
 }
 
 export async function launchWithDevTools(options: DevToolsLaunchOptions): Promise<DevToolsSession> {
@@ -62,6 +67,9 @@ export async function launchWithDevTools(options: DevToolsLaunchOptions): Promis
       enableExtensions: extension !== false,
       userDataDir,
       defaultViewport: null,
+      ...(options.callerHandlesSignals
+        ? { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }
+        : {}),
       args: [
         ...BASE_FLAGS,
         ...(extension ? [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`] : []),

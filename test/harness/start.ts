@@ -88,6 +88,7 @@ const session = await launchWithDevTools({
   hostResolverRules: lab.hostResolverRules,
   headless,
   windowSize: [1500, 950],
+  callerHandlesSignals: true,
 }).catch(async (e: unknown) => {
   await lab.close()
   return fail(`could not launch Chromium: ${e instanceof Error ? e.message : String(e)}`)
@@ -206,14 +207,20 @@ function stopper(
   closeBrowser: () => Promise<void>,
   onDisconnected: (cb: () => void) => void,
 ): (code: number) => Promise<never> {
-  let stopping = false
+  // One cleanup, awaited by every caller: closing the browser fires 'disconnected', and that second call must
+  // not exit while the first is still stopping the lab and the seed's nginx and Express.
+  let stopping: Promise<void> | null = null
+  let exitCode: number | null = null
   const stop = async (code: number): Promise<never> => {
-    if (!stopping) {
-      stopping = true
-      await closeBrowser()
-      await lab.close()
-    }
-    process.exit(code)
+    exitCode ??= code
+    stopping ??= (async () => {
+      console.log('\nStopping: the browser, the lab and the nginx + Express seed…')
+      await closeBrowser().catch((e: unknown) => console.error(e))
+      await lab.close().catch((e: unknown) => console.error(e))
+      console.log('Stopped.')
+    })()
+    await stopping
+    process.exit(exitCode)
   }
   process.on('SIGINT', () => void stop(0))
   process.on('SIGTERM', () => void stop(0))
