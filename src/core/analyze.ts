@@ -374,7 +374,7 @@ export function analyze(ex: Exchange): Analysis {
   const lna = localNetworkBlock(ex, initiator)
   if (lna) {
     const origin = initiator ?? 'null'
-    const finding = localNetworkFinding(lna, origin, ex.request.url, ex.remoteAddress)
+    const finding = localNetworkFinding(lna, origin, ex.request.url, ex.remoteAddress ?? ex.resolvedAddress)
     return blocked(base, {
       corsError: lna.corsError,
       failedParameter: '',
