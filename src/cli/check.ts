@@ -29,7 +29,6 @@ import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
 import { CliError, EXIT } from './io.ts'
 import {
   assumedNote,
-  LNA_VERDICT,
   type LnaJson,
   type LnaPrediction,
   lnaJson,
@@ -37,6 +36,7 @@ import {
   type PagePlace,
   parseOriginAddress,
   predictLocalNetwork,
+  refusedVerdict,
 } from './lna.ts'
 import { entryLines, headerLinesText, type JsonEntry, toJsonEntry } from './report.ts'
 import type { Output } from './terminal.ts'
@@ -428,11 +428,7 @@ function unreachable(
         2,
       ),
     )
-  else
-    out.lines([
-      LNA_VERDICT,
-      'Once Local Network Access lets it through: not known, the server did not answer.',
-    ])
+  else out.lines([refusedVerdict(block), 'Once it is let through: not known, the server did not answer.'])
   out.error(`cors-lens: ${e.message}`)
   return EXIT.blocked
 }
@@ -496,8 +492,8 @@ export async function runCheck(
   out.line('')
   out.lines(entryLines(entry))
   out.line('')
-  if (lna.block) out.line(LNA_VERDICT)
-  const a = lna.block ? 'Once Local Network Access lets it through, a' : 'A'
+  if (lna.block) out.line(refusedVerdict(lna.block))
+  const a = lna.block ? 'Once it is let through, a' : 'A'
   out.line(
     netError
       ? `${a} browser would fail this request with ${netError}, before any CORS check.`

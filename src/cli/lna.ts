@@ -11,7 +11,7 @@ import {
   type Diagnosis,
   diagnoseSafely,
   type Exchange,
-  predictedLocalNetworkBlock,
+  predictedLocalNetworkExchange,
   vpnRangeOf,
 } from '../core/index.ts'
 import { resolveHost } from './http.ts'
@@ -86,7 +86,7 @@ export async function predictLocalNetwork(o: Planned, stated: PagePlace | null):
     placePage(o, stated),
     resolveHost(new URL(o.url).hostname, o.resolve, o.timeoutMs),
   ])
-  const exchange = predictedLocalNetworkBlock({
+  const exchange = predictedLocalNetworkExchange({
     ...o,
     // Assumed public: the engine then says the page is only taken to be public.
     originSpace: page.basis === 'assumed' ? null : page.space,
@@ -126,13 +126,18 @@ export function lnaLines(p: LnaPrediction): string[] {
   const e = toJsonEntry(p.block.exchange, p.block.diagnosis)
   const others = e.fixes.filter((f) => !f.recommended).map((f) => `    · ${f.title}`)
   return [
-    'Local Network Access (Chrome 142+), before any CORS check:',
+    `Before any CORS check (${refusal(p.block.diagnosis)}):`,
     ...entryLines(e),
     ...(others.length ? ['  Other cures:', ...others] : []),
     '',
   ]
 }
 
-/** The closing sentence when LNA refuses the request. */
-export const LNA_VERDICT =
-  'A browser (Chrome 142+) would BLOCK this before sending it: Local Network Access (above), whatever the server answers.'
+function refusal(d: Diagnosis): string {
+  return d.corsError ? 'Chrome 142+ Local Network Access' : 'mixed content, before Local Network Access'
+}
+
+/** The closing sentence when the browser refuses the request before sending it. */
+export function refusedVerdict(block: NonNullable<LnaPrediction['block']>): string {
+  return `A browser would BLOCK this before sending it: ${refusal(block.diagnosis)} (above), whatever the server answers.`
+}

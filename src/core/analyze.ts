@@ -410,7 +410,8 @@ export function analyze(ex: Exchange): Analysis {
         code: `not-cors-${mixed ? 'mixed-content' : kind}`,
         severity: 'error',
         title: info.title,
-        explanation: `${info.explanation} (The browser said: ${netError}${ex.preflight?.error === netError ? ', on the preflight' : ''}.)`,
+        // Chromium names no error for mixed content (CDP errorText ""): nothing to quote then.
+        explanation: `${info.explanation}${netError ? ` (The browser said: ${netError}${ex.preflight?.error === netError ? ', on the preflight' : ''}.)` : ''}`,
         headers: [],
         links: [],
       }

@@ -45,7 +45,7 @@ export {
   type AddressSpace,
   addressSpaceOf,
   type PlannedRequest,
-  predictedLocalNetworkBlock,
+  predictedLocalNetworkExchange,
   vpnRangeOf,
 } from './local-network.ts'
 export { hasUserinfo, originOf } from './origin.ts'

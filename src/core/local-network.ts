@@ -266,11 +266,13 @@ export interface PlannedRequest {
 export const LNA_NET_ERROR = 'net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS'
 
 /**
- * The exchange Chromium records when Local Network Access refuses a request before sending it (its LNA
- * net error and nothing else), or null when LNA lets the request go. The engine names it as it names a
- * live block: the same CorsError, finding and cures.
+ * The exchange Chromium records for a request to a more private address than the page's, refused before
+ * it is sent, or null when no such refusal applies. Local Network Access refuses it (its net error and
+ * nothing else), unless mixed content stops it first: an https page calling a plain-http URL whose name is
+ * not potentially trustworthy (Chromium 156 reports neither a CorsError nor a net error:
+ * test/e2e/check-lna.test.ts). The engine names either as it names a live block.
  */
-export function predictedLocalNetworkBlock(p: PlannedRequest): Exchange | null {
+export function predictedLocalNetworkExchange(p: PlannedRequest): Exchange | null {
   if (p.targetAddress === null) return null
   const ex: Exchange = {
     initiator: p.origin,
@@ -281,7 +283,9 @@ export function predictedLocalNetworkBlock(p: PlannedRequest): Exchange | null {
     resolvedAddress: p.targetAddress,
     ...(p.originSpace ? { initiatorAddressSpace: p.originSpace } : {}),
   }
-  return localNetworkBlock(ex, p.origin) ? ex : null
+  if (!localNetworkBlock(ex, p.origin)) return null
+  const mixed = p.origin.startsWith('https:') && p.url.startsWith('http:') && !potentiallyTrustworthy(p.url)
+  return mixed ? { ...ex, outcome: { kind: 'error', error: '' } } : ex
 }
 
 /** The legacy Private Network Access headers: Chrome no longer reads them (Local Network Access replaced PNA). */
