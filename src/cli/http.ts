@@ -48,9 +48,10 @@ function lookupWith(resolve: ReadonlyMap<string, string>): LookupFunction {
 }
 
 /**
- * The address a browser would connect to for `host`: an IP literal is itself, `--resolve` first, then as
- * Chromium's resolver does it without asking DNS (localhost names are loopback, RFC 6761; .onion names never
- * resolve, RFC 7686), then the system resolver's first answer. Null when the name does not resolve.
+ * The address a browser would connect to for `host`: an IP literal is itself, `--resolve` first; localhost
+ * names are loopback without asking DNS (RFC 6761, as Chromium resolves them); .invalid and .onion names
+ * never resolve (RFC 6761, RFC 7686), so no query leaves for them; else the system resolver's first answer.
+ * Null when the name does not resolve.
  */
 export function resolveHost(
   rawHost: string,
@@ -64,7 +65,7 @@ export function resolveHost(
   const fixed = isIP(host) ? host : resolve.get(host)
   if (fixed) return Promise.resolve(fixed)
   if (host === 'localhost' || host.endsWith('.localhost')) return Promise.resolve('127.0.0.1')
-  if (host.endsWith('.onion')) return Promise.resolve(null)
+  if (/\.(invalid|onion)$/.test(host)) return Promise.resolve(null)
   return new Promise((done) => {
     const timer = setTimeout(() => done(null), timeoutMs)
     dnsLookup(host, { verbatim: true }, (error, address) => {
