@@ -65,7 +65,7 @@ export function resolveHost(
   const fixed = isIP(host) ? host : resolve.get(host)
   if (fixed) return Promise.resolve(fixed)
   if (host === 'localhost' || host.endsWith('.localhost')) return Promise.resolve('127.0.0.1')
-  if (/\.(invalid|onion)$/.test(host)) return Promise.resolve(null)
+  if (host.endsWith('.invalid') || host.endsWith('.onion')) return Promise.resolve(null)
   return new Promise((done) => {
     const timer = setTimeout(() => done(null), timeoutMs)
     dnsLookup(host, { verbatim: true }, (error, address) => {
