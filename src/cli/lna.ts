@@ -99,8 +99,11 @@ export async function predictLocalNetwork(o: Planned, stated: PagePlace | null):
 export function assumedNote(p: LnaPrediction, origin: string): string | null {
   const target = p.targetAddress ? addressSpaceOf(p.targetAddress) : null
   if (p.page.basis !== 'assumed' || target === null || target === 'public') return null
-  const host = origin === 'null' ? 'the page (origin null)' : `the page's host ${new URL(origin).hostname}`
-  return `note: ${host} does not resolve here, so the page is taken to be on a public address, as a production page is; say --origin-address local|loopback|IP if it is not`
+  const why =
+    origin === 'null'
+      ? "the page's origin is null (opaque)"
+      : `the page's host ${new URL(origin).hostname} does not resolve here`
+  return `note: ${why}, so the page is taken to be on a public address, as a production page is; say --origin-address local|loopback|IP if it is not`
 }
 
 export function lnaJson(p: LnaPrediction): LnaJson {

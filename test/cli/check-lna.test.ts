@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CheckJsonEntry, runCheck } from '../../src/cli/check.ts'
 import { send } from '../../src/cli/http.ts'
 import { Output } from '../../src/cli/terminal.ts'
+import { localNetworkScenarios } from '../lab/local-network.ts'
+import { API_HOST, type Lab, LOCAL_HOST, startLab } from '../lab/server.ts'
 import { type RunResult, runInProcess } from './run.ts'
 
 let server: Server
@@ -285,5 +287,42 @@ describe('a public name resolved into a VPN or fake-IP range', () => {
     expect(text).toMatch(words)
     expect(text).toContain(`The name resolves to ${address}`)
     expect(text).toContain("exclude its domain from the VPN's fake-IP range")
+  })
+})
+
+describe("the lab's Local Network Access scenarios: check names Chromium's CorsError", () => {
+  // Chromium's CorsError for each is the scenario's expectCorsError (the differential test). What a command
+  // line cannot say is left out: a granted permission, a subframe, a declared targetAddressSpace.
+  const expressible = localNetworkScenarios.filter(
+    (s) => (s.from === 'public-http' || s.from === 'public-https') && !s.frame && !s.fetch.targetAddressSpace,
+  )
+  let lab: Lab | undefined
+  beforeAll(async () => {
+    lab = await startLab({ scenarios: localNetworkScenarios, localNetwork: true })
+  })
+  afterAll(async () => {
+    await lab?.close()
+  })
+
+  it('covers the http and the https public page', () => {
+    expect(new Set(expressible.map((s) => s.expectCorsError))).toEqual(
+      new Set(['InsecureLocalNetwork', 'LocalNetworkAccessPermissionDenied']),
+    )
+  })
+
+  it.each(expressible.map((s) => [s.id, s] as const))('%s', async (_id, s) => {
+    if (!lab) throw new Error('lab not ready')
+    const { r, entry } = await json([
+      lab.scenarioUrl(s),
+      '--origin',
+      lab.originOf(s.from ?? 'lab'),
+      // The lab's --ip-address-space-overrides make these pages public for Chromium.
+      '--origin-address',
+      'public',
+      ...(s.fetch.method ? ['--method', s.fetch.method] : []),
+      ...[API_HOST, LOCAL_HOST].flatMap((h) => ['--resolve', `${h}:127.0.0.1`]),
+    ])
+    expect(r.code).toBe(1)
+    expect(entry.localNetworkAccess.corsError, s.title).toBe(s.expectCorsError)
   })
 })
