@@ -65,11 +65,16 @@ export function vpnRangeOf(address: string | undefined): 'cgnat' | 'fake-ip' | n
  * When the address the browser connected to (or, predicted, the one the name resolves to) is a VPN's or
  * fake-IP proxy's: why a public API looks local.
  */
-export function vpnNote(address: string | undefined, resolved = false): string {
+export function vpnNote(address: string | undefined, basis: Crossing['toBasis'] = 'address'): string {
   const range = vpnRangeOf(address)
   if (!range) return ''
-  const where = resolved ? `The name resolves to ${address}` : `The browser connected to ${address}`
-  return ` ${where}, ${VPN_WORDS[range]}. If the API is really public, exclude its domain from the VPN's fake-IP range (or its split tunnel), or grant the permission.`
+  const where =
+    basis === 'address'
+      ? `The browser connected to ${address}`
+      : basis === 'resolved'
+        ? `The name resolves to ${address}`
+        : `The target ${address} is`
+  return ` ${where}${basis === 'name' ? '' : ','} ${VPN_WORDS[range]}. If the API is really public, exclude its domain from the VPN's fake-IP range (or its split tunnel), or grant the permission.`
 }
 
 function ipv6Space(host: string): AddressSpace | null {
@@ -243,7 +248,7 @@ export function localNetworkFinding(
     code: block.corsError.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase(),
     severity: 'error',
     title: TITLES[block.corsError],
-    explanation: `${crossed(block, initiator, url)}${vpnNote(remoteAddress, block.crossing.toBasis === 'resolved')} ${why(block)} Chrome reports this as a CORS error, but no CORS header can fix it.`,
+    explanation: `${crossed(block, initiator, url)}${vpnNote(remoteAddress, block.crossing.toBasis)} ${why(block)} Chrome reports this as a CORS error, but no CORS header can fix it.`,
     headers: [],
     links: LNA_LINKS,
     corsError: block.corsError,

@@ -275,6 +275,15 @@ describe('predicted blocks (cors-lens check: where the page and the target are, 
     },
   )
 
+  it('an IP literal in such a range: the target is named as it is', () => {
+    const ex = predictedLocalNetworkExchange(
+      plan({ url: 'https://100.64.1.2/x', targetAddress: '100.64.1.2' }),
+    )
+    const text = analyze(ex as Exchange).findings[0]?.explanation ?? ''
+    expect(text).toContain('The target 100.64.1.2 is a shared (CGNAT) address')
+    expect(text).not.toContain('resolves to')
+  })
+
   it('vpnRangeOf: only the two ranges, IPv4-mapped too', () => {
     expect(vpnRangeOf('::ffff:100.64.0.1')).toBe('cgnat')
     expect(vpnRangeOf('100.128.0.1')).toBeNull()
