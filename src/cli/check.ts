@@ -27,6 +27,17 @@ import {
 } from '../core/index.ts'
 import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
 import { CliError, EXIT } from './io.ts'
+import {
+  assumedNote,
+  type LnaJson,
+  type LnaPrediction,
+  lnaJson,
+  lnaLines,
+  type PagePlace,
+  parseOriginAddress,
+  predictLocalNetwork,
+  refusedVerdict,
+} from './lna.ts'
 import { entryLines, headerLinesText, type JsonEntry, toJsonEntry } from './report.ts'
 import type { Output } from './terminal.ts'
 import { VERSION } from './usage.ts'
@@ -99,7 +110,9 @@ function parseHeaderArg(arg: string): HeaderLine {
   return { name, value }
 }
 
-export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: boolean; dropped: string[] } {
+export function parseCheckArgs(
+  argv: readonly string[],
+): CheckOptions & { json: boolean; dropped: string[]; originAddress: PagePlace | null } {
   let parsed: ReturnType<typeof parseCheck>
   try {
     parsed = parseCheck(argv)
@@ -169,6 +182,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: 
     resolve,
     json: v.json ?? false,
     dropped,
+    originAddress: parseOriginAddress(v['origin-address']),
   }
 }
 
@@ -191,6 +205,7 @@ function parseCheck(argv: readonly string[]) {
     strict: true,
     options: {
       origin: { type: 'string' },
+      'origin-address': { type: 'string' },
       method: { type: 'string', short: 'X' },
       header: { type: 'string', short: 'H', multiple: true },
       credentials: { type: 'boolean' },
@@ -388,23 +403,75 @@ export function probeText(p: ProbeResult): string {
   return `Probe: a foreign origin (${p.origin}) is not allowed${p.allowOrigin ? ` (Access-Control-Allow-Origin: ${p.allowOrigin})` : ''}.`
 }
 
-export type CheckJsonEntry = JsonEntry & { readonly probe: ProbeResult | null }
+export type CheckJsonEntry = JsonEntry & {
+  readonly probe: ProbeResult | null
+  readonly localNetworkAccess: LnaJson
+}
+
+/**
+ * LNA refuses the request and the server did not answer: the browser's verdict is known (exit 1), the
+ * CORS one is not. The entry is then the browser's record of the refused request.
+ */
+function unreachable(
+  e: CliError,
+  lna: LnaPrediction,
+  block: NonNullable<LnaPrediction['block']>,
+  json: boolean,
+  out: Output,
+): number {
+  const { exchange, diagnosis } = block
+  if (json)
+    out.json(
+      JSON.stringify(
+        { ...toJsonEntry(exchange, diagnosis), probe: null, localNetworkAccess: lnaJson(lna) },
+        null,
+        2,
+      ),
+    )
+  else out.lines([refusedVerdict(block), 'Once it is let through: not known, the server did not answer.'])
+  out.error(`cors-lens: ${e.message}`)
+  return EXIT.blocked
+}
+
+/** The simulation, or the network error that stopped it. */
+async function simulate(o: CheckOptions, send: Sender): Promise<CheckResult | CliError> {
+  try {
+    return await runCheckSimulation(o, send)
+  } catch (e) {
+    if (e instanceof CliError) return e
+    throw e
+  }
+}
 
 export async function runCheck(
   argv: readonly string[],
   out: Output,
   send: Sender = sendHttp,
 ): Promise<number> {
-  const { json, dropped, ...options } = parseCheckArgs(argv)
+  const { json, dropped, originAddress, ...options } = parseCheckArgs(argv)
   for (const name of dropped)
     out.error(
       `note: --header "${name}" left out: a page cannot set it (a forbidden header name), so fetch() drops it`,
     )
-  const result = await runCheckSimulation(options, send)
-  const entry: CheckJsonEntry = { ...toJsonEntry(result.exchange, result.diagnosis), probe: result.probe }
+  // Before the CORS checks: Chrome 142+ refuses it before sending, whatever the server would answer.
+  const lna = await predictLocalNetwork(options, originAddress)
+  const note = assumedNote(lna, options.origin)
+  if (note) out.error(note)
+  if (!json) out.lines(lnaLines(lna))
+  const result = await simulate(options, send)
+  if (result instanceof CliError) {
+    if (!lna.block) throw result
+    return unreachable(result, lna, lna.block, json, out)
+  }
+  const entry: CheckJsonEntry = {
+    ...toJsonEntry(result.exchange, result.diagnosis),
+    probe: result.probe,
+    localNetworkAccess: lnaJson(lna),
+  }
   const netError = result.exchange.outcome.kind === 'error' ? result.exchange.outcome.error : null
   // A chain the browser itself refuses (a redirect loop, a file: Location) is a network error: exit 2.
-  const code = netError ? EXIT.unusable : result.diagnosis.blocked ? EXIT.blocked : EXIT.allowed
+  const cors = netError ? EXIT.unusable : result.diagnosis.blocked ? EXIT.blocked : EXIT.allowed
+  const code = lna.block ? EXIT.blocked : cors
   if (json) {
     out.json(JSON.stringify(entry, null, 2))
     return code
@@ -425,12 +492,14 @@ export async function runCheck(
   out.line('')
   out.lines(entryLines(entry))
   out.line('')
+  if (lna.block) out.line(refusedVerdict(lna.block))
+  const a = lna.block ? 'Once it is let through, a' : 'A'
   out.line(
     netError
-      ? `A browser would fail this request with ${netError}, before any CORS check.`
+      ? `${a} browser would fail this request with ${netError}, before any CORS check.`
       : result.diagnosis.blocked
-        ? 'A browser would BLOCK this: the page cannot read the response.'
-        : 'A browser would let the page read this response.',
+        ? `${a} browser would BLOCK this: the page cannot read the response.`
+        : `${a} browser would let the page read this response.`,
   )
   if (result.probe) out.line(probeText(result.probe))
   if (netError)

@@ -7,7 +7,7 @@
  */
 
 import { lookup as dnsLookup } from 'node:dns'
-import { type LookupFunction, connect as netConnect, type Socket } from 'node:net'
+import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { type HeaderLine, type HeaderList, parseStatusLine, redactUrl } from '../core/index.ts'
 import { CliError } from './io.ts'
@@ -45,6 +45,34 @@ function lookupWith(resolve: ReadonlyMap<string, string>): LookupFunction {
     if (options.all) callback(null, [{ address, family }])
     else callback(null, address, family)
   }
+}
+
+/**
+ * The address a browser would connect to for `host`: an IP literal is itself, `--resolve` first; localhost
+ * names are loopback without asking DNS (RFC 6761, as Chromium resolves them); .invalid and .onion names
+ * never resolve (RFC 6761, RFC 7686), so no query leaves for them; else the system resolver's first answer.
+ * Null when the name does not resolve.
+ */
+export function resolveHost(
+  rawHost: string,
+  resolve: ReadonlyMap<string, string>,
+  timeoutMs: number,
+): Promise<string | null> {
+  const host = rawHost
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.$/, '')
+  const fixed = isIP(host) ? host : resolve.get(host)
+  if (fixed) return Promise.resolve(fixed)
+  if (host === 'localhost' || host.endsWith('.localhost')) return Promise.resolve('127.0.0.1')
+  if (host.endsWith('.invalid') || host.endsWith('.onion')) return Promise.resolve(null)
+  return new Promise((done) => {
+    const timer = setTimeout(() => done(null), timeoutMs)
+    dnsLookup(host, { verbatim: true }, (error, address) => {
+      clearTimeout(timer)
+      done(error ? null : address)
+    })
+  })
 }
 
 const NET_ERRORS: Record<string, string> = {

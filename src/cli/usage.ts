@@ -11,12 +11,16 @@ Usage:
       cross-origin request a browser blocked or that is at risk. --all also lists the ones that passed.
 
   cors-lens check URL --origin ORIGIN [--method M] [--header "Name: value"]... [--credentials]
-                  [--probe] [--resolve HOST:ADDRESS]... [--timeout SECONDS] [--json]
+                  [--probe] [--resolve HOST:ADDRESS]... [--origin-address public|local|loopback|IP]
+                  [--timeout SECONDS] [--json]
       Send the request the way a browser page at ORIGIN would (its preflight first when a browser
-      would send one) and say whether a browser would let the page read the response.
+      would send one) and say whether a browser would let the page read the response. First, predict
+      Chrome's Local Network Access block (a page calling a more private address than its own).
       --credentials   the page uses credentials: 'include' (pass the cookie with --header "Cookie: …")
       --probe         also try a foreign origin and warn when the server reflects any origin
       --resolve       connect to ADDRESS for HOST (like curl --resolve), e.g. api.test:127.0.0.1
+      --origin-address  where the page is served from (default: its host's address; public when
+                      it does not resolve), e.g. public for a dev page that is public in production
 
   cors-lens lint [--json] [--server nginx|apache|caddy] PATH...
       Read a server config (PATH - = stdin: nginx -T | cors-lens lint -) and report the CORS mistakes

@@ -371,7 +371,7 @@ export function analyze(ex: Exchange): Analysis {
   const lna = localNetworkBlock(ex, initiator)
   if (lna) {
     const origin = initiator ?? 'null'
-    const finding = localNetworkFinding(lna, origin, ex.request.url, ex.remoteAddress)
+    const finding = localNetworkFinding(lna, origin, ex.request.url, ex.remoteAddress ?? ex.resolvedAddress)
     return blocked(base, {
       corsError: lna.corsError,
       failedParameter: '',
@@ -407,7 +407,8 @@ export function analyze(ex: Exchange): Analysis {
         code: `not-cors-${mixed ? 'mixed-content' : kind}`,
         severity: 'error',
         title: info.title,
-        explanation: `${info.explanation} (The browser said: ${netError}${ex.preflight?.error === netError ? ', on the preflight' : ''}.)`,
+        // Chromium names no error for mixed content (CDP errorText ""): nothing to quote then.
+        explanation: `${info.explanation}${netError ? ` (The browser said: ${netError}${ex.preflight?.error === netError ? ', on the preflight' : ''}.)` : ''}`,
         headers: [],
         links: [],
       }

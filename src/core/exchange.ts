@@ -67,6 +67,16 @@ export interface Exchange {
    * judges by address, not by name: this tells a loopback or private target that a host name hides.
    */
   readonly remoteAddress?: string
+  /**
+   * For a request predicted, not seen (`cors-lens check`): the address the target's host resolves to,
+   * looked up as the browser would. Local Network Access judges by it as by remoteAddress.
+   */
+  readonly resolvedAddress?: string
+  /**
+   * The page's address space when known otherwise than by its host name (`check --origin-address`, or the
+   * address the page's host resolves to). Absent: the name decides, else the page is taken to be public.
+   */
+  readonly initiatorAddressSpace?: 'public' | 'local' | 'loopback'
   /** The browser that saw it: error strings and some rules differ. */
   readonly browser?: 'chromium' | 'firefox'
   /**

@@ -41,6 +41,13 @@ export {
 export { exchangesToHar, HarReader, harLogOf } from './har.ts'
 export { scanWork } from './headers.ts'
 export * from './lint/index.ts'
+export {
+  type AddressSpace,
+  addressSpaceOf,
+  type PlannedRequest,
+  predictedLocalNetworkExchange,
+  vpnRangeOf,
+} from './local-network.ts'
 export { hasUserinfo, originOf } from './origin.ts'
 export {
   isSecretHeader,

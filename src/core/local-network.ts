@@ -7,7 +7,7 @@
  * Measured in Chromium 156 (test/lab/local-network.ts).
  */
 
-import type { Exchange } from './exchange.ts'
+import type { CredentialsMode, Exchange } from './exchange.ts'
 import { linesNamed } from './headers.ts'
 import type { CorsErrorName, Finding, Link } from './model/finding.ts'
 
@@ -55,12 +55,26 @@ const VPN_WORDS = {
     'a fake-IP address, 198.18.0.0/15, as a VPN or proxy in TUN mode (Clash, Surge) hands out; the browser counts it as local',
 } as const
 
-/** When the address the browser connected to is a VPN's or fake-IP proxy's: why a public API looks local. */
-export function vpnNote(address: string | undefined): string {
+/** The VPN or fake-IP range an IPv4 (or IPv4-mapped) address is in, if any. */
+export function vpnRangeOf(address: string | undefined): 'cgnat' | 'fake-ip' | null {
   const parts = (address?.toLowerCase().startsWith('::ffff:') ? address.slice(7) : (address ?? '')).split('.')
-  const range = parts.length === 4 ? vpnRange(Number(parts[0]), Number(parts[1])) : null
+  return parts.length === 4 ? vpnRange(Number(parts[0]), Number(parts[1])) : null
+}
+
+/**
+ * When the address the browser connected to (or, predicted, the one the name resolves to) is a VPN's or
+ * fake-IP proxy's: why a public API looks local.
+ */
+export function vpnNote(address: string | undefined, basis: Crossing['toBasis'] = 'address'): string {
+  const range = vpnRangeOf(address)
   if (!range) return ''
-  return ` The browser connected to ${address}, ${VPN_WORDS[range]}. If the API is really public, exclude its domain from the VPN's fake-IP range (or its split tunnel), or grant the permission.`
+  const where =
+    basis === 'address'
+      ? `The browser connected to ${address}`
+      : basis === 'resolved'
+        ? `The name resolves to ${address}`
+        : `The target ${address} is`
+  return ` ${where}${basis === 'name' ? '' : ','} ${VPN_WORDS[range]}. If the API is really public, exclude its domain from the VPN's fake-IP range (or its split tunnel), or grant the permission.`
 }
 
 function ipv6Space(host: string): AddressSpace | null {
@@ -107,8 +121,11 @@ export interface Crossing {
   readonly fromAssumed: boolean
   /** Null when only the browser's LNA error tells: it names no space (no `ip` for a request never sent). */
   readonly to: AddressSpace | null
-  /** How the target's space is known: the address the browser connected to, the host name, or neither. */
-  readonly toBasis: 'address' | 'name' | 'browser-error'
+  /**
+   * How the target's space is known: the address the browser connected to, the address its name resolves
+   * to (a prediction: `cors-lens check`), the host name, or neither.
+   */
+  readonly toBasis: 'address' | 'resolved' | 'name' | 'browser-error'
 }
 
 /** The spaces a request crossed, when it went to a more private one; null otherwise or when not known. */
@@ -117,17 +134,21 @@ export function localNetworkCrossing(
   initiator: string | null,
   browserSaidLna = false,
 ): Crossing | null {
-  const byAddress = ex.remoteAddress ? addressSpaceOf(ex.remoteAddress) : null
+  const address = ex.remoteAddress ?? ex.resolvedAddress
+  const byAddress = address ? addressSpaceOf(address) : null
   const targetHost = hostOf(ex.request.url)
   const to = byAddress ?? (targetHost ? addressSpaceOf(targetHost) : null)
   const pageHost = initiator ? hostOf(initiator) : null
-  const named = pageHost ? addressSpaceOf(pageHost) : null
+  const named = ex.initiatorAddressSpace ?? (pageHost ? addressSpaceOf(pageHost) : null)
   const from = named ?? 'public'
   // The browser's own LNA error outranks the name: a custom name (/etc/hosts, *.test, nip.io) says nothing.
   if (!to)
     return browserSaidLna ? { from, fromAssumed: named === null, to: null, toBasis: 'browser-error' } : null
   if (RANK[to] <= RANK[from]) return null
-  return { from, fromAssumed: named === null, to, toBasis: byAddress ? 'address' : 'name' }
+  const byName = targetHost ? addressSpaceOf(targetHost) : null
+  // A predicted address tells more than the name only when the name says nothing (not 127.0.0.1, localhost).
+  const toBasis = !byAddress ? 'name' : ex.remoteAddress ? 'address' : byName ? 'name' : 'resolved'
+  return { from, fromAssumed: named === null, to, toBasis }
 }
 
 export interface LocalNetworkBlock {
@@ -179,6 +200,13 @@ const SPACE_WORDS: Record<AddressSpace, string> = {
   loopback: 'this machine (loopback: localhost, 127.0.0.1, ::1)',
 }
 
+const BASIS_WORDS: Record<Crossing['toBasis'], string> = {
+  address: ' (by the address the browser connected to)',
+  resolved: ' (by the address its host name resolves to)',
+  name: '',
+  'browser-error': '',
+}
+
 function crossed(block: LocalNetworkBlock, initiator: string, url: string): string {
   const c = block.crossing
   const page = c.fromAssumed
@@ -186,7 +214,7 @@ function crossed(block: LocalNetworkBlock, initiator: string, url: string): stri
     : `The page ${initiator} is on ${SPACE_WORDS[c.from]}`
   if (!c.to)
     return `${page}; ${url} is on a more private address (the browser did not say which): the browser refused it with its Local Network Access error.`
-  const target = `${url} is on ${SPACE_WORDS[c.to]}${c.toBasis === 'address' ? ' (by the address the browser connected to)' : ''}`
+  const target = `${url} is on ${SPACE_WORDS[c.to]}${BASIS_WORDS[c.toBasis]}`
   return `${page}; ${target}: the request crossed ${c.from} → ${c.to}.`
 }
 
@@ -220,11 +248,49 @@ export function localNetworkFinding(
     code: block.corsError.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase(),
     severity: 'error',
     title: TITLES[block.corsError],
-    explanation: `${crossed(block, initiator, url)}${vpnNote(remoteAddress)} ${why(block)} Chrome reports this as a CORS error, but no CORS header can fix it.`,
+    explanation: `${crossed(block, initiator, url)}${vpnNote(remoteAddress, block.crossing.toBasis)} ${why(block)} Chrome reports this as a CORS error, but no CORS header can fix it.`,
     headers: [],
     links: LNA_LINKS,
     corsError: block.corsError,
   }
+}
+
+/** What `cors-lens check` knows of a request before sending it: where the page and the target are. */
+export interface PlannedRequest {
+  readonly origin: string
+  readonly method: string
+  readonly url: string
+  /** The page's space, stated or by its host's address; null when not known (then taken to be public). */
+  readonly originSpace: AddressSpace | null
+  /** The address the target's host resolves to, looked up as the browser would; null when it does not. */
+  readonly targetAddress: string | null
+  readonly credentials?: CredentialsMode
+}
+
+/** Chromium's net error on a request Local Network Access refused (Chromium 156, test/lab/local-network.ts). */
+export const LNA_NET_ERROR = 'net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS'
+
+/**
+ * The exchange Chromium records for a request to a more private address than the page's, refused before
+ * it is sent, or null when no such refusal applies. Local Network Access refuses it (its net error and
+ * nothing else), unless mixed content stops it first: an https page calling a plain-http URL whose name is
+ * not potentially trustworthy (Chromium 156 reports neither a CorsError nor a net error:
+ * test/e2e/check-lna.test.ts). The engine names either as it names a live block.
+ */
+export function predictedLocalNetworkExchange(p: PlannedRequest): Exchange | null {
+  if (p.targetAddress === null) return null
+  const ex: Exchange = {
+    initiator: p.origin,
+    request: { method: p.method, url: p.url, headers: [] },
+    outcome: { kind: 'error', error: LNA_NET_ERROR },
+    browser: 'chromium',
+    ...(p.credentials ? { credentials: p.credentials } : {}),
+    resolvedAddress: p.targetAddress,
+    ...(p.originSpace ? { initiatorAddressSpace: p.originSpace } : {}),
+  }
+  if (!localNetworkBlock(ex, p.origin)) return null
+  const mixed = p.origin.startsWith('https:') && p.url.startsWith('http:') && !potentiallyTrustworthy(p.url)
+  return mixed ? { ...ex, outcome: { kind: 'error', error: '' } } : ex
 }
 
 /** The legacy Private Network Access headers: Chrome no longer reads them (Local Network Access replaced PNA). */

@@ -12,6 +12,11 @@ import { API_HOST, type Lab, OTHER_HOST, PAGE_HOST, SITE_HOST, startLab } from '
 import { hasStackTrace, runInProcess } from './run.ts'
 
 let lab: Lab
+/**
+ * The page is served from this machine, as in development: its requests to the loopback test servers
+ * cross no Local Network Access boundary, so CORS alone decides (test/cli/check-lna.test.ts tests LNA).
+ */
+const ON_THIS_MACHINE = ['--origin-address', 'loopback']
 const RESOLVE = [PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST].flatMap((h) => ['--resolve', `${h}:127.0.0.1`])
 
 beforeAll(async () => {
@@ -114,6 +119,7 @@ describe('check: the browser part', () => {
       `${base}/reflect`,
       '--origin',
       'https://app.example',
+      ...ON_THIS_MACHINE,
       '-X',
       'put',
       '-H',
@@ -141,6 +147,7 @@ describe('check: the browser part', () => {
       `${base}/deny-preflight`,
       '--origin',
       'https://app.example',
+      ...ON_THIS_MACHINE,
       '-X',
       'DELETE',
       '--json',
@@ -151,7 +158,14 @@ describe('check: the browser part', () => {
   })
 
   it('keeps duplicate header lines (rawHeaders)', async () => {
-    const { code, entry } = await check(['check', `${base}/dup`, '--origin', 'https://app.example', '--json'])
+    const { code, entry } = await check([
+      'check',
+      `${base}/dup`,
+      '--origin',
+      'https://app.example',
+      ...ON_THIS_MACHINE,
+      '--json',
+    ])
     expect(code).toBe(1)
     expect(entry.corsError).toBe('MultipleAllowOriginValues')
     expect(entry.headers.filter((h) => h.place === 'response' && /allow-origin/i.test(h.name))).toHaveLength(
@@ -165,6 +179,7 @@ describe('check: the browser part', () => {
       `${base}/reflect`,
       '--origin',
       'https://app.example',
+      ...ON_THIS_MACHINE,
       '--credentials',
       '--probe',
     ])
@@ -175,6 +190,7 @@ describe('check: the browser part', () => {
       `${base}/reflect`,
       '--origin',
       'https://app.example',
+      ...ON_THIS_MACHINE,
       '--probe',
       '--json',
     ])
@@ -182,7 +198,13 @@ describe('check: the browser part', () => {
   })
 
   it('human output: request lines, verdict, sentence', async () => {
-    const r = await runInProcess(['check', `${base}/dup`, '--origin', 'https://app.example'])
+    const r = await runInProcess([
+      'check',
+      `${base}/dup`,
+      '--origin',
+      'https://app.example',
+      ...ON_THIS_MACHINE,
+    ])
     expect(r.stdout).toContain('BLOCKED — MultipleAllowOriginValues')
     expect(r.stdout).toContain('A browser would BLOCK this')
   })
@@ -192,7 +214,13 @@ describe('check: the browser part', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()))
     const port = (closed.address() as AddressInfo).port
     await new Promise<void>((r) => closed.close(() => r()))
-    const r = await runInProcess(['check', `http://127.0.0.1:${port}/`, '--origin', 'https://app.example'])
+    const r = await runInProcess([
+      'check',
+      `http://127.0.0.1:${port}/`,
+      '--origin',
+      'https://app.example',
+      ...ON_THIS_MACHINE,
+    ])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/connection refused/)
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
@@ -204,6 +232,7 @@ describe('check: the browser part', () => {
       `${base}/hang`,
       '--origin',
       'https://app.example',
+      ...ON_THIS_MACHINE,
       '--timeout',
       '0.5',
     ])

@@ -55,7 +55,18 @@ const ATTACK = TERMINAL_ATTACKS.join('')
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
 const check = (path: string, ...extra: string[]) =>
-  runInProcess(['check', hostile.url(path), '--origin', 'https://app.example', '--timeout', '20', ...extra])
+  // --origin-address: a page on this machine, so no Local Network Access block hides what the server sent.
+  runInProcess([
+    'check',
+    hostile.url(path),
+    '--origin',
+    'https://app.example',
+    '--origin-address',
+    'loopback',
+    '--timeout',
+    '20',
+    ...extra,
+  ])
 
 describe('injection: nothing a HAR or a server sends reaches the terminal raw', () => {
   const hostileHar = (): string =>

@@ -98,6 +98,9 @@ describe('npm pack → install in an empty folder → npx cors-lens', () => {
         hostile.url('/ok'),
         '--origin',
         'https://app.example',
+        // A page on this machine: no Local Network Access block (the server is on loopback).
+        '--origin-address',
+        'loopback',
       ],
       app,
     )

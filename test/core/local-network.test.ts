@@ -7,7 +7,12 @@
 import { describe, expect, it } from 'vitest'
 import type { Exchange } from '../../src/core/exchange.ts'
 import { analyze, diagnose } from '../../src/core/index.ts'
-import { addressSpaceOf } from '../../src/core/local-network.ts'
+import {
+  addressSpaceOf,
+  type PlannedRequest,
+  predictedLocalNetworkExchange,
+  vpnRangeOf,
+} from '../../src/core/local-network.ts'
 import { h } from './exchange-builders.ts'
 
 function blocked(initiator: string, url: string, extra: Partial<Exchange> = {}): Exchange {
@@ -194,5 +199,104 @@ describe('RedirectContainsCredentials', () => {
     expect(d.corsError).toBe('RedirectContainsCredentials')
     expect(d.fixes[0]?.snippet).toContain("fetch('http://other.example/next'")
     expect(d.fixes.map((f) => f.snippet).join('\n')).not.toContain('secret')
+  })
+})
+
+describe('predicted blocks (cors-lens check: where the page and the target are, before anything is sent)', () => {
+  const plan = (p: Partial<PlannedRequest>): PlannedRequest => ({
+    origin: 'https://app.example',
+    method: 'GET',
+    url: 'https://api.test/x',
+    originSpace: null,
+    targetAddress: '127.0.0.1',
+    ...p,
+  })
+
+  it('a name that says nothing, resolved onto loopback: the block a live one gets, by the resolved address', () => {
+    const ex = predictedLocalNetworkExchange(plan({}))
+    expect(ex?.outcome).toEqual({ kind: 'error', error: 'net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS' })
+    const d = diagnose(ex as Exchange)
+    expect(d.corsError).toBe('LocalNetworkAccessPermissionDenied')
+    expect(d.findings[0]?.explanation).toContain('(by the address its host name resolves to)')
+    expect(d.findings[0]?.explanation).toContain('taken to be on a public address')
+    expect(d.fixes[0]?.snippet).toContain('chrome://settings/content/loopbackNetwork')
+  })
+
+  it('an IP literal or localhost: known by the name, not said to be resolved', () => {
+    for (const url of ['http://127.0.0.1:3000/x', 'http://localhost:3000/x']) {
+      const a = analyze(predictedLocalNetworkExchange(plan({ url })) as Exchange)
+      expect(a.corsError).toBe('LocalNetworkAccessPermissionDenied')
+      expect(a.findings[0]?.explanation).not.toContain('resolves to')
+    }
+  })
+
+  it('the page space stated: it decides, the page name does not', () => {
+    const local = plan({ origin: 'http://app.example', originSpace: 'local' })
+    const a = analyze(predictedLocalNetworkExchange(local) as Exchange)
+    expect(a.corsError).toBe('InsecureLocalNetwork')
+    expect(a.summary).toContain('local → loopback')
+    expect(a.findings[0]?.explanation).toContain('is on the local network')
+    // A page stated to be on loopback (a dev page on localhost's name, say) crosses nothing.
+    expect(predictedLocalNetworkExchange(plan({ originSpace: 'loopback' }))).toBeNull()
+    // And a page named localhost is loopback by its name.
+    expect(predictedLocalNetworkExchange(plan({ origin: 'http://localhost:5173' }))).toBeNull()
+  })
+
+  it('no prediction when the target does not resolve, or is public', () => {
+    expect(predictedLocalNetworkExchange(plan({ targetAddress: null }))).toBeNull()
+    expect(predictedLocalNetworkExchange(plan({ targetAddress: '93.184.216.34' }))).toBeNull()
+  })
+
+  it('an https page calling a plain-http name: mixed content stops it first (Chromium 156)', () => {
+    const ex = predictedLocalNetworkExchange(plan({ url: 'http://api.test/x' })) as Exchange
+    const a = analyze(ex)
+    expect(a.corsError).toBeNull()
+    expect(a.verdict).toBe('not-cors')
+    expect(a.findings[0]?.code).toBe('not-cors-mixed-content')
+    // Chromium names no error for it: nothing is quoted.
+    expect(a.findings[0]?.explanation).not.toContain('The browser said')
+    // A loopback URL is potentially trustworthy: no mixed content, the LNA block.
+    const literal = predictedLocalNetworkExchange(plan({ url: 'http://127.0.0.1:3000/x' })) as Exchange
+    expect(analyze(literal).corsError).toBe('LocalNetworkAccessPermissionDenied')
+  })
+
+  it.each([
+    ['100.64.1.2', 'cgnat', 'shared (CGNAT) address'],
+    ['198.19.0.5', 'fake-ip', 'fake-IP address'],
+  ])(
+    'a name resolved to %s: the VPN words, as resolved (the browser did not connect)',
+    (ip, range, words) => {
+      expect(vpnRangeOf(ip)).toBe(range)
+      const ex = predictedLocalNetworkExchange(plan({ targetAddress: ip })) as Exchange
+      const text = analyze(ex).findings[0]?.explanation ?? ''
+      expect(text).toContain(`The name resolves to ${ip}, a ${words}`)
+      expect(text).not.toContain('The browser connected to')
+      expect(text).toContain("exclude its domain from the VPN's fake-IP range")
+    },
+  )
+
+  it('an IP literal in such a range: the target is named as it is', () => {
+    const ex = predictedLocalNetworkExchange(
+      plan({ url: 'https://100.64.1.2/x', targetAddress: '100.64.1.2' }),
+    )
+    const text = analyze(ex as Exchange).findings[0]?.explanation ?? ''
+    expect(text).toContain('The target 100.64.1.2 is a shared (CGNAT) address')
+    expect(text).not.toContain('resolves to')
+  })
+
+  it('vpnRangeOf: only the two ranges, IPv4-mapped too', () => {
+    expect(vpnRangeOf('::ffff:100.64.0.1')).toBe('cgnat')
+    expect(vpnRangeOf('100.128.0.1')).toBeNull()
+    expect(vpnRangeOf('198.20.0.1')).toBeNull()
+    expect(vpnRangeOf(undefined)).toBeNull()
+  })
+})
+
+describe('a live exchange with the page space known (initiatorAddressSpace)', () => {
+  it('a page on the local network by its address, not its name', () => {
+    const a = analyze(
+      blocked('http://intranet.example', 'http://127.0.0.1:3000/api', { initiatorAddressSpace: 'local' }),
+    )
+    expect(a.summary).toContain('local → loopback')
   })
 })
