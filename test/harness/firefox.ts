@@ -35,6 +35,8 @@ export interface FirefoxLaunchOptions {
   readonly args?: readonly string[]
   /** More Firefox prefs (e.g. the toolbox height for a screenshot). */
   readonly prefs?: Readonly<Record<string, unknown>>
+  /** Accept the lab's self-signed certificates (its https public pages for Local Network Access). */
+  readonly acceptInsecureCerts?: boolean
 }
 
 /** One "Cross-Origin Request Blocked" console line, parsed. */
@@ -99,6 +101,7 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<Laun
     browser: 'firefox',
     executablePath,
     headless: options.headless ?? true,
+    ...(options.acceptInsecureCerts ? { acceptInsecureCerts: true } : {}),
     userDataDir: profileDir,
     args: ['--remote-allow-system-access', ...(options.args ?? [])],
     env: { ...process.env, MOZ_REMOTE_ALLOW_SYSTEM_ACCESS: '1' },
