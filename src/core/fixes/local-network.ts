@@ -128,7 +128,8 @@ function firefoxCures(ctx: FixContext, to: AddressSpace | null): Fix[] {
   try {
     apiHost = new URL(ctx.exchange.request.url).hostname
   } catch {}
-  const host = /^[a-z0-9.-]+$/i.test(apiHost) ? apiHost : 'api.host.example'
+  // A parsed URL's hostname holds host code points only (WHATWG URL: forbidden host code points refused).
+  const host = apiHost || 'api.host.example'
   const { prefs, policy } = FIREFOX_LNA
   return [
     makeFix({
