@@ -193,7 +193,9 @@ export const FIREFOX_REASON_FOR: Readonly<Record<CorsErrorName, FirefoxReasonKey
  * Block applies, or the prompt times out) webRequest ends the request — and its preflight, both — with
  * NS_ERROR_LOCAL_NETWORK_ACCESS_DENIED and no `ip` (nothing was sent), the page gets "TypeError:
  * NetworkError when attempting to fetch resource.", and the console prints the generic CORS line
- * ("CORS request did not succeed", Status code: (null)) beside Firefox's two Security messages below.
+ * ("CORS request did not succeed", Status code: (null)) beside Firefox's two Security messages below
+ * (a refused preflighted request gets no Security line). Firefox's netmonitor HAR writes such a request as
+ * status 0 with no error and no address: an export cannot tell it from any other failure.
  * The words are verbatim from 153.8's omni.ja; in the source (https://github.com/mozilla-firefox/firefox):
  * the prefs in modules/libpref/init/StaticPrefList.yaml (network.lna.*), the policy in
  * browser/components/enterprisepolicies/Policies.sys.mjs (LocalNetworkAccess: EnablePrompting sets
