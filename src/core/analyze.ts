@@ -377,20 +377,24 @@ export function analyze(ex: Exchange): Analysis {
       failedParameter: '',
       stage: ex.preflight ? 'preflight' : 'response',
       summary: `Blocked by Local Network Access — ${lna.crossing.from} → ${lna.crossing.to ?? 'a more private address'}.`,
-      consoleMessage: chromiumConsoleMessage({
-        error: lna.corsError,
-        failedParameter: '',
-        url: ex.request.url,
-        origin,
-        ...(lna.crossing.to
-          ? {
-              addressSpace: {
-                resource: lna.crossing.to,
-                ...(lna.declared ? { declared: lna.declared } : {}),
-              },
-            }
-          : {}),
-      }),
+      // Firefox's CORS line for it, exactly as printed (measured: no response, "Status code: (null)").
+      consoleMessage:
+        finding.firefox && lna.firefox
+          ? firefoxConsoleMessage(finding.firefox, ex.request.url, null)
+          : chromiumConsoleMessage({
+              error: lna.corsError,
+              failedParameter: '',
+              url: ex.request.url,
+              origin,
+              ...(lna.crossing.to
+                ? {
+                    addressSpace: {
+                      resource: lna.crossing.to,
+                      ...(lna.declared ? { declared: lna.declared } : {}),
+                    },
+                  }
+                : {}),
+            }),
       credentials: NO_CREDENTIALS,
       findings: [finding],
     })

@@ -9,10 +9,9 @@
  * same headers differently are recorded in FIREFOX_DIFFERENCES below.
  */
 
-import type { CorsErrorName } from './cors-errors.ts'
 import { isToken } from './fetch-rules.ts'
 import { splitHeaderList } from './headers.ts'
-import type { FirefoxReason } from './model/finding.ts'
+import type { CorsErrorName, FirefoxReason } from './model/finding.ts'
 
 export type FirefoxReasonKey =
   | 'CORSDisabled'
@@ -179,9 +178,78 @@ export const FIREFOX_REASON_FOR: Readonly<Record<CorsErrorName, FirefoxReasonKey
   MethodDisallowedByPreflightResponse: 'CORSMethodNotFound',
   HeaderDisallowedByPreflightResponse: 'CORSMissingAllowHeaderFromPreflight2',
   RedirectContainsCredentials: 'CORSDidNotSucceed2',
-  InsecureLocalNetwork: null,
+  // A Local Network Access refusal: Firefox's CORS line is only the generic one (FIREFOX_LNA says more).
+  InsecureLocalNetwork: 'CORSDidNotSucceed2',
   InvalidLocalNetworkAccess: null,
-  LocalNetworkAccessPermissionDenied: null,
+  LocalNetworkAccessPermissionDenied: 'CORSDidNotSucceed2',
+}
+
+/**
+ * Firefox's own Local Network Access, in its own words. Measured in firefox-esr 153.8 on the lab (pages made
+ * public with network.lna.address_space.public.override, test/e2e/firefox.test.ts): with the default prefs
+ * (network.lna.blocking is true on 153's default branch) a public page's fetch of http://127.0.0.1,
+ * http://localhost, a name mapped to loopback or a .local device waits for Firefox's prompt, on an http page
+ * as on an https one (network.lna.block_insecure_contexts is false); when the user blocks it (or a saved
+ * Block applies, or the prompt times out) webRequest ends the request — and its preflight, both — with
+ * NS_ERROR_LOCAL_NETWORK_ACCESS_DENIED and no `ip` (nothing was sent), the page gets "TypeError:
+ * NetworkError when attempting to fetch resource.", and the console prints the generic CORS line
+ * ("CORS request did not succeed", Status code: (null)) beside Firefox's two Security messages below
+ * (a refused preflighted request gets no Security line). Firefox's netmonitor HAR writes such a request as
+ * status 0 with no error and no address: an export cannot tell it from any other failure.
+ * The words are verbatim from 153.8's omni.ja; in the source (https://github.com/mozilla-firefox/firefox):
+ * the prefs in modules/libpref/init/StaticPrefList.yaml (network.lna.*), the policy in
+ * browser/components/enterprisepolicies/Policies.sys.mjs (LocalNetworkAccess: EnablePrompting sets
+ * network.lna.blocking, SkipDomains network.lna.skip-domains), the messages in
+ * netwerk/locales/en-US/necko.properties, the permission names in browser/modules/PermissionUI.sys.mjs,
+ * the prompt and labels in browser/locales/en-US/chrome/browser/browser.properties and
+ * browser/locales/en-US/browser/preferences/preferences.ftl.
+ */
+export const FIREFOX_LNA = {
+  /** webRequest onErrorOccurred's error, on the request and on its preflight. */
+  error: 'NS_ERROR_LOCAL_NETWORK_ACCESS_DENIED',
+  /** necko.properties LocalNetworkAccessPermissionRequired, printed when Firefox asks. */
+  permissionRequired:
+    'Local Network Access permission required: top-level site “%1$S”, initiator “%2$S”, attempting to access target “%3$S” (%4$S:%5$S) via %6$S. Secure context: %7$S',
+  /** necko.properties LocalNetworkAccessDetected; %8$S: prompt_deny, auto_deny (a saved Block), auto_allow, prompt_allow. */
+  detected:
+    'Local Network Access detected: top-level site “%1$S”, initiator “%2$S”, accessing target “%3$S” (%4$S:%5$S) via %6$S. Secure context: %7$S, prompt action: %8$S',
+  /** Firefox's permission names (PermissionUI.sys.mjs), its prompt and its Settings → Permissions labels. */
+  permission: {
+    loopback: {
+      name: 'loopback-network',
+      prompt: '%S wants to access other apps and services on this device.',
+      setting: 'Device apps and services',
+    },
+    local: {
+      name: 'local-network',
+      prompt: '%S wants to access apps and services on devices connected to your local network.',
+      setting: 'Local network devices',
+    },
+  },
+  /** The address-bar icon's tooltip (browser.ftl urlbar-local-network-notification-anchor). */
+  addressBarIcon: 'Manage sharing your local network access with this site',
+  prefs: {
+    blocking: 'network.lna.blocking',
+    skipDomains: 'network.lna.skip-domains',
+    blockInsecureContexts: 'network.lna.block_insecure_contexts',
+  },
+  /** The enterprise policy (policies.json); SkipDomains sets network.lna.skip-domains. */
+  policy: 'LocalNetworkAccess',
+  links: [
+    {
+      title: 'Firefox: control local network permissions',
+      url: 'https://support.mozilla.org/en-US/kb/control-personal-device-local-network-permissions-firefox',
+    },
+    {
+      title: 'Firefox policy: LocalNetworkAccess',
+      url: 'https://mozilla.github.io/policy-templates/#localnetworkaccess',
+    },
+  ],
+} as const
+
+/** Whether an error string is Firefox's Local Network Access refusal. */
+export function isFirefoxLnaError(error: string): boolean {
+  return error.includes(FIREFOX_LNA.error)
 }
 
 /**
@@ -198,6 +266,7 @@ export const FIREFOX_DIFFERENCES = [
   'A Location with user:pass (redir-userinfo, redir-userinfo-same-origin): Chromium names RedirectContainsCredentials; Firefox prints only "CORS request did not succeed".',
   'A redirect that fails its CORS check ends in Firefox with NS_ERROR_NET_ON_RECEIVING_FROM or NS_ERROR_UNEXPECTED at the next URL (never sent); Chromium ends it as net::ERR_FAILED at the redirecting URL.',
   'A blocked simple request ends in Firefox\u2019s webRequest as onCompleted (status 200, no error); Chromium reports onErrorOccurred net::ERR_FAILED. Preflight failures end as NS_ERROR_DOM_BAD_URI on both the OPTIONS and the actual request.',
+  'Local Network Access (lna-firefox-* in test/e2e/firefox.test.ts): Chromium refuses a plain-http public page outright (InsecureLocalNetwork) and asks only an https one; Firefox ESR 153 asks on both (network.lna.block_insecure_contexts is off) and, refused, ends the request and its preflight with NS_ERROR_LOCAL_NETWORK_ACCESS_DENIED, printing "CORS request did not succeed" and "Local Network Access detected: \u2026 prompt action: prompt_deny" (auto_deny for a saved Block). CORS Lens names it LocalNetworkAccessPermissionDenied with Firefox\u2019s permission names and cures.',
   'Credentials with ACAO \u2018*\u2019 and no Cookie header: both block, but webRequest does not tell the credentials mode in either browser; in Chromium the error itself reveals it, in Firefox (a completion) nothing does.',
 ] as const
 

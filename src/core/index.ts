@@ -22,6 +22,7 @@ export {
   normalizeMethod,
 } from './fetch-rules.ts'
 export {
+  FIREFOX_LNA,
   FIREFOX_REASON_FOR,
   FIREFOX_REASONS,
   type FirefoxReasonKey,

@@ -8,6 +8,7 @@
  */
 
 import type { CredentialsMode, Exchange } from './exchange.ts'
+import { FIREFOX_LNA, firefoxReason, isFirefoxLnaError } from './firefox-reasons.ts'
 import { linesNamed } from './headers.ts'
 import type { CorsErrorName, Finding, Link } from './model/finding.ts'
 
@@ -159,6 +160,8 @@ export interface LocalNetworkBlock {
   readonly crossing: Crossing
   /** The space the page declared (targetAddressSpace), for InvalidLocalNetworkAccess. */
   readonly declared?: AddressSpace
+  /** Firefox refused it (NS_ERROR_LOCAL_NETWORK_ACCESS_DENIED): its words and cures, not Chrome's. */
+  readonly firefox?: true
 }
 
 const LNA_ERROR = /LOCAL_NETWORK_ACCESS/i
@@ -175,6 +178,10 @@ export function localNetworkBlock(ex: Exchange, initiator: string | null): Local
   if (!lnaError && !errors.some((e) => /ERR_FAILED$/.test(e))) return null
   const crossing = localNetworkCrossing(ex, initiator, lnaError)
   if (!crossing) return null
+  // Firefox asks on an http page as on an https one (network.lna.block_insecure_contexts is off by
+  // default): refused, it is the permission that was not granted, whatever the page's scheme.
+  if (errors.some(isFirefoxLnaError))
+    return { corsError: 'LocalNetworkAccessPermissionDenied', crossing, firefox: true }
   if (initiator?.startsWith('http:')) return { corsError: 'InsecureLocalNetwork', crossing }
   const declared = declaredSpace(ex)
   if (declared && crossing.to && declared !== crossing.to)
@@ -238,12 +245,43 @@ function why(block: LocalNetworkBlock): string {
   }
 }
 
+/** Firefox's permission for the space crossed, both when the browser did not say which. */
+export function firefoxPermissionFor(to: AddressSpace | null) {
+  const { loopback, local } = FIREFOX_LNA.permission
+  return to === 'loopback' ? [loopback] : to === 'local' ? [local] : [loopback, local]
+}
+
+function firefoxFinding(block: LocalNetworkBlock, initiator: string, url: string, remoteAddress?: string) {
+  const perms = firefoxPermissionFor(block.crossing.to)
+  const names = perms.map((p) => `"${p.name}" (Settings → Privacy & Security → Permissions → ${p.setting})`)
+  const site = (() => {
+    try {
+      return new URL(initiator).host
+    } catch {
+      return initiator
+    }
+  })()
+  const prompts = perms.map((p) => `“${p.prompt.replace('%S', site)}”`).join(' or ')
+  const reason = firefoxReason('LocalNetworkAccessPermissionDenied')
+  return {
+    code: 'local-network-access-permission-denied',
+    severity: 'error' as const,
+    title: 'Local Network Access permission required (Firefox)',
+    explanation: `${crossed(block, initiator, url)}${vpnNote(remoteAddress)} Firefox refused it before sending anything (${FIREFOX_LNA.error}, on the preflight too): the site does not hold Firefox's ${names.join(' or ')} permission. Firefox asked ${prompts} and the answer was Block, or the prompt was dismissed or timed out, or a saved Block applies. Its console says "Local Network Access permission required" when it asks and "Local Network Access detected: … prompt action: prompt_deny" (auto_deny for a saved Block); its CORS line says only "CORS request did not succeed". Unlike Chrome, Firefox asks on a plain-http page too. No CORS header can fix it.`,
+    headers: [],
+    links: [...FIREFOX_LNA.links, ...LNA_LINKS.slice(1)],
+    corsError: block.corsError,
+    ...(reason ? { firefox: reason } : {}),
+  }
+}
+
 export function localNetworkFinding(
   block: LocalNetworkBlock,
   initiator: string,
   url: string,
   remoteAddress?: string,
 ): Finding {
+  if (block.firefox) return firefoxFinding(block, initiator, url, remoteAddress)
   return {
     code: block.corsError.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase(),
     severity: 'error',

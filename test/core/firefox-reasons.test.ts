@@ -13,7 +13,7 @@ import {
   firefoxReasonKey,
   firstInvalidToken,
 } from '../../src/core/firefox-reasons.ts'
-import { analyze } from '../../src/core/index.ts'
+import { analyze, diagnose, FIREFOX_LNA } from '../../src/core/index.ts'
 import { parseFirefoxCorsMessage } from '../harness/firefox.ts'
 
 const REAL = [
@@ -51,7 +51,9 @@ describe("Firefox's console reasons", () => {
       mdn: 'https://developer.mozilla.org/docs/Web/HTTP/Guides/CORS/Errors/CORSMultipleAllowOriginNotAllowed',
     })
     expect(firefoxReason('InvalidAllowCredentials')?.mdn).toMatch(/CORSMissingAllowCredentials$/)
-    expect(FIREFOX_REASON_FOR.InsecureLocalNetwork).toBeNull()
+    expect(FIREFOX_REASON_FOR.InvalidLocalNetworkAccess).toBeNull()
+    // A Local Network Access refusal gets only Firefox's generic CORS line (measured below).
+    expect(FIREFOX_REASON_FOR.LocalNetworkAccessPermissionDenied).toBe('CORSDidNotSucceed2')
   })
 })
 
@@ -173,4 +175,101 @@ it('names the element the allow-list check refused, with the same trimming (NBSP
   expect(firstInvalidToken('GET,\u00a0PUT')).toBe('\u00a0PUT')
   expect(firstInvalidToken('GET, PUT ,, x y')).toBe('x y')
   expect(firstInvalidToken('GET, PUT')).toBe('')
+})
+
+/**
+ * Local Network Access in Firefox. Measured in firefox-esr 153.8 with the prefs
+ * network.lna.address_space.public.override=127.0.0.1:<the public pages' ports> (and
+ * network.lna.address_space.private.override=127.0.0.1:<printer.local's port>), otherwise Firefox's defaults
+ * (network.lna.blocking true on 153's default branch) and the site's permissions set to Block: the lines
+ * below are what Firefox printed and what the extension's webRequest listener received (no `ip`).
+ */
+describe('Firefox Local Network Access, in Firefox words', () => {
+  const MEASURED = {
+    webRequestError: 'NS_ERROR_LOCAL_NETWORK_ACCESS_DENIED',
+    corsLine:
+      'Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:45935/s/ffl-http-ip. (Reason: CORS request did not succeed). Status code: (null).',
+    required:
+      'Local Network Access permission required: top-level site “http://app.test:34961/runner-public-http”, initiator “http://app.test:34961/runner-public-http”, attempting to access target “http://127.0.0.1:45935/s/ffl-http-ip” (127.0.0.1:45935) via fetch. Secure context: False',
+    detected:
+      'Local Network Access detected: top-level site “http://app.test:34961/runner-public-http”, initiator “http://app.test:34961/runner-public-http”, accessing target “http://127.0.0.1:45935/s/ffl-http-ip” (127.0.0.1:45935) via fetch. Secure context: False, prompt action: prompt_deny',
+    page: 'TypeError: NetworkError when attempting to fetch resource.',
+  }
+  const fill = (template: string, args: readonly string[]): string =>
+    args.reduce((t, a, i) => t.replace(`%${i + 1}$S`, a), template)
+  const page = 'http://app.test:34961/runner-public-http'
+  const args = [page, page, 'http://127.0.0.1:45935/s/ffl-http-ip', '127.0.0.1', '45935', 'fetch', 'False']
+
+  it("holds Firefox's messages verbatim (they rebuild the measured lines)", () => {
+    expect(fill(FIREFOX_LNA.permissionRequired, args)).toBe(MEASURED.required)
+    expect(fill(FIREFOX_LNA.detected, [...args, 'prompt_deny'])).toBe(MEASURED.detected)
+    expect(FIREFOX_LNA.error).toBe(MEASURED.webRequestError)
+  })
+
+  const firefoxEx = (url: string, initiator: string, method = 'GET'): Exchange => ({
+    initiator,
+    request: { method, url, headers: [{ name: 'Origin', value: initiator }] },
+    ...(method === 'PUT'
+      ? {
+          preflight: {
+            request: {
+              method: 'OPTIONS',
+              url,
+              headers: [{ name: 'Access-Control-Request-Method', value: 'PUT' }],
+            },
+            error: MEASURED.webRequestError,
+          },
+        }
+      : {}),
+    outcome: { kind: 'error', error: MEASURED.webRequestError },
+    browser: 'firefox',
+  })
+
+  it("an http page → 127.0.0.1: the permission (Firefox asks on http pages too), with Firefox's CORS line", () => {
+    const a = analyze(firefoxEx('http://127.0.0.1:45935/s/ffl-http-ip', 'http://app.test:34961'))
+    // Chromium would say InsecureLocalNetwork here; Firefox prompted and was refused.
+    expect(a.corsError).toBe('LocalNetworkAccessPermissionDenied')
+    expect(a.consoleMessage).toBe(MEASURED.corsLine)
+    const f = a.findings[0]
+    expect(f?.title).toBe('Local Network Access permission required (Firefox)')
+    expect(f?.explanation).toContain(
+      '"loopback-network" (Settings → Privacy & Security → Permissions → Device apps and services)',
+    )
+    expect(f?.explanation).toContain(
+      '“app.test:34961 wants to access other apps and services on this device.”',
+    )
+    expect(f?.explanation).not.toMatch(/Chrome 142|secure context \(plain http\) may not/)
+    expect(f?.firefox?.key).toBe('CORSDidNotSucceed2')
+  })
+
+  it('a custom name mapped to loopback (no address, no telling name), preflighted: still named, both permissions', () => {
+    const a = analyze(firefoxEx('http://api.test:45935/s/ffl-http-name-put', 'http://app.test:34961', 'PUT'))
+    expect(a.corsError).toBe('LocalNetworkAccessPermissionDenied')
+    expect(a.stage).toBe('preflight')
+    expect(a.findings[0]?.explanation).toContain('the browser did not say which')
+    expect(a.findings[0]?.explanation).toContain('Local network devices')
+  })
+
+  it("Firefox's cures: the prompt / site permission, network.lna.skip-domains, the LocalNetworkAccess policy", () => {
+    const d = diagnose(firefoxEx('http://localhost:45935/s/ffl-https-localhost', 'https://app.test:42303'))
+    expect(d.corsError).toBe('LocalNetworkAccessPermissionDenied')
+    const text = d.fixes.map((f) => `${f.title}\n${f.snippet}`).join('\n')
+    expect(d.fixes[0]?.title).toBe("Allow https://app.test:42303 in Firefox's Local Network Access prompt")
+    expect(text).toContain('about:preferences#privacy → Permissions → "Device apps and services"')
+    expect(text).toContain('network.lna.skip-domains = localhost')
+    expect(text).toContain('"LocalNetworkAccess": {')
+    // None of Chrome's names.
+    expect(text).not.toMatch(
+      /chrome:\/\/|loopbackNetwork|LocalNetworkAccessAllowedForUrls|targetAddressSpace/,
+    )
+  })
+
+  it('the same error string from Chromium is untouched: Chromium keeps its own names', () => {
+    const chromium: Exchange = {
+      ...firefoxEx('http://127.0.0.1:1/x', 'http://app.test:2'),
+      outcome: { kind: 'error', error: 'net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS' },
+      browser: 'chromium',
+    }
+    expect(analyze(chromium).corsError).toBe('InsecureLocalNetwork')
+  })
 })

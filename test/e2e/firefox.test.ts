@@ -16,22 +16,29 @@ import type { Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type CorsErrorName,
+  FIREFOX_LNA,
   FIREFOX_REASON_FOR,
   type FirefoxReasonKey,
   firefoxReasonKey,
 } from '../../src/core/index.ts'
 import {
+  answerFirefoxPrompt,
   FIREFOX_EXTENSION_DIR,
+  type FirefoxConsoleEntry,
   type FirefoxCorsMessage,
   gotoExtensionPage,
+  inBrowserWindow,
   type LaunchedFirefox,
   launchFirefox,
+  recordFirefoxConsole,
+  setFirefoxPermission,
 } from '../harness/firefox.ts'
 import { setScopeScript } from '../harness/scope.ts'
-import { runnerPage } from '../lab/runner.ts'
-import type { Scenario } from '../lab/scenario.ts'
+import { firefoxLocalNetworkScenarios } from '../lab/local-network-firefox.ts'
+import { runnerPage, runnerPath } from '../lab/runner.ts'
+import type { PageKind, Scenario } from '../lab/scenario.ts'
 import { scenarios } from '../lab/scenarios.ts'
-import { API_HOST, type Lab, OTHER_HOST, PAGE_HOST, SITE_HOST, startLab } from '../lab/server.ts'
+import { API_HOST, type Lab, LOCAL_HOST, OTHER_HOST, PAGE_HOST, SITE_HOST, startLab } from '../lab/server.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -193,6 +200,200 @@ describe('Firefox ESR: the panel against Firefox’s own console verdict', () =>
       if (shown !== expected) wrong.push(`${id}:\n    Firefox: ${expected}\n    panel:   ${shown}`)
     }
     expect(wrong).toEqual([])
+  })
+})
+
+/**
+ * Firefox's own Local Network Access, with Firefox's default prefs (153.8: network.lna.blocking is on) and
+ * the lab's public pages declared public by Firefox's testing prefs. Firefox's verdict: its CORS console
+ * line (BiDi), its "Security" console lines (Firefox's console service, chrome scope) and the error its
+ * webRequest gives the extension; the panel must name each block with Firefox's words.
+ */
+describe('Firefox ESR: Local Network Access, in Firefox words', () => {
+  const lnaScenarios = firefoxLocalNetworkScenarios
+  let lab: Lab
+  let firefox: LaunchedFirefox
+  let panel: Page
+  let readConsole: () => Promise<FirefoxConsoleEntry[]>
+  const pages = new Map<PageKind, Page>()
+  const results = new Map<string, string>()
+  const prompts: string[] = []
+  let defaults: { blocking: boolean; userSet: boolean; insecure: boolean }
+
+  /** Runs a page's scenarios; answers Firefox's prompts with Block, as a user would, until they all end. */
+  async function runAnswering(page: Page, ids: readonly string[]): Promise<Record<string, string>> {
+    await page.evaluate(
+      `window.__lnaDone = null; (async () => { const out = {}; for (const id of ${JSON.stringify(ids)}) out[id] = await window.runScenario(id); return out })().then((r) => { window.__lnaDone = JSON.stringify(r) }); true`,
+    )
+    for (let i = 0; i < 1500; i++) {
+      const prompt = await answerFirefoxPrompt(firefox, ['loopback-network', 'local-network'], 'block')
+      if (prompt) prompts.push(prompt)
+      const done = await page.evaluate('window.__lnaDone')
+      if (typeof done === 'string') return JSON.parse(done) as Record<string, string>
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`the Local Network Access scenarios never finished: ${ids.join(', ')}`)
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(join(FIREFOX_EXTENSION_DIR, 'manifest.json')))
+      execFileSync('npx', ['vite', 'build'], {
+        cwd: ROOT,
+        stdio: 'ignore',
+        env: { ...process.env, TARGET_BROWSER: 'firefox' },
+      })
+    lab = await startLab({ scenarios: lnaScenarios, localNetwork: true })
+    const port = (kind: PageKind): string => new URL(lab.originOf(kind)).port
+    const local = lnaScenarios.find((s) => s.fetch.path === '{localbase}')
+    const localPort = local ? new URL(lab.scenarioUrl(local)).port : ''
+    firefox = await launchFirefox({
+      hosts: [PAGE_HOST, API_HOST, LOCAL_HOST, `frame.${PAGE_HOST}`],
+      acceptInsecureCerts: true,
+      prefs: {
+        'network.lna.address_space.public.override': (
+          ['public-http', 'public-https', 'granted-https'] as const
+        )
+          .map((k) => `127.0.0.1:${port(k)}`)
+          .join(','),
+        'network.lna.address_space.private.override': `127.0.0.1:${localPort}`,
+      },
+    })
+    defaults = JSON.parse(
+      String(
+        await inBrowserWindow(
+          firefox,
+          `JSON.stringify({ blocking: Services.prefs.getDefaultBranch('').getBoolPref('network.lna.blocking'), userSet: Services.prefs.prefHasUserValue('network.lna.blocking'), insecure: Services.prefs.getBoolPref('network.lna.block_insecure_contexts') })`,
+        ),
+      ),
+    )
+    readConsole = await recordFirefoxConsole(firefox)
+    const both = [FIREFOX_LNA.permission.loopback.name, FIREFOX_LNA.permission.local.name]
+    await setFirefoxPermission(firefox, lab.originOf('public-https'), both, 'deny')
+    await setFirefoxPermission(firefox, lab.originOf('granted-https'), both, 'allow')
+    panel = await firefox.openExtensionPage('src/panel/panel.html')
+    await panel.evaluate(setScopeScript('all-tabs'))
+    // The extension's own view of each failure: webRequest's error string, as the extension receives it.
+    await panel.evaluate(`(() => {
+      window.__lnaErrors = []
+      browser.webRequest.onErrorOccurred.addListener((d) => {
+        if (d.url.includes('/s/lna-firefox-')) window.__lnaErrors.push({ url: d.url, method: d.method, error: d.error, ip: d.ip })
+      }, { urls: ['<all_urls>'] })
+      return true
+    })()`)
+    for (const kind of ['public-http', 'public-https', 'granted-https'] as const) {
+      const page = await firefox.newPage()
+      await page.goto(lab.pageOn(kind, runnerPath(kind), runnerPage(lab, lnaScenarios, kind)))
+      pages.set(kind, page)
+      const ids = lnaScenarios.filter((s) => s.from === kind).map((s) => s.id)
+      for (const [id, r] of Object.entries(await runAnswering(page, ids))) results.set(id, r)
+    }
+    await settled(() => firefox.corsMessages.length)
+  })
+
+  afterAll(async () => {
+    await firefox?.close()
+    await lab?.close()
+  })
+
+  it('Firefox ESR 153 asks by default (network.lna.blocking on, http pages too) and refuses on Block', () => {
+    expect(defaults).toEqual({ blocking: true, userSet: false, insecure: false })
+    for (const s of lnaScenarios)
+      expect(results.get(s.id), s.id).toBe(s.firefox.corsError === '' ? 'ok' : 'failed')
+    // The real prompts, in Firefox's words (the page's host and port for %S).
+    const host = new URL(lab.originOf('public-http')).host
+    expect(prompts).toEqual([
+      FIREFOX_LNA.permission.loopback.prompt.replace('%S', host),
+      FIREFOX_LNA.permission.local.prompt.replace('%S', host),
+    ])
+  })
+
+  it('gives the extension NS_ERROR_LOCAL_NETWORK_ACCESS_DENIED, no address, on the request and its preflight', async () => {
+    const errors = JSON.parse(String(await panel.evaluate('JSON.stringify(window.__lnaErrors)'))) as {
+      url: string
+      method: string
+      error: string
+      ip: string | null
+    }[]
+    for (const s of lnaScenarios) {
+      const url = lab.scenarioUrl(s)
+      const mine = errors.filter((e) => e.url === url)
+      if (s.firefox.corsError !== 'LocalNetworkAccessPermissionDenied') {
+        if (s.firefox.corsError === '') expect(mine, s.id).toEqual([])
+        continue
+      }
+      const methods = s.fetch.method === 'PUT' ? ['OPTIONS', 'PUT'] : ['GET']
+      expect(mine.map((e) => e.method).sort(), s.id).toEqual(methods)
+      for (const e of mine) expect([e.error, e.ip ?? null], s.id).toEqual([FIREFOX_LNA.error, null])
+    }
+  })
+
+  it("prints Firefox's LNA console lines (prompt_deny, then auto_deny; auto_allow when allowed) and its CORS line", async () => {
+    const lines = await readConsole()
+    for (const s of lnaScenarios) {
+      const url = lab.scenarioUrl(s)
+      const detected = lines.filter(
+        (l) =>
+          l.category === 'Security' &&
+          l.text.startsWith('Local Network Access detected: ') &&
+          l.text.includes(`accessing target “${url}”`),
+      )
+      const actions = detected.map((l) => l.text.split('prompt action: ')[1])
+      if (s.firefox.promptAction) expect(actions, s.id).toContain(s.firefox.promptAction)
+      else expect(actions, s.id).toEqual([])
+      const cors = firefox.corsMessages.filter((m) => m.url === url).map((m) => firefoxReasonKey(m.reason))
+      const expected =
+        s.firefox.corsError === '' ? [] : [FIREFOX_REASON_FOR[s.firefox.corsError as CorsErrorName]]
+      expect([...new Set(cors)], s.id).toEqual(expected)
+    }
+    const asked = lines.filter((l) => l.text.startsWith('Local Network Access permission required: '))
+    expect(asked.length).toBeGreaterThan(0)
+  })
+
+  it("the panel names each block LocalNetworkAccessPermissionDenied with Firefox's words and cures", async () => {
+    const wrong: string[] = []
+    for (const kind of ['public-http', 'public-https', 'granted-https'] as const) {
+      const tabs = JSON.parse(
+        await panel.evaluate(async () => JSON.stringify(await browser.tabs.query({}))),
+      ) as { id: number; url?: string }[]
+      const tabId = tabs.find((t) => t.url?.startsWith(lab.originOf(kind)))?.id
+      await gotoExtensionPage(panel, `${firefox.extensionBase}src/panel/panel.html?tabId=${tabId}`)
+      await panel.waitForSelector('[data-url]', { timeout: 30_000 })
+      await settled(async () => (await readRows(panel)).length)
+      const rows = await readRows(panel)
+      for (const s of lnaScenarios.filter((x) => x.from === kind)) {
+        const mine = rows.filter((r) => scenarioIdOf(r.url) === s.id)
+        if (mine.length !== 1 || mine[0]?.corsError !== s.firefox.corsError)
+          wrong.push(
+            `${s.id}: panel ${JSON.stringify(mine.map((r) => r.corsError))}, want "${s.firefox.corsError}"`,
+          )
+      }
+      if (kind !== 'public-http') continue
+      // The detail leads with Firefox's own CORS line and explains it in Firefox's terms.
+      for (const id of ['lna-firefox-http-ip', 'lna-firefox-http-name-put']) {
+        const url = lab.scenarioUrl(lnaScenarios.find((s) => s.id === id) as Scenario)
+        const printed = firefox.corsMessages.find((m) => m.url === url)?.text
+        expect(await consoleLineFor(panel, url), id).toBe(printed)
+        const detail = await panel.$eval('.detail', (e) => e.textContent ?? '')
+        expect(detail, id).toContain('Local Network Access permission required (Firefox)')
+        expect(detail, id).toContain(FIREFOX_LNA.error)
+        expect(detail, id).toContain(`"${FIREFOX_LNA.permission.loopback.name}"`)
+        expect(detail, id).toContain(FIREFOX_LNA.prefs.skipDomains)
+        expect(detail, id).not.toContain('chrome://settings')
+        if (id.includes('-name')) expect(detail, id).toContain('the browser did not say which')
+      }
+    }
+    expect(wrong).toEqual([])
+  })
+
+  it('with network.lna.blocking off, Firefox neither asks nor blocks', async () => {
+    await inBrowserWindow(firefox, `Services.prefs.setBoolPref('network.lna.blocking', false); true`)
+    try {
+      const page = pages.get('public-http') as Page
+      const again = await runAnswering(page, ['lna-firefox-http-ip', 'lna-firefox-http-name-put'])
+      expect(again).toEqual({ 'lna-firefox-http-ip': 'ok', 'lna-firefox-http-name-put': 'ok' })
+    } finally {
+      await inBrowserWindow(firefox, `Services.prefs.clearUserPref('network.lna.blocking'); true`)
+    }
   })
 })
 

@@ -35,6 +35,8 @@ export interface FirefoxLaunchOptions {
   readonly args?: readonly string[]
   /** More Firefox prefs (e.g. the toolbox height for a screenshot). */
   readonly prefs?: Readonly<Record<string, unknown>>
+  /** Accept the lab's self-signed certificates (its https public pages for Local Network Access). */
+  readonly acceptInsecureCerts?: boolean
 }
 
 /** One "Cross-Origin Request Blocked" console line, parsed. */
@@ -99,6 +101,7 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<Laun
     browser: 'firefox',
     executablePath,
     headless: options.headless ?? true,
+    ...(options.acceptInsecureCerts ? { acceptInsecureCerts: true } : {}),
     userDataDir: profileDir,
     args: ['--remote-allow-system-access', ...(options.args ?? [])],
     env: { ...process.env, MOZ_REMOTE_ALLOW_SYSTEM_ACCESS: '1' },
@@ -179,7 +182,7 @@ interface BidiConnection {
 }
 
 /** Runs privileged script in the browser window (BiDi chrome scope; needs --remote-allow-system-access). */
-async function inBrowserWindow(firefox: LaunchedFirefox, expression: string): Promise<unknown> {
+export async function inBrowserWindow(firefox: LaunchedFirefox, expression: string): Promise<unknown> {
   const connection = (firefox.browser as unknown as { connection: BidiConnection }).connection
   const tree = (await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' })).result as {
     contexts: { context: string; url: string }[]
@@ -237,4 +240,85 @@ export async function snapshotFirefoxWindow(firefox: LaunchedFirefox): Promise<B
   if (typeof dataUrl !== 'string' || !dataUrl.startsWith('data:image/png;base64,'))
     throw new Error('the window snapshot failed')
   return Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64')
+}
+
+/** One message of Firefox's console service (every category: BiDi reports only script errors and CORS lines). */
+export interface FirefoxConsoleEntry {
+  readonly category: string
+  readonly text: string
+}
+
+/**
+ * Starts recording everything Firefox's console service receives, e.g. the "Security" category's Local
+ * Network Access lines, which BiDi does not forward. Returns a reader of the messages so far (first lines).
+ */
+export async function recordFirefoxConsole(
+  firefox: LaunchedFirefox,
+): Promise<() => Promise<FirefoxConsoleEntry[]>> {
+  await inBrowserWindow(
+    firefox,
+    `(() => {
+      window.__corsLensConsole = []
+      Services.console.registerListener({
+        observe(m) {
+          // A script error's message property is a formatted summary: its own text is errorMessage.
+          let category = ''
+          let text = String(m.message ?? '')
+          try {
+            const e = m.QueryInterface(Ci.nsIScriptError)
+            category = e.category
+            text = e.errorMessage
+          } catch {}
+          window.__corsLensConsole.push({ category, text: text.split('\\n')[0] })
+        },
+      })
+      return true
+    })()`,
+  )
+  return async () =>
+    JSON.parse(
+      String(await inBrowserWindow(firefox, 'JSON.stringify(window.__corsLensConsole)')),
+    ) as FirefoxConsoleEntry[]
+}
+
+/** Saves a site permission as the user's answer would (Services.perms), e.g. 'loopback-network' → deny. */
+export async function setFirefoxPermission(
+  firefox: LaunchedFirefox,
+  origin: string,
+  types: readonly string[],
+  action: 'allow' | 'deny',
+): Promise<void> {
+  await inBrowserWindow(
+    firefox,
+    `(() => {
+      const principal = Services.scriptSecurityManager.createContentPrincipalFromOrigin(${JSON.stringify(origin)})
+      for (const type of ${JSON.stringify(types)})
+        Services.perms.addFromPrincipal(principal, type, Services.perms.${action === 'allow' ? 'ALLOW_ACTION' : 'DENY_ACTION'})
+      return true
+    })()`,
+  )
+}
+
+/**
+ * Answers a permission prompt Firefox is showing on the selected tab (one of `ids`, PopupNotifications ids)
+ * by clicking its Block (secondary) or Allow (main) button, as a user would. Returns the prompt's text when
+ * it clicked, null when no such prompt is open.
+ */
+export async function answerFirefoxPrompt(
+  firefox: LaunchedFirefox,
+  ids: readonly string[],
+  answer: 'block' | 'allow',
+): Promise<string | null> {
+  const text = await inBrowserWindow(
+    firefox,
+    `(() => {
+      const shown = ${JSON.stringify(ids)}.some((id) => PopupNotifications.getNotification(id, gBrowser.selectedBrowser))
+      const el = PopupNotifications.panel.querySelector('popupnotification')
+      if (!shown || !el || PopupNotifications.panel.state !== 'open') return null
+      const text = el.querySelector('.popup-notification-description')?.textContent ?? ''
+      ;(${JSON.stringify(answer)} === 'block' ? el.secondaryButton : el.button).click()
+      return text
+    })()`,
+  )
+  return typeof text === 'string' ? text : null
 }

@@ -5,8 +5,9 @@
  * …/loopbackNetwork, the Permissions-Policy tokens local-network, loopback-network and (older)
  * local-network-access, the policy LocalNetworkAccessAllowedForUrls.
  */
+import { FIREFOX_LNA, isFirefoxLnaError } from '../firefox-reasons.ts'
 import type { Fix } from '../fix.ts'
-import { type AddressSpace, localNetworkCrossing } from '../local-network.ts'
+import { type AddressSpace, firefoxPermissionFor, localNetworkCrossing } from '../local-network.ts'
 import type { FixContext, Recipe } from './context.ts'
 import { makeFix, WHERE } from './shared.ts'
 
@@ -115,6 +116,74 @@ function policy(origin: string): Fix {
   })
 }
 
+/**
+ * Firefox's cures (firefox-esr 153.8, measured on the lab): a saved Allow for the site lets the request
+ * through ("prompt action: auto_allow"); so does network.lna.skip-domains naming the API's host or the
+ * page's; network.lna.blocking false stops the asking (the request goes, "prompt action: (null)").
+ */
+function firefoxCures(ctx: FixContext, to: AddressSpace | null): Fix[] {
+  const perms = firefoxPermissionFor(to)
+  const settings = perms.map((p) => `"${p.setting}"`).join(' / ')
+  let apiHost = ''
+  try {
+    apiHost = new URL(ctx.exchange.request.url).hostname
+  } catch {}
+  // A parsed URL's hostname holds host code points only (WHATWG URL: forbidden host code points refused).
+  const host = apiHost || 'api.host.example'
+  const { prefs, policy } = FIREFOX_LNA
+  return [
+    makeFix({
+      stack: 'browser',
+      layer: 'client',
+      recommended: true,
+      title: `Allow ${ctx.origin} in Firefox's Local Network Access prompt`,
+      label: 'User: allow in Firefox',
+      why: `Firefox asks once per site (permission ${perms.map((p) => `"${p.name}"`).join(' or ')}); a Block is remembered. Clear it and answer Allow.`,
+      changes: [
+        {
+          layer: 'client',
+          where: 'Firefox, on the page',
+          lang: 'js',
+          snippet: `Click the permissions icon in the address bar ("${FIREFOX_LNA.addressBarIcon}") → remove the Blocked entry → reload → Allow.\nSaved choices: about:preferences#privacy → Permissions → ${settings} → Settings…`,
+        },
+      ],
+    }),
+    makeFix({
+      stack: 'browser',
+      layer: 'client',
+      recommended: false,
+      title: `Developer machine: skip the check for ${host} (about:config)`,
+      label: `Dev: ${prefs.skipDomains}`,
+      why: `${prefs.skipDomains} lists host names Firefox does not check (the API's or the page's). For testing only: ${prefs.blocking} = false stops the asking for every site.`,
+      changes: [
+        {
+          layer: 'client',
+          where: 'about:config',
+          lang: 'js',
+          snippet: `${prefs.skipDomains} = ${host}\n// or, testing only: ${prefs.blocking} = false`,
+        },
+      ],
+    }),
+    makeFix({
+      stack: 'browser',
+      layer: 'client',
+      recommended: false,
+      title: `Managed Firefox: the ${policy} policy`,
+      label: `Admin: ${policy}`,
+      why: `For a managed fleet, the ${policy} policy's SkipDomains sets ${prefs.skipDomains} (EnablePrompting: false sets ${prefs.blocking} to false).`,
+      changes: [
+        {
+          layer: 'client',
+          where:
+            'policies.json (distribution/ in the Firefox install directory, or /etc/firefox/policies/ on Linux)',
+          lang: 'js',
+          snippet: `${JSON.stringify({ policies: { [policy]: { SkipDomains: [host] } } }, null, 2)}\n// https://mozilla.github.io/policy-templates/#localnetworkaccess`,
+        },
+      ],
+    }),
+  ]
+}
+
 export const recipe: Recipe = (ctx) => {
   const error = ctx.analysis.corsError
   if (
@@ -123,7 +192,12 @@ export const recipe: Recipe = (ctx) => {
     error !== 'InvalidLocalNetworkAccess'
   )
     return []
-  const crossing = localNetworkCrossing(ctx.exchange, ctx.analysis.origin)
+  const errors = [
+    ctx.exchange.outcome.kind === 'error' ? ctx.exchange.outcome.error : '',
+    ctx.exchange.preflight?.error ?? '',
+  ]
+  const crossing = localNetworkCrossing(ctx.exchange, ctx.analysis.origin, true)
+  if (errors.some(isFirefoxLnaError)) return firefoxCures(ctx, crossing?.to ?? null)
   const space: AddressSpace = crossing?.to ?? 'loopback'
   const origin = ctx.origin
   const plainHttpDevice = ctx.exchange.request.url.startsWith('http:') && space === 'local'
