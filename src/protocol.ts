@@ -90,7 +90,8 @@ export interface Transport<Out, In> {
 }
 
 export type PanelTransport = Transport<PanelMessage, WorkerMessage>
-export type WorkerTransport = Transport<WorkerMessage, PanelMessage>
+/** The worker's end: what arrives comes from another context, unknown until the worker checks it (panel-server's validate). */
+export type WorkerTransport = Transport<WorkerMessage, unknown>
 
 /** The part of runtime.Port (chrome.runtime.connect's result) that a transport uses. */
 export interface RuntimePort {

@@ -8,7 +8,8 @@
  */
 // analyze only: the recipes (fixes) never load in the worker; the panel completes what it shows.
 import { analyze } from '../core/verdict.ts'
-import { detectPlatform, extensionApi } from '../platform/index.ts'
+import { extensionApi } from '../platform/api.ts'
+import { detectPlatform } from '../platform/index.ts'
 import { Capture, type WebRequestLike } from './capture.ts'
 import { PanelServer } from './panel-server.ts'
 import { Pipeline } from './pipeline.ts'

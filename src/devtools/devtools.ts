@@ -6,15 +6,17 @@
  * captureStart). The keepalive holds the worker (and so its listeners) up while DevTools stays open.
  * Root-relative paths: Chrome resolves them against the extension root, Firefox against this page.
  */
+import { extensionApi } from '../platform/api.ts'
 import { connectPanel, runtimePortTransport } from '../protocol.ts'
 
 /** Below the service worker's 30 s idle timeout. */
 const KEEPALIVE_MS = 20_000
 
-chrome.devtools.panels.create('CORS', '/icons/icon-32.png', '/src/panel/panel.html')
-const tabId = chrome.devtools.inspectedWindow.tabId
+const api = extensionApi()
+void api.devtools.panels.create('CORS', '/icons/icon-32.png', '/src/panel/panel.html')
+const tabId = api.devtools.inspectedWindow.tabId
 connectPanel({
-  connect: () => runtimePortTransport(chrome.runtime),
+  connect: () => runtimePortTransport(api.runtime),
   tabId,
   hello: { type: 'inspect', tabId },
   onMessage: () => {},

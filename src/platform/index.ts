@@ -186,23 +186,3 @@ export function initiatorOf(d: InitiatorFields): string | null {
 
 let lastUrl: string | null = null
 let lastOrigin: string | null = null
-
-/** The extension API object: `browser` where the browser has it natively (Firefox, new Chromium), else `chrome`. */
-export function extensionApi(): typeof chrome {
-  const g = globalThis as { browser?: typeof chrome; chrome?: typeof chrome }
-  const api = g.browser?.runtime ? g.browser : g.chrome
-  if (!api) throw new Error('CORS Lens: no extension API in this context')
-  return api
-}
-
-/**
- * The browser this extension page runs in (the panel: which console's words to lead with). Firefox alone
- * has runtime.getBrowserInfo; anything else, including a page without the extension API, is Chromium.
- */
-export function runningBrowser(): BrowserName {
-  const g = globalThis as { browser?: { runtime?: object }; chrome?: { runtime?: object } }
-  const runtime = g.browser?.runtime ?? g.chrome?.runtime
-  return runtime && typeof (runtime as { getBrowserInfo?: unknown }).getBrowserInfo === 'function'
-    ? 'firefox'
-    : 'chromium'
-}

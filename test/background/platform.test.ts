@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { Capture } from '../../src/background/capture.ts'
 import { detectPlatform, extraInfoSpec, initiatorOf, supportsExtraHeaders } from '../../src/platform/index.ts'
@@ -97,5 +100,84 @@ describe('webRequest fakes are as strict as the browser schemas', () => {
     expect(errors).toEqual([])
     expect(wr.listeners.get('onErrorOccurred')?.length).toBe(2)
     expect(wr.listeners.get('onHeadersReceived')?.length).toBe(2)
+  })
+})
+
+/**
+ * extensionApi() is webextension-polyfill over these fakes. The polyfill reads globalThis.chrome and
+ * globalThis.browser once, when its module runs, and the module loader runs it once per test file: the
+ * Chromium case loads src/platform/api.ts as the worker does; the other two run the polyfill's own file
+ * (the one the bundler takes) in a fresh context with their globals.
+ */
+describe('extensionApi (webextension-polyfill)', () => {
+  /** chrome as Chromium has it: callback APIs (lastError set during the callback), webRequest enums. */
+  const fakeChrome = () => {
+    const runtime: { id: string; lastError?: { message: string }; getPlatformInfo?: unknown } = {
+      id: 'ext-id',
+    }
+    /** A Chromium callback API: the callback comes last, runtime.lastError is set only while it runs. */
+    const callbackApi =
+      (answer: (...args: unknown[]) => { error?: string; value?: unknown }) =>
+      (...args: unknown[]) => {
+        const cb = args.pop()
+        if (typeof cb !== 'function') throw new Error('this fake wants the callback the polyfill passes')
+        const { error, value } = answer(...args)
+        queueMicrotask(() => {
+          runtime.lastError = error === undefined ? undefined : { message: error }
+          cb(value)
+          runtime.lastError = undefined
+        })
+      }
+    runtime.getPlatformInfo = callbackApi(() => ({ value: { os: 'linux' } }))
+    const tabs = {
+      reload: callbackApi((tabId) => (tabId === 404 ? { error: 'No tab with id: 404.' } : {})),
+    }
+    const webRequest = Object.assign(new FakeWebRequest('chromium'), CHROMIUM_ENUMS)
+    return { runtime, tabs, webRequest }
+  }
+
+  const polyfillIn = (globals: Record<string, unknown>): unknown => {
+    const module = { exports: {} as unknown }
+    const file = createRequire(import.meta.url).resolve('webextension-polyfill')
+    runInNewContext(readFileSync(file, 'utf8'), { ...globals, module, exports: module.exports })
+    return module.exports
+  }
+
+  it('Chromium: wraps chrome, whose webRequest events reach the strict fake unchanged (extraHeaders, filters)', async () => {
+    const chrome = fakeChrome()
+    const g = globalThis as { chrome?: unknown }
+    g.chrome = chrome
+    const { extensionApi } = await import('../../src/platform/api.ts')
+    delete g.chrome
+    const api = extensionApi()
+    expect(api).not.toBe(chrome)
+    // The events are chrome's own objects: the polyfill wraps no webRequest listener.
+    expect(api.webRequest.onSendHeaders).toBe(chrome.webRequest.onSendHeaders)
+    const platform = detectPlatform(api.webRequest, api.runtime)
+    expect(platform).toMatchObject({ browser: 'chromium', extraHeaders: true })
+    const errors: unknown[] = []
+    new Capture(platform, NOOP_SINK, (e) => errors.push(e)).register(api.webRequest, 7)
+    expect(errors).toEqual([])
+    const send = chrome.webRequest.listeners.get('onSendHeaders')?.[0]
+    expect(send?.spec).toEqual(['requestHeaders', 'extraHeaders'])
+    expect(send?.filter).toEqual({ urls: ['<all_urls>'], types: platform.corsTypes, tabId: 7 })
+    expect(chrome.webRequest.listeners.get('onErrorOccurred')?.map((l) => l.spec)).toEqual([
+      ['extraHeaders'],
+      undefined,
+    ])
+    // Callback methods become promises, and runtime.lastError a rejection.
+    await expect(api.runtime.getPlatformInfo()).resolves.toEqual({ os: 'linux' })
+    await expect(api.tabs.reload(1)).resolves.toBeUndefined()
+    await expect(api.tabs.reload(404)).rejects.toThrow('No tab with id: 404.')
+  })
+
+  it('Firefox: the native browser object itself, untouched', () => {
+    const webRequest = Object.assign(new FakeWebRequest('firefox'), FIREFOX_ENUMS)
+    const browser = { runtime: { id: 'ext-id', getBrowserInfo: async () => ({}) }, webRequest }
+    expect(polyfillIn({ chrome: browser, browser })).toBe(browser)
+  })
+
+  it('outside an extension the polyfill refuses to load (so src/platform/index.ts does not import it)', () => {
+    expect(() => polyfillIn({})).toThrow('This script should only be loaded in a browser extension.')
   })
 })
