@@ -48,6 +48,8 @@ export interface CheckOptions {
   readonly probe: boolean
   readonly timeoutMs: number
   readonly resolve: ReadonlyMap<string, string>
+  /** The request body (fetch's `body`: a string), sent with the request, never with its preflight. */
+  readonly body?: string
 }
 
 export interface ProbeResult {
@@ -273,6 +275,7 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
   let method = o.method
   let headers = o.headers
   let origin = o.origin
+  let body = o.body
   let response: ResponseSide | undefined
   let stoppedAt: CheckResult['stoppedAt'] = null
   /** The browser's network error, when the chain ends in one. */
@@ -293,7 +296,7 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
       }
     }
     const sent = hop === 0 ? firstHeaders : withOrigin(origin, headers)
-    const r = await send({ ...base, method, url, headers: sent })
+    const r = await send({ ...base, method, url, headers: sent, ...(body === undefined ? {} : { body }) })
     const location = redirectLocation(r)
     if (location === null) {
       response = responseSide(r)
@@ -328,6 +331,8 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
     // Chromium taints the origin when a redirect leaves the current origin and the page is not that origin.
     if (from !== to && o.origin !== from) origin = 'null'
     const newMethod = methodAfterRedirect(method, r.status)
+    // Fetch's "HTTP-redirect fetch": a redirect that turns the request into a GET drops its body.
+    if (newMethod !== method) body = undefined
     headers = headers.filter(
       (h) =>
         !(newMethod !== method && BODY_HEADERS.has(h.name.toLowerCase())) &&
@@ -390,6 +395,25 @@ export function probeText(p: ProbeResult): string {
 
 export type CheckJsonEntry = JsonEntry & { readonly probe: ProbeResult | null }
 
+/** What `check --json` prints (`entry`), and the exit code the command returns with it. */
+export interface CheckReport {
+  readonly entry: CheckJsonEntry
+  readonly result: CheckResult
+  /** The browser's network error when the chain ends in one (a redirect loop, a file: Location). */
+  readonly netError: string | null
+  readonly code: number
+}
+
+/** The simulation and its JSON entry: the one path behind `check` and the MCP server's `check_url`. */
+export async function checkReport(options: CheckOptions, send: Sender = sendHttp): Promise<CheckReport> {
+  const result = await runCheckSimulation(options, send)
+  const entry: CheckJsonEntry = { ...toJsonEntry(result.exchange, result.diagnosis), probe: result.probe }
+  const netError = result.exchange.outcome.kind === 'error' ? result.exchange.outcome.error : null
+  // A chain the browser itself refuses (a redirect loop, a file: Location) is a network error: exit 2.
+  const code = netError ? EXIT.unusable : result.diagnosis.blocked ? EXIT.blocked : EXIT.allowed
+  return { entry, result, netError, code }
+}
+
 export async function runCheck(
   argv: readonly string[],
   out: Output,
@@ -400,11 +424,7 @@ export async function runCheck(
     out.error(
       `note: --header "${name}" left out: a page cannot set it (a forbidden header name), so fetch() drops it`,
     )
-  const result = await runCheckSimulation(options, send)
-  const entry: CheckJsonEntry = { ...toJsonEntry(result.exchange, result.diagnosis), probe: result.probe }
-  const netError = result.exchange.outcome.kind === 'error' ? result.exchange.outcome.error : null
-  // A chain the browser itself refuses (a redirect loop, a file: Location) is a network error: exit 2.
-  const code = netError ? EXIT.unusable : result.diagnosis.blocked ? EXIT.blocked : EXIT.allowed
+  const { result, entry, netError, code } = await checkReport(options, send)
   if (json) {
     out.json(JSON.stringify(entry, null, 2))
     return code

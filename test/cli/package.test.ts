@@ -65,6 +65,7 @@ describe('npm pack → install in an empty folder → npx cors-lens', () => {
     expect(files).toEqual([
       'package/LICENSE',
       'package/README.md',
+      'package/build/cli/cors-lens-mcp.mjs',
       'package/build/cli/cors-lens.mjs',
       'package/package.json',
     ])
