@@ -10,6 +10,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -17,7 +18,7 @@ import {
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -108,6 +109,22 @@ afterAll(async () => {
   await lab?.close()
   rmSync(root, { recursive: true, force: true })
   rmSync(outside, { recursive: true, force: true })
+})
+
+describe('cors-lens mcp: the bundle', () => {
+  it('the SDK and zod are bundled, in a chunk only `mcp` loads: nothing but node: and our own files is imported', () => {
+    const main = readFileSync(BIN, 'utf8')
+    const chunk = readFileSync(join(dirname(BIN), 'cors-lens-mcp.mjs'), 'utf8')
+    const specifiers = (code: string): string[] =>
+      [...code.matchAll(/^(?:import|export)\b[^;'"]*?from\s*"([^"]+)"|\bimport\("([^"]+)"\)/gm)].map(
+        (m) => m[1] ?? m[2] ?? '',
+      )
+    for (const s of [...specifiers(main), ...specifiers(chunk)])
+      expect(s).toMatch(/^(node:|\.\/cors-lens(-mcp)?\.mjs$)/)
+    expect(specifiers(main)).toContain('./cors-lens-mcp.mjs')
+    expect(main).not.toContain('StdioServerTransport already started')
+    expect(chunk).toContain('StdioServerTransport already started')
+  })
 })
 
 describe('cors-lens mcp: the tools and their schemas', () => {
