@@ -28,7 +28,7 @@ import type { JsonEntry } from '../../src/cli/report.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { scenarios } from '../lab/scenarios.ts'
 import { API_HOST, type Lab, startLab } from '../lab/server.ts'
-import { BIN, buildCli, ROOT, runInProcess } from './run.ts'
+import { BIN, buildCli, ROOT, runInProcess, spawnCli } from './run.ts'
 
 interface ToolResult {
   readonly isError: boolean
@@ -363,6 +363,23 @@ describe('hostile arguments: tool errors, never a crash', () => {
     const next = await call('lint_config', { text: BROKEN_NGINX })
     expect(next.isError).toBe(false)
     expect(next.json).toContain('nginx-wildcard-with-credentials')
+  })
+
+  it('an error names no secret of the URL (the network error is redacted)', async () => {
+    const r = await call('check_url', {
+      url: 'http://127.0.0.1:9/x?access_token=url-s3cret',
+      origin: 'https://a.example',
+    })
+    expect(r.isError).toBe(true)
+    expect(r.answer).toMatch(/connection refused/)
+    expect(r.answer).not.toContain('url-s3cret')
+  })
+
+  it('a --root that is not a directory: exit 2 before serving, nothing on stdout', () => {
+    const r = spawnCli(['mcp', '--root', join(outside, 'secret.conf')])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain('not a directory')
   })
 
   it('stdout carried only protocol messages and stderr stayed empty', () => {
