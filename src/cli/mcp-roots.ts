@@ -10,8 +10,11 @@ import { CliError } from './io.ts'
 /** Longer than any real path (PATH_MAX is 4096 on Linux): a longer argument is refused unread. */
 export const MAX_PATH_CHARS = 4096
 
-/** C0 controls, DEL and C1: no file an agent means has them in its name, and they would reach our messages. */
-function hasControl(value: string): boolean {
+/**
+ * C0 controls, DEL and C1: no file name, URL or method an agent means has them (fetch() refuses them in a URL
+ * or a method), and they would reach our messages.
+ */
+export function hasControl(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i)
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true

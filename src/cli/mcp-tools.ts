@@ -12,7 +12,7 @@ import { explainEach, readHar } from './explain.ts'
 import { CliError } from './io.ts'
 import { lintFindings } from './lint.ts'
 import { checkAnswer, explainAnswer, lintAnswer } from './mcp-answer.ts'
-import type { Roots } from './mcp-roots.ts'
+import { hasControl, type Roots } from './mcp-roots.ts'
 import type { JsonEntry } from './report.ts'
 
 /** What a tool hands back: its text answer (one string per line) and the command's JSON object. */
@@ -68,15 +68,6 @@ export const CHECK_URL_DESCRIPTION =
   "Check whether a browser page at `origin` could read `url`: sends the CORS preflight when a browser would, then the request with that Origin, follows redirects as fetch() does, and judges the raw header lines as Chromium does (Chromium's CorsError, the layer that sent each header, the recommended fix). Returns a short answer to quote, then the JSON of `cors-lens check --json`. Network: only the URL asked for (and the redirects it answers with); no other request is made."
 
 type CheckUrlArgs = z.infer<z.ZodObject<typeof checkUrlShape>>
-
-/** C0 controls, DEL and C1: fetch() refuses them in a URL or method, and an agent never means them. */
-function hasControl(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true
-  }
-  return false
-}
 
 function refuseControls(values: Record<string, string | undefined>): void {
   for (const [name, value] of Object.entries(values))

@@ -200,14 +200,16 @@ describe('check_url: the body, credentials and secrets', () => {
       req.on('end', () => {
         hits.push({ method: req.method ?? '', headers: req.rawHeaders, body })
         const origin = req.headers.origin ?? ''
+        const redirect = /^\/redirect\/(\d+)$/.exec(req.url ?? '')
         res.writeHead(
-          200,
+          redirect ? Number(redirect[1]) : 200,
           [
             ['Access-Control-Allow-Origin', origin],
             ['Access-Control-Allow-Credentials', 'true'],
             ['Access-Control-Allow-Methods', 'PUT'],
             ['Access-Control-Allow-Headers', 'authorization, content-type'],
             ['Vary', 'Origin'],
+            ...(redirect ? [['Location', '/items']] : []),
           ].flat(),
         )
         res.end()
@@ -239,6 +241,27 @@ describe('check_url: the body, credentials and secrets', () => {
     expect(put[put.findIndex((h) => /^content-type$/i.test(h)) + 1]).toBe('text/plain;charset=UTF-8')
     expect(put[put.findIndex((h) => /^content-length$/i.test(h)) + 1]).toBe('6')
   })
+
+  it.each([
+    [303, 'GET', ''],
+    [307, 'POST', 'x=1'],
+  ])(
+    'a %i redirect: the next request is a %s with body "%s", as fetch() follows it',
+    async (status, method, body) => {
+      hits = []
+      const r = await call('check_url', {
+        url: `${base}/redirect/${status}`,
+        origin: 'https://app.example',
+        method: 'POST',
+        data: 'x=1',
+      })
+      expect(r.isError, r.answer).toBe(false)
+      expect(hits.map((h) => [h.method, h.body])).toEqual([
+        ['POST', 'x=1'],
+        [method, body],
+      ])
+    },
+  )
 
   it('secrets are redacted in the JSON and the answer, as in every output', async () => {
     const r = await call('check_url', {
