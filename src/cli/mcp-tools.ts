@@ -177,7 +177,10 @@ export const lintConfigShape = {
     .describe(
       'The config itself (e.g. the output of nginx -T), instead of path; findings name its file "-".',
     ),
-  server: z.enum(['nginx', 'apache', 'caddy']).optional().describe('The server kind (default nginx).'),
+  server: z
+    .enum(['nginx', 'apache', 'caddy'])
+    .optional()
+    .describe('The server kind (default nginx; apache and caddy are answered "not supported yet").'),
 }
 
 export const LINT_CONFIG_DESCRIPTION =
