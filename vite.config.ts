@@ -82,12 +82,21 @@ export default defineConfig(({ mode }) => {
           },
         },
       ],
+      // Every dependency (the MCP SDK and zod) goes into the one file: the package has no runtime dependency.
+      ssr: { noExternal: true },
       build: {
         ssr: 'src/cli/main.ts',
         outDir: 'build/cli',
         emptyOutDir: true,
         target: 'node20',
-        rollupOptions: { output: { entryFileNames: 'cors-lens.mjs', banner: '#!/usr/bin/env node' } },
+        rollupOptions: {
+          output: {
+            entryFileNames: 'cors-lens.mjs',
+            // `cors-lens mcp` alone loads the SDK and zod (src/cli/main.ts): the other commands start as fast.
+            chunkFileNames: 'cors-lens-[name].mjs',
+            banner: '#!/usr/bin/env node',
+          },
+        },
       },
     }
   }

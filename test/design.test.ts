@@ -16,6 +16,10 @@ const bare = (path: string): boolean => !isSrc(path) && !path.endsWith('package.
 /** The engine's two public doors: everything (index), and what the worker may load (verdict, no recipes). */
 const CORE_SURFACE = new Set(['src/core/index.ts', 'src/core/verdict.ts'])
 
+/** `cors-lens mcp` (src/cli/mcp.ts), the one part of the CLI with dependencies, bundled and loaded lazily. */
+const MCP_SERVER = new Set(['src/cli/mcp.ts', 'src/cli/mcp-tools.ts'])
+const MCP_DEPENDENCY = /^(@modelcontextprotocol\/sdk\/|zod$)/
+
 interface Rule {
   readonly name: string
   readonly from: (path: string) => boolean
@@ -79,12 +83,12 @@ const RULES: readonly Rule[] = [
   {
     name: 'the CLI has no worker and no screen',
     from: under('src/cli'),
-    forbids: (to) =>
+    forbids: (to, from) =>
       ['src/background', 'src/platform', 'src/panel', 'src/devtools', 'src/protocol.ts'].some((d) =>
         under(d)(to),
       ) ||
-      (bare(to) && !to.startsWith('node:')),
-    why: 'the CLI is the engine plus Node: no extension context, no preact, no worker protocol',
+      (bare(to) && !to.startsWith('node:') && !(MCP_SERVER.has(from) && MCP_DEPENDENCY.test(to))),
+    why: 'the CLI is the engine plus Node (and the MCP SDK with zod, in the MCP server’s modules only, so the other commands never load them): no extension context, no preact, no worker protocol',
   },
   {
     name: 'the protocol is types and a transport',

@@ -59,6 +59,8 @@ export interface CheckOptions {
   readonly probe: boolean
   readonly timeoutMs: number
   readonly resolve: ReadonlyMap<string, string>
+  /** The request body (fetch's `body`: a string), sent with the request, never with its preflight. */
+  readonly body?: string
 }
 
 export interface ProbeResult {
@@ -288,6 +290,7 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
   let method = o.method
   let headers = o.headers
   let origin = o.origin
+  let body = o.body
   let response: ResponseSide | undefined
   let stoppedAt: CheckResult['stoppedAt'] = null
   /** The browser's network error, when the chain ends in one. */
@@ -308,7 +311,7 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
       }
     }
     const sent = hop === 0 ? firstHeaders : withOrigin(origin, headers)
-    const r = await send({ ...base, method, url, headers: sent })
+    const r = await send({ ...base, method, url, headers: sent, ...(body === undefined ? {} : { body }) })
     const location = redirectLocation(r)
     if (location === null) {
       response = responseSide(r)
@@ -343,6 +346,8 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
     // Chromium taints the origin when a redirect leaves the current origin and the page is not that origin.
     if (from !== to && o.origin !== from) origin = 'null'
     const newMethod = methodAfterRedirect(method, r.status)
+    // Fetch's "HTTP-redirect fetch": a redirect that turns the request into a GET drops its body.
+    if (newMethod !== method) body = undefined
     headers = headers.filter(
       (h) =>
         !(newMethod !== method && BODY_HEADERS.has(h.name.toLowerCase())) &&
@@ -433,14 +438,34 @@ function unreachable(
   return EXIT.blocked
 }
 
-/** The simulation, or the network error that stopped it. */
-async function simulate(o: CheckOptions, send: Sender): Promise<CheckResult | CliError> {
-  try {
-    return await runCheckSimulation(o, send)
-  } catch (e) {
-    if (e instanceof CliError) return e
-    throw e
+/** What `check --json` prints (`entry`), and the exit code the command returns with it. */
+export interface CheckReport {
+  readonly entry: CheckJsonEntry
+  readonly result: CheckResult
+  /** The browser's network error when the chain ends in one (a redirect loop, a file: Location). */
+  readonly netError: string | null
+  readonly code: number
+}
+
+/**
+ * The simulation and its JSON entry, with Local Network Access predicted before it: the one path behind
+ * `check` and the MCP server's `check_url`.
+ */
+export async function checkReport(
+  options: CheckOptions,
+  lna: LnaPrediction,
+  send: Sender = sendHttp,
+): Promise<CheckReport> {
+  const result = await runCheckSimulation(options, send)
+  const entry: CheckJsonEntry = {
+    ...toJsonEntry(result.exchange, result.diagnosis),
+    probe: result.probe,
+    localNetworkAccess: lnaJson(lna),
   }
+  const netError = result.exchange.outcome.kind === 'error' ? result.exchange.outcome.error : null
+  // A chain the browser itself refuses (a redirect loop, a file: Location) is a network error: exit 2.
+  const cors = netError ? EXIT.unusable : result.diagnosis.blocked ? EXIT.blocked : EXIT.allowed
+  return { entry, result, netError, code: lna.block ? EXIT.blocked : cors }
 }
 
 export async function runCheck(
@@ -458,20 +483,14 @@ export async function runCheck(
   const note = assumedNote(lna, options.origin)
   if (note) out.error(note)
   if (!json) out.lines(lnaLines(lna))
-  const result = await simulate(options, send)
-  if (result instanceof CliError) {
-    if (!lna.block) throw result
-    return unreachable(result, lna, lna.block, json, out)
+  let report: CheckReport
+  try {
+    report = await checkReport(options, lna, send)
+  } catch (e) {
+    if (e instanceof CliError && lna.block) return unreachable(e, lna, lna.block, json, out)
+    throw e
   }
-  const entry: CheckJsonEntry = {
-    ...toJsonEntry(result.exchange, result.diagnosis),
-    probe: result.probe,
-    localNetworkAccess: lnaJson(lna),
-  }
-  const netError = result.exchange.outcome.kind === 'error' ? result.exchange.outcome.error : null
-  // A chain the browser itself refuses (a redirect loop, a file: Location) is a network error: exit 2.
-  const cors = netError ? EXIT.unusable : result.diagnosis.blocked ? EXIT.blocked : EXIT.allowed
-  const code = lna.block ? EXIT.blocked : cors
+  const { result, entry, netError, code } = report
   if (json) {
     out.json(JSON.stringify(entry, null, 2))
     return code

@@ -26,6 +26,8 @@ export interface SendOptions {
   readonly timeoutMs: number
   /** Host name → address to connect to instead of asking DNS (`--resolve`). */
   readonly resolve?: ReadonlyMap<string, string>
+  /** Sent after the head, with its Content-Length (fetch's string body: UTF-8). */
+  readonly body?: string
 }
 
 /** Enough of the body to recognise a framework's answer: what arrived with the headers, up to this. */
@@ -95,17 +97,23 @@ function describe(error: unknown): string {
   return `${what}${code && NET_ERRORS[code] ? ` (${code})` : ''}`
 }
 
-/** The request head a browser would write: its lines in order, Content-Length: 0 for a bodiless POST/PUT. */
-function requestHead(options: SendOptions, url: URL): string {
+/** The request a browser would write: its lines in order, Content-Length: 0 for a bodiless POST/PUT. */
+function requestBytes(options: SendOptions, url: URL): Buffer {
+  const body = options.body === undefined ? null : Buffer.from(options.body, 'utf8')
   const lines = [
     `${options.method} ${url.pathname}${url.search} HTTP/1.1`,
     `Host: ${url.host}`,
     ...options.headers.map((h) => `${h.name}: ${h.value}`),
     // http_network_transaction.cc: an empty POST or PUT still says its length.
-    ...(options.method === 'POST' || options.method === 'PUT' ? ['Content-Length: 0'] : []),
+    ...(body
+      ? [`Content-Length: ${body.length}`]
+      : options.method === 'POST' || options.method === 'PUT'
+        ? ['Content-Length: 0']
+        : []),
     'Connection: close',
   ]
-  return `${lines.join('\r\n')}\r\n\r\n`
+  const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8')
+  return body ? Buffer.concat([head, body]) : head
 }
 
 const LF = 0x0a
@@ -253,7 +261,7 @@ export function send(options: SendOptions): Promise<RawResponse> {
           `the response headers do not end within 256 KB (a browser fails it: net::ERR_RESPONSE_HEADERS_TOO_BIG)`,
         )
     }
-    socket.on(https ? 'secureConnect' : 'connect', () => socket.write(requestHead(options, url)))
+    socket.on(https ? 'secureConnect' : 'connect', () => socket.write(requestBytes(options, url)))
     socket.on('data', (c: Buffer) => {
       if (!settled) take(c)
     })

@@ -17,14 +17,21 @@ import {
 import { CliError, EXIT } from './io.ts'
 import type { Output } from './terminal.ts'
 
-function readText(path: string): string {
+/**
+ * Maps a path to the one to read, or throws a CliError: the MCP server's allowed roots (mcp-roots.ts), for
+ * the files named and every file an `include` reaches.
+ */
+export type Confine = (path: string) => string
+
+function readText(path: string, confine?: Confine): string {
+  const real = confine ? confine(path) : path
   try {
-    if (path === '-') return readFileSync(0, 'utf8')
-    const s = statSync(path)
+    if (!confine && path === '-') return readFileSync(0, 'utf8')
+    const s = statSync(real)
     if (s.isDirectory()) throw new CliError(`${path}: is a directory, not a config file`)
     if (s.size > LIMITS.maxBytes)
       throw new CliError(`${path}: more than cors-lens reads (${LIMITS.maxBytes / 1024 / 1024} MB)`)
-    return readFileSync(path, 'utf8')
+    return readFileSync(real, 'utf8')
   } catch (e) {
     if (e instanceof CliError) throw e
     const code = (e as NodeJS.ErrnoException).code ?? ''
@@ -35,18 +42,18 @@ function readText(path: string): string {
 }
 
 /** nginx's include: relative to the main file's directory; a glob expands to its sorted matches. */
-function resolver(main: string) {
+function resolver(main: string, confine?: Confine) {
   return (pattern: string): SourceFile[] | string => {
     const full = fullName(pattern, main === '-' ? './' : main)
     try {
-      if (!hasGlob(full)) return [{ file: full, text: readText(full) }]
+      if (!hasGlob(full)) return [{ file: full, text: readText(full, confine) }]
       const dir = dirname(full)
       if (hasGlob(dir)) return `include "${pattern}": globs in directory names are not supported`
-      return readdirSync(dir)
+      return readdirSync(confine ? confine(dir) : dir)
         .map((n) => join(dir, n))
         .filter((p) => globMatch(full, p))
         .sort()
-        .map((p) => ({ file: p, text: readText(p) }))
+        .map((p) => ({ file: p, text: readText(p, confine) }))
     } catch (e) {
       return e instanceof Error ? e.message : String(e)
     }
@@ -77,20 +84,7 @@ export function runLint(argv: readonly string[], out: Output): number {
   const server = values.server ?? 'nginx'
   if (server !== 'nginx' && server !== 'apache' && server !== 'caddy')
     throw new CliError(`--server must be nginx, apache or caddy (not "${server}")`, { usage: true })
-  const findings: LintFinding[] = []
-  for (const p of positionals) {
-    const file = p === '-' ? '-' : p
-    try {
-      findings.push(
-        ...lint([{ file, text: readText(p) }], { server: server as LintServer, resolve: resolver(file) })
-          .findings,
-      )
-    } catch (e) {
-      if (e instanceof ConfigError) throw new CliError(e.message)
-      if (e instanceof RangeError) throw new CliError(`${file}: too large or too deeply nested to read`)
-      throw e
-    }
-  }
+  const findings = lintFindings(positionals, server as LintServer)
   if (values.json) out.json(JSON.stringify({ findings }, null, 2))
   else {
     for (const f of findings) out.lines(human(f))
@@ -100,6 +94,30 @@ export function runLint(argv: readonly string[], out: Output): number {
     )
   }
   return findings.some((f) => f.severity === 'error') ? EXIT.blocked : EXIT.allowed
+}
+
+/**
+ * What `lint --json` prints under "findings": the one path behind `lint` and the MCP server's `lint_config`.
+ * A path is read (`-`: stdin, unless confined); a SourceFile is linted as given.
+ */
+export function lintFindings(
+  inputs: readonly (string | SourceFile)[],
+  server: LintServer,
+  confine?: Confine,
+): LintFinding[] {
+  const findings: LintFinding[] = []
+  for (const input of inputs) {
+    const file = typeof input === 'string' ? input : input.file
+    try {
+      const source = typeof input === 'string' ? { file, text: readText(file, confine) } : input
+      findings.push(...lint([source], { server, resolve: resolver(file, confine) }).findings)
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CliError(e.message)
+      if (e instanceof RangeError) throw new CliError(`${file}: too large or too deeply nested to read`)
+      throw e
+    }
+  }
+  return findings
 }
 
 function parse(argv: readonly string[]) {

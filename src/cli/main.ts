@@ -40,6 +40,8 @@ async function run(argv: readonly string[], out: Output): Promise<number> {
     if (command === 'explain') return await runExplain(rest, out)
     if (command === 'check') return await runCheck(rest, out)
     if (command === 'lint') return runLint(rest, out)
+    // Loaded only for `mcp`: the SDK and zod would double every other command's start-up time.
+    if (command === 'mcp') return await (await import('./mcp.ts')).runMcp(rest)
     throw new CliError(`unknown command "${command}"`, { usage: true })
   } catch (e) {
     if (e instanceof CliError) {

@@ -26,6 +26,11 @@ Usage:
       Read a server config (PATH - = stdin: nginx -T | cors-lens lint -) and report the CORS mistakes
       line by line: when each one bites, the CorsError Chromium reports, and the corrected lines.
 
+  cors-lens mcp [--root DIR]...
+      An MCP server over stdio for coding agents, with the tools check_url, explain_har and lint_config
+      (the JSON of check, explain and lint --json, and a short answer). Files are read only inside the
+      --root directories (default: the current directory).
+
   cors-lens --help | --version
 
 Exit codes:

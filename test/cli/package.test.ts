@@ -5,6 +5,8 @@ import { execFile, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkCommand } from '../../src/panel/copy.ts'
 import { type HostileServer, startHostileServer } from '../lab/hostile-server.ts'
@@ -65,6 +67,7 @@ describe('npm pack → install in an empty folder → npx cors-lens', () => {
     expect(files).toEqual([
       'package/LICENSE',
       'package/README.md',
+      'package/build/cli/cors-lens-mcp.mjs',
       'package/build/cli/cors-lens.mjs',
       'package/package.json',
     ])
@@ -106,6 +109,32 @@ describe('npm pack → install in an empty folder → npx cors-lens', () => {
     )
     expect(check.code, check.stderr).toBe(0)
     expect(check.stdout).toContain('would let the page read')
+  })
+
+  it('npx cors-lens mcp: the bundled MCP server initializes, lists its tools and answers a call', async () => {
+    const transport = new StdioClientTransport({
+      command: 'npx',
+      args: ['--offline', '--no', '--', 'cors-lens', 'mcp'],
+      cwd: app,
+      env: env() as Record<string, string>,
+    })
+    const client = new Client({ name: 'package-test', version: '1' })
+    await client.connect(transport)
+    try {
+      expect(client.getServerVersion()).toEqual({ name: 'cors-lens', version: pkg.version })
+      const { tools } = await client.listTools()
+      expect(tools.map((t) => t.name).sort()).toEqual(['check_url', 'explain_har', 'lint_config'])
+      const r = (await client.callTool({
+        name: 'lint_config',
+        arguments: {
+          text: 'events {}\nhttp { server { location /api/ { add_header Access-Control-Allow-Origin *; add_header Access-Control-Allow-Credentials true; proxy_pass http://127.0.0.1:9; } } }\n',
+        },
+      })) as { isError?: boolean; content: { text: string }[] }
+      expect(r.isError).toBeFalsy()
+      expect(r.content[1]?.text).toContain('nginx-wildcard-with-credentials')
+    } finally {
+      await client.close()
+    }
   })
 
   it('"Copy as cors-lens check" in the panel names this exact package and version', () => {

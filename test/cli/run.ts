@@ -1,7 +1,7 @@
 /** Helpers for the CLI tests: run a command in-process with captured output, or spawn the built bin. */
 import { spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import type { Io } from '../../src/cli/io.ts'
 import { main } from '../../src/cli/main.ts'
 
@@ -22,14 +22,24 @@ export async function runInProcess(argv: readonly string[]): Promise<RunResult> 
   return { code, stdout: out.join('\n'), stderr: err.join('\n') }
 }
 
-/** Builds the CLI bundle once per test file (the bundle is what users run). */
+/**
+ * Builds the CLI bundle once per test file (the bundle is what users run). Test files run in parallel and each
+ * builds: the build goes to a folder of its own and each file is then renamed into build/cli (atomic), so a
+ * test never starts the bin while another file's build has emptied build/cli.
+ */
 export function buildCli(): void {
-  const r = spawnSync('npx', ['vite', 'build', '--mode', 'cli'], {
+  const staging = resolve(ROOT, `build/cli-staging-${process.pid}`)
+  const r = spawnSync('npx', ['vite', 'build', '--mode', 'cli', '--outDir', staging], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 170_000,
     env: cleanEnv(),
   })
+  if (r.status === 0) {
+    mkdirSync(dirname(BIN), { recursive: true })
+    for (const f of readdirSync(staging)) renameSync(resolve(staging, f), resolve(dirname(BIN), f))
+  }
+  rmSync(staging, { recursive: true, force: true })
   if (r.status !== 0 || !existsSync(BIN) || statSync(BIN).size === 0)
     throw new Error(`CLI build failed:\n${r.stdout}\n${r.stderr}`)
 }
