@@ -25,6 +25,7 @@ import {
   type ResponseSide,
   redactExchange,
 } from '../core/index.ts'
+import { checkCi, type Format, formatOption, isCi } from './formats.ts'
 import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
 import { CliError, EXIT } from './io.ts'
 import { entryLines, headerLinesText, type JsonEntry, toJsonEntry } from './report.ts'
@@ -99,7 +100,9 @@ function parseHeaderArg(arg: string): HeaderLine {
   return { name, value }
 }
 
-export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: boolean; dropped: string[] } {
+export function parseCheckArgs(
+  argv: readonly string[],
+): CheckOptions & { json: boolean; format: Format; dropped: string[] } {
   let parsed: ReturnType<typeof parseCheck>
   try {
     parsed = parseCheck(argv)
@@ -155,6 +158,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: 
     if (!m) throw new CliError(`--resolve "${r}": expected HOST:ADDRESS`, { usage: true })
     resolve.set((m[1] ?? '').toLowerCase(), (m[2] ?? '').replace(/^\[|\]$/g, ''))
   }
+  const format = formatOption(v)
   const seconds = v.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(v.timeout)
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 300)
     throw new CliError(`--timeout "${v.timeout}": seconds between 0 and 300`, { usage: true })
@@ -167,7 +171,8 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: 
     probe: v.probe ?? false,
     timeoutMs: Math.round(seconds * 1000),
     resolve,
-    json: v.json ?? false,
+    format,
+    json: format === 'json',
     dropped,
   }
 }
@@ -198,6 +203,7 @@ function parseCheck(argv: readonly string[]) {
       resolve: { type: 'string', multiple: true },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
+      format: { type: 'string' },
     },
   })
 }
@@ -395,7 +401,7 @@ export async function runCheck(
   out: Output,
   send: Sender = sendHttp,
 ): Promise<number> {
-  const { json, dropped, ...options } = parseCheckArgs(argv)
+  const { json, format, dropped, ...options } = parseCheckArgs(argv)
   for (const name of dropped)
     out.error(
       `note: --header "${name}" left out: a page cannot set it (a forbidden header name), so fetch() drops it`,
@@ -405,6 +411,10 @@ export async function runCheck(
   const netError = result.exchange.outcome.kind === 'error' ? result.exchange.outcome.error : null
   // A chain the browser itself refuses (a redirect loop, a file: Location) is a network error: exit 2.
   const code = netError ? EXIT.unusable : result.diagnosis.blocked ? EXIT.blocked : EXIT.allowed
+  if (isCi(format)) {
+    checkCi(format, entry, result.probe ? [probeText(result.probe)] : [], netError !== null, out)
+    return code
+  }
   if (json) {
     out.json(JSON.stringify(entry, null, 2))
     return code

@@ -14,6 +14,7 @@ import {
   type SourceFile,
   WHEN_WORDS,
 } from '../core/index.ts'
+import { formatOption, isCi, lintCi } from './formats.ts'
 import { CliError, EXIT } from './io.ts'
 import type { Output } from './terminal.ts'
 
@@ -53,7 +54,7 @@ function resolver(main: string) {
   }
 }
 
-function human(f: LintFinding): string[] {
+export function human(f: LintFinding): string[] {
   return [
     `${f.file}:${f.line}: ${f.severity}: ${f.title} [${f.code}]`,
     `  ${f.explanation}`,
@@ -77,6 +78,7 @@ export function runLint(argv: readonly string[], out: Output): number {
   const server = values.server ?? 'nginx'
   if (server !== 'nginx' && server !== 'apache' && server !== 'caddy')
     throw new CliError(`--server must be nginx, apache or caddy (not "${server}")`, { usage: true })
+  const format = formatOption(values)
   const findings: LintFinding[] = []
   for (const p of positionals) {
     const file = p === '-' ? '-' : p
@@ -91,7 +93,8 @@ export function runLint(argv: readonly string[], out: Output): number {
       throw e
     }
   }
-  if (values.json) out.json(JSON.stringify({ findings }, null, 2))
+  if (isCi(format)) lintCi(format, findings, human, out)
+  else if (format === 'json') out.json(JSON.stringify({ findings }, null, 2))
   else {
     for (const f of findings) out.lines(human(f))
     const errors = findings.filter((f) => f.severity === 'error').length
@@ -107,6 +110,6 @@ function parse(argv: readonly string[]) {
     args: [...argv],
     allowPositionals: true,
     strict: true,
-    options: { json: { type: 'boolean' }, server: { type: 'string' } },
+    options: { json: { type: 'boolean' }, server: { type: 'string' }, format: { type: 'string' } },
   })
 }

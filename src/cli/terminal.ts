@@ -8,9 +8,11 @@ import type { Io } from './io.ts'
 /**
  * C0 (incl. CR, LF, TAB), DEL, C1, and the Unicode format characters that reorder or hide text
  * (bidi embeddings/overrides/isolates, LRM/RLM/ALM, line/paragraph separators). One character class: linear.
+ * Also `##[`: a CI log is a terminal too, and the GitHub Actions runner obeys its legacy `##[set-output …]`
+ * command anywhere in a line (actions/runner src/Runner.Worker/ActionCommand.cs TryParse).
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this regex's job.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|##\[/g
 
 const hex = (c: string, width: number): string => c.charCodeAt(0).toString(16).padStart(width, '0')
 
@@ -20,6 +22,8 @@ const hex = (c: string, width: number): string => c.charCodeAt(0).toString(16).p
  */
 export function escapeControls(text: string, style: 'text' | 'json'): string {
   return text.replace(UNSAFE, (c) => {
+    // The second # escaped: `\u0023` is still "#" to a JSON reader, and no runner reads `##[` in either.
+    if (c === '##[') return style === 'json' ? '#\\u0023[' : '#\\x23['
     const code = c.charCodeAt(0)
     // In JSON text a C0 character is the layout's own newline: JSON.stringify escaped every one in a string.
     if (style === 'json') return code < 0x20 ? c : `\\u${hex(c, 4)}`
