@@ -232,7 +232,9 @@ export const MAX_MESSAGE_CHARS = 16_000
 /** GitHub shows 10 annotations of a level per step; the rest are still in the log, up to this many. */
 export const MAX_ANNOTATIONS = 1_000
 
-export function workflowCommand(c: Case): string {
+export function workflowCommand(
+  c: Pick<Case, 'level' | 'title' | 'message' | 'lines' | 'file' | 'line'>,
+): string {
   const props = [
     ...(c.file ? [`file=${escapeProperty(safeLine(c.file))}`] : []),
     ...(c.line ? [`line=${c.line}`] : []),
@@ -241,6 +243,16 @@ export function workflowCommand(c: Case): string {
   let message = (c.lines.length ? c.lines : [c.message]).map(safeLine).join('\n')
   if (message.length > MAX_MESSAGE_CHARS) message = `${message.slice(0, MAX_MESSAGE_CHARS)}\n…`
   return `::${c.level ?? 'notice'} ${props.join(',')}::${escapeData(message)}`
+}
+
+/**
+ * With `--format github`, unusable input (a missing file, a refused connection: exit 2) is an annotation
+ * too, so the failed step says why in the run's summary. Read from argv: the command's parser threw.
+ */
+export function githubErrorCommand(argv: readonly string[], message: string): string | null {
+  const at = argv.indexOf('--format')
+  if (!argv.includes('--format=github') && (at < 0 || argv[at + 1] !== 'github')) return null
+  return workflowCommand({ level: 'error', title: 'cannot check', message, lines: [] })
 }
 
 function github(r: Report, out: Output): void {

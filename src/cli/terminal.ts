@@ -34,11 +34,19 @@ export function escapeControls(text: string, style: 'text' | 'json'): string {
 /** A line longer than this is cut (a 10 MB header value is not printed whole; --json has it all). */
 export const MAX_LINE_CHARS = 2_000
 
+/**
+ * A line the GitHub Actions runner would take for a workflow command (`::set-output …` after spaces:
+ * actions/runner ActionCommand.cs TryParseV2). Data can start a line where the engine's own text is split
+ * into lines (an explanation quoting a header value with a newline in it).
+ */
+const COMMAND_START = /^(\s*):(?=:)/
+
 /** One printed line: cut to the bound first (so escaping stays linear in what is printed), then escaped. */
 export function safeLine(line: string): string {
-  if (line.length <= MAX_LINE_CHARS) return escapeControls(line, 'text')
-  const more = line.length - MAX_LINE_CHARS
-  return `${escapeControls(line.slice(0, MAX_LINE_CHARS), 'text')}… (${more.toLocaleString('en-US')} more characters)`
+  const cut = line.length <= MAX_LINE_CHARS ? line : line.slice(0, MAX_LINE_CHARS)
+  const safe = escapeControls(cut, 'text').replace(COMMAND_START, '$1\\x3a')
+  if (cut === line) return safe
+  return `${safe}… (${(line.length - MAX_LINE_CHARS).toLocaleString('en-US')} more characters)`
 }
 
 /**
