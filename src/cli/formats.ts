@@ -180,11 +180,11 @@ export async function explainCi(
     }
     const e = next.value
     o.counts[e.verdict]++
-    cases.push(entryCase(e, o.file, { listAll: o.all, netError: false }, reportLines(e, full)))
+    cases.push(entryCase(e, repoPath(o.file), { listAll: o.all, netError: false }, reportLines(e, full)))
   }
   const c = o.counts
   emit(format, o.out, {
-    suite: `cors-lens explain ${o.file}`,
+    suite: `cors-lens explain ${repoPath(o.file)}`,
     cases,
     columns: REQUEST_COLUMNS,
     headline: `cors-lens explain: ${cases.length} cross-origin request${cases.length === 1 ? '' : 's'} — ${c.blocked} blocked, ${c['at-risk']} at risk, ${c.unknown} unexplained, ${c.ok} ok, ${c['not-cors']} failed for other reasons; ${totals.skipped} skipped`,
