@@ -73,6 +73,12 @@ function entryLevel(e: JsonEntry, listAll: boolean): Level | null {
   return listAll ? 'notice' : null
 }
 
+/** A passing case with nothing to say: what a HAR's many allowed requests become (kept small). */
+function passCase(classname: string, name: string): Case {
+  const quiet = { title: '', type: '', message: '', lines: [], cells: [] }
+  return { classname, name, outcome: 'pass', level: null, ...quiet }
+}
+
 /** `lines`: the report's text (entryLines), passed in so a repeated report can share one copy. */
 function entryCase(
   e: JsonEntry,
@@ -81,12 +87,14 @@ function entryCase(
   lines: readonly string[],
 ): Case {
   const request = `${e.method} ${e.url}`
+  const level = o.netError ? 'error' : entryLevel(e, o.listAll)
+  if (level === null && !e.blocked) return passCase(classname, request)
   const why = e.corsError ?? e.error ?? VERDICT[e.verdict]
   return {
     classname,
     name: request,
     outcome: o.netError ? 'error' : e.blocked ? 'failure' : 'pass',
-    level: o.netError ? 'error' : entryLevel(e, o.listAll),
+    level,
     title: `${VERDICT[e.verdict]}${e.corsError ? ` ${e.corsError}` : ''}: ${request}`,
     type: why,
     message: e.summary || why,
@@ -171,6 +179,7 @@ export async function explainCi(
 ): Promise<void> {
   const cases: Case[] = []
   const full = new Map<string, readonly string[]>()
+  const classname = repoPath(o.file)
   let totals: HarTotals
   for (;;) {
     const next = await read.next()
@@ -180,11 +189,11 @@ export async function explainCi(
     }
     const e = next.value
     o.counts[e.verdict]++
-    cases.push(entryCase(e, repoPath(o.file), { listAll: o.all, netError: false }, reportLines(e, full)))
+    cases.push(entryCase(e, classname, { listAll: o.all, netError: false }, reportLines(e, full)))
   }
   const c = o.counts
-  emit(format, o.out, {
-    suite: `cors-lens explain ${repoPath(o.file)}`,
+  await emitStreaming(format, o.out, {
+    suite: `cors-lens explain ${classname}`,
     cases,
     columns: REQUEST_COLUMNS,
     headline: `cors-lens explain: ${cases.length} cross-origin request${cases.length === 1 ? '' : 's'} — ${c.blocked} blocked, ${c['at-risk']} at risk, ${c.unknown} unexplained, ${c.ok} ok, ${c['not-cors']} failed for other reasons; ${totals.skipped} skipped`,
@@ -204,14 +213,21 @@ function reportLines(e: JsonEntry, full: Map<string, readonly string[]>): readon
   return lines
 }
 
+const withCases = (r: Report): Report => (r.cases.length ? r : { ...r, cases: [passCase(r.suite, r.empty)] })
+
 function emit(format: CiFormat, out: Output, r: Report): void {
-  const none: Case = {
-    ...{ classname: r.suite, name: r.empty, outcome: 'pass', level: null },
-    ...{ title: '', type: '', message: '', lines: [], cells: [] },
+  if (format === 'github') github(withCases(r), out)
+  else for (const line of junit(withCases(r))) out.json(line)
+}
+
+/** explain: written as it is made, waiting while stdout is full (300,000 requests are as many test cases). */
+async function emitStreaming(format: CiFormat, out: Output, r: Report): Promise<void> {
+  if (format === 'github') return emit(format, out, r)
+  let n = 0
+  for (const line of junit(withCases(r))) {
+    out.json(line)
+    if (++n % 500 === 0) await out.drain()
   }
-  const report = r.cases.length ? r : { ...r, cases: [none] }
-  if (format === 'junit') for (const line of junit(report)) out.json(line)
-  else github(report, out)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -340,16 +356,14 @@ function testcase(c: Case): string {
   return `${open}>\n      <${tag} message="${attr(c.message)}" type="${attr(c.type)}">${body}</${tag}>\n    </testcase>`
 }
 
-export function junit(r: Report): string[] {
+export function* junit(r: Report): Generator<string> {
   const failures = r.cases.filter((c) => c.outcome === 'failure').length
   const errors = r.cases.filter((c) => c.outcome === 'error').length
   const counts = `tests="${r.cases.length}" failures="${failures}" errors="${errors}"`
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="cors-lens" ${counts}>`,
-    `  <testsuite name="${attr(r.suite)}" ${counts} skipped="0">`,
-    ...r.cases.map(testcase),
-    '  </testsuite>',
-    '</testsuites>',
-  ]
+  yield '<?xml version="1.0" encoding="UTF-8"?>'
+  yield `<testsuites name="cors-lens" ${counts}>`
+  yield `  <testsuite name="${attr(r.suite)}" ${counts} skipped="0">`
+  for (const c of r.cases) yield testcase(c)
+  yield '  </testsuite>'
+  yield '</testsuites>'
 }
