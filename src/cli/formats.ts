@@ -268,7 +268,7 @@ export function workflowCommand(
 export function githubErrorCommand(argv: readonly string[], message: string): string | null {
   const at = argv.indexOf('--format')
   if (!argv.includes('--format=github') && (at < 0 || argv[at + 1] !== 'github')) return null
-  return workflowCommand({ level: 'error', title: 'cannot check', message, lines: [] })
+  return workflowCommand({ level: 'error', title: 'unusable input (exit 2)', message, lines: [] })
 }
 
 function github(r: Report, out: Output): void {
@@ -281,7 +281,7 @@ function github(r: Report, out: Output): void {
     // Raw: the command is already escaped, and the runner must read it whole (a terminal line is cut).
     out.json(command)
   }
-  out.line(safeLine(r.headline))
+  out.line(r.headline)
   const path = process.env.GITHUB_STEP_SUMMARY
   if (path) writeSummary(path, r, out)
 }
@@ -334,26 +334,27 @@ const XML_ENTITY: Record<string, string> = {
   "'": '&apos;',
 }
 
-/** Text or an attribute value: each line escaped as for a terminal (C0 controls shown as `\x1b`), then XML. */
-export function xmlEscape(text: string): string {
+/** Safe text (safeLine'd: no C0 but the layout's own LF) made XML: entities, forbidden code units shown. */
+function xmlChars(text: string): string {
   return text
-    .split('\n')
-    .map(safeLine)
-    .join('\n')
     .replace(XML_ILLEGAL, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
     .replace(/[&<>"']/g, (c) => XML_ENTITY[c] ?? c)
 }
 
-/** An attribute: one line (a newline would be normalised to a space by the XML reader anyway). */
-const attr = (text: string): string => xmlEscape(text.replaceAll('\n', ' '))
+/** Element text: lines escaped as for a terminal (a CR or NUL in a header value shows as `\x0d`, `\x00`). */
+export const xmlText = (lines: readonly string[]): string =>
+  xmlChars(lines.map(safeLine).join('\n').slice(0, MAX_MESSAGE_CHARS))
+
+/** An attribute value: one line, so a newline in the data shows as `\x0a` too. */
+export const xmlAttr = (text: string): string => xmlChars(safeLine(text))
 
 function testcase(c: Case): string {
-  const open = `    <testcase classname="${attr(c.classname)}" name="${attr(c.name.slice(0, 500))}"`
-  const body = xmlEscape(c.lines.join('\n').slice(0, MAX_MESSAGE_CHARS))
+  const open = `    <testcase classname="${xmlAttr(c.classname)}" name="${xmlAttr(c.name.slice(0, 500))}"`
+  const body = xmlText(c.lines)
   if (c.outcome === 'pass')
     return c.lines.length ? `${open}>\n      <system-out>${body}</system-out>\n    </testcase>` : `${open}/>`
   const tag = c.outcome
-  return `${open}>\n      <${tag} message="${attr(c.message)}" type="${attr(c.type)}">${body}</${tag}>\n    </testcase>`
+  return `${open}>\n      <${tag} message="${xmlAttr(c.message)}" type="${xmlAttr(c.type)}">${body}</${tag}>\n    </testcase>`
 }
 
 export function* junit(r: Report): Generator<string> {
@@ -362,7 +363,7 @@ export function* junit(r: Report): Generator<string> {
   const counts = `tests="${r.cases.length}" failures="${failures}" errors="${errors}"`
   yield '<?xml version="1.0" encoding="UTF-8"?>'
   yield `<testsuites name="cors-lens" ${counts}>`
-  yield `  <testsuite name="${attr(r.suite)}" ${counts} skipped="0">`
+  yield `  <testsuite name="${xmlAttr(r.suite)}" ${counts} skipped="0">`
   for (const c of r.cases) yield testcase(c)
   yield '  </testsuite>'
   yield '</testsuites>'

@@ -8,8 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import fc from 'fast-check'
 import { parse as parseJunit, type TestSuites } from 'junit2json'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { workflowCommand, xmlAttr, xmlText } from '../../src/cli/formats.ts'
+import { safeLine } from '../../src/cli/terminal.ts'
 import { har, harEntry } from '../harness/har.ts'
 import { ESC, TERMINAL_ATTACKS } from '../lab/hostile-server.ts'
 import type { Scenario } from '../lab/scenario.ts'
@@ -374,5 +377,47 @@ describe('hostile input cannot forge a workflow command or break the XML', () =>
     const found = onlyOurAnnotations(await step(['lint', '--format', 'github', name]))
     expect(found.length).toBeGreaterThan(0)
     expect(found.every((c) => c.properties.file === name)).toBe(true)
+  })
+})
+
+describe('the escaping functions, for any string', () => {
+  /** XML 1.0 Char (w3.org/TR/xml/#charsets), code point by code point. */
+  const XML_CHARS = /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u
+
+  it('a workflow command is one line the runner reads back as our annotation, properties intact', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 120 }),
+        fc.string({ unit: 'binary' }),
+        (text, file) => {
+          const line = workflowCommand({
+            level: 'warning',
+            title: text,
+            message: text,
+            lines: [text, text],
+            file,
+          })
+          expect(line).not.toMatch(/[\r\n]/)
+          expect(line).not.toContain('##[')
+          const c = runnerCommand(line)
+          expect(c?.command).toBe('warning')
+          expect(c?.properties.title).toBe(`cors-lens: ${safeLine(text)}`.slice(0, 500))
+          if (file) expect(c?.properties.file).toBe(safeLine(file))
+          expect(c?.data).toBe(`${safeLine(text)}\n${safeLine(text)}`)
+        },
+      ),
+    )
+  })
+
+  it('XML text and attributes hold only characters XML 1.0 allows, and no markup', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        for (const x of [xmlText([s, s]), xmlAttr(s)]) {
+          expect(x).toMatch(XML_CHARS)
+          expect(x).not.toMatch(/[<>"']|&(?!amp;|lt;|gt;|quot;|apos;)/)
+        }
+        expect(xmlAttr(s)).not.toContain('\n')
+      }),
+    )
   })
 })
