@@ -231,7 +231,7 @@ async function emitStreaming(format: CiFormat, out: Output, r: Report): Promise<
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// GitHub Actions: workflow commands (docs.github.com/actions/reference/workflows-and-actions/workflow-commands)
+// GitHub Actions workflow commands: https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands
 
 /** The runner's data escaping (actions/toolkit packages/core/src/command.ts escapeData). */
 export function escapeData(s: string): string {
