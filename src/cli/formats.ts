@@ -262,13 +262,26 @@ export function workflowCommand(
 }
 
 /**
- * With `--format github`, unusable input (a missing file, a refused connection: exit 2) is an annotation
- * too, so the failed step says why in the run's summary. Read from argv: the command's parser threw.
+ * Unusable input (a missing file, a refused connection: exit 2) in the format asked for: an annotation, or
+ * a JUnit report with one error, so the failed step says why on the run's page. Read from argv: the
+ * command's own parser may be what threw.
  */
-export function githubErrorCommand(argv: readonly string[], message: string): string | null {
+export function ciErrorLines(argv: readonly string[], message: string): string[] {
   const at = argv.indexOf('--format')
-  if (!argv.includes('--format=github') && (at < 0 || argv[at + 1] !== 'github')) return null
-  return workflowCommand({ level: 'error', title: 'unusable input (exit 2)', message, lines: [] })
+  const format = argv.find((a) => a.startsWith('--format='))?.slice(9) ?? (at >= 0 ? argv[at + 1] : '')
+  const title = 'unusable input (exit 2)'
+  if (format === 'github') return [workflowCommand({ level: 'error', title, message, lines: [] })]
+  if (format !== 'junit') return []
+  const c = { ...passCase('cors-lens', title), outcome: 'error' as const, type: 'unusable', message }
+  return [
+    ...junit({
+      suite: 'cors-lens',
+      cases: [{ ...c, lines: [message] }],
+      columns: [],
+      headline: '',
+      empty: '',
+    }),
+  ]
 }
 
 function github(r: Report, out: Output): void {

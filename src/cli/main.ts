@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { runCheck } from './check.ts'
 import { runExplain } from './explain.ts'
-import { githubErrorCommand } from './formats.ts'
+import { ciErrorLines } from './formats.ts'
 import { CliError, EXIT, type Io, processIo } from './io.ts'
 import { runLint } from './lint.ts'
 import { Output } from './terminal.ts'
@@ -44,8 +44,7 @@ async function run(argv: readonly string[], out: Output): Promise<number> {
     throw new CliError(`unknown command "${command}"`, { usage: true })
   } catch (e) {
     if (e instanceof CliError) {
-      const annotation = githubErrorCommand(rest, e.message)
-      if (annotation) out.json(annotation)
+      for (const l of ciErrorLines(rest, e.message)) out.json(l)
       out.error(`cors-lens: ${e.message}`)
       if (e.showUsage) for (const l of ['', ...usage]) out.error(l)
       return EXIT.unusable

@@ -271,7 +271,7 @@ describe('check against the lab', () => {
     expect(suite?.testcase?.[0]?.failure?.[0]?.type).toBe('MultipleAllowOriginValues')
   })
 
-  it('a refused connection: exit 2, and with github an error annotation', async () => {
+  it('a refused connection: exit 2, an error annotation, a JUnit report with one error', async () => {
     const closed = rawUrl.replace(/:\d+\//, ':9/')
     const g = await step(['check', closed, '--origin', 'https://app.example', '--format', 'github'])
     const j = await step(['check', closed, '--origin', 'https://app.example', '--format', 'junit'])
@@ -282,6 +282,7 @@ describe('check against the lab', () => {
       { command: 'error', data: expect.stringMatching(/refused/i) },
     ])
     expect(j.stderr).toMatch(/refused/i)
+    expect((await junitOf(j)).testsuite?.[0]).toMatchObject({ tests: 1, errors: 1, failures: 0 })
   })
 
   it('--json is --format json; --json with another format, or an unknown format, is exit 2', async () => {
