@@ -372,6 +372,23 @@ describe('hostile input cannot forge a workflow command or break the XML', () =>
     }
   })
 
+  it('secrets are redacted as in --json (the same report objects)', async () => {
+    const p = join(dir, 'secrets.har')
+    const entry = harEntry({
+      url: 'https://api.example/items?access_token=sekrit-in-url',
+      requestHeaders: [
+        { name: 'Origin', value: 'https://app.example' },
+        { name: 'Authorization', value: 'Bearer sekrit-in-header' },
+      ],
+    })
+    writeFileSync(p, har([{ ...entry, _error: 'net::ERR_FAILED' }]))
+    for (const format of ['github', 'junit']) {
+      const s = await step(['explain', '--format', format, p])
+      expect(s.code).toBe(1)
+      expect(`${s.stdout}${s.stderr}${s.summary}`).not.toMatch(/sekrit/)
+    }
+  })
+
   it('a file name full of commands is escaped in the annotation properties', async () => {
     const name = 'a,b::set-output name=x::1.conf'
     writeFileSync(join(dir, name), BROKEN_CONF)
