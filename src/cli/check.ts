@@ -25,6 +25,7 @@ import {
   type ResponseSide,
   redactExchange,
 } from '../core/index.ts'
+import { checkCi, type Format, formatOption, isCi } from './formats.ts'
 import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
 import { CliError, EXIT } from './io.ts'
 import {
@@ -114,7 +115,7 @@ function parseHeaderArg(arg: string): HeaderLine {
 
 export function parseCheckArgs(
   argv: readonly string[],
-): CheckOptions & { json: boolean; dropped: string[]; originAddress: PagePlace | null } {
+): CheckOptions & { json: boolean; format: Format; dropped: string[]; originAddress: PagePlace | null } {
   let parsed: ReturnType<typeof parseCheck>
   try {
     parsed = parseCheck(argv)
@@ -170,6 +171,7 @@ export function parseCheckArgs(
     if (!m) throw new CliError(`--resolve "${r}": expected HOST:ADDRESS`, { usage: true })
     resolve.set((m[1] ?? '').toLowerCase(), (m[2] ?? '').replace(/^\[|\]$/g, ''))
   }
+  const format = formatOption(v)
   const seconds = v.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(v.timeout)
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 300)
     throw new CliError(`--timeout "${v.timeout}": seconds between 0 and 300`, { usage: true })
@@ -182,7 +184,8 @@ export function parseCheckArgs(
     probe: v.probe ?? false,
     timeoutMs: Math.round(seconds * 1000),
     resolve,
-    json: v.json ?? false,
+    format,
+    json: format === 'json',
     dropped,
     originAddress: parseOriginAddress(v['origin-address']),
   }
@@ -215,6 +218,7 @@ function parseCheck(argv: readonly string[]) {
       resolve: { type: 'string', multiple: true },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
+      format: { type: 'string' },
     },
   })
 }
@@ -473,7 +477,7 @@ export async function runCheck(
   out: Output,
   send: Sender = sendHttp,
 ): Promise<number> {
-  const { json, dropped, originAddress, ...options } = parseCheckArgs(argv)
+  const { json, format, dropped, originAddress, ...options } = parseCheckArgs(argv)
   for (const name of dropped)
     out.error(
       `note: --header "${name}" left out: a page cannot set it (a forbidden header name), so fetch() drops it`,
@@ -482,7 +486,7 @@ export async function runCheck(
   const lna = await predictLocalNetwork(options, originAddress)
   const note = assumedNote(lna, options.origin)
   if (note) out.error(note)
-  if (!json) out.lines(lnaLines(lna))
+  if (format === 'text') out.lines(lnaLines(lna))
   let report: CheckReport
   try {
     report = await checkReport(options, lna, send)
@@ -491,6 +495,14 @@ export async function runCheck(
     throw e
   }
   const { result, entry, netError, code } = report
+  if (isCi(format)) {
+    const lines = [
+      ...(lna.block ? [refusedVerdict(lna.block)] : []),
+      ...(result.probe ? [probeText(result.probe)] : []),
+    ]
+    checkCi(format, entry, lines, netError !== null, out)
+    return code
+  }
   if (json) {
     out.json(JSON.stringify(entry, null, 2))
     return code

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { diagnoseIn, type Exchange, Session } from '../core/index.ts'
+import { explainCi, formatOption, isCi } from './formats.ts'
 import { type HarTotals, NotHarError, NotJsonError, readHarExchanges, TooBigError } from './har-stream.ts'
 import { CliError, EXIT } from './io.ts'
 import { entryLines, type JsonEntry, toJsonEntry } from './report.ts'
@@ -91,7 +92,9 @@ export async function runExplain(argv: readonly string[], out: Output): Promise<
     throw new CliError('explain takes exactly one HAR file', { usage: true })
   const read = explainEach(readHar(file))
   const counts: Counts = { blocked: 0, 'at-risk': 0, unknown: 0, ok: 0, 'not-cors': 0 }
-  if (values.json) await streamJson(read, out, counts)
+  const format = formatOption(values)
+  if (isCi(format)) await explainCi(format, read, { out, counts, file, all: values.all ?? false })
+  else if (format === 'json') await streamJson(read, out, counts)
   else await printHuman(read, out, counts, file, values.all ?? false)
   return counts.blocked > 0 ? EXIT.blocked : EXIT.allowed
 }
@@ -162,6 +165,6 @@ function parse(argv: readonly string[]) {
     args: [...argv],
     allowPositionals: true,
     strict: true,
-    options: { json: { type: 'boolean' }, all: { type: 'boolean' } },
+    options: { json: { type: 'boolean' }, all: { type: 'boolean' }, format: { type: 'string' } },
   })
 }

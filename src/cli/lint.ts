@@ -14,6 +14,7 @@ import {
   type SourceFile,
   WHEN_WORDS,
 } from '../core/index.ts'
+import { formatOption, isCi, lintCi } from './formats.ts'
 import { CliError, EXIT } from './io.ts'
 import type { Output } from './terminal.ts'
 
@@ -60,7 +61,7 @@ function resolver(main: string, confine?: Confine) {
   }
 }
 
-function human(f: LintFinding): string[] {
+export function human(f: LintFinding): string[] {
   return [
     `${f.file}:${f.line}: ${f.severity}: ${f.title} [${f.code}]`,
     `  ${f.explanation}`,
@@ -84,8 +85,10 @@ export function runLint(argv: readonly string[], out: Output): number {
   const server = values.server ?? 'nginx'
   if (server !== 'nginx' && server !== 'apache' && server !== 'caddy')
     throw new CliError(`--server must be nginx, apache or caddy (not "${server}")`, { usage: true })
+  const format = formatOption(values)
   const findings = lintFindings(positionals, server as LintServer)
-  if (values.json) out.json(JSON.stringify({ findings }, null, 2))
+  if (isCi(format)) lintCi(format, findings, human, out)
+  else if (format === 'json') out.json(JSON.stringify({ findings }, null, 2))
   else {
     for (const f of findings) out.lines(human(f))
     const errors = findings.filter((f) => f.severity === 'error').length
@@ -125,6 +128,6 @@ function parse(argv: readonly string[]) {
     args: [...argv],
     allowPositionals: true,
     strict: true,
-    options: { json: { type: 'boolean' }, server: { type: 'string' } },
+    options: { json: { type: 'boolean' }, server: { type: 'string' }, format: { type: 'string' } },
   })
 }

@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { runCheck } from './check.ts'
 import { runExplain } from './explain.ts'
+import { ciErrorLines } from './formats.ts'
 import { CliError, EXIT, type Io, processIo } from './io.ts'
 import { runLint } from './lint.ts'
 import { Output } from './terminal.ts'
@@ -45,6 +46,7 @@ async function run(argv: readonly string[], out: Output): Promise<number> {
     throw new CliError(`unknown command "${command}"`, { usage: true })
   } catch (e) {
     if (e instanceof CliError) {
+      for (const l of ciErrorLines(rest, e.message)) out.json(l)
       out.error(`cors-lens: ${e.message}`)
       if (e.showUsage) for (const l of ['', ...usage]) out.error(l)
       return EXIT.unusable

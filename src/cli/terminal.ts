@@ -8,9 +8,11 @@ import type { Io } from './io.ts'
 /**
  * C0 (incl. CR, LF, TAB), DEL, C1, and the Unicode format characters that reorder or hide text
  * (bidi embeddings/overrides/isolates, LRM/RLM/ALM, line/paragraph separators). One character class: linear.
+ * Also `##[`: a CI log is a terminal too, and the GitHub Actions runner obeys its legacy `##[set-output …]`
+ * command anywhere in a line (actions/runner src/Runner.Worker/ActionCommand.cs TryParse).
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this regex's job.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|##\[/g
 
 const hex = (c: string, width: number): string => c.charCodeAt(0).toString(16).padStart(width, '0')
 
@@ -20,6 +22,8 @@ const hex = (c: string, width: number): string => c.charCodeAt(0).toString(16).p
  */
 export function escapeControls(text: string, style: 'text' | 'json'): string {
   return text.replace(UNSAFE, (c) => {
+    // The second # escaped: `\u0023` is still "#" to a JSON reader, and no runner reads `##[` in either.
+    if (c === '##[') return style === 'json' ? '#\\u0023[' : '#\\x23['
     const code = c.charCodeAt(0)
     // In JSON text a C0 character is the layout's own newline: JSON.stringify escaped every one in a string.
     if (style === 'json') return code < 0x20 ? c : `\\u${hex(c, 4)}`
@@ -30,11 +34,19 @@ export function escapeControls(text: string, style: 'text' | 'json'): string {
 /** A line longer than this is cut (a 10 MB header value is not printed whole; --json has it all). */
 export const MAX_LINE_CHARS = 2_000
 
+/**
+ * A line the GitHub Actions runner would take for a workflow command (`::set-output …` after spaces:
+ * actions/runner ActionCommand.cs TryParseV2). Data can start a line where the engine's own text is split
+ * into lines (an explanation quoting a header value with a newline in it).
+ */
+const COMMAND_START = /^(\s*):(?=:)/
+
 /** One printed line: cut to the bound first (so escaping stays linear in what is printed), then escaped. */
 export function safeLine(line: string): string {
-  if (line.length <= MAX_LINE_CHARS) return escapeControls(line, 'text')
-  const more = line.length - MAX_LINE_CHARS
-  return `${escapeControls(line.slice(0, MAX_LINE_CHARS), 'text')}… (${more.toLocaleString('en-US')} more characters)`
+  const cut = line.length <= MAX_LINE_CHARS ? line : line.slice(0, MAX_LINE_CHARS)
+  const safe = escapeControls(cut, 'text').replace(COMMAND_START, '$1\\x3a')
+  if (cut === line) return safe
+  return `${safe}… (${(line.length - MAX_LINE_CHARS).toLocaleString('en-US')} more characters)`
 }
 
 /**

@@ -33,6 +33,10 @@ Usage:
 
   cors-lens --help | --version
 
+Output (explain, check, lint): --format text|json|github|junit   (--json is --format json)
+      github: GitHub Actions annotations, and a table in $GITHUB_STEP_SUMMARY when it is set;
+      junit: JUnit XML, one test case per request or finding. The exit codes stay the same.
+
 Exit codes:
   0  a browser allows it (explain: no request was blocked)
   1  a browser blocks it (explain: at least one request was blocked; lint: an error finding)

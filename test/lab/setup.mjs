@@ -46,6 +46,8 @@ const NEEDS = [
   },
   // The Local Network Access pages are https with a certificate the lab makes at run time.
   { what: 'openssl', pkg: 'openssl', ok: () => existsSync('/usr/bin/openssl') },
+  // xmllint --schema validates the CLI's JUnit output (test/cli/formats.test.ts).
+  { what: 'xmllint', pkg: 'libxml2-utils', ok: () => existsSync('/usr/bin/xmllint') },
   ...PY_MODULES.map((m) => ({
     what: `Python module ${m} (Debian's python3)`,
     pkg: {
