@@ -258,7 +258,11 @@ export class Pipeline implements CaptureSink {
     if (!keep(request, preflight)) return null
     const { exchange, notes } = assemble(request, preflight, this.options.platform.browser)
     const startedAt = preflight ? Math.min(preflight.startedAt, request.startedAt) : request.startedAt
-    return this.record(request.tabId, request.id, { startedAt, exchange, notes }, evicted)
+    // A failed WebSocket is kept only when it is a Local Network Access block: any other failure of one
+    // (a closed port, a refused handshake) is no CORS matter and no row.
+    const known = request.type === 'websocket' ? this.diagnose(exchange) : undefined
+    if (known && !known.blocked) return null
+    return this.record(request.tabId, request.id, { startedAt, exchange, notes }, evicted, known)
   }
 
   /** Judges one exchange (with what recent exchanges of its API say) and stores it. */
@@ -267,8 +271,9 @@ export class Pipeline implements CaptureSink {
     key: string,
     draft: { readonly startedAt: number; readonly exchange: Exchange; readonly notes: string[] },
     evicted: Set<number>,
+    known?: Analysis,
   ): ExchangeRecord {
-    let diagnosis = this.diagnose(draft.exchange)
+    let diagnosis = known ?? this.diagnose(draft.exchange)
     const extra = this.crossRequest(key, draft.exchange)
     if (extra.length > 0) diagnosis = { ...diagnosis, findings: [...diagnosis.findings, ...extra] }
     const { record, evictedTabs } = this.options.store.add(tabId, { ...draft, diagnosis })
@@ -340,7 +345,7 @@ function keep(r: TrackedRequest, preflight: TrackedPreflight | null): boolean {
   const first = r.hops[0]
   if (!first || first.response !== null) return false // a same-origin redirect that never went further
   if (r.end?.kind !== 'error' || r.end.error === 'net::ERR_ABORTED') return false
-  if (r.type === 'xmlhttprequest' || r.type === 'font') return true
+  if (r.type === 'xmlhttprequest' || r.type === 'font' || r.type === 'websocket') return true
   // Images and media are observed only through failures; keep the generic ones CORS produces.
   return isOutcomeOnlyType(r.type) && classifyFailure(r.end.error) === 'cors-candidate'
 }

@@ -37,7 +37,7 @@ export interface Platform {
   readonly preflightOrder: PreflightOrder
   /** Request types that can carry a CORS request and whose headers are captured (this browser's names only). */
   readonly corsTypes: readonly string[]
-  /** Types observed only through their failures, without headers (see OUTCOME_ONLY_TYPES). */
+  /** Types observed only through their failures, without headers (OUTCOME_ONLY_TYPES, and websocket in Chromium). */
   readonly outcomeOnlyTypes: readonly string[]
   /** Request header names webRequest never shows (lower case), even when the page set them. */
   readonly hiddenRequestHeaders: ReadonlySet<string>
@@ -76,6 +76,14 @@ const CORS_TYPES = [
  */
 const OUTCOME_ONLY_TYPES = ['image', 'media', 'imageset'] as const
 
+/**
+ * WebSockets are no CORS requests, but since Chrome 147 Local Network Access refuses them too, before the
+ * handshake is sent (webRequest: type websocket, net::ERR_FAILED). Heard on the same failures-only listener
+ * as images (no listener more, nothing dispatched unless one fails). Chromium only: Firefox's LNA is another
+ * matter (src/core/firefox-reasons.ts).
+ */
+const FAILURE_ONLY_CHROMIUM_TYPES = ['websocket'] as const
+
 export function isOutcomeOnlyType(type: string): boolean {
   return (OUTCOME_ONLY_TYPES as readonly string[]).includes(type)
 }
@@ -110,7 +118,9 @@ export function detectPlatform(webRequest: WebRequestEnums, runtime: RuntimeLike
   const knownHere = (t: string): boolean =>
     known ? known.has(t) : t !== 'beacon' && t !== 'imageset' && t !== 'json'
   const corsTypes = CORS_TYPES.filter(knownHere)
-  const outcomeOnlyTypes = OUTCOME_ONLY_TYPES.filter(knownHere)
+  const outcomeOnlyTypes = [...OUTCOME_ONLY_TYPES, ...(firefox ? [] : FAILURE_ONLY_CHROMIUM_TYPES)].filter(
+    knownHere,
+  )
   return {
     browser: firefox ? 'firefox' : 'chromium',
     captureStart: firefox ? 'devtools-open' : 'panel-shown',

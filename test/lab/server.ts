@@ -36,6 +36,14 @@ export const UNRESOLVABLE_HOST = 'nowhere.onion'
 /** A host on the local network by its name (mDNS style), mapped to loopback; its port is made `local`. */
 export const LOCAL_HOST = 'printer.local'
 
+/**
+ * Loopback API hosts whose names say nothing about where they live (issue 17): a custom dev name, as in
+ * /etc/hosts or a *.test dev domain, and a nip.io-style name (public DNS that answers 127.0.0.1; here the
+ * resolver rules answer it, no DNS query leaves the machine). Only the browser's LNA error tells.
+ */
+export const DEVBOX_HOST = 'api.devbox.test'
+export const NIP_HOST = '127.0.0.1.nip.io'
+
 export interface Lab {
   readonly pageOrigin: string
   readonly apiOrigin: string
@@ -300,9 +308,16 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     siteOrigin,
     h2Origin,
     hostResolverRules: [
-      ...[PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST, `*.${PAGE_HOST}`, LOCAL_HOST].map(
-        (h) => `MAP ${h} 127.0.0.1`,
-      ),
+      ...[
+        PAGE_HOST,
+        API_HOST,
+        OTHER_HOST,
+        SITE_HOST,
+        `*.${PAGE_HOST}`,
+        LOCAL_HOST,
+        DEVBOX_HOST,
+        NIP_HOST,
+      ].map((h) => `MAP ${h} 127.0.0.1`),
       `MAP ${UNRESOLVABLE_HOST} ~NOTFOUND`,
     ].join(', '),
     chromiumArgs: [
