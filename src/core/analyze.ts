@@ -389,14 +389,10 @@ export function analyze(ex: Exchange): Analysis {
             failedParameter: '',
             url: ex.request.url,
             origin,
-            ...(lna.crossing.to
-              ? {
-                  addressSpace: {
-                    resource: lna.crossing.to,
-                    ...(lna.declared ? { declared: lna.declared } : {}),
-                  },
-                }
-              : {}),
+            // Chromium names the space; when nothing the capture saw does, say which two it can be.
+            addressSpace: lna.crossing.to
+              ? { resource: lna.crossing.to, ...(lna.declared ? { declared: lna.declared } : {}) }
+              : { resource: 'loopback or local' },
           }),
       credentials: NO_CREDENTIALS,
       findings: [finding],

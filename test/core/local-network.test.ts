@@ -136,6 +136,8 @@ describe('a preflighted request to a name that says nothing (what webRequest sho
     const a = analyze(put('net::ERR_FAILED'))
     expect(a.corsError).toBe('InsecureLocalNetwork')
     expect(a.findings[0]?.explanation).toContain('refused its preflight before any answer')
+    // The console sentence cannot know Chromium's space word: it names both, never an empty one.
+    expect(a.consoleMessage).toContain('more-private address space `loopback or local`.')
   })
 
   it.each(['net::ERR_CONNECTION_REFUSED', 'net::ERR_NAME_NOT_RESOLVED'])(
