@@ -11,7 +11,10 @@
  * the permissions granted (CDP Browser.grantPermissions 'loopbackNetwork' and 'localNetwork' — the legacy
  * 'localNetworkAccess' grants nothing) ordinary CORS applies again. A same-site subframe without
  * allow="local-network-access" is denied without the permission and let through with it: Chromium 156 does
- * not (yet) require the delegation when the top-level site holds the permission.
+ * not (yet) require the delegation when the top-level site holds the permission. Measured by hand too: a
+ * cross-site iframe (another host on the granted page's port) reached loopback without allow= and with
+ * allow="loopback-network", "local-network" or "local-network-access" alike, and was refused on the
+ * ungranted https page whatever its allow= said.
  */
 import type { Route, Scenario } from './scenario.ts'
 import { DEVBOX_HOST, NIP_HOST } from './server.ts'

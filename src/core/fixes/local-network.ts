@@ -39,10 +39,10 @@ function secureContext(ctx: FixContext): Fix {
 
 /**
  * The site-settings pages and their words, as Chromium 156 shows them (opened headless): /content/localNetwork
- * is "Local network" with the list "Allowed to access other devices on your local network"; since the Chrome
- * 145 split (https://developer.chrome.com/blog/local-network-access) loopback has its own page,
- * /content/loopbackNetwork, titled "Apps on device", list "Allowed to access other apps and services on this
- * device". There is no /content/localNetworkAccess page (it falls back to the settings home).
+ * is "Local network" with the list "Allowed to access other devices on your local network"; loopback has its
+ * own page since the permission was split in two, /content/loopbackNetwork, titled "Apps on device", list
+ * "Allowed to access other apps and services on this device". There is no /content/localNetworkAccess page
+ * (it falls back to the settings home).
  */
 const SETTINGS: Record<AddressSpace, { page: string; name: string; list: string }> = {
   loopback: {
@@ -86,7 +86,9 @@ function grantPermission(space: AddressSpace, origin: string, recommended: boole
  * Permissions-Policy tokens: local-network and loopback-network since the Chrome 145 split, local-network-access
  * before it (https://source.chromium.org/chromium/chromium/src/+/main:services/network/public/cpp/permissions_policy/permissions_policy_features.json5;
  * all three are in Chromium 156's binary). The same names are the permission names navigator.permissions
- * answers for in Chromium 156.
+ * answers for in Chromium 156. Measured there (headless, the permission granted to the top-level origin
+ * through CDP): a cross-site iframe reached loopback with and without allow=, so the lab cannot show the
+ * delegation deciding; the cure follows Chrome's guide.
  */
 function delegate(space: AddressSpace, url: string): Fix {
   const token = space === 'loopback' ? 'loopback-network' : 'local-network'
@@ -96,7 +98,7 @@ function delegate(space: AddressSpace, url: string): Fix {
     recommended: false,
     title: 'If the request comes from an iframe: delegate the permission to it',
     label: 'Embedding page: delegate to the iframe',
-    why: `A subframe uses the top-level site's permission only when the embedding page delegates it with the ${token} Permissions-Policy token (local-network-access in older Chrome).`,
+    why: `Chrome's guide has the embedding page delegate the permission to a subframe with the ${token} Permissions-Policy token (local-network-access in older Chrome); a frame that is not delegated to may be refused even when the site holds the permission.`,
     changes: [
       {
         layer: 'client',
