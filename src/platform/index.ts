@@ -56,7 +56,8 @@ export type RuntimeLike = object
  * Types a CORS-mode request can have: fetch/XHR; fonts (always CORS); module scripts and crossorigin
  * scripts and styles; sendBeacon ('ping' in Chromium, 'beacon' in Firefox); EventSource and prefetch
  * ('other'); Firefox's JSON modules. Their headers are captured. Frames, objects, CSP reports and WebSockets
- * never are CORS requests, so they are not subscribed at all (the browser does not even dispatch them to us).
+ * never are CORS requests, so their headers are not subscribed to (the browser does not even dispatch them to
+ * us); a WebSocket's failure is heard for Local Network Access only (FAILURE_ONLY_CHROMIUM_TYPES).
  */
 const CORS_TYPES = [
   'xmlhttprequest',
