@@ -78,6 +78,9 @@ describe('Chromium (CDP oracle) agrees with the lab scenario', () => {
     expect(oracle.corsError, scenario.title).toBe(scenario.expectCorsError)
     // A CORS failure always surfaces to the page as a failed fetch; a pass as a resolved one.
     expect(pageResult).toBe(scenario.expectCorsError === null ? 'ok' : 'failed')
+    // A WebSocket LNA refused never sent its handshake; one it let through did.
+    if (scenario.fetch.via === 'websocket' && lnaIds.has(id))
+      expect(lab?.handshakes(id), scenario.title).toBe(scenario.expectCorsError === null ? 1 : 0)
   })
 })
 

@@ -69,6 +69,8 @@ export interface Lab {
   /** Register a static resource on the page origin (images, scripts, styles of the bench's realistic page). */
   asset(path: string, contentType: string, body: string): string
   scenarioUrl(s: Scenario, path?: string): string
+  /** How many WebSocket handshakes reached the lab for a scenario (a refused socket sends none). */
+  handshakes(scenarioId: string): number
   close(): Promise<void>
 }
 
@@ -206,8 +208,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   // A WebSocket scenario's handshake: 101 with no CORS header at all (browsers check none). Upgraded
   // sockets leave the HTTP server's bookkeeping: kept here to be ended on close.
   const upgraded = new Set<Duplex>()
+  const handshakes = new Map<string, number>()
   const upgrade = (req: IncomingMessage, socket: Duplex): void => {
     upgraded.add(socket)
+    const id = scenarioIdOf(`http://x${req.url ?? '/'}`)
+    if (id) handshakes.set(id, (handshakes.get(id) ?? 0) + 1)
     socket.on('close', () => upgraded.delete(socket))
     const key = req.headers['sec-websocket-key']
     if (scenarioOf(new URL(req.url ?? '/', 'http://x'))?.fetch.via !== 'websocket' || !key) {
@@ -349,6 +354,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       const url = /^https?:|^\{/.test(path) ? fillFor(s)(path) : path === '/' ? base : base + path
       return s.fetch.via === 'websocket' ? url.replace(/^http/, 'ws') : url
     },
+    handshakes: (id) => handshakes.get(id) ?? 0,
     async close() {
       const all = [...servers, ...(publicPages?.servers ?? [])]
       for (const s of all) s.closeAllConnections()
