@@ -176,8 +176,11 @@ export class Pipeline implements CaptureSink {
     const evicted = new Set<number>()
     exchanges.forEach((exchange, i) => {
       this.safely(() => {
+        // As in capture: a failed WebSocket is a row only when it is a Local Network Access block.
+        const known = exchange.api === 'websocket' ? this.diagnose(exchange) : undefined
+        if (known && !known.blocked) return
         const draft = { startedAt: since - exchanges.length + i, exchange, notes: [DEVTOOLS_LOG_NOTE] }
-        records.push(this.record(tabId, `devtools-log ${since} ${i}`, draft, evicted))
+        records.push(this.record(tabId, `devtools-log ${since} ${i}`, draft, evicted, known))
       })
     })
     this.options.notifier.records(tabId, records)
