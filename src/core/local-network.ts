@@ -174,7 +174,10 @@ export function localNetworkBlock(ex: Exchange, initiator: string | null): Local
   if (ex.response || ex.preflight?.response || ex.redirects?.length) return null
   const errors = [ex.outcome.kind === 'error' ? ex.outcome.error : '', ex.preflight?.error ?? '']
   const lnaError = errors.some((e) => LNA_ERROR.test(e))
-  if (!lnaError && !errors.some((e) => BARE_FAILED.test(e))) return null
+  // A WebSocket that got no handshake answer: webRequest says only net::ERR_FAILED, DevTools' HAR status 0
+  // and no error (measured in Chromium 156); either way only the spaces can tell.
+  const socketFailed = ex.api === 'websocket' && ex.outcome.kind !== 'ok'
+  if (!lnaError && !socketFailed && !errors.some((e) => BARE_FAILED.test(e))) return null
   const said = lnaError ? 'browser-error' : refusedPreflight(ex) ? 'refused-preflight' : false
   const crossing = localNetworkCrossing(ex, initiator, said)
   if (!crossing) return null

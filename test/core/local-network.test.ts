@@ -188,6 +188,14 @@ describe('WebSockets (Chrome 147+): no CORS request, but under LNA', () => {
     expect(a.consoleMessage).toBe(`WebSocket connection to '${url}' failed: `)
   })
 
+  it("DevTools' HAR shape (status 0, no error): named from the spaces too", () => {
+    const a = analyze({
+      ...ws('http://shop.example', 'ws://localhost:9000/live'),
+      outcome: { kind: 'unknown' },
+    })
+    expect(a.corsError).toBe('InsecureLocalNetwork')
+  })
+
   it('any other WebSocket is not CORS', () => {
     expect(analyze(ws('http://shop.example', 'ws://api.test/live')).verdict).toBe('not-cors')
     expect(analyze(ws('http://127.0.0.1:3000', 'ws://127.0.0.1:9000/live')).verdict).toBe('not-cors')
