@@ -92,6 +92,7 @@ export function assemble(
     outcome: req.end ?? { kind: 'unknown' },
     ...(req.ip ? { remoteAddress: req.ip } : {}),
     ...(isOutcomeOnlyType(req.type) ? { observed: 'outcome-only' as const } : {}),
+    ...(req.type === 'websocket' ? { api: 'websocket' as const } : {}),
     browser,
   }
   return { exchange, notes }

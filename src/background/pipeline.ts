@@ -160,8 +160,14 @@ export class Pipeline implements CaptureSink {
     const evicted = new Set<number>()
     exchanges.forEach((exchange, i) => {
       this.safely(() => {
+        // As in capture: a failed WebSocket is a row only when it is a Local Network Access block.
+        const known =
+          exchange.api === 'websocket'
+            ? this.session.judge(`devtools-log ${since} ${i}`, exchange)
+            : undefined
+        if (known && !known.blocked) return
         const draft = { startedAt: since - exchanges.length + i, exchange, notes: [DEVTOOLS_LOG_NOTE] }
-        records.push(this.record(tabId, `devtools-log ${since} ${i}`, draft, evicted))
+        records.push(this.record(tabId, `devtools-log ${since} ${i}`, draft, evicted, known))
       })
     })
     this.options.notifier.records(tabId, records)
@@ -242,7 +248,11 @@ export class Pipeline implements CaptureSink {
     if (!keep(request, preflight)) return null
     const { exchange, notes } = assemble(request, preflight, this.options.platform.browser)
     const startedAt = preflight ? Math.min(preflight.startedAt, request.startedAt) : request.startedAt
-    return this.record(request.tabId, request.id, { startedAt, exchange, notes }, evicted)
+    // A failed WebSocket is kept only when it is a Local Network Access block: any other failure of one
+    // (a closed port, a refused handshake) is no CORS matter and no row.
+    const known = request.type === 'websocket' ? this.session.judge(request.id, exchange) : undefined
+    if (known && !known.blocked) return null
+    return this.record(request.tabId, request.id, { startedAt, exchange, notes }, evicted, known)
   }
 
   /** Judges one exchange in the session (with what recent exchanges of its API say) and stores it. */
@@ -251,8 +261,9 @@ export class Pipeline implements CaptureSink {
     key: string,
     draft: { readonly startedAt: number; readonly exchange: Exchange; readonly notes: string[] },
     evicted: Set<number>,
+    known?: Analysis,
   ): ExchangeRecord {
-    const diagnosis = this.session.judge(key, draft.exchange)
+    const diagnosis = known ?? this.session.judge(key, draft.exchange)
     const { record, evictedTabs } = this.options.store.add(tabId, { ...draft, diagnosis })
     for (const t of evictedTabs) evicted.add(t)
     return record
@@ -288,7 +299,7 @@ function keep(r: TrackedRequest, preflight: TrackedPreflight | null): boolean {
   const first = r.hops[0]
   if (!first || first.response !== null) return false // a same-origin redirect that never went further
   if (r.end?.kind !== 'error' || r.end.error === 'net::ERR_ABORTED') return false
-  if (r.type === 'xmlhttprequest' || r.type === 'font') return true
+  if (r.type === 'xmlhttprequest' || r.type === 'font' || r.type === 'websocket') return true
   // Images and media are observed only through failures; keep the generic ones CORS produces.
   return isOutcomeOnlyType(r.type) && classifyFailure(r.end.error) === 'cors-candidate'
 }

@@ -368,37 +368,51 @@ export function analyze(ex: Exchange): Analysis {
   }
 
   // Local Network Access: refused before anything was sent, named from the spaces crossed.
+  const websocket = ex.api === 'websocket'
   const lna = localNetworkBlock(ex, initiator)
   if (lna) {
     const origin = initiator ?? 'null'
-    const finding = localNetworkFinding(lna, origin, ex.request.url, ex.remoteAddress ?? ex.resolvedAddress)
+    const finding = localNetworkFinding(
+      lna,
+      origin,
+      ex.request.url,
+      ex.remoteAddress ?? ex.resolvedAddress,
+      websocket,
+    )
     return blocked(base, {
       corsError: lna.corsError,
       failedParameter: '',
       stage: ex.preflight ? 'preflight' : 'response',
-      summary: `Blocked by Local Network Access — ${lna.crossing.from} → ${lna.crossing.to ?? 'a more private address'}.`,
-      // Firefox's CORS line for it, exactly as printed (measured: no response, "Status code: (null)").
+      summary: `Blocked by Local Network Access — ${lna.crossing.from} → ${lna.crossing.to ?? 'a more private address'}${websocket ? ' (a WebSocket)' : ''}.`,
+      // Firefox's CORS line for it, exactly as printed (measured: no response, "Status code: (null)");
+      // Chromium 156 prints no reason for a WebSocket it refused (measured: test/lab/local-network.ts).
       consoleMessage:
         finding.firefox && lna.firefox
           ? firefoxConsoleMessage(finding.firefox, ex.request.url, null)
-          : chromiumConsoleMessage({
-              error: lna.corsError,
-              failedParameter: '',
-              url: ex.request.url,
-              origin,
-              ...(lna.crossing.to
-                ? {
-                    addressSpace: {
-                      resource: lna.crossing.to,
-                      ...(lna.declared ? { declared: lna.declared } : {}),
-                    },
-                  }
-                : {}),
-            }),
+          : websocket
+            ? `WebSocket connection to '${ex.request.url}' failed: `
+            : chromiumConsoleMessage({
+                error: lna.corsError,
+                failedParameter: '',
+                url: ex.request.url,
+                origin,
+                // Chromium names the space; when nothing the capture saw does, say which two it can be.
+                addressSpace: lna.crossing.to
+                  ? { resource: lna.crossing.to, ...(lna.declared ? { declared: lna.declared } : {}) }
+                  : { resource: 'loopback or local' },
+              }),
       credentials: NO_CREDENTIALS,
       findings: [finding],
     })
   }
+  if (websocket)
+    return notBlocked(
+      base,
+      'not-cors',
+      'Not a CORS request: a WebSocket handshake (no CORS check applies).',
+      NO_CREDENTIALS,
+      [],
+    )
 
   // A failure that is not a CORS failure: say what it is, so nobody edits CORS headers for nothing.
   const netError = outcome.kind === 'error' ? outcome.error : ex.preflight?.error
@@ -580,7 +594,7 @@ export function analyze(ex: Exchange): Analysis {
               url: failure.stage === 'redirect' ? failure.url : finalUrl,
               initialUrl: urls[0] ?? ex.request.url,
               origin,
-              initiator: ex.api ?? 'fetch',
+              initiator: ex.api === 'xhr' ? 'xhr' : 'fetch',
             }),
       credentials,
       findings: [finding, ...notes, ...warnings],

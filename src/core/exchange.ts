@@ -85,6 +85,10 @@ export interface Exchange {
    * the steps before it.
    */
   readonly unrecorded?: 'response'
-  /** The page's API, where the record says (DevTools' `_resourceType`): Chromium's console names it. */
-  readonly api?: 'fetch' | 'xhr'
+  /**
+   * The page's API, where the record says (DevTools' `_resourceType`): Chromium's console names it.
+   * 'websocket': a WebSocket handshake (webRequest type `websocket`): no CORS request, but since Chrome 147
+   * under Local Network Access.
+   */
+  readonly api?: 'fetch' | 'xhr' | 'websocket'
 }

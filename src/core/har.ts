@@ -90,7 +90,8 @@ function statusOf(v: unknown): { status: number; bogus: boolean } {
 function isHttpUrl(url: string): boolean | null {
   try {
     const p = new URL(url).protocol
-    return p === 'http:' || p === 'https:'
+    // ws: and wss: too: a failed WebSocket may be a Local Network Access block (see notCorsChecked).
+    return p === 'http:' || p === 'https:' || p === 'ws:' || p === 'wss:'
   } catch {
     return null
   }
@@ -243,13 +244,20 @@ function isPreflight(e: Entry): boolean {
 
 const failed = (e: Entry): boolean => e.status <= 0 || e.error !== null
 
+const isWebSocket = (e: Entry): boolean =>
+  e.status === 101 ||
+  e.resourceType === 'websocket' ||
+  headerValue(e.requestHeaders, 'upgrade')?.toLowerCase() === 'websocket'
+
 /**
  * Requests no CORS check applies to: WebSocket handshakes (Upgrade, 101), navigations and documents, and
- * no-cors / same-origin fetches (Sec-Fetch-Mode says so where the exporter kept it).
+ * no-cors / same-origin fetches (Sec-Fetch-Mode says so where the exporter kept it). A WebSocket that
+ * failed is read on: since Chrome 147 it may be a Local Network Access block (the engine judges; CORS
+ * Lens's own export writes such a row with _resourceType websocket).
  */
 function notCorsChecked(e: Entry): boolean {
-  if (e.status === 101 || e.resourceType === 'websocket' || e.resourceType === 'document') return true
-  if (headerValue(e.requestHeaders, 'upgrade')?.toLowerCase() === 'websocket') return true
+  if (isWebSocket(e)) return !failed(e)
+  if (e.resourceType === 'document') return true
   const mode = headerValue(e.requestHeaders, 'sec-fetch-mode')?.toLowerCase()
   return mode === 'no-cors' || mode === 'navigate' || mode === 'same-origin' || mode === 'websocket'
 }
@@ -806,9 +814,10 @@ function exchangeOf(
   }
 }
 
-/** fetch() or XMLHttpRequest, where the exporter says (DevTools' `_resourceType`). */
+/** fetch(), XMLHttpRequest or a WebSocket, where the exporter says (DevTools' `_resourceType`). */
 function apiOf(e: Entry): Exchange['api'] {
   const t = e.resourceType?.toLowerCase()
+  if (isWebSocket(e)) return 'websocket'
   return t === 'xhr' ? 'xhr' : t === 'fetch' ? 'fetch' : undefined
 }
 

@@ -124,16 +124,18 @@ export interface Crossing {
   readonly to: AddressSpace | null
   /**
    * How the target's space is known: the address the browser connected to, the address its name resolves
-   * to (a prediction: `cors-lens check`), the host name, or neither.
+   * to (a prediction: `cors-lens check`), the host name, or neither — the browser's LNA error
+   * ('browser-error'), or a preflight Chromium refused before any answer ('refused-preflight', see
+   * refusedPreflight).
    */
-  readonly toBasis: 'address' | 'resolved' | 'name' | 'browser-error'
+  readonly toBasis: 'address' | 'resolved' | 'name' | 'browser-error' | 'refused-preflight'
 }
 
 /** The spaces a request crossed, when it went to a more private one; null otherwise or when not known. */
 export function localNetworkCrossing(
   ex: Exchange,
   initiator: string | null,
-  browserSaidLna = false,
+  browserSaid: 'browser-error' | 'refused-preflight' | false = false,
 ): Crossing | null {
   const address = ex.remoteAddress ?? ex.resolvedAddress
   const byAddress = address ? addressSpaceOf(address) : null
@@ -143,8 +145,7 @@ export function localNetworkCrossing(
   const named = ex.initiatorAddressSpace ?? (pageHost ? addressSpaceOf(pageHost) : null)
   const from = named ?? 'public'
   // The browser's own LNA error outranks the name: a custom name (/etc/hosts, *.test, nip.io) says nothing.
-  if (!to)
-    return browserSaidLna ? { from, fromAssumed: named === null, to: null, toBasis: 'browser-error' } : null
+  if (!to) return browserSaid ? { from, fromAssumed: named === null, to: null, toBasis: browserSaid } : null
   if (RANK[to] <= RANK[from]) return null
   const byName = targetHost ? addressSpaceOf(targetHost) : null
   // A predicted address tells more than the name only when the name says nothing (not 127.0.0.1, localhost).
@@ -165,6 +166,26 @@ export interface LocalNetworkBlock {
 }
 
 const LNA_ERROR = /LOCAL_NETWORK_ACCESS/i
+const BARE_FAILED = /ERR_FAILED$/
+
+/**
+ * Chromium's webRequest reports a preflight's own failure as a bare net::ERR_FAILED whatever it was, and
+ * the actual request's as the real error (net::ERR_CONNECTION_REFUSED, net::ERR_NAME_NOT_RESOLVED): measured
+ * in Chromium 156 (test/lab/local-network.ts). A preflight that got no answer while its request also ended
+ * in a bare net::ERR_FAILED was refused by the browser before any response: the Local Network Access check
+ * (CDP names it net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS on the preflight). Firefox ends differently.
+ */
+function refusedPreflight(ex: Exchange): boolean {
+  const p = ex.preflight
+  return (
+    ex.browser !== 'firefox' &&
+    p !== undefined &&
+    !p.response &&
+    BARE_FAILED.test(p.error ?? '') &&
+    ex.outcome.kind === 'error' &&
+    BARE_FAILED.test(ex.outcome.error)
+  )
+}
 
 /**
  * Whether the exchange is a Local Network Access block, and which. It must have failed before any answer
@@ -175,8 +196,12 @@ export function localNetworkBlock(ex: Exchange, initiator: string | null): Local
   if (ex.response || ex.preflight?.response || ex.redirects?.length) return null
   const errors = [ex.outcome.kind === 'error' ? ex.outcome.error : '', ex.preflight?.error ?? '']
   const lnaError = errors.some((e) => LNA_ERROR.test(e))
-  if (!lnaError && !errors.some((e) => /ERR_FAILED$/.test(e))) return null
-  const crossing = localNetworkCrossing(ex, initiator, lnaError)
+  // A WebSocket that got no handshake answer: webRequest says only net::ERR_FAILED, DevTools' HAR status 0
+  // and no error (measured in Chromium 156); either way only the spaces can tell.
+  const socketFailed = ex.api === 'websocket' && ex.outcome.kind !== 'ok'
+  if (!lnaError && !socketFailed && !errors.some((e) => BARE_FAILED.test(e))) return null
+  const said = lnaError ? 'browser-error' : refusedPreflight(ex) ? 'refused-preflight' : false
+  const crossing = localNetworkCrossing(ex, initiator, said)
   if (!crossing) return null
   // Firefox asks on an http page as on an https one (network.lna.block_insecure_contexts is off by
   // default): refused, it is the permission that was not granted, whatever the page's scheme.
@@ -212,6 +237,7 @@ const BASIS_WORDS: Record<Crossing['toBasis'], string> = {
   resolved: ' (by the address its host name resolves to)',
   name: '',
   'browser-error': '',
+  'refused-preflight': '',
 }
 
 function crossed(block: LocalNetworkBlock, initiator: string, url: string): string {
@@ -220,7 +246,9 @@ function crossed(block: LocalNetworkBlock, initiator: string, url: string): stri
     ? `The page ${initiator} is taken to be on a public address (its name says nothing else)`
     : `The page ${initiator} is on ${SPACE_WORDS[c.from]}`
   if (!c.to)
-    return `${page}; ${url} is on a more private address (the browser did not say which): the browser refused it with its Local Network Access error.`
+    return c.toBasis === 'refused-preflight'
+      ? `${page}; ${url} is on a more private address (the browser did not say which): the browser refused its preflight before any answer (net::ERR_FAILED on the preflight and on the request, which in Chromium only the Local Network Access check does; a refused connection or an unknown name would be named on the request).`
+      : `${page}; ${url} is on a more private address (the browser did not say which): the browser refused it with its Local Network Access error.`
   const target = `${url} is on ${SPACE_WORDS[c.to]}${BASIS_WORDS[c.toBasis]}`
   return `${page}; ${target}: the request crossed ${c.from} → ${c.to}.`
 }
@@ -275,18 +303,31 @@ function firefoxFinding(block: LocalNetworkBlock, initiator: string, url: string
   }
 }
 
+/**
+ * Chrome 147 put WebSockets under Local Network Access (https://chromestatus.com/feature/5197681148428288).
+ * Chromium 156 refuses the handshake before it is sent and reports no CorsError: webRequest says
+ * net::ERR_FAILED (type websocket), CDP only webSocketFrameError with an empty message, the console
+ * "WebSocket connection to '…' failed: " with no reason (test/lab/local-network.ts).
+ */
+const WEBSOCKET_NOTE =
+  'This was a WebSocket: since Chrome 147 WebSockets are under Local Network Access as fetch() is. Chromium names no CORS error for it (its console says only "WebSocket connection to … failed:", with no reason); the name shown is the one the same check gives a fetch() from this page.'
+
 export function localNetworkFinding(
   block: LocalNetworkBlock,
   initiator: string,
   url: string,
   remoteAddress?: string,
+  websocket = false,
 ): Finding {
   if (block.firefox) return firefoxFinding(block, initiator, url, remoteAddress)
+  const tail = websocket
+    ? `${WEBSOCKET_NOTE} No server header can fix it.`
+    : 'Chrome reports this as a CORS error, but no CORS header can fix it.'
   return {
     code: block.corsError.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase(),
     severity: 'error',
-    title: TITLES[block.corsError],
-    explanation: `${crossed(block, initiator, url)}${vpnNote(remoteAddress, block.crossing.toBasis)} ${why(block)} Chrome reports this as a CORS error, but no CORS header can fix it.`,
+    title: `${TITLES[block.corsError]}${websocket ? ' (WebSocket)' : ''}`,
+    explanation: `${crossed(block, initiator, url)}${vpnNote(remoteAddress, block.crossing.toBasis)} ${why(block)} ${tail}`,
     headers: [],
     links: LNA_LINKS,
     corsError: block.corsError,

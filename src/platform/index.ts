@@ -37,7 +37,7 @@ export interface Platform {
   readonly preflightOrder: PreflightOrder
   /** Request types that can carry a CORS request and whose headers are captured (this browser's names only). */
   readonly corsTypes: readonly string[]
-  /** Types observed only through their failures, without headers (see OUTCOME_ONLY_TYPES). */
+  /** Types observed only through their failures, without headers (OUTCOME_ONLY_TYPES, and websocket in Chromium). */
   readonly outcomeOnlyTypes: readonly string[]
   /** Request header names webRequest never shows (lower case), even when the page set them. */
   readonly hiddenRequestHeaders: ReadonlySet<string>
@@ -56,7 +56,8 @@ export type RuntimeLike = object
  * Types a CORS-mode request can have: fetch/XHR; fonts (always CORS); module scripts and crossorigin
  * scripts and styles; sendBeacon ('ping' in Chromium, 'beacon' in Firefox); EventSource and prefetch
  * ('other'); Firefox's JSON modules. Their headers are captured. Frames, objects, CSP reports and WebSockets
- * never are CORS requests, so they are not subscribed at all (the browser does not even dispatch them to us).
+ * never are CORS requests, so their headers are not subscribed to (the browser does not even dispatch them to
+ * us); a WebSocket's failure is heard for Local Network Access only (FAILURE_ONLY_CHROMIUM_TYPES).
  */
 const CORS_TYPES = [
   'xmlhttprequest',
@@ -75,6 +76,14 @@ const CORS_TYPES = [
  * a plain onErrorOccurred listener, dispatched on failures alone (bench: realistic page, floor 1.17× → 1.10×).
  */
 const OUTCOME_ONLY_TYPES = ['image', 'media', 'imageset'] as const
+
+/**
+ * WebSockets are no CORS requests, but since Chrome 147 Local Network Access refuses them too, before the
+ * handshake is sent (webRequest: type websocket, net::ERR_FAILED). Heard on the same failures-only listener
+ * as images (no listener more, nothing dispatched unless one fails). Chromium only: Firefox's LNA is another
+ * matter (src/core/firefox-reasons.ts).
+ */
+const FAILURE_ONLY_CHROMIUM_TYPES = ['websocket'] as const
 
 export function isOutcomeOnlyType(type: string): boolean {
   return (OUTCOME_ONLY_TYPES as readonly string[]).includes(type)
@@ -110,7 +119,9 @@ export function detectPlatform(webRequest: WebRequestEnums, runtime: RuntimeLike
   const knownHere = (t: string): boolean =>
     known ? known.has(t) : t !== 'beacon' && t !== 'imageset' && t !== 'json'
   const corsTypes = CORS_TYPES.filter(knownHere)
-  const outcomeOnlyTypes = OUTCOME_ONLY_TYPES.filter(knownHere)
+  const outcomeOnlyTypes = [...OUTCOME_ONLY_TYPES, ...(firefox ? [] : FAILURE_ONLY_CHROMIUM_TYPES)].filter(
+    knownHere,
+  )
   return {
     browser: firefox ? 'firefox' : 'chromium',
     captureStart: firefox ? 'devtools-open' : 'panel-shown',

@@ -86,9 +86,10 @@ describe('capture: Chromium event sequences', () => {
     const send = wr.listeners.get('onSendHeaders')?.[0]
     expect(send?.spec).toEqual(['requestHeaders', 'extraHeaders'])
     expect(send?.filter.types).toEqual(['xmlhttprequest', 'font', 'script', 'stylesheet', 'ping', 'other'])
-    // Images and media: failures only, and never with extraHeaders (they are most of a page's requests).
+    // Images, media and WebSockets: failures only, and never with extraHeaders (images and media are most
+    // of a page's requests; a WebSocket is heard only for Local Network Access, on the same listener).
     const outcomeOnly = wr.listeners.get('onErrorOccurred')?.[1]
-    expect(outcomeOnly?.filter.types).toEqual(['image', 'media'])
+    expect(outcomeOnly?.filter.types).toEqual(['image', 'media', 'websocket'])
     expect(outcomeOnly?.spec ?? []).toEqual([])
     expect(wr.listeners.get('onHeadersReceived')?.[1]?.filter.types).toEqual(['main_frame'])
     expect(wr.listeners.get('onHeadersReceived')?.[1]?.spec).toEqual(['responseHeaders'])
@@ -826,5 +827,36 @@ describe('pipeline before the store is restored', () => {
     await store.flush()
     expect(store.records(TAB).map((r) => r.exchange.request.url)).toEqual([`${API}/old`, `${API}/new`])
     expect(store.records(TAB).map((r) => r.seq)).toEqual([1, 2])
+  })
+})
+
+describe('capture: a WebSocket Local Network Access refused (Chrome 147+)', () => {
+  // Chromium 156, measured (test/lab/local-network.ts): onBeforeRequest, onSendHeaders, then onErrorOccurred
+  // with type websocket and net::ERR_FAILED, no ip. Only the failures-only listener hears it.
+  const ws = (requestId: string, url: string) => ({
+    requestId,
+    url,
+    type: 'websocket',
+    error: 'net::ERR_FAILED',
+  })
+
+  it("a public page's WebSocket to 127.0.0.1 is one row, named as the LNA block", async () => {
+    const { emit, settle, pushed } = await setup({ diagnose: realDiagnose })
+    emit('onErrorOccurred', ws('1', 'ws://127.0.0.1:9000/live'))
+    await settle()
+    expect(pushed).toHaveLength(1)
+    const r = pushed[0]
+    expect(r?.exchange.api).toBe('websocket')
+    expect(r?.diagnosis.corsError).toBe('InsecureLocalNetwork')
+    expect(r?.diagnosis.findings[0]?.explanation).toContain('WebSocket')
+    expect(r?.diagnosis.consoleMessage).toBe("WebSocket connection to 'ws://127.0.0.1:9000/live' failed: ")
+  })
+
+  it('any other failed WebSocket is no row (a name that says nothing, the same space)', async () => {
+    const { emit, settle, pushed } = await setup({ diagnose: realDiagnose })
+    emit('onErrorOccurred', ws('2', 'ws://api.test:8080/live'))
+    emit('onErrorOccurred', { ...ws('3', 'ws://127.0.0.1:9000/live'), initiator: 'http://127.0.0.1:8001' })
+    await settle()
+    expect(pushed).toHaveLength(0)
   })
 })

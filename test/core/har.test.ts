@@ -435,6 +435,22 @@ describe('exchangesToHar', () => {
     expect(lastRequest?.url).toBe('https://other.example/y')
   })
 
+  it('round trip keeps a WebSocket LNA refused (Chrome 147+): read back and named again', () => {
+    const ws: Exchange = {
+      initiator: 'http://shop.example',
+      request: { method: 'GET', url: 'ws://127.0.0.1:9000/live', headers: [] },
+      outcome: { kind: 'error', error: 'net::ERR_FAILED' },
+      api: 'websocket',
+      browser: 'chromium',
+    }
+    const har = exchangesToHar([{ exchange: ws, diagnosis: diagnose(ws), startedAt: 1e12 }], {
+      redact: false,
+    })
+    const back = read(JSON.parse(JSON.stringify(har)))
+    expect(back.exchanges).toEqual([ws])
+    expect(diagnose(back.exchanges[0] as Exchange).corsError).toBe('InsecureLocalNetwork')
+  })
+
   it('round trip: reading the written HAR gives the same exchanges', () => {
     const back = read(JSON.parse(JSON.stringify(exchangesToHar(records, { redact: false }))))
     expect(back.exchanges).toEqual(samples)

@@ -124,6 +124,89 @@ describe('the browser names the LNA block, whatever the host is called', () => {
   })
 })
 
+describe('a preflighted request to a name that says nothing (what webRequest shows)', () => {
+  // Chromium 156 webRequest, measured (test/lab/local-network.ts): the preflight always ends in a bare
+  // net::ERR_FAILED; the actual request carries the real error — bare net::ERR_FAILED only for LNA.
+  const put = (actual: string): Exchange =>
+    blocked('http://shop.example', 'http://api.devbox.test:8080/items', {
+      request: { method: 'PUT', url: 'http://api.devbox.test:8080/items', headers: [] },
+      preflight: {
+        request: { method: 'OPTIONS', url: 'http://api.devbox.test:8080/items', headers: [] },
+        error: 'net::ERR_FAILED',
+      },
+      outcome: { kind: 'error', error: actual },
+    })
+
+  it('both ended in net::ERR_FAILED, no answer: the browser refused the preflight, LNA', () => {
+    const a = analyze(put('net::ERR_FAILED'))
+    expect(a.corsError).toBe('InsecureLocalNetwork')
+    expect(a.findings[0]?.explanation).toContain('refused its preflight before any answer')
+    // The console sentence cannot know Chromium's space word: it names both, never an empty one.
+    expect(a.consoleMessage).toContain('more-private address space `loopback or local`.')
+  })
+
+  it.each(['net::ERR_CONNECTION_REFUSED', 'net::ERR_NAME_NOT_RESOLVED'])(
+    'the request says %s: not LNA',
+    (error) => {
+      expect(analyze(put(error)).corsError).toBeNull()
+    },
+  )
+
+  it('a preflight that got an answer is judged by its headers, not as LNA', () => {
+    const ex = put('net::ERR_FAILED')
+    const a = analyze({
+      ...ex,
+      preflight: {
+        ...(ex.preflight as NonNullable<Exchange['preflight']>),
+        response: { status: 404, headers: [] },
+      },
+    })
+    expect(a.corsError).not.toBe('InsecureLocalNetwork')
+  })
+
+  it('Firefox ends preflights otherwise: not inferred there', () => {
+    expect(analyze({ ...put('net::ERR_FAILED'), browser: 'firefox' }).corsError).not.toBe(
+      'InsecureLocalNetwork',
+    )
+  })
+})
+
+describe('WebSockets (Chrome 147+): no CORS request, but under LNA', () => {
+  const ws = (initiator: string, url: string): Exchange => ({
+    initiator,
+    request: { method: 'GET', url, headers: [] },
+    outcome: { kind: 'error', error: 'net::ERR_FAILED' },
+    api: 'websocket',
+    browser: 'chromium',
+  })
+
+  it.each([
+    ['http://shop.example', 'ws://127.0.0.1:9000/live', 'InsecureLocalNetwork'],
+    ['http://shop.example', 'ws://localhost:9000/live', 'InsecureLocalNetwork'],
+    ['https://shop.example', 'ws://127.0.0.1:9000/live', 'LocalNetworkAccessPermissionDenied'],
+    ['https://shop.example', 'wss://printer.local/live', 'LocalNetworkAccessPermissionDenied'],
+  ])('%s → %s: %s', (page, url, error) => {
+    const a = analyze(ws(page, url))
+    expect(a.blocked).toBe(true)
+    expect(a.corsError).toBe(error)
+    expect(a.findings[0]?.title).toContain('(WebSocket)')
+    expect(a.consoleMessage).toBe(`WebSocket connection to '${url}' failed: `)
+  })
+
+  it("DevTools' HAR shape (status 0, no error): named from the spaces too", () => {
+    const a = analyze({
+      ...ws('http://shop.example', 'ws://localhost:9000/live'),
+      outcome: { kind: 'unknown' },
+    })
+    expect(a.corsError).toBe('InsecureLocalNetwork')
+  })
+
+  it('any other WebSocket is not CORS', () => {
+    expect(analyze(ws('http://shop.example', 'ws://api.test/live')).verdict).toBe('not-cors')
+    expect(analyze(ws('http://127.0.0.1:3000', 'ws://127.0.0.1:9000/live')).verdict).toBe('not-cors')
+  })
+})
+
 describe('VPN and fake-IP addresses', () => {
   it.each([
     ['100.100.1.2', 'CGNAT'],
@@ -164,6 +247,27 @@ describe('LNA cures', () => {
     const all = d.fixes.map((f) => f.snippet).join('\n')
     expect(all).toContain('allow="loopback-network; local-network-access"')
     expect(all).toContain('LocalNetworkAccessAllowedForUrls')
+    // Chrome 146's per-space policy, and the settings page's own words in Chromium 156 ("Apps on device").
+    expect(all).toContain('LoopbackNetworkAllowedForUrls')
+    expect(d.fixes[0]?.snippet).toContain('("Apps on device")')
+    expect(d.fixes[0]?.snippet).toContain('"Allowed to access other apps and services on this device"')
+  })
+
+  it('a local-network target gets the local-network names', () => {
+    const d = diagnose(blocked('https://app.example', 'https://printer.local/status'))
+    const all = d.fixes.map((f) => f.snippet).join('\n')
+    expect(all).toContain('LocalNetworkAllowedForUrls')
+    expect(all).toContain('allow="local-network; local-network-access"')
+    expect(d.fixes[0]?.snippet).toContain('"Allowed to access other devices on your local network"')
+  })
+
+  it('a WebSocket from an http page: the https cure keeps the WebSocket call', () => {
+    const d = diagnose({
+      ...blocked('http://app.example', 'ws://127.0.0.1:9000/live'),
+      outcome: { kind: 'error', error: 'net::ERR_FAILED' },
+      api: 'websocket',
+    })
+    expect(d.fixes[0]?.snippet).toContain("new WebSocket('ws://127.0.0.1:9000/live')")
   })
 
   it('a plain-http device from an https page: targetAddressSpace', () => {

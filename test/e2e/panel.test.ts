@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { observeScenario } from '../harness/cdp.ts'
 import { EXTENSION_DIR, type LaunchedBrowser, launchChromium, pollListening } from '../harness/chromium.ts'
 import { har, harEntry } from '../harness/har.ts'
+import { observeLna } from '../harness/lna.ts'
 import { kindOf, openRunners } from '../harness/runners.ts'
 import { setScopeScript } from '../harness/scope.ts'
 import { localNetworkScenarios } from '../lab/local-network.ts'
@@ -137,7 +138,8 @@ describe('panel rows against the CDP oracle', () => {
       const mine = localNetworkScenarios.filter((s) => kindOf(s) === kind)
       const seen: Observed[] = []
       for (const scenario of mine) {
-        const run = await observeScenario(tab, lab, scenario)
+        // A WebSocket's oracle is CDP's verdict on a fetch() of the same URL (test/harness/lna.ts).
+        const run = await observeLna(tab, lab, scenario)
         seen.push({ scenario, url: lab.scenarioUrl(scenario), corsError: run.oracle.corsError ?? '' })
       }
       const tabId = await worker.evaluate(
@@ -149,6 +151,11 @@ describe('panel rows against the CDP oracle', () => {
       await lnaPanel.waitForSelector('[data-url]', { timeout: 20_000 })
       for (const o of seen) {
         const row = await rowFor(o.url, lnaPanel)
+        // A WebSocket that opened is no CORS matter: no row (capture hears WebSockets only when they fail).
+        if (o.scenario.fetch.via === 'websocket' && o.corsError === '') {
+          if (row) mismatches.push(`${o.scenario.id}: a row for a WebSocket that opened`)
+          continue
+        }
         if (row?.corsError !== o.corsError)
           mismatches.push(
             `${o.scenario.id}: panel "${row?.corsError ?? 'no row'}", Chromium "${o.corsError}"`,
@@ -160,6 +167,22 @@ describe('panel rows against the CDP oracle', () => {
         await lnaPanel.waitForSelector('.detail')
         await expect(lnaPanel.locator('.detail').textContent()).resolves.toContain('public → loopback')
         await lnaPanel.screenshot({ path: join(ROOT, 'test-results/panel-lna-detail.png') })
+      }
+      // The rows only the browser's error names, and the WebSocket: each detail carries the LNA finding.
+      for (const o of seen.filter((x) => /devbox|nip|-ws-/.test(x.scenario.id) && x.corsError !== '')) {
+        await lnaPanel.fill('input.filter', o.url)
+        await lnaPanel.locator('.row').first().click()
+        const detail = lnaPanel.locator('.detail')
+        await detail.waitFor()
+        const text = (await detail.textContent()) ?? ''
+        if (!text.includes('Local Network Access'))
+          mismatches.push(`${o.scenario.id}: the detail has no Local Network Access finding`)
+        if (o.scenario.fetch.via === 'websocket' && !text.includes('WebSocket'))
+          mismatches.push(`${o.scenario.id}: the detail does not say it was a WebSocket`)
+        if (o.scenario.id === 'lna-insecure-devbox-put')
+          await lnaPanel.screenshot({ path: join(ROOT, 'test-results/panel-lna-nameless.png') })
+        await lnaPanel.keyboard.press('Escape')
+        await detail.waitFor({ state: 'detached' })
       }
       await lnaPanel.close()
       await tab.close()

@@ -11,8 +11,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import puppeteer from 'puppeteer-core'
-import { runnerPage } from '../lab/runner.ts'
-import type { Scenario } from '../lab/scenario.ts'
+import { runnerPage, runnerPath } from '../lab/runner.ts'
+import type { PageKind, Scenario } from '../lab/scenario.ts'
 import { API_HOST, H2_HOST, type Lab, OTHER_HOST, PAGE_HOST, SITE_HOST, scenarioIdOf } from '../lab/server.ts'
 import { observeScenario } from './cdp.ts'
 import { launchChromium } from './chromium.ts'
@@ -80,6 +80,8 @@ interface DevToolsRequest {
 export async function exportWithDevTools(
   lab: Lab,
   scenarios: readonly Scenario[],
+  /** The page the scenarios run from (a public one for Local Network Access; the lab's by default). */
+  kind: PageKind = 'lab',
 ): Promise<HarExport<ChromiumVerdict>> {
   const session = await launchWithDevTools({
     hostResolverRules: lab.hostResolverRules,
@@ -95,7 +97,7 @@ export async function exportWithDevTools(
       if (i > 120) throw new Error('DevTools never attached to the page')
       await sleep(250)
     }
-    await session.page.goto(lab.page('/runner', runnerPage(lab, scenarios)))
+    await session.page.goto(lab.pageOn(kind, runnerPath(kind), runnerPage(lab, scenarios, kind)))
     await runScenarios(
       session.page,
       scenarios.map((s) => s.id),

@@ -36,6 +36,14 @@ export const UNRESOLVABLE_HOST = 'nowhere.onion'
 /** A host on the local network by its name (mDNS style), mapped to loopback; its port is made `local`. */
 export const LOCAL_HOST = 'printer.local'
 
+/**
+ * Loopback API hosts whose names say nothing about where they live (issue 17): a custom dev name, as in
+ * /etc/hosts or a *.test dev domain, and a nip.io-style name (public DNS that answers 127.0.0.1; here the
+ * resolver rules answer it, no DNS query leaves the machine). Only the browser's LNA error tells.
+ */
+export const DEVBOX_HOST = 'api.devbox.test'
+export const NIP_HOST = '127.0.0.1.nip.io'
+
 export interface Lab {
   readonly pageOrigin: string
   readonly apiOrigin: string
@@ -61,6 +69,8 @@ export interface Lab {
   /** Register a static resource on the page origin (images, scripts, styles of the bench's realistic page). */
   asset(path: string, contentType: string, body: string): string
   scenarioUrl(s: Scenario, path?: string): string
+  /** How many WebSocket handshakes reached the lab for a scenario (a refused socket sends none). */
+  handshakes(scenarioId: string): number
   close(): Promise<void>
 }
 
@@ -198,8 +208,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   // A WebSocket scenario's handshake: 101 with no CORS header at all (browsers check none). Upgraded
   // sockets leave the HTTP server's bookkeeping: kept here to be ended on close.
   const upgraded = new Set<Duplex>()
+  const handshakes = new Map<string, number>()
   const upgrade = (req: IncomingMessage, socket: Duplex): void => {
     upgraded.add(socket)
+    const id = scenarioIdOf(`http://x${req.url ?? '/'}`)
+    if (id) handshakes.set(id, (handshakes.get(id) ?? 0) + 1)
     socket.on('close', () => upgraded.delete(socket))
     const key = req.headers['sec-websocket-key']
     if (scenarioOf(new URL(req.url ?? '/', 'http://x'))?.fetch.via !== 'websocket' || !key) {
@@ -300,9 +313,16 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     siteOrigin,
     h2Origin,
     hostResolverRules: [
-      ...[PAGE_HOST, API_HOST, OTHER_HOST, SITE_HOST, `*.${PAGE_HOST}`, LOCAL_HOST].map(
-        (h) => `MAP ${h} 127.0.0.1`,
-      ),
+      ...[
+        PAGE_HOST,
+        API_HOST,
+        OTHER_HOST,
+        SITE_HOST,
+        `*.${PAGE_HOST}`,
+        LOCAL_HOST,
+        DEVBOX_HOST,
+        NIP_HOST,
+      ].map((h) => `MAP ${h} 127.0.0.1`),
       `MAP ${UNRESOLVABLE_HOST} ~NOTFOUND`,
     ].join(', '),
     chromiumArgs: [
@@ -334,6 +354,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       const url = /^https?:|^\{/.test(path) ? fillFor(s)(path) : path === '/' ? base : base + path
       return s.fetch.via === 'websocket' ? url.replace(/^http/, 'ws') : url
     },
+    handshakes: (id) => handshakes.get(id) ?? 0,
     async close() {
       const all = [...servers, ...(publicPages?.servers ?? [])]
       for (const s of all) s.closeAllConnections()

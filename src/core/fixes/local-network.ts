@@ -1,9 +1,9 @@
 /**
  * Cures for Local Network Access blocks (InsecureLocalNetwork, LocalNetworkAccessPermissionDenied,
  * InvalidLocalNetworkAccess). No server header helps: the page, the user or the administrator changes.
- * Names verified against Chromium 156: the settings pages chrome://settings/content/localNetwork and
- * …/loopbackNetwork, the Permissions-Policy tokens local-network, loopback-network and (older)
- * local-network-access, the policy LocalNetworkAccessAllowedForUrls.
+ * Every name printed here was checked against Chromium 156 itself (the settings pages opened in it, the
+ * permission names asked of navigator.permissions, the policy and Permissions-Policy names found in its
+ * binary) and against Chrome's sources and docs, cited beside each name.
  */
 import { FIREFOX_LNA, isFirefoxLnaError } from '../firefox-reasons.ts'
 import type { Fix } from '../fix.ts'
@@ -13,8 +13,13 @@ import { makeFix, WHERE } from './shared.ts'
 
 const js = (s: string): string => JSON.stringify(s).replaceAll('"', "'")
 
+const websocket = (ctx: FixContext): boolean => ctx.exchange.api === 'websocket'
+
 function secureContext(ctx: FixContext): Fix {
   const https = ctx.origin.replace(/^http:/, 'https:')
+  const call = websocket(ctx)
+    ? `new WebSocket(${js(ctx.exchange.request.url)})`
+    : `await fetch(${js(ctx.exchange.request.url)})`
   return makeFix({
     stack: 'client',
     layer: 'client',
@@ -27,15 +32,39 @@ function secureContext(ctx: FixContext): Fix {
         layer: 'client',
         where: 'the web server or host that serves the page',
         lang: 'js',
-        snippet: `// Serve the page from ${https} (a TLS certificate, e.g. Let's Encrypt), then redirect http to https.\n// The call itself stays the same:\nawait fetch(${js(ctx.exchange.request.url)})`,
+        snippet: `// Serve the page from ${https} (a TLS certificate, e.g. Let's Encrypt), then redirect http to https.\n// The call itself stays the same:\n${call}`,
       },
     ],
   })
 }
 
+/**
+ * The site-settings pages and their words, as Chromium 156 shows them (opened headless): /content/localNetwork
+ * is "Local network" with the list "Allowed to access other devices on your local network"; loopback has its
+ * own page since the permission was split in two, /content/loopbackNetwork, titled "Apps on device", list
+ * "Allowed to access other apps and services on this device". There is no /content/localNetworkAccess page
+ * (it falls back to the settings home).
+ */
+const SETTINGS: Record<AddressSpace, { page: string; name: string; list: string }> = {
+  loopback: {
+    page: 'loopbackNetwork',
+    name: 'Apps on device',
+    list: 'Allowed to access other apps and services on this device',
+  },
+  local: {
+    page: 'localNetwork',
+    name: 'Local network',
+    list: 'Allowed to access other devices on your local network',
+  },
+  public: {
+    page: 'localNetwork',
+    name: 'Local network',
+    list: 'Allowed to access other devices on your local network',
+  },
+}
+
 function grantPermission(space: AddressSpace, origin: string, recommended: boolean): Fix {
-  const setting = space === 'loopback' ? 'loopbackNetwork' : 'localNetwork'
-  const name = space === 'loopback' ? 'Loopback network' : 'Local network'
+  const { page: setting, name, list } = SETTINGS[space]
   return makeFix({
     stack: 'browser',
     layer: 'client',
@@ -48,12 +77,20 @@ function grantPermission(space: AddressSpace, origin: string, recommended: boole
         layer: 'client',
         where: `chrome://settings/content/${setting}`,
         lang: 'js',
-        snippet: `Open chrome://settings/content/${setting} → "Allowed to access" → Add → ${origin}\n(or click the icon left of the address bar → Site settings → ${name} → Allow), then reload the page.`,
+        snippet: `Open chrome://settings/content/${setting} ("${name}") → "${list}" → Add → ${origin}\n(or click the icon left of the address bar → Site settings → ${name} → Allow), then reload the page.`,
       },
     ],
   })
 }
 
+/**
+ * Permissions-Policy tokens: local-network and loopback-network since the Chrome 145 split, local-network-access
+ * before it (https://source.chromium.org/chromium/chromium/src/+/main:services/network/public/cpp/permissions_policy/permissions_policy_features.json5;
+ * all three are in Chromium 156's binary). The same names are the permission names navigator.permissions
+ * answers for in Chromium 156. Measured there (headless, the permission granted to the top-level origin
+ * through CDP): a cross-site iframe reached loopback with and without allow=, so the lab cannot show the
+ * delegation deciding; the cure follows Chrome's guide.
+ */
 function delegate(space: AddressSpace, url: string): Fix {
   const token = space === 'loopback' ? 'loopback-network' : 'local-network'
   return makeFix({
@@ -62,7 +99,7 @@ function delegate(space: AddressSpace, url: string): Fix {
     recommended: false,
     title: 'If the request comes from an iframe: delegate the permission to it',
     label: 'Embedding page: delegate to the iframe',
-    why: `A subframe uses the top-level site's permission only when the embedding page delegates it with the ${token} Permissions-Policy token (local-network-access in older Chrome).`,
+    why: `Chrome's guide has the embedding page delegate the permission to a subframe with the ${token} Permissions-Policy token (local-network-access in older Chrome); a frame that is not delegated to may be refused even when the site holds the permission.`,
     changes: [
       {
         layer: 'client',
@@ -74,6 +111,12 @@ function delegate(space: AddressSpace, url: string): Fix {
   })
 }
 
+/**
+ * fetch()'s targetAddressSpace ('local' | 'loopback'): https://wicg.github.io/local-network-access/ (RequestInit).
+ * Measured in Chromium 156 (test/lab/local-network.ts): it lets an https page call a plain-http URL (mixed
+ * content becomes a warning), then the permission decides; a space that does not match the target's is
+ * InvalidLocalNetworkAccess.
+ */
 function targetAddressSpace(ctx: FixContext, space: AddressSpace, recommended: boolean): Fix {
   return makeFix({
     stack: 'client',
@@ -96,21 +139,31 @@ function targetAddressSpace(ctx: FixContext, space: AddressSpace, recommended: b
   })
 }
 
-function policy(origin: string): Fix {
+/**
+ * Enterprise policies. Chrome 146 added one per space: LoopbackNetworkAllowedForUrls (the device itself) and
+ * LocalNetworkAllowedForUrls (the local network); LocalNetworkAccessAllowedForUrls (Chrome 139+) covers both
+ * and is what older browsers read. Names: https://chromeenterprise.google/policies/#LoopbackNetworkAllowedForUrls,
+ * https://chromeenterprise.google/policies/#LocalNetworkAllowedForUrls,
+ * https://chromeenterprise.google/policies/#LocalNetworkAccessAllowedForUrls (Edge documents the same names:
+ * https://learn.microsoft.com/en-us/deployedge/microsoft-edge-browser-policies/loopbacknetworkallowedforurls);
+ * all three are in Chromium 156's binary.
+ */
+function policy(space: AddressSpace, origin: string): Fix {
+  const perSpace = space === 'loopback' ? 'LoopbackNetworkAllowedForUrls' : 'LocalNetworkAllowedForUrls'
   return makeFix({
     stack: 'browser',
     layer: 'client',
     recommended: false,
     title: 'Managed browsers: allow the site by enterprise policy',
-    label: 'Admin: LocalNetworkAccessAllowedForUrls',
-    why: 'For a managed fleet, the LocalNetworkAccessAllowedForUrls policy grants the permission to listed sites without a prompt.',
+    label: `Admin: ${perSpace}`,
+    why: `For a managed fleet, the ${perSpace} policy (Chrome 146+) grants the site ${space === 'loopback' ? 'this machine' : 'the local network'} without a prompt; LocalNetworkAccessAllowedForUrls grants both spaces and is the one browsers before 146 read.`,
     changes: [
       {
         layer: 'client',
         where:
           'a managed policy file, e.g. /etc/opt/chrome/policies/managed/local-network.json (Chromium: /etc/chromium/policies/managed/), or the Group Policy / admin console setting',
         lang: 'js',
-        snippet: `${JSON.stringify({ LocalNetworkAccessAllowedForUrls: [origin] }, null, 2)}\n// https://chromeenterprise.google/policies/#LocalNetworkAccessAllowedForUrls`,
+        snippet: `${JSON.stringify({ [perSpace]: [origin], LocalNetworkAccessAllowedForUrls: [origin] }, null, 2)}\n// https://chromeenterprise.google/policies/#${perSpace}`,
       },
     ],
   })
@@ -196,7 +249,7 @@ export const recipe: Recipe = (ctx) => {
     ctx.exchange.outcome.kind === 'error' ? ctx.exchange.outcome.error : '',
     ctx.exchange.preflight?.error ?? '',
   ]
-  const crossing = localNetworkCrossing(ctx.exchange, ctx.analysis.origin, true)
+  const crossing = localNetworkCrossing(ctx.exchange, ctx.analysis.origin, 'browser-error')
   if (errors.some(isFirefoxLnaError)) return firefoxCures(ctx, crossing?.to ?? null)
   const space: AddressSpace = crossing?.to ?? 'loopback'
   const origin = ctx.origin
@@ -206,7 +259,7 @@ export const recipe: Recipe = (ctx) => {
       return [
         secureContext(ctx),
         grantPermission(space, origin.replace(/^http:/, 'https:'), false),
-        policy(origin),
+        policy(space, origin),
       ]
     case 'InvalidLocalNetworkAccess':
       return [targetAddressSpace(ctx, space, true)]
@@ -215,7 +268,7 @@ export const recipe: Recipe = (ctx) => {
         grantPermission(space, origin, true),
         ...(plainHttpDevice ? [targetAddressSpace(ctx, space, false)] : []),
         delegate(space, ctx.exchange.request.url),
-        policy(origin),
+        policy(space, origin),
       ]
   }
 }
