@@ -227,6 +227,28 @@ describe('verified cures on real stacks', () => {
   }
 })
 
+describe('layers named on what Chromium saw', () => {
+  it('Varnish header.append next to Express cors(): both, the Express line before X-Varnish and the Varnish line after it', {
+    timeout: 120_000,
+  }, async () => {
+    const s = STACK_SCENARIOS.find((x) => x.id === 'varnish-express-dup-append')
+    if (!s) throw new Error('scenario varnish-express-dup-append is gone')
+    const seen = await runOnce(specFor(s, lab.pageOrigin), scenarioAction(s.fetch))
+    expect(seen.oracle.corsError).toBe('MultipleAllowOriginValues')
+    const a = diagnose(seen.exchange).attribution
+    expect({ culprit: a.culprit, confidence: a.confidence, proxy: a.proxy, app: a.app }).toEqual({
+      culprit: 'both',
+      confidence: 'high',
+      proxy: 'varnish',
+      app: 'express',
+    })
+    expect(a.lines.map((l) => `${l.layer}:${l.stack} ${l.header.value}`)).toEqual([
+      'app:express *',
+      `proxy:varnish ${lab.pageOrigin}`,
+    ])
+  })
+})
+
 function writeMatrix(): void {
   const esc = (t: string): string => t.replaceAll('|', '\\|')
   const lines = [
