@@ -18,6 +18,7 @@ const EXPECT: Record<string, { culprit: string; proxy: string | null; app: strin
   'apache-express-dup-star-origin': { culprit: 'both', proxy: 'apache', app: 'express' },
   'caddy-express-dup-star': { culprit: 'both', proxy: 'caddy', app: 'express' },
   'varnish-express-dup-append': { culprit: 'both', proxy: 'varnish', app: 'express' },
+  'varnish-express-auth-preflight': { culprit: 'app', proxy: 'varnish', app: 'express' },
   // Error statuses without CORS: nginx without `always`, or the app's error path — the headers cannot say.
   'nginx-no-always-401': { culprit: 'unknown', proxy: 'nginx', app: 'express' },
   'nginx-no-always-404': { culprit: 'unknown', proxy: 'nginx', app: 'express' },

@@ -143,6 +143,18 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
     expectCorsError: 'MultipleAllowOriginValues',
   },
   {
+    id: 'varnish-express-auth-preflight',
+    title: 'behind Varnish, auth middleware before cors() answers the preflight 401 without CORS headers',
+    proxy: 'varnish',
+    app: 'express',
+    appSlots: {
+      app_middleware: 'app.use(requireAuth)',
+      app_cors_late: "app.use(cors({ origin: '{page}' }))",
+    },
+    fetch: { path: '/api/private', method: 'GET', headers: { Authorization: 'Bearer t' } },
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+  },
+  {
     id: 'nginx-no-always-401',
     title: 'nginx add_header without `always`: the 401 from the app has no ACAO',
     proxy: 'nginx',
