@@ -4,7 +4,12 @@
  * templates' slots, or the client snippet runs in the page) and re-run in a fresh browser context on a
  * freshly started stack. A cure passes when CDP reports no loadingFailed and the response carries exactly one
  * Access-Control-Allow-Origin line. The matrix is written to docs/cures-matrix.md.
+ *
+ * Also, with curl and no browser, the cache trap behind Varnish: an app that reflects the Origin without
+ * Vary: Origin gets one origin's answer cached and served to the next origin; the Varnish recipes'
+ * vcl_backend_response guard keeps one cached answer per Origin.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
@@ -13,7 +18,7 @@ import type { Diagnosis } from '../../src/core/analysis.ts'
 import { diagnose } from '../../src/core/diagnose.ts'
 import type { Exchange } from '../../src/core/exchange.ts'
 import type { Fix, FixChange } from '../../src/core/fix.ts'
-import { WHERE } from '../../src/core/fixes/shared.ts'
+import { VARNISH_VARY_ORIGIN, WHERE } from '../../src/core/fixes/shared.ts'
 import { linesNamed } from '../../src/core/headers.ts'
 import { type Oracle, oracleFor } from '../harness/cdp.ts'
 import { BASE_FLAGS, findChromium } from '../harness/chromium.ts'
@@ -246,6 +251,46 @@ describe('layers named on what Chromium saw', () => {
       'app:express *',
       `proxy:varnish ${lab.pageOrigin}`,
     ])
+  })
+})
+
+/** A hand-written CORS middleware that forgets Vary: Origin (what the cors package does not do). */
+const REFLECT =
+  "app.use((req, res, next) => { res.set('Access-Control-Allow-Origin', req.headers.origin); next() })"
+
+async function acaoPerOrigin(vclBackendResponse: string): Promise<string[]> {
+  const stack = await startStack({
+    proxy: 'varnish',
+    app: 'express',
+    appSlots: { app_cors: REFLECT },
+    proxySlots: { vcl_backend_response: vclBackendResponse },
+  })
+  try {
+    return ['http://a.test', 'http://b.test'].map((origin) => {
+      const out = execFileSync(
+        'curl',
+        ['-s', '-i', '--max-time', '10', '-H', `Origin: ${origin}`, `${stack.origin}/api/items`],
+        { encoding: 'utf8' },
+      )
+      return /^access-control-allow-origin: *(.*?)\r?$/im.exec(out)?.[1] ?? '(none)'
+    })
+  } finally {
+    await stack.stop()
+  }
+}
+
+// Next to the Varnish cures: one file starts every varnishd of the suite, one at a time.
+describe('Varnish caches CORS answers per Origin only when Vary says so (curl, no browser)', () => {
+  it("without Vary: Origin, the second origin gets the first one's cached ACAO", {
+    timeout: 60_000,
+  }, async () => {
+    expect(await acaoPerOrigin('')).toEqual(['http://a.test', 'http://a.test'])
+  })
+
+  it("with the recipe's vcl_backend_response guard, each origin gets its own", {
+    timeout: 60_000,
+  }, async () => {
+    expect(await acaoPerOrigin(VARNISH_VARY_ORIGIN)).toEqual(['http://a.test', 'http://b.test'])
   })
 })
 
