@@ -3,7 +3,7 @@
  * failure. Evidence comes only from what the browser saw: Server / X-Powered-By / Via, header-name casing,
  * wire order, and each stack's characteristic answers. The fingerprints live in the stack modules
  * (src/core/stacks/); this file weighs them. Each was checked against what the lab's real servers send
- * (test/core/fixtures/stacks/*.json, recorded from nginx 1.22, Apache 2.4, Caddy 2.6, Express 5 + cors 2.8,
+ * (test/core/fixtures/stacks/*.json, recorded from nginx 1.22, Apache 2.4, Caddy 2.6, Varnish 7.1, Express 5 + cors 2.8,
  * Starlette 0.26, Flask-CORS 3.0, django-cors-headers 3.14).
  */
 import type { Analysis } from './analysis.ts'
@@ -17,7 +17,7 @@ import { APP_PHASES, isCorsName, PROXY_PHASES, type Reader, type Signal, val } f
 import { STACKS } from './stacks/index.ts'
 import type { StackModule } from './stacks/stack.ts'
 
-type ProxyStack = 'nginx' | 'apache' | 'caddy'
+type ProxyStack = 'nginx' | 'apache' | 'caddy' | 'varnish'
 
 const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 }
 const weaker = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b] ? a : b)
@@ -198,6 +198,11 @@ function attributeLines(
       )
       continue
     }
+    const varnished = proxy === 'varnish' ? varnishLine(h, index, app) : null
+    if (varnished) {
+      line(varnished.layer, varnished.stack, varnished.confidence, varnished.evidence)
+      continue
+    }
     if (nginxFrom >= 0 && index >= nginxFrom) {
       // nginx's headers filter appends every add_header line after all the upstream's headers: from the
       // first repeated CORS name on, each CORS line is nginx's, whatever its name.
@@ -267,6 +272,35 @@ function attributeLines(
     else line('proxy', proxy, 'low', `${proxy} answered and no app signature is on the response`)
   }
   return out
+}
+
+/**
+ * Varnish writes X-Varnish, Age and Via as it delivers, after the headers it stored from the backend; a
+ * `set` or header.append in vcl_deliver lands after those (measured on varnishd 7.1,
+ * test/core/fixtures/stacks/varnish-express-dup-append.json). So a CORS line after X-Varnish is Varnish's
+ * own; one before it came with the backend's response (or from vcl_backend_response: medium).
+ */
+function varnishLine(
+  h: ResponseSide['headers'],
+  index: number,
+  app: Stack | null,
+): Omit<LineAttribution, 'header'> | null {
+  const mark = h.findIndex((l) => l.name.toLowerCase() === 'x-varnish')
+  if (mark < 0) return null
+  if (index > mark)
+    return {
+      layer: 'proxy',
+      stack: 'varnish',
+      confidence: 'high',
+      evidence: "after Varnish's X-Varnish line: set (or header.append) in vcl_deliver",
+    }
+  return {
+    layer: 'app',
+    stack: app,
+    confidence: 'medium',
+    evidence:
+      "before Varnish's X-Varnish line: stored from the backend's response (the app's, unless vcl_backend_response set it)",
+  }
 }
 
 /** The wire index of the first CORS line whose name already appeared above it, or -1. */

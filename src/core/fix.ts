@@ -6,6 +6,8 @@ export type Stack =
   | 'nginx'
   | 'apache'
   | 'caddy'
+  /** A cache in front of the app. */
+  | 'varnish'
   | 'express'
   | 'fastify'
   | 'fastapi'

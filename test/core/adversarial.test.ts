@@ -9,7 +9,14 @@ import fc from 'fast-check'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { entryLines, toJsonEntry } from '../../src/cli/report.ts'
-import { csharpString, javaString, jsString, pythonString, rubyString } from '../../src/core/fixes/escape.ts'
+import {
+  csharpString,
+  javaString,
+  jsString,
+  pythonString,
+  rubyString,
+  vclString,
+} from '../../src/core/fixes/escape.ts'
 import { exchangesToHar, harToExchanges } from '../../src/core/har.ts'
 import { trimHttpWhitespace } from '../../src/core/headers.ts'
 import {
@@ -195,6 +202,9 @@ const REVIEWED_REGEXES = new Set([
   '/^apache\\b/i',
   '/^bytes=[0-9]+-[0-9]*$/',
   '/^caddy\\b/i',
+  // Varnish's X-Varnish (one or two transaction ids) and Via: anchored digits; a literal.
+  '/^\\d+( \\d+)?$/',
+  '/\\(varnish\\//i',
   '/^cl:r:(-?\\d+):(\\d+)$/',
   '/^cl:t:(-?\\d+)$/',
   '/^express$/i',
@@ -351,6 +361,34 @@ describe('injection: every snippet parses in its language, whatever the input', 
     // Every checker ran on something: a generator that stopped reaching a stack would pass silently.
     for (const lang of ['js', 'python', 'java', 'nginx', 'apache', 'caddy'])
       expect(report.checked[lang] ?? 0, `${lang} (missing: ${report.missing.join(', ')})`).toBeGreaterThan(0)
+  })
+})
+
+/** The same hostile exchange with Varnish's mark on each response: its recipe is what gets generated. */
+function behindVarnish(x: Exchange): Exchange {
+  const mark = (r: Exchange['response']) =>
+    r && { ...r, headers: [...r.headers, { name: 'X-Varnish', value: '32770' }] }
+  const response = mark(x.response)
+  const pre = x.preflight?.response ? { ...x.preflight, response: mark(x.preflight.response) } : x.preflight
+  return { ...x, ...(response ? { response } : {}), ...(pre ? { preflight: pre } : {}) }
+}
+
+describe('Varnish: VCL strings and generated VCL', () => {
+  it('vclString quotes what VCL can say and refuses the rest (no escapes in VCL)', () => {
+    expect(vclString('https://a.example')).toBe('"https://a.example"')
+    expect(vclString('a"b')).toBe('{"a"b"}')
+    expect(vclString('a"}b')).toBe(null)
+    expect(vclString('a\nb')).toBe(null)
+    expect(vclString('é')).toBe(null)
+  })
+
+  it('hostile origins, methods and header names behind Varnish: every VCL snippet compiles (varnishd -C)', () => {
+    const seeds = fc.sample(fc.integer(), { numRuns: 200, seed: 9 })
+    const fixes = allFixes(seeds.map((s) => behindVarnish(hostileExchange(rng(s)))))
+    const report = checkSyntax(fixes.filter((f) => f.stack === 'varnish'))
+    expect(report.missing).toEqual([])
+    expect(report.failures).toEqual([])
+    expect(report.checked.vcl ?? 0).toBeGreaterThan(0)
   })
 })
 

@@ -17,6 +17,8 @@ const EXPECT: Record<string, { culprit: string; proxy: string | null; app: strin
   'nginx-django-dup': { culprit: 'both', proxy: 'nginx', app: null },
   'apache-express-dup-star-origin': { culprit: 'both', proxy: 'apache', app: 'express' },
   'caddy-express-dup-star': { culprit: 'both', proxy: 'caddy', app: 'express' },
+  'varnish-express-dup-append': { culprit: 'both', proxy: 'varnish', app: 'express' },
+  'varnish-express-auth-preflight': { culprit: 'app', proxy: 'varnish', app: 'express' },
   // Error statuses without CORS: nginx without `always`, or the app's error path — the headers cannot say.
   'nginx-no-always-401': { culprit: 'unknown', proxy: 'nginx', app: 'express' },
   'nginx-no-always-404': { culprit: 'unknown', proxy: 'nginx', app: 'express' },
@@ -79,6 +81,31 @@ describe('attribute() on recordings of the real stacks', () => {
   it("names rs/cors by its three Vary lines and Rails by X-Runtime/X-Request-Id, as the lab's stacks send them", () => {
     expect(attributed('go-rs-cors-missing-header').evidence.join(' ')).toMatch(/rs\/cors/)
     expect(attributed('rails-rack-cors-allowlist').evidence.join(' ')).toMatch(/X-Runtime/)
+  })
+
+  it("Varnish's line is the one after its X-Varnish line; the app's came before, from the backend", () => {
+    const a = attributed('varnish-express-dup-append')
+    const tags = a.lines.map((l) => `${l.layer}:${l.stack ?? '-'} ${l.header.value}`)
+    expect(tags).toEqual(['app:express *', 'proxy:varnish http://app.test:5173'])
+    expect(a.lines[1]?.confidence).toBe('high')
+    expect(a.confidence).toBe('high')
+    expect(a.evidence.join(' ')).toMatch(/X-Varnish: 32770 — Varnish delivered it/)
+  })
+
+  it('names the proxy behind Varnish when its Server mark is there (Varnish passes it on and only replaces lines)', () => {
+    const r = recording('varnish-express-dup-append')
+    const res = r.exchange.response
+    if (!res) throw new Error('no response')
+    const behind = {
+      ...r.exchange,
+      response: { ...res, headers: [{ name: 'Server', value: 'nginx/1.22.1' }, ...res.headers] },
+    }
+    expect(attribute(behind, analyze(behind)).proxy).toBe('nginx')
+    const fastly = {
+      ...r.exchange,
+      response: { ...res, headers: [...res.headers, { name: 'X-Served-By', value: 'cache-fra1' }] },
+    }
+    expect(attribute(fastly, analyze(fastly)).proxy).toBe(null)
   })
 
   it("uvicorn's lower-case header name survives nginx and marks the app's line", () => {

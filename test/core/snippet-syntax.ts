@@ -1,7 +1,8 @@
 /**
  * Parses fix snippets with each language's own checker, many snippets per checker run (one process per
  * language, whatever the count): V8 (vm.SourceTextModule, what `node --check` runs), CPython's compile()
- * (what py_compile runs), javac's parser, Ruby's compiler, `nginx -t`, `apache2 -t` and `caddy adapt`.
+ * (what py_compile runs), javac's parser, Ruby's compiler, `nginx -t`, `apache2 -t`, `caddy adapt` and
+ * `varnishd -C` (VCL compiled to C: syntax, and which variables each sub may touch).
  * A checker the machine lacks is reported as missing, never counted as a pass.
  */
 import { spawnSync } from 'node:child_process'
@@ -52,6 +53,7 @@ export function collect(fixes: readonly Fix[]): Record<string, Piece[]> {
     nginx: [],
     apache: [],
     caddy: [],
+    vcl: [],
   }
   fixes.forEach((fix, i) => {
     const label = `${fix.stack}#${i} ${fix.title.slice(0, 60)}`
@@ -84,6 +86,9 @@ export function collect(fixes: readonly Fix[]): Record<string, Piece[]> {
       case 'apache':
       case 'caddy':
         add(fix.stack, JSON.stringify(proxyParts(fix)))
+        break
+      case 'varnish':
+        add('vcl', JSON.stringify(proxyParts(fix)))
         break
       default:
         break
@@ -235,6 +240,35 @@ function caddyCheck(pieces: readonly Piece[], dir: string): string[] {
   return r.status === 0 ? [] : [`caddy adapt: ${r.out.slice(0, 2000)}`]
 }
 
+const VCL_SUB: Readonly<Record<string, string>> = {
+  [WHERE.varnishRecv]: 'vcl_recv',
+  [WHERE.varnishBackendResponse]: 'vcl_backend_response',
+  [WHERE.varnishDeliver]: 'vcl_deliver',
+  [WHERE.varnishSynth]: 'vcl_synth',
+}
+
+/** One VCL file: each change in its own copy of its sub (VCL concatenates subs of one name, in order). */
+function vclCheck(pieces: readonly Piece[], dir: string): string[] {
+  const subs = pieces.flatMap((p) =>
+    parts(p).map(
+      (c) =>
+        `# ${p.label.replace(/\n/g, ' ')}\nsub ${VCL_SUB[c.where] ?? `unknown_where`} {\n${c.snippet}\n}`,
+    ),
+  )
+  const vcl = `vcl 4.1;\nbackend default { .host = "127.0.0.1"; .port = "9"; }\n${subs.join('\n')}\n`
+  writeFileSync(join(dir, 'check.vcl'), vcl)
+  const r = run('/usr/sbin/varnishd', [
+    '-C',
+    '-j',
+    'none',
+    '-n',
+    join(dir, 'work'),
+    '-f',
+    join(dir, 'check.vcl'),
+  ])
+  return r.status === 0 ? [] : [`varnishd -C: ${r.out.slice(0, 2000)}`]
+}
+
 const CHECKERS: Record<
   string,
   { readonly probe: [string, string[]]; readonly check: (p: readonly Piece[], dir: string) => string[] }
@@ -250,6 +284,7 @@ const CHECKERS: Record<
   nginx: { probe: ['/usr/sbin/nginx', ['-v']], check: nginxCheck },
   apache: { probe: ['/usr/sbin/apache2', ['-v']], check: apacheCheck },
   caddy: { probe: ['caddy', ['version']], check: caddyCheck },
+  vcl: { probe: ['/usr/sbin/varnishd', ['-V']], check: vclCheck },
 }
 
 /** Every snippet of these fixes through its language's checker: one run per language. */

@@ -4,7 +4,12 @@
  * templates' slots, or the client snippet runs in the page) and re-run in a fresh browser context on a
  * freshly started stack. A cure passes when CDP reports no loadingFailed and the response carries exactly one
  * Access-Control-Allow-Origin line. The matrix is written to docs/cures-matrix.md.
+ *
+ * Also, with curl and no browser, the cache trap behind Varnish: an app that reflects the Origin without
+ * Vary: Origin gets one origin's answer cached and served to the next origin; the Varnish recipes'
+ * vcl_backend_response guard keeps one cached answer per Origin.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
@@ -13,7 +18,7 @@ import type { Diagnosis } from '../../src/core/analysis.ts'
 import { diagnose } from '../../src/core/diagnose.ts'
 import type { Exchange } from '../../src/core/exchange.ts'
 import type { Fix, FixChange } from '../../src/core/fix.ts'
-import { WHERE } from '../../src/core/fixes/shared.ts'
+import { VARNISH_VARY_ORIGIN, WHERE } from '../../src/core/fixes/shared.ts'
 import { linesNamed } from '../../src/core/headers.ts'
 import { type Oracle, oracleFor } from '../harness/cdp.ts'
 import { BASE_FLAGS, findChromium } from '../harness/chromium.ts'
@@ -31,6 +36,10 @@ const PROXY_SLOT: Readonly<Record<string, string>> = {
   [WHERE.nginxLocation]: 'location',
   [WHERE.apacheLocation]: 'location',
   [WHERE.caddySite]: 'site',
+  [WHERE.varnishRecv]: 'vcl_recv',
+  [WHERE.varnishBackendResponse]: 'vcl_backend_response',
+  [WHERE.varnishDeliver]: 'vcl_deliver',
+  [WHERE.varnishSynth]: 'vcl_synth',
 }
 /** An app change replaces the app's whole CORS setup (both places a scenario may have put it). */
 const APP_SLOT: Readonly<Record<string, readonly string[]>> = {
@@ -223,6 +232,68 @@ describe('verified cures on real stacks', () => {
   }
 })
 
+describe('layers named on what Chromium saw', () => {
+  it('Varnish header.append next to Express cors(): both, the Express line before X-Varnish and the Varnish line after it', {
+    timeout: 120_000,
+  }, async () => {
+    const s = STACK_SCENARIOS.find((x) => x.id === 'varnish-express-dup-append')
+    if (!s) throw new Error('scenario varnish-express-dup-append is gone')
+    const seen = await runOnce(specFor(s, lab.pageOrigin), scenarioAction(s.fetch))
+    expect(seen.oracle.corsError).toBe('MultipleAllowOriginValues')
+    const a = diagnose(seen.exchange).attribution
+    expect({ culprit: a.culprit, confidence: a.confidence, proxy: a.proxy, app: a.app }).toEqual({
+      culprit: 'both',
+      confidence: 'high',
+      proxy: 'varnish',
+      app: 'express',
+    })
+    expect(a.lines.map((l) => `${l.layer}:${l.stack} ${l.header.value}`)).toEqual([
+      'app:express *',
+      `proxy:varnish ${lab.pageOrigin}`,
+    ])
+  })
+})
+
+/** A hand-written CORS middleware that forgets Vary: Origin (what the cors package does not do). */
+const REFLECT =
+  "app.use((req, res, next) => { res.set('Access-Control-Allow-Origin', req.headers.origin); next() })"
+
+async function acaoPerOrigin(vclBackendResponse: string): Promise<string[]> {
+  const stack = await startStack({
+    proxy: 'varnish',
+    app: 'express',
+    appSlots: { app_cors: REFLECT },
+    proxySlots: { vcl_backend_response: vclBackendResponse },
+  })
+  try {
+    return ['http://a.test', 'http://b.test'].map((origin) => {
+      const out = execFileSync(
+        'curl',
+        ['-s', '-i', '--max-time', '10', '-H', `Origin: ${origin}`, `${stack.origin}/api/items`],
+        { encoding: 'utf8' },
+      )
+      return /^access-control-allow-origin: *(.*?)\r?$/im.exec(out)?.[1] ?? '(none)'
+    })
+  } finally {
+    await stack.stop()
+  }
+}
+
+// Next to the Varnish cures: one file starts every varnishd of the suite, one at a time.
+describe('Varnish caches CORS answers per Origin only when Vary says so (curl, no browser)', () => {
+  it("without Vary: Origin, the second origin gets the first one's cached ACAO", {
+    timeout: 60_000,
+  }, async () => {
+    expect(await acaoPerOrigin('')).toEqual(['http://a.test', 'http://a.test'])
+  })
+
+  it("with the recipe's vcl_backend_response guard, each origin gets its own", {
+    timeout: 60_000,
+  }, async () => {
+    expect(await acaoPerOrigin(VARNISH_VARY_ORIGIN)).toEqual(['http://a.test', 'http://b.test'])
+  })
+})
+
 function writeMatrix(): void {
   const esc = (t: string): string => t.replaceAll('|', '\\|')
   const lines = [
@@ -232,7 +303,7 @@ function writeMatrix(): void {
     'generated fix for a stack the lab runs is applied as generated and re-run in a fresh browser context.',
     '"pass" = no loadingFailed and exactly one Access-Control-Allow-Origin line.',
     '',
-    `Run: ${new Date().toISOString().slice(0, 10)}. Lab: nginx 1.22, Apache 2.4, Caddy 2.6, Express 5 + cors 2.8, FastAPI 0.92 / Starlette 0.26, Flask 2.2 + Flask-CORS 3.0.10, Django 3.2 + django-cors-headers 3.14, Go 1.19 + rs/cors 1.7, Rails 6.1 + rack-cors 1.1 on Puma 5.6.`,
+    `Run: ${new Date().toISOString().slice(0, 10)}. Lab: nginx 1.22, Apache 2.4, Caddy 2.6, Varnish 7.1, Express 5 + cors 2.8, FastAPI 0.92 / Starlette 0.26, Flask 2.2 + Flask-CORS 3.0.10, Django 3.2 + django-cors-headers 3.14, Go 1.19 + rs/cors 1.7, Rails 6.1 + rack-cors 1.1 on Puma 5.6.`,
     '',
     '| scenario | stack | cure | result |',
     '|---|---|---|---|',

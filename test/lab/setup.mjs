@@ -22,6 +22,13 @@ const NEEDS = [
   { what: 'nginx', pkg: 'nginx-light', ok: () => existsSync('/usr/sbin/nginx') },
   { what: 'Apache httpd', pkg: 'apache2', ok: () => existsSync('/usr/sbin/apache2') },
   { what: 'Caddy', pkg: 'caddy', ok: () => existsSync('/usr/bin/caddy') },
+  { what: 'Varnish', pkg: 'varnish', ok: () => existsSync('/usr/sbin/varnishd') },
+  // vmod_header's header.append adds a line where VCL's own `set` replaces them all (a lab scenario needs it).
+  {
+    what: 'varnish-modules (vmod_header)',
+    pkg: 'varnish-modules',
+    ok: () => existsSync('/usr/share/doc/varnish-modules'),
+  },
   // Go + rs/cors, built offline in GOPATH mode against /usr/share/gocode.
   { what: 'Go', pkg: 'golang-go', ok: () => existsSync('/usr/bin/go') },
   {

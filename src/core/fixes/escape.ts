@@ -10,7 +10,7 @@
  *   backslash, printable ASCII, bounded); `droppedNote` says in a comment what was dropped and why.
  *
  * Each function is one linear pass over its input. The adversarial suite parses every snippet with the
- * language's own checker (node --check, python3 -m py_compile, nginx -t, apache2 -t, caddy adapt, javac).
+ * language's own checker (node --check, python3 -m py_compile, nginx -t, apache2 -t, caddy adapt, varnishd -C, javac).
  */
 
 import { isToken } from '../fetch-rules.ts'
@@ -138,6 +138,20 @@ export function apacheHeaderValue(s: string): string | null {
 /** Caddyfile double-quoted token; null on `{` or `}` (placeholders). */
 export function caddyString(s: string): string | null {
   return plainQuoted(s, (c) => c === 0x7b || c === 0x7d)
+}
+
+/**
+ * VCL string literal, or null. VCL has no escapes at all: a "…" string holds no `"` and no line break; a
+ * long string {"…"} holds anything but NUL and ends at the first `"}`
+ * (https://varnish-cache.org/docs/7.1/reference/vcl.html#strings). Printable ASCII only, as header values.
+ */
+export function vclString(s: string): string | null {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || c >= 0x7f) return null
+  }
+  if (!s.includes('"')) return `"${s}"`
+  return s.includes('"}') ? null : `{"${s}"}`
 }
 
 const COMMENT_MAX = 80

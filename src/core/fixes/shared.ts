@@ -67,6 +67,10 @@ export const WHERE = {
   nginxLocation: 'nginx.conf, inside the location that proxies the API',
   apacheLocation: 'Apache config, inside the <Location> (or <VirtualHost>) that proxies the API',
   caddySite: "Caddyfile, the API's site block",
+  varnishRecv: 'default.vcl, inside sub vcl_recv (first, before any return)',
+  varnishBackendResponse: 'default.vcl, inside sub vcl_backend_response',
+  varnishDeliver: 'default.vcl, inside sub vcl_deliver',
+  varnishSynth: 'default.vcl, inside sub vcl_synth',
   expressCors: 'app.js, before any auth middleware and routes, replacing any other cors() setup',
   expressAuth: 'your auth middleware, as its first line',
   fastapiCors: 'main.py, after app = FastAPI(), replacing any other CORSMiddleware setup',
@@ -80,7 +84,7 @@ export const WHERE = {
   client: 'your front-end code, where the request is made',
 } as const
 
-export type Lang = 'nginx' | 'apache' | 'caddy' | 'js' | 'python'
+export type Lang = 'nginx' | 'apache' | 'caddy' | 'vcl' | 'js' | 'python'
 
 export interface ChangeSpec {
   readonly layer: Layer
@@ -89,7 +93,14 @@ export interface ChangeSpec {
   readonly lang: Lang
 }
 
-const COMMENT: Record<Lang, string> = { nginx: '#', apache: '#', caddy: '#', js: '//', python: '#' }
+const COMMENT: Record<Lang, string> = {
+  nginx: '#',
+  apache: '#',
+  caddy: '#',
+  vcl: '#',
+  js: '//',
+  python: '#',
+}
 
 export function makeFix(p: {
   stack: Stack
@@ -176,6 +187,36 @@ export function originRegex(origins: readonly string[]): string {
 
 export const q = (s: string): string => JSON.stringify(s)
 
+/**
+ * An origin-dependent ACAO must name Origin in Vary, or Varnish's cache serves one origin's answer to
+ * another: added here when the app forgot (Varnish honours the backend's Vary for its cache key).
+ */
+export const VARNISH_VARY_ORIGIN = `if (beresp.http.Access-Control-Allow-Origin && beresp.http.Access-Control-Allow-Origin != "*") {
+    if (!beresp.http.Vary) {
+        set beresp.http.Vary = "Origin";
+    } elsif (beresp.http.Vary !~ "(?i)\\borigin\\b") {
+        set beresp.http.Vary = beresp.http.Vary + ", Origin";
+    }
+}`
+
+function varnishPlain(): ChangeSpec[] {
+  return [
+    {
+      layer: 'proxy',
+      where: WHERE.varnishDeliver,
+      lang: 'vcl',
+      snippet:
+        "# Varnish passes the app's CORS headers through: no resp.http.Access-Control-* lines and no header.append of them here.",
+    },
+    {
+      layer: 'proxy',
+      where: WHERE.varnishBackendResponse,
+      lang: 'vcl',
+      snippet: `# Cache one answer per Origin.\n${VARNISH_VARY_ORIGIN}`,
+    },
+  ]
+}
+
 /** The proxy-side half of "CORS in the app only": delete the proxy's CORS lines (the comment replaces them). */
 export function proxyRemoval(proxy: Stack | null): ChangeSpec[] {
   switch (proxy) {
@@ -207,6 +248,8 @@ export function proxyRemoval(proxy: Stack | null): ChangeSpec[] {
             "# Caddy passes the app's CORS headers through untouched: no header Access-Control-* lines here.",
         },
       ]
+    case 'varnish':
+      return varnishPlain()
     default:
       return []
   }

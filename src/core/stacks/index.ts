@@ -19,11 +19,13 @@ import { rails } from './rails.ts'
 import { spring } from './spring.ts'
 import type { StackModule } from './stack.ts'
 import { thirdparty } from './third-party.ts'
+import { varnish } from './varnish.ts'
 
 export const STACKS: Readonly<Record<Stack, StackModule>> = {
   nginx,
   apache,
   caddy,
+  varnish,
   express,
   fastify,
   fastapi,

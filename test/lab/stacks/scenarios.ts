@@ -128,6 +128,33 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
     expectCorsError: 'MultipleAllowOriginValues',
   },
   {
+    // VCL's own `set resp.http.…` replaces the app's line (measured on varnishd 7.1): a second ACAO line
+    // needs header.append (vmod_header, varnish-modules), which adds one after Varnish's X-Varnish/Via.
+    id: 'varnish-express-dup-append',
+    title: "Varnish header.append ACAO in vcl_deliver next to Express cors() ('*, origin')",
+    proxy: 'varnish',
+    app: 'express',
+    proxySlots: {
+      top: 'import header;',
+      vcl_deliver: 'header.append(resp.http.Access-Control-Allow-Origin, req.http.Origin);',
+    },
+    appSlots: { app_cors: 'app.use(cors())' },
+    fetch: GET,
+    expectCorsError: 'MultipleAllowOriginValues',
+  },
+  {
+    id: 'varnish-express-auth-preflight',
+    title: 'behind Varnish, auth middleware before cors() answers the preflight 401 without CORS headers',
+    proxy: 'varnish',
+    app: 'express',
+    appSlots: {
+      app_middleware: 'app.use(requireAuth)',
+      app_cors_late: "app.use(cors({ origin: '{page}' }))",
+    },
+    fetch: { path: '/api/private', method: 'GET', headers: { Authorization: 'Bearer t' } },
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+  },
+  {
     id: 'nginx-no-always-401',
     title: 'nginx add_header without `always`: the 401 from the app has no ACAO',
     proxy: 'nginx',

@@ -1,5 +1,5 @@
 /**
- * The stacks lab: real proxies (nginx, Apache httpd, Caddy) and real apps (Express + cors, FastAPI on
+ * The stacks lab: real proxies (nginx, Apache httpd, Caddy, the Varnish cache) and real apps (Express + cors, FastAPI on
  * uvicorn, Flask + Flask-CORS, Django + django-cors-headers, Go net/http + rs/cors, Rails + rack-cors on
  * Puma) started unprivileged on loopback, each from a
  * template whose {{slots}} a scenario (or a generated fix) fills. Everything lives in a temp dir that is
@@ -12,7 +12,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-export type ProxyKind = 'nginx' | 'apache' | 'caddy'
+export type ProxyKind = 'nginx' | 'apache' | 'caddy' | 'varnish'
 export type AppKind = 'express' | 'fastapi' | 'flask' | 'django' | 'go' | 'rails'
 
 /** Slot name → text. Unfilled slots become empty. */
@@ -21,7 +21,7 @@ export type Slots = Readonly<Record<string, string>>
 export interface StackSpec {
   readonly proxy: ProxyKind | null
   readonly app: AppKind
-  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy). */
+  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy; varnish: top, vcl_recv, vcl_backend_response, vcl_deliver, vcl_synth). */
   readonly proxySlots?: Slots
   /** Slots of the app template (app_cors, app_cors_late, app_middleware, auth_guard, app_powered_by). */
   readonly appSlots?: Slots
@@ -260,7 +260,22 @@ function startProxy(
         conf,
       ]
     }
+    case 'varnish':
+      return startVarnish(prefix, port, slots)
   }
+}
+
+/**
+ * varnishd in the foreground (-F) with its own work dir (-n) and a small malloc store. `-j none`: no
+ * privilege-dropping jail, so it runs as whoever runs the lab (as root the unix jail's users could not
+ * enter the lab's 0700 temp dir); see https://varnish-cache.org/docs/7.1/reference/varnishd.html
+ */
+function startVarnish(prefix: string, port: number, slots: Slots): [Child, string] {
+  const vcl = fillTemplate(readFileSync(join(TEMPLATES, 'varnish.vcl'), 'utf8'), slots)
+  writeFileSync(join(prefix, 'default.vcl'), vcl)
+  const args = ['-F', '-j', 'none', '-a', `127.0.0.1:${port}`, '-f', join(prefix, 'default.vcl')]
+  const store = ['-n', join(prefix, 'work'), '-s', 'malloc,32m', '-T', 'none']
+  return [launch('varnishd', '/usr/sbin/varnishd', [...args, ...store], prefix, {}), vcl]
 }
 
 /** Start the app (and the proxy in front of it) on free loopback ports; wait until both answer. */
