@@ -273,8 +273,10 @@ describe('check against the lab', () => {
 
   it('a refused connection: exit 2, an error annotation, a JUnit report with one error', async () => {
     const closed = rawUrl.replace(/:\d+\//, ':9/')
-    const g = await step(['check', closed, '--origin', 'https://app.example', '--format', 'github'])
-    const j = await step(['check', closed, '--origin', 'https://app.example', '--format', 'junit'])
+    // A page on this machine: a public one calling 127.0.0.1 would be a Local Network Access block (exit 1).
+    const page = ['--origin', 'https://app.example', '--origin-address', 'loopback']
+    const g = await step(['check', closed, ...page, '--format', 'github'])
+    const j = await step(['check', closed, ...page, '--format', 'junit'])
     expect([g.code, j.code]).toEqual([2, 2])
     expect(hasStackTrace(g.stdout + g.stderr + j.stdout + j.stderr)).toBe(false)
     // No response, so no report: the one-line error, and with github an annotation saying it.
