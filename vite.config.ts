@@ -1,8 +1,9 @@
 /// <reference types="vitest/config" />
-import { chmodSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin'
 import preact from '@preact/preset-vite'
+import ts from 'typescript'
 import { defineConfig, type Plugin } from 'vite'
 import manifest from './manifest.json' with { type: 'json' }
 
@@ -58,6 +59,39 @@ function noInnerHtmlSink(): Plugin {
   }
 }
 
+/**
+ * build/playwright/index.d.ts from src/playwright/index.ts, whose public types are written out to import
+ * nothing but @playwright/test: a published declaration that imports a sibling file would not resolve.
+ */
+function playwrightDeclarations(): Plugin {
+  return {
+    name: 'cors-lens-playwright-declarations',
+    writeBundle(options) {
+      // Isolated declarations (every export typed in the file itself): one file, no program, milliseconds.
+      const source = resolve('src/playwright/index.ts')
+      const { outputText: text, diagnostics } = ts.transpileDeclaration(readFileSync(source, 'utf8'), {
+        fileName: source,
+        compilerOptions: { isolatedDeclarations: true, allowImportingTsExtensions: true, strict: true },
+        reportDiagnostics: true,
+      })
+      if (diagnostics?.length)
+        this.error(
+          ts.formatDiagnostics(diagnostics, {
+            getCanonicalFileName: (f) => f,
+            getCurrentDirectory: () => '.',
+            getNewLine: () => '\n',
+          }),
+        )
+      const relative = /from\s+['"]\./.exec(text)
+      if (relative)
+        this.error(
+          `build/playwright/index.d.ts imports a relative file (${relative[0]}): keep the public types in index.ts`,
+        )
+      writeFileSync(join(options.dir ?? 'build/playwright', 'index.d.ts'), text)
+    },
+  }
+}
+
 export default defineConfig(({ mode }) => {
   if (process.env.VITEST) {
     // Tests import sources directly; the extension plugins are not needed there.
@@ -96,6 +130,22 @@ export default defineConfig(({ mode }) => {
             chunkFileNames: 'cors-lens-[name].mjs',
             banner: '#!/usr/bin/env node',
           },
+        },
+      },
+    }
+  }
+  if (mode === 'playwright') {
+    // `cors-lens/playwright`: one Node ESM file over the same engine; Playwright is the user's (a peer).
+    return {
+      plugins: [playwrightDeclarations()],
+      build: {
+        ssr: 'src/playwright/index.ts',
+        outDir: 'build/playwright',
+        emptyOutDir: true,
+        target: 'node20',
+        rollupOptions: {
+          external: [/^@playwright\/test(\/|$)/],
+          output: { entryFileNames: 'index.mjs' },
         },
       },
     }
