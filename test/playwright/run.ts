@@ -152,7 +152,13 @@ export function runPlaywright(
         encoding: 'utf8',
         timeout: 240_000,
         maxBuffer: 64 * 1024 * 1024,
-        env: { ...e, ...env, PLAYWRIGHT_JSON_OUTPUT_FILE: file, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+        env: {
+          ...e,
+          ...env,
+          PLAYWRIGHT_JSON_OUTPUT_FILE: file,
+          CORS_LENS_PW_OUT: join(out, 'test-results'),
+          PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
+        },
       },
       (error, stdout, stderr) => {
         const report = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PwReport) : null
