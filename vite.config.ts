@@ -1,5 +1,5 @@
 /// <reference types="vitest/config" />
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin'
 import preact from '@preact/preset-vite'
@@ -87,7 +87,8 @@ function playwrightDeclarations(): Plugin {
         this.error(
           `build/playwright/index.d.ts imports a relative file (${relative[0]}): keep the public types in index.ts`,
         )
-      writeFileSync(join(options.dir ?? 'build/playwright', 'index.d.ts'), text)
+      const out = join(options.dir ?? 'build/playwright', 'index.d.ts')
+      if (!existsSync(out) || readFileSync(out, 'utf8') !== text) writeFileSync(out, text)
     },
   }
 }
@@ -141,7 +142,8 @@ export default defineConfig(({ mode }) => {
       build: {
         ssr: 'src/playwright/index.ts',
         outDir: 'build/playwright',
-        emptyOutDir: true,
+        // Tests rebuild it while another test file may be loading it: overwrite, never empty the folder.
+        emptyOutDir: false,
         target: 'node20',
         rollupOptions: {
           external: [/^@playwright\/test(\/|$)/],

@@ -25,6 +25,8 @@ import {
   type TestInfo,
   type TestType,
 } from '@playwright/test'
+import { escapeControls, safeLine } from '../cli/terminal.ts'
+import { redactUrl } from '../core/index.ts'
 import { CdpRecorder, type CdpSessionLike } from './cdp.ts'
 import { PAGE_LIMITS, PageRecorder } from './page-events.ts'
 import {
@@ -280,14 +282,17 @@ class Watch implements CorsLens {
       to = null
     }
     if (!initiator || !to || initiator === to) return
+    // What a page asked for is shown: secrets out of the URL, controls escaped (the one redaction and escaping).
+    const url = redactUrl(request.url())
     this.fulfilled.push({
-      url: request.url(),
+      url,
       method: request.method(),
       initiator,
-      message:
-        `route.fulfill answered ${request.method()} ${request.url()} (from ${initiator}): CORS was not exercised. ` +
-        'Playwright adds Access-Control-Allow-Origin to fulfilled responses itself and no preflight is ever routed, ' +
-        'so this passes whatever the real server sends; test it against the real server (or `cors-lens check` it).',
+      message: safeLine(
+        `route.fulfill answered ${request.method()} ${url} (from ${initiator}): CORS was not exercised. ` +
+          'Playwright adds Access-Control-Allow-Origin to fulfilled responses itself and no preflight is ever routed, ' +
+          'so this passes whatever the real server sends; test it against the real server (or `cors-lens check` it).',
+      ),
     })
   }
 
@@ -358,13 +363,13 @@ async function finish(w: Watch, mode: 'fail' | 'warn', testInfo: TestInfo): Prom
       })
   if (report.blocked.length || report.notExercised.length) {
     await testInfo.attach('cors-lens-report.json', {
-      body: JSON.stringify(report, null, 2),
+      body: escapeControls(JSON.stringify(report, null, 2), 'json'),
       contentType: 'application/json',
     })
   }
   if (report.blocked.length)
     await testInfo.attach('cors-lens.har', {
-      body: JSON.stringify(w.har(), null, 2),
+      body: escapeControls(JSON.stringify(w.har(), null, 2), 'json'),
       contentType: 'application/json',
     })
   const failing = report.blocked.filter((b) => b.allowedBy === null)

@@ -119,7 +119,13 @@ export class PageRecorder {
     for (const rec of this.recs) {
       if (!rec.done) continue
       const url = rec.request.url()
-      const origin = originOf(rec.request.frame().url()) ?? pageOrigin
+      let frameUrl = ''
+      try {
+        frameUrl = rec.request.frame().url()
+      } catch {
+        // A service worker's request has no frame: the page's origin stands for it.
+      }
+      const origin = originOf(frameUrl) ?? pageOrigin
       if (origin && originOf(url) === origin) continue
       const response = (await rec.response) ?? null
       const reason = this.consoleBlocks.get(url) ?? null

@@ -6,9 +6,9 @@
  * must fail its test with the engine's explanation; a page the API allows passes; `allow` silences a known
  * failure; mode 'warn' only annotates; a cross-origin `route.fulfill` is flagged.
  */
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildPlaywrightFixture } from '../cli/run.ts'
 import {
   expectSpecOutcomes,
   type LabForPlaywright,
@@ -23,8 +23,8 @@ let setup: LabForPlaywright
 let run: Awaited<ReturnType<typeof runPlaywright>>
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'build/playwright/index.mjs')))
-    throw new Error('No build/playwright/index.mjs: run `npm run build` first.')
+  // The spec imports `cors-lens/playwright` by name: the package's own export, so build it from these sources.
+  buildPlaywrightFixture()
   setup = await startLabForPlaywright()
   run = await runPlaywright(ROOT, join(SPEC_DIR, 'playwright.config.ts'), setup.env)
 }, 300_000)

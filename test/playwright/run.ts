@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expect } from 'vitest'
+import { diagnose, harToExchanges } from '../../src/core/index.ts'
 import { BASE_FLAGS, findChromium } from '../harness/chromium.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { API_HOST, type Lab, startLab } from '../lab/server.ts'
@@ -217,6 +218,11 @@ export function expectSpecOutcomes(
   const acao = har.log.entries.flatMap((e) =>
     e.response.headers.filter((h) => h.name.toLowerCase() === 'access-control-allow-origin'),
   )
+  // The attached HAR reads back through the engine's own HAR reader (as `cors-lens explain` would) to the same verdict.
+  const reread = harToExchanges(har)
+  expect('exchanges' in reread && reread.exchanges.map((x) => diagnose(x).corsError)).toEqual([
+    'MultipleAllowOriginValues',
+  ])
   // Wire order, duplicates kept: Express's line, then the one nginx appends.
   expect(acao.map((h) => h.value)).toEqual([lab.pageOrigin, '*'])
 
