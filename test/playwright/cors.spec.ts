@@ -11,13 +11,19 @@ interface LabUrls {
   readonly ok: string
   readonly known: string
   readonly fulfilled: string
+  readonly preflight: string
+  readonly refused: string
 }
 
 const lab = JSON.parse(process.env.CORS_LENS_LAB ?? '{}') as LabUrls
 
 /** The lab page fetches `url` from its own script and shows how it ended in its title. */
-async function fetchFromPage(page: import('@playwright/test').Page, url: string): Promise<string> {
-  await page.goto(`${lab.page}?url=${encodeURIComponent(url)}`)
+async function fetchFromPage(
+  page: import('@playwright/test').Page,
+  url: string,
+  put = false,
+): Promise<string> {
+  await page.goto(`${lab.page}?url=${encodeURIComponent(url)}${put ? '&put=1' : ''}`)
   await expect(page).toHaveTitle(/^(ok|failed)$/)
   return page.title()
 }
@@ -25,6 +31,14 @@ async function fetchFromPage(page: import('@playwright/test').Page, url: string)
 test('seed: nginx add_header in front of Express cors()', async ({ page }) => {
   // The page sees "Failed to fetch" and nothing more: the fixture explains it when the test ends.
   expect(await fetchFromPage(page, lab.seed)).toBe('failed')
+})
+
+test('a preflight the API answers without Access-Control-Allow-Origin', async ({ page }) => {
+  expect(await fetchFromPage(page, lab.preflight, true)).toBe('failed')
+})
+
+test('a request refused for another reason than CORS does not fail the test', async ({ page }) => {
+  expect(await fetchFromPage(page, lab.refused)).toBe('failed')
 })
 
 test('a page whose API allows it passes', async ({ page, cors }) => {

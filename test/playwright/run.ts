@@ -1,6 +1,7 @@
 /** The lab, the Playwright run and the assertions shared by playwright.test.ts and package.test.ts. */
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expect } from 'vitest'
@@ -33,6 +34,18 @@ const SCENARIOS: readonly Scenario[] = [
     expectCorsError: 'MissingAllowOriginHeader',
   },
   {
+    id: 'pw-preflight',
+    title: 'the preflight is answered without Access-Control-Allow-Origin',
+    fetch: { method: 'PUT', headers: { 'X-Lab': '1' } },
+    routes: {
+      '/': {
+        preflight: { status: 204, headers: [['Access-Control-Allow-Methods', 'PUT']] },
+        response: { status: 200, headers: [['Access-Control-Allow-Origin', '{page}']], body: '{}' },
+      },
+    },
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+  },
+  {
     id: 'pw-fulfilled',
     title: 'answered by the test itself (route.fulfill); the lab would refuse it',
     fetch: {},
@@ -44,9 +57,24 @@ const SCENARIOS: readonly Scenario[] = [
 /** The lab page: fetches ?url= from its own script and puts how it ended in its title. */
 const FETCH_PAGE = `<!doctype html><meta charset="utf-8"><title>pending</title>
 <script>
-  const url = new URLSearchParams(location.search).get('url')
-  fetch(url).then((r) => r.text()).then(() => { document.title = 'ok' }, () => { document.title = 'failed' })
+  const q = new URLSearchParams(location.search)
+  const url = q.get('url')
+  // ?put=1: a PUT with a custom header, so the browser sends a preflight first.
+  const init = q.get('put') ? { method: 'PUT', headers: { 'X-Lab': '1' } } : {}
+  fetch(url, init).then((r) => r.text()).then(() => { document.title = 'ok' }, () => { document.title = 'failed' })
 </script>`
+
+/** A loopback port nothing listens on (connecting is refused: a failure that is not CORS). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
 
 export interface LabForPlaywright {
   readonly lab: Lab
@@ -76,6 +104,8 @@ export async function startLabForPlaywright(): Promise<LabForPlaywright> {
     ok: lab.scenarioUrl(byId('pw-ok')),
     known: lab.scenarioUrl(byId('pw-known')),
     fulfilled: lab.scenarioUrl(byId('pw-fulfilled')),
+    preflight: lab.scenarioUrl(byId('pw-preflight')),
+    refused: `http://${API_HOST}:${await closedPort()}/api/items`,
   }
   const browsers = {
     chromium: {
@@ -225,6 +255,16 @@ export function expectSpecOutcomes(
   ])
   // Wire order, duplicates kept: Express's line, then the one nginx appends.
   expect(acao.map((h) => h.value)).toEqual([lab.pageOrigin, '*'])
+
+  const preflight = get('a preflight the API answers without Access-Control-Allow-Origin')
+  expect(preflight.result.status).toBe('failed')
+  const pfMessage = preflight.result.errors.map((e) => e.message ?? '').join('\n')
+  expect(pfMessage).toContain('BLOCKED — PreflightMissingAllowOriginHeader  PUT ')
+  expect(pfMessage).toMatch(/preflight < Access-Control-Allow-Methods: PUT/)
+
+  const refused = get('a request refused for another reason than CORS does not fail the test')
+  expect(refused.result.status, JSON.stringify(refused.result.errors)).toBe('passed')
+  expect(refused.result.attachments.filter((a) => a.name.startsWith('cors-lens'))).toEqual([])
 
   const ok = get('a page whose API allows it passes')
   expect(ok.result.status).toBe('passed')
