@@ -25,6 +25,7 @@ const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) a
   packages: Record<string, { version?: string }>
 }
 const PLAYWRIGHT_VERSION = lock.packages['node_modules/@playwright/test']?.version ?? ''
+const TYPES_NODE_VERSION = lock.packages['node_modules/@types/node']?.version ?? ''
 
 let dir = ''
 let app = ''
@@ -66,6 +67,8 @@ beforeAll(async () => {
       '--ignore-scripts',
       join(dir, info?.filename ?? ''),
       `@playwright/test@${PLAYWRIGHT_VERSION}`,
+      // Only for type-checking the spec below (it reads process.env).
+      `@types/node@${TYPES_NODE_VERSION}`,
     ],
     app,
   )
@@ -85,6 +88,48 @@ describe('cors-lens/playwright from the npm pack tarball, in an empty folder', (
       dependencies?: Record<string, string>
     }
     expect(pkg.dependencies ?? {}).toEqual({})
+  })
+
+  it("type-checks a user's spec against the published index.d.ts (tsc, strict, Node's module resolution)", () => {
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          types: ['node'],
+        },
+        files: ['cors.spec.ts'],
+      }),
+    )
+    const tsc = sh(
+      process.execPath,
+      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+      app,
+    )
+    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0)
+    // And a misuse is caught: the option's mode is 'fail' | 'warn'.
+    writeFileSync(
+      join(app, 'misuse.ts'),
+      "import { test } from 'cors-lens/playwright'\ntest.use({ corsLens: { mode: 'loud' } })\n",
+    )
+    const bad = sh(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        'misuse.ts',
+      ],
+      app,
+    )
+    expect(bad.code).not.toBe(0)
+    expect(bad.stdout).toContain('\'"loud"\' is not assignable')
   })
 
   it('fails the seed with the verdict, the nginx line and the fix; passes the rest as asked', () => {
