@@ -122,7 +122,8 @@ export default defineConfig(({ mode }) => {
       build: {
         ssr: 'src/cli/main.ts',
         outDir: 'build/cli',
-        emptyOutDir: true,
+        // The package tests build and pack it concurrently (test/cli, test/playwright): overwrite, never empty.
+        emptyOutDir: false,
         target: 'node20',
         rollupOptions: {
           output: {

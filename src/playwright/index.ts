@@ -142,7 +142,11 @@ export interface CorsLensOptions {
   readonly allow?: readonly AllowRule[]
 }
 
-/** The `cors` fixture: what this test's pages did, so far. */
+/**
+ * The `cors` fixture: what this test's pages did. In Chromium the lists are live (what CDP reported so far;
+ * `await cors.settle()` first to include requests still ending); in Firefox and WebKit they are as of the
+ * last `settle()`.
+ */
 export interface CorsLens {
   /** CORS blocks the `allow` list does not expect. */
   readonly blocked: readonly CorsBlock[]
