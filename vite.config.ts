@@ -1,8 +1,9 @@
 /// <reference types="vitest/config" />
-import { chmodSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin'
 import preact from '@preact/preset-vite'
+import ts from 'typescript'
 import { defineConfig, type Plugin } from 'vite'
 import manifest from './manifest.json' with { type: 'json' }
 
@@ -58,6 +59,40 @@ function noInnerHtmlSink(): Plugin {
   }
 }
 
+/**
+ * build/playwright/index.d.ts from src/playwright/index.ts, whose public types are written out to import
+ * nothing but @playwright/test: a published declaration that imports a sibling file would not resolve.
+ */
+function playwrightDeclarations(): Plugin {
+  return {
+    name: 'cors-lens-playwright-declarations',
+    writeBundle(options) {
+      // Isolated declarations (every export typed in the file itself): one file, no program, milliseconds.
+      const source = resolve('src/playwright/index.ts')
+      const { outputText: text, diagnostics } = ts.transpileDeclaration(readFileSync(source, 'utf8'), {
+        fileName: source,
+        compilerOptions: { isolatedDeclarations: true, allowImportingTsExtensions: true, strict: true },
+        reportDiagnostics: true,
+      })
+      if (diagnostics?.length)
+        this.error(
+          ts.formatDiagnostics(diagnostics, {
+            getCanonicalFileName: (f) => f,
+            getCurrentDirectory: () => '.',
+            getNewLine: () => '\n',
+          }),
+        )
+      const relative = /from\s+['"]\./.exec(text)
+      if (relative)
+        this.error(
+          `build/playwright/index.d.ts imports a relative file (${relative[0]}): keep the public types in index.ts`,
+        )
+      const out = join(options.dir ?? 'build/playwright', 'index.d.ts')
+      if (!existsSync(out) || readFileSync(out, 'utf8') !== text) writeFileSync(out, text)
+    },
+  }
+}
+
 export default defineConfig(({ mode }) => {
   if (process.env.VITEST) {
     // Tests import sources directly; the extension plugins are not needed there.
@@ -87,7 +122,8 @@ export default defineConfig(({ mode }) => {
       build: {
         ssr: 'src/cli/main.ts',
         outDir: 'build/cli',
-        emptyOutDir: true,
+        // The package tests build and pack it concurrently (test/cli, test/playwright): overwrite, never empty.
+        emptyOutDir: false,
         target: 'node20',
         rollupOptions: {
           output: {
@@ -96,6 +132,23 @@ export default defineConfig(({ mode }) => {
             chunkFileNames: 'cors-lens-[name].mjs',
             banner: '#!/usr/bin/env node',
           },
+        },
+      },
+    }
+  }
+  if (mode === 'playwright') {
+    // `cors-lens/playwright`: one Node ESM file over the same engine; Playwright is the user's (a peer).
+    return {
+      plugins: [playwrightDeclarations()],
+      build: {
+        ssr: 'src/playwright/index.ts',
+        outDir: 'build/playwright',
+        // Tests rebuild it while another test file may be loading it: overwrite, never empty the folder.
+        emptyOutDir: false,
+        target: 'node20',
+        rollupOptions: {
+          external: [/^@playwright\/test(\/|$)/],
+          output: { entryFileNames: 'index.mjs' },
         },
       },
     }

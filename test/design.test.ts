@@ -2,7 +2,7 @@
  * The design's "never" rules (README, "How it works"), checked on every import line of src/: the engine knows
  * no browser, screen, terminal or transport; the panel reaches the worker only through src/protocol.ts and is
  * the same on every browser; the DevTools page does not borrow the panel; the worker never imports UI; the CLI
- * has no worker and no screen; outside the engine, only its public surface is imported; the engine has no
+ * has no worker and no screen; the Playwright fixture is the engine, the CLI's wording and Playwright; outside the engine, only its public surface is imported; the engine has no
  * import cycle and its vocabulary (src/core/model/) imports nothing else of it.
  */
 import { describe, expect, it } from 'vitest'
@@ -19,6 +19,9 @@ const CORE_SURFACE = new Set(['src/core/index.ts', 'src/core/verdict.ts'])
 /** `cors-lens mcp` (src/cli/mcp.ts), the one part of the CLI with dependencies, bundled and loaded lazily. */
 const MCP_SERVER = new Set(['src/cli/mcp.ts', 'src/cli/mcp-tools.ts'])
 const MCP_DEPENDENCY = /^(@modelcontextprotocol\/sdk\/|zod$)/
+
+/** The CLI's words for a report and its line escaping: engine output only, no Node (one wording for both). */
+const PLAYWRIGHT_MAY_BORROW = new Set(['src/cli/report.ts', 'src/cli/terminal.ts'])
 
 interface Rule {
   readonly name: string
@@ -91,6 +94,17 @@ const RULES: readonly Rule[] = [
     why: 'the CLI is the engine plus Node (and the MCP SDK with zod, in the MCP server’s modules only, so the other commands never load them): no extension context, no preact, no worker protocol',
   },
   {
+    name: 'the Playwright fixture is the engine plus Playwright',
+    from: under('src/playwright'),
+    forbids: (to) =>
+      (isSrc(to) &&
+        !under('src/playwright')(to) &&
+        to !== 'src/core/index.ts' &&
+        !PLAYWRIGHT_MAY_BORROW.has(to)) ||
+      (bare(to) && !/^@playwright\/test$/.test(to)),
+    why: 'src/playwright imports the engine through src/core/index.ts, the CLI’s wording (src/cli/report.ts, src/cli/terminal.ts) and @playwright/test: no worker, platform, panel or protocol, and no Node-only module (it runs inside the user’s test runner)',
+  },
+  {
     name: 'the protocol is types and a transport',
     from: (p) => p === 'src/protocol.ts',
     forbids: (to) => to !== 'src/core/verdict.ts',
@@ -126,6 +140,29 @@ describe('the design, as the import lines show it', () => {
       'src/panel/Detail.tsx:16 imports src/platform/index.ts — the panel is the same on every browser: ' +
         'the panel reaches the worker only through src/protocol.ts; what it needs to know of the browser comes through the protocol',
     ])
+  })
+
+  it('keeps the Playwright fixture to the engine’s door, the CLI’s wording and @playwright/test', () => {
+    const from = 'src/playwright/index.ts'
+    const bad = [
+      'src/background/worker.ts',
+      'src/platform/index.ts',
+      'src/panel/model.ts',
+      'src/protocol.ts',
+      'src/core/analyze.ts',
+      'src/cli/main.ts',
+      'node:fs',
+      'playwright-core',
+    ]
+    const good = [
+      'src/core/index.ts',
+      'src/cli/report.ts',
+      'src/cli/terminal.ts',
+      'src/playwright/cdp.ts',
+      '@playwright/test',
+    ]
+    for (const to of bad) expect(violations([{ from, to, line: 1 }]), to).not.toEqual([])
+    expect(violations(good.map((to) => ({ from, to, line: 1 })))).toEqual([])
   })
 
   it('has no import cycle in the engine', () => {

@@ -10,7 +10,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkCommand } from '../../src/panel/copy.ts'
 import { type HostileServer, startHostileServer } from '../lab/hostile-server.ts'
-import { buildCli, ROOT } from './run.ts'
+import { buildCli, buildPlaywrightFixture, ROOT } from './run.ts'
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string
@@ -46,7 +46,8 @@ function runAsync(cmd: string, args: readonly string[], cwd: string) {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cors-lens-package-'))
   buildCli()
-  // The CLI is built above; `prepack` would build it again.
+  buildPlaywrightFixture()
+  // The CLI and the Playwright fixture are built above; `prepack` would build them again.
   const packed = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT)
   expect(packed.code, packed.stderr).toBe(0)
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[]
@@ -61,7 +62,7 @@ afterAll(async () => {
 })
 
 describe('npm pack → install in an empty folder → npx cors-lens', () => {
-  it('the tarball holds the CLI, README and LICENSE, and nothing of the extension or the sources', () => {
+  it('the tarball holds the CLI, cors-lens/playwright, README and LICENSE, and nothing of the extension or the sources', () => {
     const r = run('tar', ['-tzf', tarball], dir)
     const files = r.stdout.trim().split('\n').sort()
     expect(files).toEqual([
@@ -69,6 +70,8 @@ describe('npm pack → install in an empty folder → npx cors-lens', () => {
       'package/README.md',
       'package/build/cli/cors-lens-mcp.mjs',
       'package/build/cli/cors-lens.mjs',
+      'package/build/playwright/index.d.ts',
+      'package/build/playwright/index.mjs',
       'package/package.json',
     ])
   })

@@ -44,6 +44,18 @@ export function buildCli(): void {
     throw new Error(`CLI build failed:\n${r.stdout}\n${r.stderr}`)
 }
 
+/** Builds `cors-lens/playwright` (build/playwright/index.mjs and index.d.ts), the package's other file set. */
+export function buildPlaywrightFixture(): void {
+  const r = spawnSync('npx', ['vite', 'build', '--mode', 'playwright'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 170_000,
+    env: cleanEnv(),
+  })
+  if (r.status !== 0 || !existsSync(resolve(ROOT, 'build/playwright/index.d.ts')))
+    throw new Error(`cors-lens/playwright build failed:\n${r.stdout}\n${r.stderr}`)
+}
+
 /** Without vitest's variables: vite.config.ts returns the test config when VITEST is set. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env }
