@@ -9,7 +9,7 @@ import { isAbsolute, relative } from 'node:path'
 import type { LintFinding } from '../core/index.ts'
 import type { HarTotals } from './har-stream.ts'
 import { CliError } from './io.ts'
-import { entryLines, type JsonEntry } from './report.ts'
+import { entryLines, type JsonEntry, VERDICT_LABEL } from './report.ts'
 import { type Output, safeLine } from './terminal.ts'
 
 export const FORMATS = ['text', 'json', 'github', 'junit'] as const
@@ -58,13 +58,6 @@ interface Report {
   readonly empty: string
 }
 
-const VERDICT: Record<JsonEntry['verdict'], string> = {
-  blocked: 'BLOCKED',
-  'at-risk': 'AT RISK',
-  ok: 'OK',
-  'not-cors': 'FAILED (not CORS)',
-  unknown: 'UNKNOWN',
-}
 const REQUEST_COLUMNS = ['Verdict', 'Request', 'CorsError', 'Why']
 
 function entryLevel(e: JsonEntry, listAll: boolean): Level | null {
@@ -89,17 +82,17 @@ function entryCase(
   const request = `${e.method} ${e.url}`
   const level = o.netError ? 'error' : entryLevel(e, o.listAll)
   if (level === null && !e.blocked) return passCase(classname, request)
-  const why = e.corsError ?? e.error ?? VERDICT[e.verdict]
+  const why = e.corsError ?? e.error ?? VERDICT_LABEL[e.verdict]
   return {
     classname,
     name: request,
     outcome: o.netError ? 'error' : e.blocked ? 'failure' : 'pass',
     level,
-    title: `${VERDICT[e.verdict]}${e.corsError ? ` ${e.corsError}` : ''}: ${request}`,
+    title: `${VERDICT_LABEL[e.verdict]}${e.corsError ? ` ${e.corsError}` : ''}: ${request}`,
     type: why,
     message: e.summary || why,
     lines,
-    cells: [VERDICT[e.verdict], request, e.corsError ?? '', e.summary],
+    cells: [VERDICT_LABEL[e.verdict], request, e.corsError ?? '', e.summary],
   }
 }
 
@@ -161,7 +154,7 @@ export function checkCi(
     suite: 'cors-lens check',
     cases: [c],
     columns: REQUEST_COLUMNS,
-    headline: `cors-lens check: ${VERDICT[e.verdict]}${e.corsError ? ` (${e.corsError})` : ''} ${e.method} ${e.url}`,
+    headline: `cors-lens check: ${VERDICT_LABEL[e.verdict]}${e.corsError ? ` (${e.corsError})` : ''} ${e.method} ${e.url}`,
     empty: '',
   })
 }

@@ -7,24 +7,16 @@
 import type { LintFinding } from '../core/index.ts'
 import type { CheckReport } from './check.ts'
 import type { HarTotals } from './har-stream.ts'
-import type { JsonEntry } from './report.ts'
+import { type JsonEntry, VERDICT_LABEL } from './report.ts'
 
 /** Failing requests (or findings) told in full; the rest are counted, and the JSON has them all. */
 export const MAX_TOLD = 5
-
-const VERDICT: Record<JsonEntry['verdict'], string> = {
-  blocked: 'BLOCKED',
-  'at-risk': 'AT RISK',
-  ok: 'OK',
-  'not-cors': 'FAILED (not CORS)',
-  unknown: 'UNKNOWN',
-}
 
 function verdictLine(e: JsonEntry): string {
   const param = e.failedParameter ? ` (failed parameter: ${e.failedParameter})` : ''
   const error = e.corsError ? `: ${e.corsError}${param}` : ''
   const from = e.initiator ? ` from ${e.initiator}` : ''
-  return `${VERDICT[e.verdict]}${error} — ${e.method} ${e.url}${from}`
+  return `${VERDICT_LABEL[e.verdict]}${error} — ${e.method} ${e.url}${from}`
 }
 
 function culpritLine(e: JsonEntry): string | null {

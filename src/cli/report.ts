@@ -130,7 +130,8 @@ const PLACE_LABEL: Record<HeaderPlace, string> = {
   response: 'response  <',
 }
 
-const VERDICT_LABEL: Record<Diagnosis['verdict'], string> = {
+/** The verdict as every CLI output says it (text, CI formats, the MCP answer). */
+export const VERDICT_LABEL: Record<Diagnosis['verdict'], string> = {
   blocked: 'BLOCKED',
   'at-risk': 'AT RISK',
   ok: 'OK',

@@ -6,7 +6,7 @@
  * names the request they were for.
  */
 import type { Exchange, HeaderLine, Preflight, Redirect, ResponseSide } from '../core/index.ts'
-import { linesNamed, parseHeadersText } from '../core/index.ts'
+import { linesNamed, parseHeadersText, parseStatusLine } from '../core/index.ts'
 
 // The fields read here, typed locally: the package's types must not depend on devtools-protocol.
 type Headers = Record<string, string>
@@ -93,7 +93,8 @@ function headerLines(headers: Headers): HeaderLine[] {
 function responseFrom(extra: ResponseExtra | undefined, fallback?: CdpResponse): ResponseSide | undefined {
   if (extra?.headersText) {
     const { statusLine, headers } = parseHeadersText(extra.headersText)
-    const statusText = /^\S+\s+\d{3}\s*(.*)$/.exec(statusLine)?.[1]
+    // The engine's own status-line reader: linear, where a regex over a server's text need not be.
+    const statusText = parseStatusLine(statusLine)?.text
     return { status: extra.statusCode, ...(statusText ? { statusText } : {}), headers }
   }
   if (extra) return { status: extra.statusCode, headers: headerLines(extra.headers) }

@@ -66,7 +66,8 @@ function allowedBy(rules: readonly AllowRule[], x: Exchange): string | null {
       const hit =
         typeof rule === 'string'
           ? globMatches(rule, url)
-          : new RegExp(rule.source, rule.flags.replace('g', '')).test(url)
+          : // search() starts at 0 and leaves lastIndex as it was, /g or not: the caller's RegExp is untouched.
+            url.search(rule) !== -1
       if (hit) return String(rule)
     }
   }

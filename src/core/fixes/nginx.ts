@@ -8,6 +8,7 @@ import { droppedNote, nginxString } from './escape.ts'
 import { allowOriginMissing, type FailureKind, failureKind } from './failure.ts'
 import {
   appSentCors,
+  CORS_RESPONSE_HEADERS,
   headersToAllow,
   makeFix,
   methodsToAllow,
@@ -17,14 +18,7 @@ import {
   WHERE,
 } from './shared.ts'
 
-const CORS_HEADERS = [
-  'Access-Control-Allow-Origin',
-  'Access-Control-Allow-Credentials',
-  'Access-Control-Allow-Methods',
-  'Access-Control-Allow-Headers',
-  'Access-Control-Expose-Headers',
-  'Access-Control-Max-Age',
-]
+const CORS_HEADERS = CORS_RESPONSE_HEADERS
 
 /** The allow-list: $cors_origin is the request's Origin when listed, else empty (nginx then adds nothing). */
 export function nginxMap(origin: string): string {

@@ -61,6 +61,16 @@ export function relevantProxy(ctx: FixContext, stack: Stack): boolean {
 }
 
 // The `where` phrases: fixed, so a reader (and the lab's cure test) knows exactly where each part goes.
+/** Every CORS response header, as the proxy recipes name them when they remove the app's (or their own) lines. */
+export const CORS_RESPONSE_HEADERS = [
+  'Access-Control-Allow-Origin',
+  'Access-Control-Allow-Credentials',
+  'Access-Control-Allow-Methods',
+  'Access-Control-Allow-Headers',
+  'Access-Control-Expose-Headers',
+  'Access-Control-Max-Age',
+] as const
+
 export const WHERE = {
   nginxHttp: 'nginx.conf, inside http { } (outside any server { })',
   nginxServer: "nginx.conf, the API's server { } block",

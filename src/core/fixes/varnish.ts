@@ -9,6 +9,7 @@ import type { FixContext, Recipe } from './context.ts'
 import { droppedNote, vclString } from './escape.ts'
 import {
   type ChangeSpec,
+  CORS_RESPONSE_HEADERS,
   headersToAllow,
   methodsToAllow,
   proxyApplies,
@@ -17,14 +18,7 @@ import {
   WHERE,
 } from './shared.ts'
 
-const CORS_HEADERS = [
-  'Access-Control-Allow-Origin',
-  'Access-Control-Allow-Credentials',
-  'Access-Control-Allow-Methods',
-  'Access-Control-Allow-Headers',
-  'Access-Control-Expose-Headers',
-  'Access-Control-Max-Age',
-]
+const CORS_HEADERS = CORS_RESPONSE_HEADERS
 
 /** The condition "this Origin is allowed" (the gate leaves a serialized origin or the placeholder). */
 function allowed(ctx: FixContext): string {
