@@ -35,6 +35,8 @@ export interface FirefoxLaunchOptions {
   readonly args?: readonly string[]
   /** More Firefox prefs (e.g. the toolbox height for a screenshot). */
   readonly prefs?: Readonly<Record<string, unknown>>
+  /** Leave Ctrl+C, SIGTERM and SIGHUP to the caller, as launchWithDevTools does (`npm start`). Default false. */
+  readonly callerHandlesSignals?: boolean
   /** Accept the lab's self-signed certificates (its https public pages for Local Network Access). */
   readonly acceptInsecureCerts?: boolean
 }
@@ -103,6 +105,9 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<Laun
     headless: options.headless ?? true,
     ...(options.acceptInsecureCerts ? { acceptInsecureCerts: true } : {}),
     userDataDir: profileDir,
+    ...(options.callerHandlesSignals
+      ? { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }
+      : {}),
     args: ['--remote-allow-system-access', ...(options.args ?? [])],
     env: { ...process.env, MOZ_REMOTE_ALLOW_SYSTEM_ACCESS: '1' },
     defaultViewport: null,

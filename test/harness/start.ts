@@ -160,6 +160,7 @@ async function startFirefox(): Promise<never> {
     args: ['--width=1500', '--height=950'],
     // A tall docked toolbox, so the screenshot shows the panel rather than the page.
     prefs: { 'devtools.toolbox.footer.height': 620 },
+    callerHandlesSignals: true,
   }).catch(async (e: unknown) => {
     await lab.close()
     return fail(`could not launch Firefox: ${e instanceof Error ? e.message : String(e)}`)
