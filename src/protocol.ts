@@ -17,7 +17,7 @@ export interface ExchangeRecord {
    * The verdict and findings, as the worker judged them. Attribution and fixes are not sent: the panel
    * computes them from the exchange when shown (panel/complete.ts). Imported records carry them already.
    */
-  readonly diagnosis: Analysis
+  readonly analysis: Analysis
   /** Capture notes shown to the user, e.g. "request headers taken from the preflight's Access-Control-Request-Headers". */
   readonly notes: readonly string[]
 }

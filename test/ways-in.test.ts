@@ -79,7 +79,7 @@ const recordKey = (r: ExchangeRecord): string =>
   keyOf(r.exchange.request.method, r.exchange.request.url, r.exchange.response?.status ?? null)
 
 /** The findings of a CORS request (explain lists only those; same-origin and not-CORS rows are left out). */
-const codesOf = (r: ExchangeRecord): string[] => r.diagnosis.findings.map((f) => f.code)
+const codesOf = (r: ExchangeRecord): string[] => r.analysis.findings.map((f) => f.code)
 
 /** Only the requests explain lists: the others are not CORS requests, in every way in alike. */
 function only(codes: Codes, keys: Iterable<string>): Codes {

@@ -263,8 +263,8 @@ export class Pipeline implements CaptureSink {
     evicted: Set<number>,
     known?: Analysis,
   ): ExchangeRecord {
-    const diagnosis = known ?? this.session.judge(key, draft.exchange)
-    const { record, evictedTabs } = this.options.store.add(tabId, { ...draft, diagnosis })
+    const analysis = known ?? this.session.judge(key, draft.exchange)
+    const { record, evictedTabs } = this.options.store.add(tabId, { ...draft, analysis })
     for (const t of evictedTabs) evicted.add(t)
     return record
   }

@@ -48,8 +48,8 @@ export const TRUNCATED_NOTE =
 export type RecordDraft = Omit<ExchangeRecord, 'id' | 'seq' | 'tabId'>
 
 /** 0 passing, 1 failed for a non-CORS reason, 2 at risk or unexplained failure, 3 blocked by CORS. */
-export function retentionRank(record: Pick<ExchangeRecord, 'diagnosis' | 'exchange'>): number {
-  switch (record.diagnosis.verdict) {
+export function retentionRank(record: Pick<ExchangeRecord, 'analysis' | 'exchange'>): number {
+  switch (record.analysis.verdict) {
     case 'ok':
       return 0
     case 'not-cors':
@@ -400,7 +400,7 @@ function parseRecord(value: unknown): ExchangeRecord | null {
     const r = JSON.parse(value) as Partial<ExchangeRecord> | null
     if (!r || typeof r !== 'object') return null
     if (typeof r.id !== 'string' || typeof r.seq !== 'number' || typeof r.tabId !== 'number') return null
-    if (typeof r.startedAt !== 'number' || !r.exchange || !r.diagnosis || !Array.isArray(r.notes)) return null
+    if (typeof r.startedAt !== 'number' || !r.exchange || !r.analysis || !Array.isArray(r.notes)) return null
     return r as ExchangeRecord
   } catch {
     return null

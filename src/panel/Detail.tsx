@@ -150,10 +150,10 @@ function Verdict({
   readonly initiator: InitiatorScript | null
   readonly browser: BrowserName
 }) {
-  const { exchange, diagnosis } = record
+  const { exchange, analysis } = record
   // Lead with the words of the console the user is looking at: Firefox's reason in Firefox, Chromium's else.
-  const sentence = consoleSentence(exchange, diagnosis, browser)
-  const firefox = browser === 'firefox' ? diagnosis.findings.find((f) => f.firefox)?.firefox : undefined
+  const sentence = consoleSentence(exchange, analysis, browser)
+  const firefox = browser === 'firefox' ? analysis.findings.find((f) => f.firefox)?.firefox : undefined
   return (
     <Block title="Verdict">
       {sentence ? (
@@ -176,28 +176,28 @@ function Verdict({
           ) : null}
         </div>
       ) : null}
-      <p class="summary">{diagnosis.summary || verdictWords(diagnosis.verdict)}</p>
+      <p class="summary">{analysis.summary || verdictWords(analysis.verdict)}</p>
       <dl class="facts">
-        {diagnosis.origin ? (
+        {analysis.origin ? (
           <>
             <dt>Origin</dt>
-            {taintCause(exchange, diagnosis) ? (
+            {taintCause(exchange, analysis) ? (
               <dd>
                 null{' '}
                 <span class="muted">
                   {' '}
-                  — compared by the browser after the cross-origin redirect (the page is {diagnosis.origin})
+                  — compared by the browser after the cross-origin redirect (the page is {analysis.origin})
                 </span>
               </dd>
             ) : (
-              <dd>{diagnosis.origin}</dd>
+              <dd>{analysis.origin}</dd>
             )}
           </>
         ) : null}
         <dt>Credentials</dt>
         <dd>
-          {diagnosis.credentials.mode}
-          {diagnosis.credentials.basis ? <span class="muted"> — {diagnosis.credentials.basis}</span> : null}
+          {analysis.credentials.mode}
+          {analysis.credentials.basis ? <span class="muted"> — {analysis.credentials.basis}</span> : null}
         </dd>
         {initiator ? (
           <>

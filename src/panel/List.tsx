@@ -129,7 +129,7 @@ function Row({
   readonly onOpen: (key: string) => void
 }) {
   const r = group.latest.record
-  const d = r.diagnosis
+  const d = r.analysis
   const corsError = corsErrorOf(r)
   const { origin, rest } = splitUrl(r.exchange.request.url)
   const status = statusParts(r.exchange)

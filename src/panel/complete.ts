@@ -10,7 +10,7 @@ const done = new WeakMap<ExchangeRecord, Diagnosis>()
 export function fullDiagnosis(record: ExchangeRecord): Diagnosis {
   let d = done.get(record)
   if (!d) {
-    d = complete(record.exchange, record.diagnosis)
+    d = complete(record.exchange, record.analysis)
     done.set(record, d)
   }
   return d

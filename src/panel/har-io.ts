@@ -80,7 +80,7 @@ export async function importHar(
         // A HAR's Exchanges carry no start time here; keep file order, newest last.
         startedAt: base - read.exchanges.length + n,
         exchange,
-        diagnosis: diagnoseIn(session, String(n), exchange),
+        analysis: diagnoseIn(session, String(n), exchange),
         notes: [`Imported from ${fileName}.`],
       }
       records.push({ record, source: 'imported' })

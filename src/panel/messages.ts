@@ -29,7 +29,7 @@ export function isExchangeRecord(v: unknown): v is ExchangeRecord {
   if (ex.preflight !== undefined && !(isObject(ex.preflight) && isSide(ex.preflight.request))) return false
   if (ex.preflight !== undefined && isObject(ex.preflight) && !isResponse(ex.preflight.response)) return false
   if (ex.redirects !== undefined && !Array.isArray(ex.redirects)) return false
-  const d = v.diagnosis
+  const d = v.analysis
   if (!isObject(d) || typeof d.verdict !== 'string' || typeof d.summary !== 'string') return false
   if (!Array.isArray(d.findings) || !isObject(d.preflight)) return false
   if (!isObject(d.credentials)) return false

@@ -44,7 +44,7 @@ export function rankOf(verdict: Verdict): number {
 
 /** The CorsError the row shows: empty when the browser let the request through (the test hook's contract). */
 export function corsErrorOf(r: ExchangeRecord): CorsErrorName | '' {
-  return r.diagnosis.corsError ?? ''
+  return r.analysis.corsError ?? ''
 }
 
 /**
@@ -81,7 +81,7 @@ export function groupKey(p: PanelRecord): string {
     p.source,
     r.exchange.request.method,
     endpointOf(r.exchange.request.url),
-    r.diagnosis.verdict,
+    r.analysis.verdict,
     corsErrorOf(r),
   ].join('\u0000')
 }
@@ -93,10 +93,10 @@ export function haystackOf(p: PanelRecord): string {
     r.exchange.request.url,
     ...(r.exchange.redirects ?? []).map((x) => x.fromUrl),
     statusText(r.exchange),
-    verdictWords(r.diagnosis.verdict),
-    r.diagnosis.verdict,
+    verdictWords(r.analysis.verdict),
+    r.analysis.verdict,
     corsErrorOf(r),
-    r.diagnosis.summary,
+    r.analysis.summary,
     p.source === 'imported' ? 'imported' : '',
   ]
     .join(' ')
@@ -226,7 +226,7 @@ export class PanelRecords {
     let ok = 0
     let imported = 0
     for (const p of this.records.values()) {
-      const v = p.record.diagnosis.verdict
+      const v = p.record.analysis.verdict
       if (v === 'blocked') blocked++
       else if (v === 'at-risk') atRisk++
       else if (v === 'ok') ok++
@@ -250,7 +250,7 @@ export class PanelRecords {
         key,
         latest: p,
         ids: new Set([p.record.id]),
-        rank: rankOf(p.record.diagnosis.verdict),
+        rank: rankOf(p.record.analysis.verdict),
         haystack: haystackOf(p),
       })
       return

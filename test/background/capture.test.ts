@@ -464,7 +464,7 @@ describe('capture: Chromium event sequences', () => {
     ])
     expect(ex?.response).toBeUndefined()
     expect(ex?.outcome).toEqual({ kind: 'error', error: 'net::ERR_FAILED' })
-    expect(r?.diagnosis.corsError).toBe('PreflightAllowOriginMismatch')
+    expect(r?.analysis.corsError).toBe('PreflightAllowOriginMismatch')
   })
 
   it('a followed redirect whose next hop was blocked before sending ends at the new URL', async () => {
@@ -536,8 +536,8 @@ describe('capture: Chromium event sequences', () => {
     await settle()
     expect(pushed).toHaveLength(1)
     expect(pushed[0]?.exchange.observed).toBe('outcome-only')
-    expect(pushed[0]?.diagnosis.blocked).toBe(false)
-    expect(pushed[0]?.diagnosis.findings[0]?.code).toBe('headers-not-captured')
+    expect(pushed[0]?.analysis.blocked).toBe(false)
+    expect(pushed[0]?.analysis.findings[0]?.code).toBe('headers-not-captured')
   })
 
   it('keeps a failed fetch that was never sent (ad blocker): headers not seen, with a note', async () => {
@@ -667,10 +667,10 @@ describe('capture: Chromium event sequences', () => {
     await settle()
     expect(calls).toBe(2)
     const failing = pushed.find((r) => r.exchange.response?.status === 500)
-    const codes = failing?.diagnosis.findings.map((f) => f.code)
+    const codes = failing?.analysis.findings.map((f) => f.code)
     expect(codes).toContain('cors-headers-missing-on-errors')
     expect(
-      pushed.find((r) => r.exchange.response?.status === 200)?.diagnosis.findings.map((f) => f.code),
+      pushed.find((r) => r.exchange.response?.status === 200)?.analysis.findings.map((f) => f.code),
     ).not.toContain('cors-headers-missing-on-errors')
   })
 
@@ -683,8 +683,8 @@ describe('capture: Chromium event sequences', () => {
     emit('onSendHeaders', { requestId: '1', url: `${API}/a`, requestHeaders: [ORIGIN] })
     emit('onCompleted', { requestId: '1', url: `${API}/a` })
     await settle()
-    expect(pushed[0]?.diagnosis.verdict).toBe('unknown')
-    expect(pushed[0]?.diagnosis.summary).toContain('boom')
+    expect(pushed[0]?.analysis.verdict).toBe('unknown')
+    expect(pushed[0]?.analysis.summary).toContain('boom')
   })
 
   it('tab close removes the tab and its storage', async () => {
@@ -791,7 +791,7 @@ describe('pipeline before the store is restored', () => {
         request: { method: 'GET', url: `${API}/old`, headers: [] },
         outcome: { kind: 'ok' },
       },
-      diagnosis: stubDiagnose({
+      analysis: stubDiagnose({
         initiator: PAGE,
         request: { method: 'GET', url: '', headers: [] },
         outcome: { kind: 'ok' },
@@ -847,9 +847,9 @@ describe('capture: a WebSocket Local Network Access refused (Chrome 147+)', () =
     expect(pushed).toHaveLength(1)
     const r = pushed[0]
     expect(r?.exchange.api).toBe('websocket')
-    expect(r?.diagnosis.corsError).toBe('InsecureLocalNetwork')
-    expect(r?.diagnosis.findings[0]?.explanation).toContain('WebSocket')
-    expect(r?.diagnosis.consoleMessage).toBe("WebSocket connection to 'ws://127.0.0.1:9000/live' failed: ")
+    expect(r?.analysis.corsError).toBe('InsecureLocalNetwork')
+    expect(r?.analysis.findings[0]?.explanation).toContain('WebSocket')
+    expect(r?.analysis.consoleMessage).toBe("WebSocket connection to 'ws://127.0.0.1:9000/live' failed: ")
   })
 
   it('any other failed WebSocket is no row (a name that says nothing, the same space)', async () => {

@@ -68,7 +68,7 @@ describe('DevTools’ own log, for what came before live capture', () => {
     expect(pushed.length).toBe(6)
     for (const r of pushed) {
       const expected = verdicts.chromium[scenarioOf(r.exchange.request.url)]
-      expect(r.diagnosis.corsError, r.exchange.request.url).toBe(expected?.corsError ?? null)
+      expect(r.analysis.corsError, r.exchange.request.url).toBe(expected?.corsError ?? null)
       expect(r.notes).toEqual([DEVTOOLS_LOG_NOTE])
       expect(r.startedAt).toBeLessThan(SINCE)
     }

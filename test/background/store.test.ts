@@ -31,7 +31,7 @@ function draft(verdict: Verdict, n: number, extra: { bodyBytes?: number; ok?: bo
       },
       outcome: (extra.ok ?? verdict === 'ok') ? { kind: 'ok' } : { kind: 'error', error: 'net::ERR_FAILED' },
     },
-    diagnosis,
+    analysis: diagnosis,
     notes: [],
   }
 }

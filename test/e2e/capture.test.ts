@@ -276,7 +276,7 @@ describe('capture in Chromium (built extension)', () => {
     expect(ex?.preflight?.request.url).toBe(next)
     expect(ex?.preflight?.request.headers).toContainEqual({ name: 'Origin', value: 'null' })
     expect(ex?.request.headers).toEqual([])
-    expect(r[0]?.diagnosis.corsError).toBe('PreflightAllowOriginMismatch')
+    expect(r[0]?.analysis.corsError).toBe('PreflightAllowOriginMismatch')
   })
 
   it('pairs two identical preflighted requests in flight, one preflight each', async () => {

@@ -4,13 +4,13 @@ import { fullDiagnosis } from '../../src/panel/complete.ts'
 import type { ExchangeRecord } from '../../src/protocol.ts'
 import { exchange, FAILED, ORIGIN, response } from '../core/exchange-builders.ts'
 
-const record = (ex: ReturnType<typeof exchange>, diagnosis: ExchangeRecord['diagnosis']): ExchangeRecord => ({
+const record = (ex: ReturnType<typeof exchange>, diagnosis: ExchangeRecord['analysis']): ExchangeRecord => ({
   id: '1',
   seq: 1,
   tabId: 1,
   startedAt: 0,
   exchange: ex,
-  diagnosis,
+  analysis: diagnosis,
   notes: [],
 })
 
@@ -22,7 +22,7 @@ describe('the panel completes what the worker judged', () => {
 
   it('adds the attribution and the fixes the engine would have given, once per record', () => {
     const r = record(failing, analyze(failing))
-    expect('fixes' in r.diagnosis).toBe(false)
+    expect('fixes' in r.analysis).toBe(false)
     const full = fullDiagnosis(r)
     expect(full).toEqual(diagnose(failing))
     expect(full.fixes.length).toBeGreaterThan(0)

@@ -44,7 +44,7 @@ export function record(
     tabId: 1,
     startedAt: over.startedAt ?? 1_000 + n,
     exchange: exchange(over.exchange),
-    diagnosis: diagnosis(over.diagnosis),
+    analysis: diagnosis(over.diagnosis),
     notes: [],
   }
 }

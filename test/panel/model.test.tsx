@@ -72,12 +72,12 @@ describe('PanelRecords grouping and order', () => {
       live({
         ...r,
         seq: r.seq + 1,
-        diagnosis: { ...r.diagnosis, verdict: 'ok', blocked: false, corsError: null },
+        analysis: { ...r.analysis, verdict: 'ok', blocked: false, corsError: null },
       }),
     ])
     expect(s.size).toBe(1)
     expect(s.list()).toHaveLength(1)
-    expect(s.list()[0]?.latest.record.diagnosis.verdict).toBe('ok')
+    expect(s.list()[0]?.latest.record.analysis.verdict).toBe('ok')
   })
 
   it('clears live records but keeps imported ones; a snapshot replaces the live ones', () => {
@@ -100,10 +100,10 @@ describe('PanelRecords grouping and order', () => {
       live({
         ...newer,
         seq: newer.seq + 10,
-        diagnosis: { ...newer.diagnosis, corsError: 'AllowOriginMismatch' },
+        analysis: { ...newer.analysis, corsError: 'AllowOriginMismatch' },
       }),
     ])
-    const g = s.list().find((x) => x.latest.record.diagnosis.corsError === 'MissingAllowOriginHeader')
+    const g = s.list().find((x) => x.latest.record.analysis.corsError === 'MissingAllowOriginHeader')
     expect(g?.count).toBe(1)
     expect(g?.latest.record.id).toBe(older.id)
   })

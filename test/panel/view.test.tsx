@@ -80,7 +80,7 @@ describe('worker messages', () => {
   })
   it('drops malformed records and counts them, and ignores junk', () => {
     const checked = checkWorkerMessage(
-      { type: 'records', tabId: 1, records: [good, { id: 3 }, null, { ...good, diagnosis: {} }] },
+      { type: 'records', tabId: 1, records: [good, { id: 3 }, null, { ...good, analysis: {} }] },
       1,
     )
     expect(checked?.dropped).toBe(3)
