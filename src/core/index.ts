@@ -39,7 +39,7 @@ export {
   rubyString,
   shellWord,
 } from './fixes/escape.ts'
-export { exchangesToHar, HarReader, harLogOf } from './har.ts'
+export { exchangesToHar, HarReader, harLogOf } from './har/index.ts'
 export { scanWork } from './headers.ts'
 export * from './lint/index.ts'
 export {

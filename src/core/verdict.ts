@@ -15,7 +15,7 @@ export type {
   ResponseSide,
 } from './exchange.ts'
 export { isRedirectStatus } from './fetch-rules.ts'
-export { harToExchanges } from './har.ts'
+export { harToExchanges } from './har/index.ts'
 export {
   type HeaderLine,
   type HeaderList,

@@ -98,7 +98,7 @@ export function blockedOf(
   return { blocks, records }
 }
 
-/** HAR 1.2 of the failing exchanges, secrets redacted (core/har.ts: the same writer as the panel's export). */
+/** HAR 1.2 of the failing exchanges, secrets redacted (src/core/har/write.ts: the same writer as the panel's export). */
 export function harOf(records: readonly HarRecord[]): object {
   return exchangesToHar(records, { redact: true })
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type HarTotals, readHarExchanges } from '../../src/cli/har-stream.ts'
-import { HAR_SPAN, HarReader, harToExchanges } from '../../src/core/har.ts'
+import { HAR_SPAN, HarReader, harToExchanges } from '../../src/core/har/index.ts'
 import type { Exchange } from '../../src/core/index.ts'
 import { har, harEntry, sessionEntries } from '../harness/har.ts'
 

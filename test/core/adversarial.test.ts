@@ -17,7 +17,7 @@ import {
   rubyString,
   vclString,
 } from '../../src/core/fixes/escape.ts'
-import { exchangesToHar, harToExchanges } from '../../src/core/har.ts'
+import { exchangesToHar, harToExchanges } from '../../src/core/har/index.ts'
 import { trimHttpWhitespace } from '../../src/core/headers.ts'
 import {
   type Diagnosis,

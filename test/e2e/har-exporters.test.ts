@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Diagnosis } from '../../src/core/analysis.ts'
 import type { Exchange } from '../../src/core/exchange.ts'
-import { harToExchanges } from '../../src/core/har.ts'
+import { harToExchanges } from '../../src/core/har/index.ts'
 import { diagnose } from '../../src/core/index.ts'
 import {
   type ChromiumVerdict,

@@ -6,7 +6,7 @@
  * FUZZ_EXCHANGES / FUZZ_HARS / FUZZ_SEED tune it.
  */
 import { performance } from 'node:perf_hooks'
-import { exchangesToHar, harToExchanges } from '../../src/core/har.ts'
+import { exchangesToHar, harToExchanges } from '../../src/core/har/index.ts'
 import { analyze, type Diagnosis, diagnose, type Exchange, type Fix } from '../../src/core/index.ts'
 import {
   hostileExchange,
