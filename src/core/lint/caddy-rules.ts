@@ -154,16 +154,27 @@ function filled(hs: readonly HeaderHandler[], field: string, fallback: string): 
   return `${field.replace(/(^|-)([a-z])/g, (_m, d, c) => d + c.toUpperCase())} ${v ? safe(v) : fallback}`
 }
 
+const scopeChain = (s: Scope): Scope[] => {
+  const out: Scope[] = []
+  for (let p: Scope | null = s; p; p = p.parent) out.push(p)
+  return out
+}
+
+/** The terminal answers only OPTIONS: by its own matcher or an enclosing handle's. */
+const preflightOnly = (model: SiteModel, scope: Scope, t: Terminal): boolean =>
+  onlyPreflight(model, t.matcher) || scopeChain(scope).some((x) => onlyPreflight(model, x.matcher))
+
 /** `respond` for OPTIONS without the preflight's headers. */
 function preflightIncomplete(model: SiteModel, scope: Scope, t: Terminal, all: HeaderHandler[]): Finding[] {
-  if (t.kind !== 'respond' || !onlyPreflight(model, t.matcher)) return []
+  if (t.kind !== 'respond' || !preflightOnly(model, scope, t)) return []
   const hs = headersBefore(model, scope, { kind: 'terminal', t }, 'preflight')
   const missing = [ACAO, 'access-control-allow-methods', 'access-control-allow-headers'].filter(
     (n) => sets(hs, n).length === 0 || deleted(hs, n).length > 0,
   )
   if (missing.length === 0) return []
   const noAcao = missing[0] === ACAO
-  const m = t.matcher.kind === 'named' ? `@${t.matcher.name}` : ''
+  const named = [t.matcher, ...scopeChain(scope).map((x) => x.matcher)].find((r) => onlyPreflight(model, r))
+  const m = named?.kind === 'named' ? `@${named.name}` : ''
   const lines = [
     `header ${m} {`,
     `    ${filled(all, ACAO, '"https://app.example"')}`,
@@ -202,6 +213,9 @@ function redirectCatchesPreflight(model: SiteModel, scope: Scope, t: Terminal, c
     if (!m || m.hasPath || !admits(model, ref, 'preflight')) return []
   }
   const target = t.at.args.filter((a) => !a.startsWith('@') && a !== '*')
+  const name = ref.kind === 'named' ? ref.name : 'not_preflight'
+  const m = ref.kind === 'named' ? model.matchers.get(ref.name) : undefined
+  const conditions = m ? matcherLines(m.at) : []
   return [
     {
       code: 'caddy-redirect-catches-preflight',
@@ -212,11 +226,27 @@ function redirectCatchesPreflight(model: SiteModel, scope: Scope, t: Terminal, c
       corsError: 'PreflightDisallowedRedirect',
       when: 'preflight',
       fix: {
-        snippet: `@not_preflight not method OPTIONS\nredir @not_preflight ${target.map((x) => safe(x).slice(1, -1)).join(' ')}`,
-        where: `replacing ${where(t.at)}`,
+        snippet: [
+          `@${tokenOr(name, 'not_preflight')} {`,
+          ...conditions.map((c) => `    ${c}`),
+          '    not method OPTIONS',
+          '}',
+          `redir @${tokenOr(name, 'not_preflight')} ${target.map((x) => safe(x).slice(1, -1)).join(' ')}`,
+        ].join('\n'),
+        where: `replacing ${where(t.at)}${m ? ` and the matcher at ${where(m.at)}` : ''}`,
       },
     },
   ]
+}
+
+const tokenOr = (v: string, fallback: string): string => (/^[A-Za-z0-9_-]{1,64}$/.test(v) ? v : fallback)
+
+/** A named matcher's condition lines, each word a token or an origin (else the line is left out). */
+function matcherLines(d: CaddyDirective): string[] {
+  const lines = d.args.length > 0 ? [d.args] : (d.block ?? []).map((x) => [x.name, ...x.args])
+  return lines
+    .filter((ws) => ws.every((w) => /^[A-Za-z0-9_.:/*=?&{}-]{1,200}$/.test(w)))
+    .map((ws) => ws.join(' '))
 }
 
 /** Inside `route`, a header after a terminal that takes every request never runs. */
@@ -249,13 +279,18 @@ function headerAfterTerminal(scope: Scope): Finding[] {
 
 const REFLECT = /\{(?:http\.request\.)?header\.origin\}/i
 
-function allowListFix(value: string): string {
+function allowListFix(value: string, credentials = false): string {
   const origins = value.split(/[ ,]+/).filter((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(o))
   const list = origins.length ? origins : ['https://app.example']
   return [
-    `@cors_allowed header Origin ${list.join(' ')}`,
+    // One value per header matcher line; lines for the same field are OR'd (MatchHeader in
+    // https://github.com/caddyserver/caddy/blob/master/modules/caddyhttp/matchers.go).
+    ...(list.length === 1
+      ? [`@cors_allowed header Origin ${list[0]}`]
+      : ['@cors_allowed {', ...list.map((o) => `    header Origin ${o}`), '}']),
     'header @cors_allowed {',
     '    Access-Control-Allow-Origin "{header.Origin}"',
+    ...(credentials ? ['    Access-Control-Allow-Credentials true'] : []),
     '    Vary Origin',
     '}',
   ].join('\n')
@@ -302,7 +337,7 @@ function originValue(
         "The header takes exactly one origin (or *). A list, or a `+` that adds a second value, is refused: answer the request's own origin when it is on an allow-list.",
       corsError: preflight ? 'PreflightMultipleAllowOriginValues' : 'MultipleAllowOriginValues',
       when: 'always',
-      fix: { snippet: allowListFix(v), where: `replacing ${where(first.h.at)}` },
+      fix: { snippet: allowListFix(v, acac), where: `replacing ${where(first.h.at)}` },
     })
   if (v === '*' && acac)
     push('wild', {
@@ -314,7 +349,7 @@ function originValue(
         "A credentialed request (cookies, credentials: 'include') is refused when the origin is *: it must be the page's exact origin.",
       corsError: preflight ? 'PreflightWildcardOriginNotAllowed' : 'WildcardOriginNotAllowed',
       when: 'credentials',
-      fix: { snippet: allowListFix('https://app.example'), where: `replacing ${where(first.h.at)}` },
+      fix: { snippet: allowListFix('https://app.example', true), where: `replacing ${where(first.h.at)}` },
     })
   const guarded = (h: HeaderHandler): boolean =>
     h.matcher.kind === 'named' && (model.matchers.get(h.matcher.name)?.checksOrigin ?? false)
@@ -328,7 +363,7 @@ function originValue(
         "Any website can make a logged-in user's browser call this site and read the answer: Caddy echoes every Origin and allows credentials. No browser error shows it.",
       corsError: null,
       when: 'other-origins',
-      fix: { snippet: allowListFix('https://app.example'), where: `replacing ${where(first.h.at)}` },
+      fix: { snippet: allowListFix('https://app.example', true), where: `replacing ${where(first.h.at)}` },
     })
   if (v.includes('{') && !sets(hs, 'vary').some((x) => /origin/i.test(x.o.value)))
     push('vary', {
@@ -448,7 +483,7 @@ export function caddyRules(models: readonly SiteModel[]): Finding[] {
     const reached = new Set<HeaderHandler>()
     for (const { scope, step } of terminals(model)) {
       const t = step.t
-      const preflight = onlyPreflight(model, t.matcher)
+      const preflight = preflightOnly(model, scope, t)
       const kind = preflight ? 'preflight' : 'actual'
       const hs = headersBefore(model, scope, step, kind)
       for (const h of hs) reached.add(h)
