@@ -146,7 +146,8 @@ export function headerHandlers(d: CaddyDirective): HeaderHandler[] {
   const requireOps: HeaderOp[] = []
   let deferred = false
   const add = (field: string, value: string, replacement: string | undefined, at: CaddyDirective): void => {
-    const f = field.replace(/:$/, '')
+    // Caddy drops a trailing colon ("Field: value", curl style) in the block form only.
+    const f = at === d ? field : field.replace(/:$/, '')
     const c = f[0]
     if (replacement !== undefined && c !== '-')
       ops.push({ op: 'replace', name: f.replace(/^[+?>]/, ''), value, at })

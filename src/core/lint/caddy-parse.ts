@@ -194,6 +194,7 @@ class Parser {
         if (!this.s.next()) return false
         continue
       }
+      if (isClose(t)) this.err("Unexpected '}' because no matching opening brace")
       if (isOpen(t)) {
         if (expectingAnother) this.err("Expected another address but had '{' - check for extra comma")
         b.braces = true
