@@ -134,7 +134,9 @@ describe('lint findings proven in Chromium on the real Caddy', () => {
     'ACAO only from a deferred header: MissingAllowOriginHeader on the 502 Caddy makes, not on the app 500',
     T,
     async () => {
-      const down = 'handle /api/down/* {\n    reverse_proxy 127.0.0.1:9\n}'
+      // A second backend that is down (nothing listens on port 9), and static files (a missing one: 404).
+      const down =
+        'handle /api/down/* {\n    reverse_proxy 127.0.0.1:9\n}\nhandle_path /api/static/* {\n    root * /usr/share/doc\n    file_server\n}'
       const slots = { site: `header {\n    Access-Control-Allow-Origin "*"\n    defer\n}\n${down}` }
       const f = finding(slots, 'caddy-deferred-cors-skips-errors')
       expect([f.when, f.corsError]).toEqual(['error-responses', 'MissingAllowOriginHeader'])
@@ -142,13 +144,14 @@ describe('lint findings proven in Chromium on the real Caddy', () => {
         ['/api/items', 'simple'],
         ['/api/boom', 'simple'],
         ['/api/down/x', 'simple'],
+        ['/api/static/no-such-file', 'simple'],
       ]
-      expect(await observe(slots, '', reqs)).toEqual([null, null, f.corsError])
+      expect(await observe(slots, '', reqs)).toEqual([null, null, f.corsError, f.corsError])
       const header = f.fix.snippet.split('\n')[0] as string
       expect(header).toBe('header Access-Control-Allow-Origin "*"')
       const fixed = { site: `${header}\n${down}` }
       expect(findings(fixed).filter((x) => x.severity === 'error')).toEqual([])
-      expect(await observe(fixed, '', reqs)).toEqual([null, null, null])
+      expect(await observe(fixed, '', reqs)).toEqual([null, null, null, null])
     },
   )
 

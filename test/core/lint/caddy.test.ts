@@ -21,6 +21,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const ENV = { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'd'), XDG_CONFIG_HOME: join(dir, 'c') }
 
 /** caddy adapt's JSON, or null when it refuses the Caddyfile. */
+/** `caddy validate` (adapt, then provision every module): true when it takes the Caddyfile. */
+function validates(text: string): boolean {
+  const f = join(dir, 'Caddyfile')
+  writeFileSync(f, text)
+  try {
+    execFileSync(CADDY, ['validate', '--config', f, '--adapter', 'caddyfile'], { env: ENV, stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
 function adapt(text: string): Record<string, unknown> | null {
   const f = join(dir, 'Caddyfile')
   writeFileSync(f, text)
@@ -88,7 +99,9 @@ const SYNTAX: readonly string[] = [
 describe('parser vs caddy adapt', () => {
   for (const s of SYNTAX)
     it(`agrees on ${JSON.stringify(s.replace('{\n  admin off\n}\n', ''))}`, () => {
-      expect(lintAccepts(s)).toBe(adapt(s) !== null)
+      const caddy = adapt(s) !== null
+      expect(lintAccepts(s)).toBe(caddy)
+      expect(validates(s)).toBe(caddy)
     })
 })
 
@@ -146,6 +159,30 @@ describe('header handlers lint models = the ones caddy adapt builds', () => {
       const json = adapt(c)
       expect(json).not.toBe(null)
       expect(lintHeaderOps(c)).toEqual(adaptedHeaderOps(json))
+    })
+})
+
+/** The handler kinds of the site's top-level route, in the order caddy adapt put them. */
+function adaptedOrder(json: Record<string, unknown>): string[] {
+  const servers = (json.apps as { http: { servers: Record<string, { routes: unknown[] }> } }).http.servers
+  const route = Object.values(servers)[0]?.routes[0] as {
+    handle: { routes: { handle: { handler: string }[] }[] }[]
+  }
+  const kind: Record<string, string> = { headers: 'header', subroute: 'scope' }
+  return (route.handle[0]?.routes ?? []).flatMap((r) => r.handle.map((h) => kind[h.handler] ?? 'terminal'))
+}
+
+describe("Caddy's directive order, as lint models it = as caddy adapt orders the handlers", () => {
+  for (const body of [
+    '  respond @pre 204\n  @pre method OPTIONS\n  header X-A 1\n  redir /old /new\n  handle /api/* {\n    respond hi\n  }',
+    '  reverse_proxy 127.0.0.1:9\n  route /r/* {\n    respond hi\n  }\n  header X-A 1',
+  ])
+    it(JSON.stringify(body), () => {
+      const text = site(body)
+      const json = adapt(text)
+      expect(json).not.toBe(null)
+      const m = siteModel(parseCaddyfile({ file: 'f', text }, notFound).sites[0] as never)
+      expect(m.root.steps.map((x) => x.kind)).toEqual(adaptedOrder(json as Record<string, unknown>))
     })
 })
 
