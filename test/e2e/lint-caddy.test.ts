@@ -18,6 +18,8 @@ import { fillTemplate, type Slots, startStack } from '../lab/stacks/stack.ts'
 let lab: Lab
 let browser: Browser
 let page: Page
+/** A page of another origin: a subdomain the allow-list's author did not mean (the lab maps *.app.test). */
+let evil: Page
 beforeAll(async () => {
   lab = await startLab({ scenarios: [] })
   const executablePath = findChromium()
@@ -27,8 +29,11 @@ beforeAll(async () => {
     headless: true,
     args: [...BASE_FLAGS, `--host-resolver-rules=${lab.hostResolverRules}`],
   })
-  page = await (await browser.newContext()).newPage()
+  const context = await browser.newContext()
+  page = await context.newPage()
   await page.goto(`${lab.pageOrigin}/`)
+  evil = await context.newPage()
+  await evil.goto(`${lab.pageOrigin.replace('//app.test', '//evil.app.test')}/`)
 })
 afterAll(async () => {
   await browser?.close().catch(() => {})
@@ -62,6 +67,7 @@ async function observe(
   slots: Slots,
   appCors: string,
   requests: readonly [string, Kind][],
+  from: Page | readonly Page[] = page,
 ): Promise<(string | null)[]> {
   const stack = await startStack({
     proxy: 'caddy',
@@ -71,10 +77,12 @@ async function observe(
   })
   try {
     const out: (string | null)[] = []
-    for (const [path, kind] of requests) {
+    const pages = Array.isArray(from) ? from : [from as Page]
+    for (const [i, [path, kind]] of requests.entries()) {
+      const p = pages[i] ?? (pages[0] as Page)
       const url = `http://api.test:${stack.port}${path}`
-      const seen = await oracleFor(page, () =>
-        page.evaluate(`fetch(${JSON.stringify(url)}, ${INIT[kind]}).then((r) => r.status, () => 'failed')`),
+      const seen = await oracleFor(p, () =>
+        p.evaluate(`fetch(${JSON.stringify(url)}, ${INIT[kind]}).then((r) => r.status, () => 'failed')`),
       )
       const mine = seen.filter((o) => o.url.startsWith(url)).pop()
       if (!mine) throw new Error(`CDP saw no request to ${url}`)
@@ -131,7 +139,7 @@ describe('lint findings proven in Chromium on the real Caddy', () => {
   )
 
   it(
-    'ACAO only from a deferred header: MissingAllowOriginHeader on the 502 Caddy makes, not on the app 500',
+    'ACAO only from a deferred header: MissingAllowOriginHeader on the 502 and 404 Caddy makes, not on the app's 500',
     T,
     async () => {
       // A second backend that is down (nothing listens on port 9), and static files (a missing one: 404).
@@ -172,6 +180,17 @@ describe('lint findings proven in Chromium on the real Caddy', () => {
       const fixed = { site: `@preflight method OPTIONS\nhandle @preflight {\n${f.fix.snippet}\n}\n${app}` }
       expect(findings(fixed).filter((x) => x.severity === 'error')).toEqual([])
       expect(await observe(fixed, '', [['/api/items', 'preflight']])).toEqual([null])
+      // ACAO but no Allow-Methods: the PUT is refused by the preflight's answer.
+      const partial = {
+        site: `@preflight method OPTIONS\nhandle @preflight {\n    header Access-Control-Allow-Origin "*"\n    respond 204\n}\n${app}`,
+      }
+      const p = finding(partial, 'caddy-preflight-incomplete')
+      expect([p.severity, p.when, p.corsError]).toEqual([
+        'warning',
+        'preflight',
+        'MethodDisallowedByPreflightResponse',
+      ])
+      expect(await observe(partial, '', [['/api/items', 'preflight']])).toEqual([p.corsError])
     },
   )
 
@@ -243,7 +262,8 @@ describe('lint findings proven in Chromium on the real Caddy', () => {
       [
         'Option A: CORS only at Caddy, a plain app',
         {
-          site: `header {\n    Access-Control-Allow-Origin "${origin}"\n    Access-Control-Allow-Methods "GET, PUT"\n    Access-Control-Allow-Headers "Content-Type"\n}`,
+          // Max-Age above Chromium's 2 h cap: an info finding, no browser error.
+          site: `header {\n    Access-Control-Allow-Origin "${origin}"\n    Access-Control-Allow-Methods "GET, PUT"\n    Access-Control-Allow-Headers "Content-Type"\n    Access-Control-Max-Age 86400\n}`,
         },
         '',
       ],
@@ -279,6 +299,8 @@ describe('lint findings proven in Chromium on the real Caddy', () => {
         '',
       ],
     ]
+    const a = findings(configs[0]?.[1] ?? {}).find((x) => x.code === 'caddy-max-age-above-cap')
+    expect([a?.severity, a?.when, a?.corsError]).toEqual(['info', 'other', null])
     for (const [name, slots, appCors] of configs) {
       expect(
         findings(slots).filter((x) => x.severity === 'error'),
@@ -293,4 +315,92 @@ describe('lint findings proven in Chromium on the real Caddy', () => {
       ).toEqual([null, null])
     }
   })
+})
+
+describe('the risks with no browser error, on the real Caddy: another origin reads the answer', () => {
+  /** The fix assumes https; the lab serves http, so its scheme is the one swapped in to prove it. */
+  const labScheme = (snippet: string): string =>
+    snippet.replaceAll('https://', 'http://').replaceAll('https?://', 'http://')
+
+  it(
+    '{header.Origin} with credentials and no allow-list: the other origin reads it; the fix blocks it',
+    T,
+    async () => {
+      const slots = {
+        site: 'header {\n    Access-Control-Allow-Origin {header.Origin}\n    Access-Control-Allow-Credentials true\n    Vary Origin\n}',
+      }
+      const f = finding(slots, 'caddy-reflects-any-origin-with-credentials')
+      expect([f.when, f.corsError]).toEqual(['other-origins', null])
+      expect(await observe(slots, '', [['/api/items', 'credentials']], evil)).toEqual([null])
+      const fixed = { site: f.fix.snippet.replace('https://app.example', lab.pageOrigin) }
+      expect(findings(fixed).filter((x) => x.severity === 'error')).toEqual([])
+      expect(
+        await observe(
+          fixed,
+          '',
+          // Two URLs: with one, Chromium revalidates its cached answer for the first page (Vary: Origin
+          // differs), the 304 has no ACAO and the cached one stays: AllowOriginMismatch, blocked as well.
+          [
+            ['/api/items?who=page', 'credentials'],
+            ['/api/items?who=evil', 'credentials'],
+          ],
+          [page, evil],
+        ),
+      ).toEqual([null, 'MissingAllowOriginHeader'])
+    },
+  )
+
+  it(
+    'an origin regex without ^ and a leading-* Origin matcher let a subdomain in; the fixes do not',
+    T,
+    async () => {
+      const port = new URL(lab.pageOrigin).port
+      const reflect = 'header @cors {\n    Access-Control-Allow-Origin {header.Origin}\n    Vary Origin\n}'
+      const regex = { site: `@cors header_regexp Origin app\\.test:[0-9]+$\n${reflect}` }
+      const wild = { site: `@cors header Origin *app.test:${port}\n${reflect}` }
+      const r = finding(regex, 'caddy-loose-origin-regex')
+      const w = finding(wild, 'caddy-loose-origin-wildcard')
+      for (const f of [r, w]) expect([f.when, f.corsError]).toEqual(['other-origins', null])
+      const both: [string, Kind][] = [
+        ['/api/items?who=page', 'simple'],
+        ['/api/items?who=evil', 'simple'],
+      ]
+      expect(await observe(regex, '', both, [page, evil])).toEqual([null, null])
+      expect(await observe(wild, '', both, [page, evil])).toEqual([null, null])
+      const fixedRegex = { site: `@cors ${labScheme(r.fix.snippet)}\n${reflect}` }
+      const fixedWild = { site: `@cors ${labScheme(w.fix.snippet)}\n${reflect}` }
+      for (const fixed of [fixedRegex, fixedWild]) {
+        expect(findings(fixed).filter((x) => x.severity === 'error')).toEqual([])
+        expect(await observe(fixed, '', both, [page, evil])).toEqual([null, 'MissingAllowOriginHeader'])
+      }
+    },
+  )
+
+  it(
+    'origin-dependent ACAO without Vary: the cached answer for one origin fails the other (AllowOriginMismatch)',
+    T,
+    async () => {
+      const cors = 'header Access-Control-Allow-Origin {header.Origin}\nheader Cache-Control "max-age=60"'
+      const f = finding({ site: cors }, 'caddy-origin-dependent-without-vary')
+      expect([f.when, f.corsError]).toEqual(['other-origins', 'AllowOriginMismatch'])
+      const twice: [string, Kind][] = [
+        ['/api/items?vary=0', 'simple'],
+        ['/api/items?vary=0', 'simple'],
+      ]
+      expect(await observe({ site: cors }, '', twice, [page, evil])).toEqual([null, f.corsError])
+      const fixed = { site: `${cors}\n${f.fix.snippet}` }
+      expect(findings(fixed).map((x) => x.code)).not.toContain(f.code)
+      expect(
+        await observe(
+          fixed,
+          '',
+          [
+            ['/api/items?vary=1', 'simple'],
+            ['/api/items?vary=1', 'simple'],
+          ],
+          [page, evil],
+        ),
+      ).toEqual([null, null])
+    },
+  )
 })

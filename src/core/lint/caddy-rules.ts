@@ -23,12 +23,14 @@ import {
   terminals,
 } from './caddy-model.ts'
 import type { CaddyDirective } from './caddy-parse.ts'
+import { ConfigError } from './nginx-parse.ts'
 import { looseOriginRegex } from './nginx-rules.ts'
 import type { LintFinding } from './types.ts'
 
 type Finding = Omit<LintFinding, 'server'>
 
 const ACAO = 'access-control-allow-origin'
+const MAX_WORK = 4_000_000
 const ACAC = 'access-control-allow-credentials'
 
 /** A value safe to write into a snippet: origins, token lists, placeholders, numbers. */
@@ -291,8 +293,9 @@ function allowListFix(value: string, credentials = false): string {
     'header @cors_allowed {',
     '    Access-Control-Allow-Origin "{header.Origin}"',
     ...(credentials ? ['    Access-Control-Allow-Credentials true'] : []),
-    '    Vary Origin',
     '}',
+    // On every response, the refused origins' too: else a cache may answer them with an allowed one's.
+    'header +Vary Origin',
   ].join('\n')
 }
 
@@ -462,7 +465,8 @@ function anchored(re: string): string {
     }
     esc += c === '.' && !'*+?{'.includes(body[i + 1] ?? '') ? '\\.' : c
   }
-  body = /[^A-Za-z0-9\\.:/^$()?|*+_-]/.test(esc) ? 'app\\.example' : esc
+  // Only regex syntax and host characters go into the snippet; anything else becomes a placeholder.
+  body = /[^A-Za-z0-9\\.:/^$()?|*+_[\]-]/.test(esc) ? 'app\\.example' : esc
   // The Origin header is scheme://host[:port]: a bare host pattern gets its scheme.
   return `^${/^\(?\??:?https?/.test(body) ? `(?:${body})` : `https://(?:${body})`}$`
 }
@@ -479,6 +483,14 @@ export function caddyRules(models: readonly SiteModel[]): Finding[] {
   }
   for (const model of models) {
     const all = model.scopes.flatMap((s) => s.steps.flatMap((x) => (x.kind === 'header' ? [x.h] : [])))
+    // Each terminal looks at the headers before it: bounded, so a generated site cannot make it quadratic.
+    const work = terminals(model).length * (all.length + 1)
+    if (work > MAX_WORK)
+      throw new ConfigError(
+        `a site with ${all.length} header and ${terminals(model).length} handler directives is more than cors-lens checks`,
+        model.site.file,
+        model.site.line,
+      )
     const corsSite = all.some((h) => h.ops.some((o) => isCorsName(o.name)))
     const reached = new Set<HeaderHandler>()
     for (const { scope, step } of terminals(model)) {

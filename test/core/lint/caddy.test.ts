@@ -265,6 +265,12 @@ describe('heredocs, as Caddy’s lexer tests expect (caddyconfig/caddyfile/lexer
 })
 
 describe('hostile input', () => {
+  it('a site of 5000 headers and 5000 responds is refused at once, not checked in quadratic time', () => {
+    const body = `${'  header X-A 1\n'.repeat(5000)}${'  respond /x 200\n'.repeat(5000)}`
+    expect(() => lint([{ file: 'Caddyfile', text: site(body) }], { server: 'caddy' })).toThrow(
+      /more than cors-lens checks/,
+    )
+  })
   const parse = (text: string) => parseCaddyfile({ file: 'x', text }, notFound)
   it('100k-deep nesting is a clear error, not a stack overflow', () => {
     const text = `a {\n${'b {\n'.repeat(100_000)}${'}\n'.repeat(100_001)}`
