@@ -139,7 +139,7 @@ describe('lint findings proven in Chromium on the real Caddy', () => {
   )
 
   it(
-    'ACAO only from a deferred header: MissingAllowOriginHeader on the 502 and 404 Caddy makes, not on the app's 500',
+    'ACAO only from a deferred header: MissingAllowOriginHeader on the 502 and 404 Caddy makes, not on a 500 of the app',
     T,
     async () => {
       // A second backend that is down (nothing listens on port 9), and static files (a missing one: 404).
