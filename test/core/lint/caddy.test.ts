@@ -411,6 +411,24 @@ describe('cors-lens lint on a Caddyfile', () => {
       detectServer({ file: '-', text: 'server {\n  listen 80;\n  location / { proxy_pass http://x; }\n}\n' }),
     ).toBe('nginx')
   })
+  it('follows a file import (relative to the Caddyfile) and names the imported file and line', async () => {
+    const sub = join(d, 'imp')
+    mkdirSync(join(sub, 'conf.d'), { recursive: true })
+    writeFileSync(
+      join(sub, 'conf.d', 'cors.caddy'),
+      '# shared CORS\nheader Access-Control-Allow-Origin "*"\n',
+    )
+    const main = join(sub, 'Caddyfile')
+    writeFileSync(main, 'http://a.test {\n  import conf.d/*.caddy\n  reverse_proxy 127.0.0.1:9\n}\n')
+    expect(adapt(readFileSync(main, 'utf8').replace('conf.d/', `${join(sub, 'conf.d')}/`))).not.toBe(null)
+    const r = await runInProcess(['lint', '--json', main])
+    const { findings } = JSON.parse(r.stdout) as { findings: { code: string; file: string; line: number }[] }
+    expect(findings.map((f) => [f.code, f.file, f.line])).toContainEqual([
+      'caddy-acao-in-front-of-upstream',
+      join(sub, 'conf.d', 'cors.caddy'),
+      2,
+    ])
+  })
   it('a broken Caddyfile: exit 2, one line, no stack trace', async () => {
     const bad = join(d, 'bad.Caddyfile')
     writeFileSync(bad, 'http://a.test {\n  handle /x { respond hi }\n}\n')
