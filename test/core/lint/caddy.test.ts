@@ -105,6 +105,38 @@ describe('parser vs caddy adapt', () => {
     })
 })
 
+describe('parser vs caddy adapt on mutated real Caddyfiles (seeded)', () => {
+  it('lint refuses nothing caddy adapt takes; both refuse many of them', () => {
+    const fixtures = join(import.meta.dirname, 'fixtures/caddy')
+    // The published s3rdv file does not load at all; certificate paths are dropped (nothing to load here).
+    const texts = readdirSync(fixtures)
+      .filter((f) => !f.startsWith('s3rdv'))
+      .map((f) => readFileSync(join(fixtures, f), 'utf8').replace(/tls \/etc\S+ \S+/g, ''))
+    const pieces = ['{', '}', '\n', '"', '`', '\\', '#', ' ', '{$X}', '\\\n', '{}']
+    let seed = 7
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    const wrong: string[] = []
+    const tally = { both: 0, neither: 0 }
+    for (let i = 0; i < 80; i++) {
+      const t = texts[rnd(texts.length)] as string
+      const at = rnd(t.length)
+      const text = t.slice(0, at) + pieces[rnd(pieces.length)] + t.slice(at)
+      const caddy = adapt(text) !== null
+      const mine = lintAccepts(text)
+      if (caddy && !mine) wrong.push(`caddy takes, lint refuses: ${JSON.stringify(text)}`)
+      if (caddy && mine) tally.both++
+      if (!caddy && !mine) tally.neither++
+    }
+    expect(wrong).toEqual([])
+    // Not vacuous: the mutations reach both outcomes.
+    expect(tally.both).toBeGreaterThan(10)
+    expect(tally.neither).toBeGreaterThan(4)
+  })
+})
+
 /** Every `headers` handler in caddy adapt's JSON, as "op field deferred" lines. */
 function adaptedHeaderOps(json: unknown): string[] {
   const out: string[] = []
