@@ -275,6 +275,19 @@ describe('lint findings proven in Chromium on the real Caddy', () => {
       ],
       ['Option B: CORS only in the app', {}, EXPRESS_CORS],
       [
+        'respond written before the header lines (Caddy runs header first)',
+        {
+          site: [
+            '@preflight method OPTIONS',
+            'respond @preflight 204',
+            `header Access-Control-Allow-Origin "${origin}"`,
+            'header Access-Control-Allow-Methods "GET, PUT"',
+            'header Access-Control-Allow-Headers "Content-Type"',
+          ].join('\n'),
+        },
+        '',
+      ],
+      [
         'both, the app copy removed with header_down',
         {
           site: `header Access-Control-Allow-Origin "${origin}"`,
