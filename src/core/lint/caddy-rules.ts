@@ -167,9 +167,15 @@ const preflightOnly = (model: SiteModel, scope: Scope, t: Terminal): boolean =>
   onlyPreflight(model, t.matcher) || scopeChain(scope).some((x) => onlyPreflight(model, x.matcher))
 
 /** `respond` for OPTIONS without the preflight's headers. */
-function preflightIncomplete(model: SiteModel, scope: Scope, t: Terminal, all: HeaderHandler[]): Finding[] {
+function preflightIncomplete(
+  model: SiteModel,
+  scope: Scope,
+  step: Scope['steps'][number] & { kind: 'terminal' },
+  all: HeaderHandler[],
+): Finding[] {
+  const t = step.t
   if (t.kind !== 'respond' || !preflightOnly(model, scope, t)) return []
-  const hs = headersBefore(model, scope, { kind: 'terminal', t }, 'preflight')
+  const hs = headersBefore(model, scope, step, 'preflight')
   const missing = [ACAO, 'access-control-allow-methods', 'access-control-allow-headers'].filter(
     (n) => sets(hs, n).length === 0 || deleted(hs, n).length > 0,
   )
@@ -209,7 +215,13 @@ function preflightIncomplete(model: SiteModel, scope: Scope, t: Terminal, all: H
 function redirectCatchesPreflight(model: SiteModel, scope: Scope, t: Terminal, corsSite: boolean): Finding[] {
   if (t.kind !== 'redir' || !corsSite) return []
   const ref = t.matcher
-  if (ref.kind === 'path') return []
+  // A redirect of some paths only (its own matcher or its handle's) may never see a preflight: not flagged.
+  const pathScoped = scopeChain(scope).some(
+    (x) =>
+      x.matcher.kind === 'path' ||
+      (x.matcher.kind === 'named' && model.matchers.get(x.matcher.name)?.hasPath),
+  )
+  if (ref.kind === 'path' || pathScoped) return []
   if (ref.kind === 'named') {
     const m = model.matchers.get(ref.name)
     if (!m || m.hasPath || !admits(model, ref, 'preflight')) return []
@@ -502,7 +514,7 @@ export function caddyRules(models: readonly SiteModel[]): Finding[] {
       once(upstreamDuplicate(scope, t, hs))
       once(deleteRemovesOwn(t, hs))
       once(deferredSkipsErrors(model, t, hs))
-      once(preflightIncomplete(model, scope, t, all))
+      once(preflightIncomplete(model, scope, step, all))
       once(redirectCatchesPreflight(model, scope, t, corsSite))
       once(valueFindings(model, hs, preflight, seen))
     }

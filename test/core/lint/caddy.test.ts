@@ -362,6 +362,28 @@ describe('rules on small configs', () => {
     )
     expect(c).toEqual([])
   })
+  it('inside route, headers written after the OPTIONS respond do not reach the preflight', () => {
+    const c = codes(
+      site(`  @pre method OPTIONS
+  route {
+    respond @pre 204
+    header Access-Control-Allow-Origin "*"
+    reverse_proxy 127.0.0.1:9
+  }`),
+    )
+    expect(c).toContain('caddy-preflight-without-acao')
+    // Outside route the same lines are fine: Caddy's order runs header first.
+    expect(
+      codes(site('  @pre method OPTIONS\n  respond @pre 204\n  header Access-Control-Allow-Origin "*"')),
+    ).not.toContain('caddy-preflight-without-acao')
+  })
+  it('a redirect of some paths only is not a preflight finding; one of every request is', () => {
+    const cors = '  header Access-Control-Allow-Origin "*"\n  reverse_proxy 127.0.0.1:9\n'
+    expect(codes(site(`${cors}  handle /old/* {\n    redir /new/\n  }\n  redir /docs /docs/`))).not.toContain(
+      'caddy-redirect-catches-preflight',
+    )
+    expect(codes(site(`${cors}  redir https://b.test{uri}`))).toContain('caddy-redirect-catches-preflight')
+  })
   it('a site without CORS has no finding, whatever it redirects', () => {
     expect(codes(site('  redir https://b.test{uri}\n  reverse_proxy 127.0.0.1:9'))).toEqual([])
   })
