@@ -136,19 +136,47 @@ function deferredSkipsErrors(model: SiteModel, t: Terminal, hs: HeaderHandler[])
       code: 'caddy-deferred-cors-skips-errors',
       severity: 'error',
       ...at(first.o.at),
-      title: `Access-Control-Allow-Origin only from a deferred header (${first.o.op === 'default' ? '?' : 'defer'})`,
+      title: `Access-Control-Allow-Origin only from a deferred header (${deferredBy(first)})`,
       explanation: `A deferred header is applied when the handler writes its response; on an error Caddy makes itself (${proxied ? 'a 502/504 when the app is down or times out' : `an error of ${t.kind}`}, the \`error\` directive) it never runs, so the page cannot read the error and sees a CORS failure instead.`,
       corsError: 'MissingAllowOriginHeader',
       when: 'error-responses',
       fix: {
-        snippet: [
-          `header ${headerName(first.o.name)} ${safe(first.o.value)}`,
-          ...(proxied ? [proxyFix(t, [headerName(first.o.name)])] : []),
-        ].join('\n'),
+        snippet: [...immediate(first.h), ...(proxied ? [proxyFix(t, corsNames(first.h))] : [])].join('\n'),
         where: `replacing ${where(first.h.at)}${proxied ? ` and reverse_proxy at ${where(t.at)}` : ''}`,
       },
     },
   ]
+}
+
+/** Why Caddy defers this handler (headers/caddyfile.go): `?`, a delete in it, `>` or `defer`. */
+function deferredBy(x: { h: HeaderHandler; o: HeaderOp }): string {
+  if (x.o.op === 'default') return '"?" waits for the response'
+  const del = x.h.ops.find((o) => o.op === 'delete')
+  if (del) return `its "-${headerName(del.name)}" defers the whole block`
+  return x.h.at.block?.some((b) => b.name === 'defer') ? 'defer' : '">" defers it'
+}
+
+const corsNames = (h: HeaderHandler): string[] => [
+  ...new Set(h.ops.filter((o) => o.op !== 'delete' && isCorsName(o.name)).map((o) => headerName(o.name))),
+]
+
+/** The same header lines applied at once: its sets as a plain `header`, each delete its own directive. */
+function immediate(h: HeaderHandler): string[] {
+  const m =
+    h.matcher.kind === 'named'
+      ? `@${h.matcher.name} `
+      : h.matcher.kind === 'path'
+        ? `${safe(h.matcher.path).slice(1, -1)} `
+        : ''
+  const setLines = h.ops
+    .filter((o) => o.op === 'set' || o.op === 'add' || o.op === 'default')
+    .map((o) => `${o.op === 'add' ? '+' : ''}${headerName(o.name)} ${safe(o.value)}`)
+  const deletes = h.ops.filter((o) => o.op === 'delete').map((o) => `header ${m}-${headerName(o.name)}`)
+  const sets =
+    setLines.length === 1
+      ? [`header ${m}${setLines[0]}`]
+      : [`header ${m}{`, ...setLines.map((l) => `    ${l}`), '}']
+  return [...sets, ...deletes]
 }
 
 function filled(hs: readonly HeaderHandler[], field: string, fallback: string): string {
