@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/nginx.ts'
+import { plainProxy, recipe, WHERE } from '../fixes/nginx.ts'
 import { val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -8,6 +8,8 @@ export const nginx: StackModule = {
   layer: 'proxy',
   comment: '#',
   recipe,
+  config: WHERE,
+  plainProxy,
   fingerprints: [
     {
       // A proxy replaces the app's Server header, so Server names the outer layer (OpenResty is nginx).
@@ -29,4 +31,10 @@ export const nginx: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    nginx: true
+  }
 }

@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/varnish.ts'
+import { plainProxy, recipe, WHERE } from '../fixes/varnish.ts'
 import { has, val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -20,6 +20,8 @@ export const varnish: StackModule = {
   layer: 'proxy',
   comment: '#',
   recipe,
+  config: WHERE,
+  plainProxy,
   fingerprints: [
     {
       // In the Server phase, after nginx, Apache and Caddy: Varnish passes their Server header on, and its
@@ -42,4 +44,10 @@ export const varnish: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    varnish: true
+  }
 }
