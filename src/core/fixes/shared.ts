@@ -60,15 +60,7 @@ export function relevantProxy(ctx: FixContext, stack: Stack): boolean {
   return ctx.attribution.proxy === stack
 }
 
-/** Every CORS response header, as the proxy recipes name them when they remove the app's (or their own) lines. */
-export const CORS_RESPONSE_HEADERS = [
-  'Access-Control-Allow-Origin',
-  'Access-Control-Allow-Credentials',
-  'Access-Control-Allow-Methods',
-  'Access-Control-Allow-Headers',
-  'Access-Control-Expose-Headers',
-  'Access-Control-Max-Age',
-] as const
+export { CORS_RESPONSE_HEADERS } from '../fetch-rules.ts'
 
 /** Where a client-side change goes (the page's code: client, Local Network Access and third-party cures). */
 export const WHERE_CLIENT = 'your front-end code, where the request is made'
