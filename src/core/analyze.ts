@@ -89,100 +89,111 @@ interface Facts {
  * The first check that fails, walking the exchange as the browser did, for one credentials mode: along
  * the URL chain, the preflight where it was sent, then each URL's response (a redirect or the final one).
  */
+/**
+ * The first check that fails, in Chromium's order: the preflight (at its step of the chain), then each
+ * redirect hop, then the final response; the origin turns 'null' once a redirect taints the request.
+ */
 function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located | null {
   const hops = ex.redirects ?? []
   const chain = [hops[0]?.fromUrl ?? ex.request.url, ...hops.map((h) => h.location)]
-  const pre = ex.preflight
   // A preflight whose URL is not on the chain (a partial recording) is taken as the first step.
-  const preflightStep = pre?.response ? Math.max(0, chain.indexOf(pre.request.url)) : -1
+  const preflightStep = ex.preflight?.response ? Math.max(0, chain.indexOf(ex.preflight.request.url)) : -1
   let tainted = false
   let corsFlag = false
   for (let i = 0; i < chain.length; i++) {
     const url = chain[i] ?? ''
     corsFlag ||= !isSameOrigin(facts.initiator, url)
     const origin = tainted ? 'null' : facts.initiator
-    if (i === preflightStep && pre?.response) {
-      const r = pre.response
-      const redirected = isRedirectStatus(r.status) && headerValue(r.headers, 'location') !== null
-      // The preflight's own Origin header is the wire truth ('null' once a redirect tainted the request).
-      const sent = headerValue(pre.request.headers, 'origin') ?? origin
-      const failure = checkPreflight(
-        { status: r.status, headers: r.headers, url, redirected },
-        {
-          method: facts.method,
-          unsafeHeaders: facts.unsafeHeaders,
-          origin: sent,
-          credentials,
-          browser: facts.browser,
-        },
-      )
-      if (failure)
-        return {
-          failure,
-          stage: 'preflight',
-          place: 'preflight-response',
-          headers: r.headers,
-          url,
-          status: r.status,
-          origin: sent,
-          lastSeen: !ex.response && hops.length <= i,
-        }
+    const step = { url, origin, facts, credentials }
+    if (i === preflightStep) {
+      const failed = preflightFailure(ex, step, !ex.response && hops.length <= i)
+      if (failed) return failed
     }
     const hop = hops[i]
     if (!hop) break
-    if (corsFlag) {
-      const failure = checkAccess(hop.headers, origin, credentials, url, facts.browser)
-      if (failure)
-        return {
-          failure,
-          stage: 'redirect',
-          place: 'redirect',
-          headers: hop.headers,
-          url,
-          status: hop.status,
-          origin,
-          lastSeen: !ex.response && hops.length === i + 1,
-        }
-    }
-    if (hasUserinfo(hop.location) && (corsFlag || !isSameOrigin(facts.initiator, hop.location))) {
-      return {
-        // Chromium reports no failed_parameter here; the explanation quotes the Location instead.
-        failure: {
-          corsError: 'RedirectContainsCredentials',
-          failedParameter: '',
-          headerNames: ['location'],
-          detail: hop.location,
-        },
-        stage: 'redirect',
-        place: 'redirect',
-        headers: hop.headers,
-        url,
-        status: hop.status,
-        origin,
-        lastSeen: !ex.response && hops.length === i + 1,
-      }
-    }
+    const failed = hopFailure(hop, step, corsFlag, !ex.response && hops.length === i + 1)
+    if (failed) return failed
     // Chromium's CheckTainted: crossing origins from a cross-origin URL makes the origin opaque ("null").
     if (!isSameOrigin(hop.location, url) && !isSameOrigin(facts.initiator, url)) tainted = true
   }
   const res = ex.response
-  const finalUrl = chain[chain.length - 1] ?? ex.request.url
-  if (res && corsFlag && res.status !== 304) {
-    const origin = tainted ? 'null' : facts.initiator
-    const failure = checkAccess(res.headers, origin, credentials, finalUrl, facts.browser)
-    if (failure)
-      return {
-        failure,
-        stage: 'response',
-        place: 'response',
-        headers: res.headers,
-        url: finalUrl,
-        status: res.status,
-        origin,
-        lastSeen: true,
-      }
+  if (!res || !corsFlag || res.status === 304) return null
+  const url = chain[chain.length - 1] ?? ex.request.url
+  const origin = tainted ? 'null' : facts.initiator
+  const failure = checkAccess(res.headers, origin, credentials, url, facts.browser)
+  if (!failure) return null
+  const where = { place: 'response', headers: res.headers, url, status: res.status, origin } as const
+  return { failure, stage: 'response', ...where, lastSeen: true }
+}
+
+/** One step of the chain: its URL, the origin the browser compares with there, and the request's facts. */
+interface Step {
+  readonly url: string
+  readonly origin: string
+  readonly facts: Facts
+  readonly credentials: boolean
+}
+
+function preflightFailure(
+  ex: Exchange,
+  { url, origin, facts, credentials }: Step,
+  lastSeen: boolean,
+): Located | null {
+  const pre = ex.preflight
+  const r = pre?.response
+  if (!pre || !r) return null
+  const redirected = isRedirectStatus(r.status) && headerValue(r.headers, 'location') !== null
+  // The preflight's own Origin header is the wire truth ('null' once a redirect tainted the request).
+  const sent = headerValue(pre.request.headers, 'origin') ?? origin
+  const failure = checkPreflight(
+    { status: r.status, headers: r.headers, url, redirected },
+    {
+      method: facts.method,
+      unsafeHeaders: facts.unsafeHeaders,
+      origin: sent,
+      credentials,
+      browser: facts.browser,
+    },
+  )
+  if (!failure) return null
+  const where = {
+    place: 'preflight-response',
+    headers: r.headers,
+    url,
+    status: r.status,
+    origin: sent,
+  } as const
+  return { failure, stage: 'preflight', ...where, lastSeen }
+}
+
+type Hop = NonNullable<Exchange['redirects']>[number]
+
+/** A redirect hop: its own CORS check once the request is cross-origin, and no credentials in its Location. */
+function hopFailure(
+  hop: Hop,
+  { url, origin, facts, credentials }: Step,
+  corsFlag: boolean,
+  lastSeen: boolean,
+): Located | null {
+  const where = {
+    stage: 'redirect',
+    place: 'redirect',
+    headers: hop.headers,
+    url,
+    status: hop.status,
+    origin,
+  } as const
+  const failure = corsFlag ? checkAccess(hop.headers, origin, credentials, url, facts.browser) : null
+  if (failure) return { failure, ...where, lastSeen }
+  if (!hasUserinfo(hop.location) || !(corsFlag || !isSameOrigin(facts.initiator, hop.location))) return null
+  // Chromium reports no failed_parameter here; the explanation quotes the Location instead.
+  const credentialsInLocation: CheckFailure = {
+    corsError: 'RedirectContainsCredentials',
+    failedParameter: '',
+    headerNames: ['location'],
+    detail: hop.location,
   }
-  return null
+  return { failure: credentialsInLocation, ...where, lastSeen }
 }
 
 function unsafeHeadersOf(ex: Exchange): { names: string[]; fromPreflight: boolean } {
