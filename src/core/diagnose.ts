@@ -6,6 +6,7 @@
 import type { Analysis, Diagnosis } from './analysis.ts'
 import { analyze, emptyAnalysis, errorText, type TaintingRedirect, taintingRedirect } from './analyze.ts'
 import { attribute } from './attribution.ts'
+import { cacheKeyFinding } from './cache-key.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
 import type { FixContext } from './fixes/context.ts'
@@ -29,8 +30,9 @@ export function diagnose(exchange: Exchange): Diagnosis {
 }
 
 /** Adds attribution and fixes to an analysis of the exchange (already complete: returned as it is). */
-export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Diagnosis {
-  if ('attribution' in analysis && 'fixes' in analysis) return analysis
+export function complete(exchange: Exchange, verdict: Analysis | Diagnosis): Diagnosis {
+  if ('attribution' in verdict && 'fixes' in verdict) return verdict
+  const analysis = withLayerFindings(exchange, verdict)
   const attribution = attribute(exchange, analysis)
   const worthFixing = analysis.blocked || analysis.findings.some((f) => f.severity === 'warning')
   if (!worthFixing) return { ...analysis, attribution, fixes: [] }
@@ -83,6 +85,14 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
     attribution,
     fixes: secrets.length ? out.map((f) => mapStrings(f, (s) => redactText(s, secrets))) : out,
   }
+}
+
+/** What the layers show beside the failure (a cache's copy for another page), right after it. */
+function withLayerFindings(exchange: Exchange, analysis: Analysis): Analysis {
+  const cached = cacheKeyFinding(exchange, analysis)
+  if (!cached) return analysis
+  const [failure, ...rest] = analysis.findings
+  return { ...analysis, findings: failure ? [failure, cached, ...rest] : [cached] }
 }
 
 /** The redirect that caused this failure by making the origin 'null' (null when the failure is another). */

@@ -270,6 +270,44 @@ describe('Varnish caches CORS answers per Origin only when Vary says so (curl, n
   }, async () => {
     expect(await acaoPerOrigin(CACHE_BY_ORIGIN)).toEqual(['http://a.test', 'http://b.test'])
   })
+
+  it("Chromium refuses another page's cached copy, and the engine names the cache key as the cause", {
+    timeout: 60_000,
+  }, async () => {
+    const stack = await startStack({ proxy: 'varnish', app: 'express', appSlots: { app_cors: REFLECT } })
+    try {
+      // Another page asks first: Varnish stores the app's answer for http://other.test under host and URL.
+      const url = `http://api.test:${stack.port}/api/items`
+      const resolve = `api.test:${stack.port}:127.0.0.1`
+      execFileSync('curl', [
+        '-s',
+        '-o',
+        '/dev/null',
+        '--resolve',
+        resolve,
+        '-H',
+        'Origin: http://other.test',
+        url,
+      ])
+      const context = await browser.newContext()
+      try {
+        const page = await context.newPage()
+        await page.goto(`${lab.pageOrigin}/`)
+        const seen = await oracleFor(page, () => page.evaluate(fetchCode(url, { method: 'GET', path: '' })))
+        const mine = seen.find((o) => o.url.startsWith(url))
+        expect(mine?.oracle.corsError).toBe('AllowOriginMismatch')
+        const d = diagnose(mine?.exchange as Exchange)
+        expect(d.corsError).toBe('AllowOriginMismatch')
+        expect(d.findings[1]?.code).toBe('cache-key-lacks-origin')
+        expect(d.findings[1]?.title).toBe("Varnish served another page's CORS answer")
+        expect(d.findings[1]?.explanation).toContain("names 'http://other.test'")
+      } finally {
+        await context.close().catch(() => {})
+      }
+    } finally {
+      await stack.stop()
+    }
+  })
 })
 
 function writeMatrix(): void {
