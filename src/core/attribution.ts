@@ -22,7 +22,7 @@ const weaker = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b]
 
 const MODULES = Object.values(STACKS)
 const PROXIES = MODULES.filter((m) => m.layer === 'proxy')
-const APPS = MODULES.filter((m) => m.layer === 'app' || m.layer === 'gateway')
+const APPS = MODULES.filter((m) => m.layer === 'app' || m.layer === 'gateway' || m.layer === 'service')
 
 /** Every fingerprint of the given modules in one phase, in registry order. */
 function inPhase(modules: readonly StackModule[], phase: string): Reader[] {

@@ -137,6 +137,12 @@ const REVIEWED_REGEXES = new Set([
   '/^(refresh)?hit from cloudfront$/i',
   '/^hit$/i',
   '/^\\d+ \\d+$/',
+  // S3 and CloudFront (src/core/stacks/s3.ts, cloudfront.ts, fixes/s3.ts): anchored literals, one class run
+  // up to the first '/', ':', '?' or '#', and a bucket name bounded at 61 characters.
+  '/^AmazonS3$/i',
+  '/\\(CloudFront\\)/i',
+  '/^https?:\\/\\/([^/:?#]+)/i',
+  '/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/',
   // CI formats and terminal output (src/cli/formats.ts, terminal.ts): single character classes, one-character
   // look-arounds, and one anchored run of \s before a literal ':' — each character is tried a bounded number
   // of times.
