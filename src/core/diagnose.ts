@@ -6,6 +6,7 @@
 import type { Analysis, Diagnosis } from './analysis.ts'
 import { analyze, emptyAnalysis, errorText, type TaintingRedirect, taintingRedirect } from './analyze.ts'
 import { attribute } from './attribution.ts'
+import type { Attribution } from './attribution-types.ts'
 import { cacheKeyFinding } from './cache-key.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
@@ -13,6 +14,8 @@ import type { FixContext } from './fixes/context.ts'
 import { gate, withDroppedNotes } from './fixes/gate.ts'
 import { fixesFor } from './fixes/index.ts'
 import { taintedFixes } from './fixes/tainted.ts'
+import { gatewayErrorFinding } from './gateway-error.ts'
+import type { Finding } from './model/finding.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
 import type { Session } from './session.ts'
 import { STACKS } from './stacks/index.ts'
@@ -32,8 +35,8 @@ export function diagnose(exchange: Exchange): Diagnosis {
 /** Adds attribution and fixes to an analysis of the exchange (already complete: returned as it is). */
 export function complete(exchange: Exchange, verdict: Analysis | Diagnosis): Diagnosis {
   if ('attribution' in verdict && 'fixes' in verdict) return verdict
-  const analysis = withLayerFindings(exchange, verdict)
-  const attribution = attribute(exchange, analysis)
+  const attribution = attribute(exchange, verdict)
+  const analysis = withLayerFindings(exchange, verdict, attribution)
   const worthFixing = analysis.blocked || analysis.findings.some((f) => f.severity === 'warning')
   if (!worthFixing) return { ...analysis, attribution, fixes: [] }
 
@@ -87,12 +90,13 @@ export function complete(exchange: Exchange, verdict: Analysis | Diagnosis): Dia
   }
 }
 
-/** What the layers show beside the failure (a cache's copy for another page), right after it. */
-function withLayerFindings(exchange: Exchange, analysis: Analysis): Analysis {
-  const cached = cacheKeyFinding(exchange, analysis)
-  if (!cached) return analysis
+/** What the layers show beside the failure (a cache's copy, a gateway's own error page), right after it. */
+function withLayerFindings(exchange: Exchange, analysis: Analysis, attribution: Attribution): Analysis {
+  const layers = [cacheKeyFinding(exchange, analysis), gatewayErrorFinding(exchange, analysis, attribution)]
+  const found = layers.filter((f): f is Finding => f !== null)
+  if (found.length === 0) return analysis
   const [failure, ...rest] = analysis.findings
-  return { ...analysis, findings: failure ? [failure, cached, ...rest] : [cached] }
+  return { ...analysis, findings: failure ? [failure, ...found, ...rest] : found }
 }
 
 /** The redirect that caused this failure by making the origin 'null' (null when the failure is another). */

@@ -211,6 +211,24 @@ describe('verified cures on real stacks', () => {
 })
 
 describe('layers named on what Chromium saw', () => {
+  it("nginx's own 502 (the app behind it gone): MissingAllowOriginHeader, and the engine says the upstream did not answer", {
+    timeout: 60_000,
+  }, async () => {
+    // nginx's usual CORS line, without `always`, in front of a port nothing listens on.
+    const down =
+      'location /down/ {\n  add_header Access-Control-Allow-Origin *;\n  proxy_pass http://127.0.0.1:9;\n}'
+    const seen = await runOnce(
+      { proxy: 'nginx', app: 'express', proxySlots: { server: down } },
+      (page, api) => page.evaluate(fetchCode(`${api}/down/items`, { method: 'GET', path: '' })),
+    )
+    expect(seen.oracle.corsError).toBe('MissingAllowOriginHeader')
+    const d = diagnose(seen.exchange)
+    expect(seen.exchange.response?.status).toBe(502)
+    expect(d.findings[1]?.code).toBe('upstream-did-not-answer')
+    expect(d.findings[1]?.title).toBe('502 Bad Gateway: the server behind nginx did not answer')
+    expect(d.findings[1]?.explanation).toContain('add_header … always')
+  })
+
   it('Varnish header.append next to Express cors(): both, the Express line before X-Varnish and the Varnish line after it', {
     timeout: 120_000,
   }, async () => {
