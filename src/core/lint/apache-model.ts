@@ -99,7 +99,8 @@ export function headerOp(d: ApacheDirective, conditions: readonly string[]): Hea
     a.shift()
   }
   const action = (a.shift() ?? '').toLowerCase()
-  const name = a.shift() ?? ''
+  // mod_headers ignores a trailing colon ("Header set Access-Control-Allow-Origin: *").
+  const name = (a.shift() ?? '').replace(/:.*$/, '')
   if (!action || !name) return null
   const takesValue = action !== 'unset' && action !== 'echo'
   const value = takesValue ? (a.shift() ?? '') : ''

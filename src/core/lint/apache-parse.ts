@@ -231,9 +231,49 @@ export function parseApache(main: SourceFile, resolve: IncludeResolver): ApacheD
       for (const f of [...files].reverse()) open(f, list, l.line, frame.file)
       continue
     }
+    if (key === 'header') {
+      const bad = headerError(args)
+      if (bad) fail(`Header: ${bad}`)
+    }
     list.push({ name: first, key, args, file: frame.file, line: l.line, block: null })
   }
   return root
+}
+
+const HEADER_ACTIONS = new Set([
+  'set',
+  'setifempty',
+  'add',
+  'append',
+  'merge',
+  'unset',
+  'echo',
+  'edit',
+  'edit*',
+  'note',
+])
+
+/**
+ * What mod_headers refuses in a Header line (header_cmd and header_inout_cmd in
+ * https://github.com/apache/httpd/blob/trunk/modules/metadata/mod_headers.c), or null.
+ */
+export function headerError(args: readonly string[]): string | null {
+  const a = [...args]
+  if (/^(always|onsuccess)$/i.test(a[0] ?? '')) a.shift()
+  if (a.length > 5) return 'too many arguments'
+  const action = (a[0] ?? '').toLowerCase()
+  if (!HEADER_ACTIONS.has(action))
+    return "first argument must be 'add', 'set', 'setifempty', 'append', 'merge', 'unset', 'echo', 'note', 'edit', or 'edit*'."
+  const edit = action === 'edit' || action === 'edit*'
+  if (edit && a.length < 4) return 'Header edit requires a match and a substitution'
+  if (!edit && a.length > 4) return 'Too many arguments to directive'
+  const valueless = action === 'unset' || action === 'echo'
+  if (valueless && a.length > 3) return `header ${action} takes two arguments`
+  if (!valueless && a.length < 3) return 'Header requires three arguments'
+  const clause = a[edit ? 4 : valueless ? 2 : 3]
+  if (clause === undefined || /^early$/i.test(clause) || /^expr=/i.test(clause)) return null
+  if (/^env=/i.test(clause)) return /^env=!?$/i.test(clause) ? 'missing environment variable name' : null
+  return `Unknown parameter: ${clause}`
 }
 
 /** An Include of a directory reads every file in it (ap_process_fnmatch_configs). */
@@ -262,8 +302,9 @@ function openSection(
   if (args.length === 0 && !NO_ARGS.has(key)) fail(`<${name}> directive requires additional arguments`)
   if (args.length > 0 && NO_ARGS.has(key)) fail(`<${name}> does not take an argument`)
   if (key === 'else' || key === 'elseif') {
-    const prev = siblings[siblings.length - 1]
-    if (!prev || (prev.key !== 'if' && prev.key !== 'elseif'))
+    // The last <If>-family section of the scope, other directives between them allowed (ap_add_if_conf).
+    const prev = siblings.findLast((d) => d.key === 'if' || d.key === 'elseif' || d.key === 'else')
+    if (!prev || prev.key === 'else')
       fail(`<${name}> section without previous <If> or <ElseIf> section in same scope`)
   }
   return { name, key, args, file, line, block: [] }

@@ -452,7 +452,10 @@ function preflightAnswer(c: Ctx, ds: readonly ApacheDirective[]): Finding[] {
           ? 'MethodDisallowedByPreflightResponse'
           : 'HeaderDisallowedByPreflightResponse',
       when: 'preflight',
-      fix: { snippet: lines.join('\n'), where: `in ${describe(c.scope)}, next to ${where(answer.rule)}` },
+      fix: {
+        snippet: lines.join('\n'),
+        where: `in ${describe(c.scope)}, replacing its Access-Control-… Header lines (the answer to ${where(answer.rule)} gets only "always" lines)`,
+      },
     },
   ]
 }
@@ -469,6 +472,14 @@ function redirectCatchesPreflight(c: Ctx, ds: readonly ApacheDirective[], corsAn
 
 function redirectFinding(c: Ctx, d: ApacheDirective, kind: string): Finding {
   const origin = c.variant.ops.find((o) => o.name.toLowerCase() === ACAO && o.action !== 'unset')
+  // The 204 is httpd's own answer: it needs "always" lines, and only the ones the config lacks.
+  const missing = (n: string): boolean => linesNamed(c.apacheMade, n).length === 0
+  const headerLines = [
+    missing(ACAO) &&
+      (origin ? alwaysLine(origin) : 'Header always set Access-Control-Allow-Origin "https://app.example"'),
+    missing(ACAM) && 'Header always set Access-Control-Allow-Methods "GET, POST, PUT, DELETE, OPTIONS"',
+    missing(ACAH) && 'Header always set Access-Control-Allow-Headers "Content-Type, Authorization"',
+  ].filter((l): l is string => typeof l === 'string')
   return {
     code: 'apache-redirect-catches-preflight',
     severity: 'error',
@@ -482,9 +493,7 @@ function redirectFinding(c: Ctx, d: ApacheDirective, kind: string): Finding {
         'RewriteEngine On',
         'RewriteCond %{REQUEST_METHOD} =OPTIONS',
         'RewriteRule ^ - [R=204,L]',
-        origin ? alwaysLine(origin) : 'Header always set Access-Control-Allow-Origin "https://app.example"',
-        'Header always set Access-Control-Allow-Methods "GET, POST, PUT, DELETE, OPTIONS"',
-        'Header always set Access-Control-Allow-Headers "Content-Type, Authorization"',
+        ...headerLines,
       ].join('\n'),
       where: `before ${where(d)}`,
     },
@@ -494,7 +503,7 @@ function redirectFinding(c: Ctx, d: ApacheDirective, kind: string): Finding {
 /** Origin allow-list regexes that let other sites in (SetEnvIf Origin, RewriteCond %{HTTP:Origin}, <If>). */
 function originRegexes(all: readonly ApacheDirective[], sections: readonly ApacheDirective[]): Finding[] {
   const out: Finding[] = []
-  const check = (re: string, d: ApacheDirective): void => {
+  const check = (re: string, d: ApacheDirective, expr = false): void => {
     if (matchesAnyOrigin(re)) return
     const why = looseOriginRegex(re)
     if (!why) return
@@ -507,7 +516,10 @@ function originRegexes(all: readonly ApacheDirective[], sections: readonly Apach
         'An allow-list regex must match the whole origin: "example.com" also matches https://evilexample.com and https://example.com.evil.net, which then get this API\'s CORS answer.',
       corsError: null,
       when: 'other-origins',
-      fix: { snippet: anchored(re), where: `replacing the regex at ${where(d)}` },
+      fix: {
+        snippet: expr ? `%{HTTP:Origin} =~ m#${anchored(re).slice(1, -1)}#` : anchored(re),
+        where: `replacing the regex at ${where(d)}`,
+      },
     })
   }
   for (const d of all) {
@@ -516,7 +528,7 @@ function originRegexes(all: readonly ApacheDirective[], sections: readonly Apach
     if (d.key === 'rewritecond' && /^%\{HTTP:Origin\}$/i.test(d.args[0] ?? '') && !d.args[1]?.startsWith('!'))
       check(d.args[1] ?? '', d)
   }
-  for (const s of sections) for (const re of exprOriginRegexes(s.args[0] ?? '')) check(re, s)
+  for (const s of sections) for (const re of exprOriginRegexes(s.args[0] ?? '')) check(re, s, true)
   return out
 }
 
