@@ -45,16 +45,23 @@ function unsetLines(names: readonly string[]): string[] {
   return [...new Set(names.map(headerName))].map((n) => `Header unset ${n}`)
 }
 
+interface OriginVar {
+  readonly regex: string | null
+  /** The variable holds (part of) the Origin itself ($0, $1, %1), not just a flag. */
+  readonly captures: boolean
+  readonly at: ApacheDirective
+}
+
 /** What is true of the whole config: who sets which environment variable, from which Origin regex. */
 export interface EnvFacts {
-  /** Variables set from the Origin header, with the regex that must match (null: anything). */
-  readonly fromOrigin: ReadonlyMap<string, { readonly regex: string | null; readonly at: ApacheDirective }>
+  /** Variables set from the Origin header (its value, or only gated by it) and the regex that must match (null: anything). */
+  readonly fromOrigin: ReadonlyMap<string, OriginVar>
   /** Every variable some directive sets. */
   readonly set: ReadonlySet<string>
 }
 
 export function envFacts(all: readonly ApacheDirective[]): EnvFacts {
-  const fromOrigin = new Map<string, { regex: string | null; at: ApacheDirective }>()
+  const fromOrigin = new Map<string, OriginVar>()
   const set = new Set<string>()
   let conds: ApacheDirective[] = []
   for (const d of all) {
@@ -63,8 +70,8 @@ export function envFacts(all: readonly ApacheDirective[]): EnvFacts {
       for (const a of assigns) {
         const [name, value = ''] = a.replace(/^!/, '').split('=', 2) as [string, string?]
         set.add(name)
-        if (attr?.toLowerCase() === 'origin' && value.includes('$'))
-          fromOrigin.set(name, { regex: regex ?? null, at: d })
+        if (attr?.toLowerCase() === 'origin' && !a.startsWith('!'))
+          fromOrigin.set(name, { regex: regex ?? null, captures: value.includes('$'), at: d })
       }
     } else if (d.key === 'setenv' && d.args[0]) set.add(d.args[0])
     else if (d.key === 'setenvifexpr') {
@@ -77,9 +84,9 @@ export function envFacts(all: readonly ApacheDirective[]): EnvFacts {
         if (!m) continue
         set.add(m[1] as string)
         const value = m[2] ?? ''
-        if (/%\{HTTP:Origin\}/i.test(value)) fromOrigin.set(m[1] as string, { regex: null, at: d })
+        if (/%\{HTTP:Origin\}/i.test(value)) fromOrigin.set(m[1] as string, { regex: null, captures: true, at: d })
         else if (/%\d/.test(value) && originCond)
-          fromOrigin.set(m[1] as string, { regex: originCond.args[1] ?? null, at: originCond })
+          fromOrigin.set(m[1] as string, { regex: originCond.args[1] ?? null, captures: true, at: originCond })
       }
       conds = []
     }
@@ -138,7 +145,7 @@ function originUse(o: HeaderOp, env: EnvFacts): OriginUse {
   for (const m of o.value.matchAll(/%\{([^}]+)\}e/g)) {
     const v = m[1] as string
     const source = env.fromOrigin.get(v)
-    if (source)
+    if (source?.captures)
       return {
         kind: 'reflect',
         guarded: guarded || (source.regex != null && !matchesAnyOrigin(source.regex)),
@@ -307,8 +314,8 @@ function originValue(c: Ctx): Finding[] {
         severity: 'error',
         ...at(origin.op.at),
         title: `%{${use.variable}}e is not set here: httpd sends "(null)"`,
-        explanation: `mod_headers' %{…}e reads an environment variable, and nothing in this config sets ${use.variable} (only CGI-style handlers do, not ProxyPass): the response says "Access-Control-Allow-Origin: (null)", which matches no origin.`,
-        corsError: 'AllowOriginMismatch',
+        explanation: `mod_headers' %{…}e reads an environment variable, and nothing in this config sets ${use.variable} (only CGI-style handlers do, not ProxyPass): the response says "Access-Control-Allow-Origin: (null)", which is not an origin at all.`,
+        corsError: 'InvalidAllowOriginValue',
         when: 'always',
         fix: {
           snippet: allowListFix([], c.proxied, valuesOf(c.ok, ACAC).includes('true')),
@@ -423,7 +430,8 @@ const answersOptions = (r: Rule): boolean => {
 
 function preflightAnswer(c: Ctx, ds: readonly ApacheDirective[]): Finding[] {
   const answer = rewriteRules(ds).find(answersOptions)
-  if (!answer) return []
+  // Only where this config answers CORS at all: an OPTIONS outside the API's sections is no CORS request.
+  if (!answer || !c.variant.ops.some((o) => isCors(o.name))) return []
   const has = (n: string): boolean => linesNamed(c.apacheMade, n).length > 0
   const missing = [ACAO, ACAM, ACAH].filter((n) => !has(n))
   if (missing.length === 0) return []
