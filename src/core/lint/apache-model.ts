@@ -190,9 +190,12 @@ export function sentLines(
 export const linesNamed = (ls: readonly SentLine[], name: string): SentLine[] =>
   ls.filter((l) => l.name.toLowerCase() === name)
 
-/** The values a browser sees for one header: every line, split on commas (how Chromium joins them). */
+/**
+ * The values a browser sees for one header: every line, split on commas (how Chromium joins lines) and
+ * spaces (Chromium refuses an Access-Control-Allow-Origin holding either).
+ */
 export const valuesOf = (ls: readonly SentLine[], name: string): string[] =>
-  linesNamed(ls, name).flatMap((l) => l.value.split(',').map((v) => v.trim()))
+  linesNamed(ls, name).flatMap((l) => l.value.split(/[\s,]+/).filter((v) => v !== ''))
 
 /** The context a description names. */
 export function describe(s: ApacheScope): string {

@@ -25,6 +25,8 @@ export interface ApacheDirective {
 
 /** httpd's line limit for .htaccess files (HUGE_STRING_LEN in include/httpd.h). */
 const HTACCESS_LINE_MAX = 8192
+/** Directives whose values may end in `{` (the block check below must not refuse them). */
+const FREE_VALUES = new Set(['header', 'requestheader', 'setenv', 'setenvif', 'setenvifnocase', 'rewriterule', 'rewritecond'])
 /** Sections that take no argument. */
 const NO_ARGS = new Set(['else'])
 
@@ -217,6 +219,8 @@ export function parseApache(main: SourceFile, resolve: IncludeResolver): ApacheD
     }
     const key = first.toLowerCase()
     const args = words.slice(1)
+    if ((first === '}' || text.endsWith('{')) && !FREE_VALUES.has(key))
+      fail(`Invalid command '${first}': a { } block (nginx or Caddy syntax), not Apache httpd's`)
     if (key === 'define' && args[0]) defines.set(args[0], args[1] ?? '')
     if (key === 'serverroot' && args[0]) serverRoot = args[0]
     if (key === 'include' || key === 'includeoptional') {

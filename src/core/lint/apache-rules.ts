@@ -513,7 +513,9 @@ function originRegexes(all: readonly ApacheDirective[], sections: readonly Apach
   const out: Finding[] = []
   const check = (re: string, d: ApacheDirective, expr = false): void => {
     if (matchesAnyOrigin(re)) return
-    const why = looseOriginRegex(re)
+    // No ^ before "http(s)?://" is harmless: an origin holds "://" once, so nothing can come before it.
+    const schemeFirst = /^(https?|http\(s\)\?|https\?)(:\/\/|:\\\/\\\/)/.test(re)
+    const why = looseOriginRegex(schemeFirst ? `^${re}` : re)
     if (!why) return
     out.push({
       code: 'apache-loose-origin-regex',

@@ -101,3 +101,306 @@ describe('apache2 -t accepts exactly what lint parses', () => {
     })
   }
 })
+
+const codes = (text: string, file = 'httpd.conf'): string[] =>
+  lint([{ file, text }], { server: 'apache' }).findings.map((f) => f.code)
+const finding = (text: string, code: string): LintFinding | undefined =>
+  lint([{ file: 'httpd.conf', text }], { server: 'apache' }).findings.find((f) => f.code === code)
+const proxied = (lines: string): string =>
+  `<Location "/api/">\n${lines}\nProxyPass "http://127.0.0.1:9/api/"\n</Location>\n`
+
+describe('the Apache rules on small configs', () => {
+  const cases: readonly [string, string, string, string | null, string][] = [
+    [
+      'Header set Access-Control-Allow-Origin "*"',
+      'apache-cors-without-always',
+      'error-responses',
+      'MissingAllowOriginHeader',
+      'error',
+    ],
+    [
+      proxied('Header always set Access-Control-Allow-Origin "*"'),
+      'apache-acao-in-front-of-upstream',
+      'upstream-sends-cors',
+      'MultipleAllowOriginValues',
+      'warning',
+    ],
+    [
+      proxied('Header append Access-Control-Allow-Origin "https://a.example"'),
+      'apache-acao-in-front-of-upstream',
+      'upstream-sends-cors',
+      'MultipleAllowOriginValues',
+      'warning',
+    ],
+    [
+      'Header always set Access-Control-Allow-Origin "https://a.example"\nHeader set Access-Control-Allow-Origin "https://b.example"',
+      'apache-multiple-origins',
+      'always',
+      'MultipleAllowOriginValues',
+      'error',
+    ],
+    [
+      'Header always set Access-Control-Allow-Origin "https://a.example https://b.example"',
+      'apache-multiple-origins',
+      'always',
+      'MultipleAllowOriginValues',
+      'error',
+    ],
+    [
+      'Header always set Access-Control-Allow-Origin "*"\nHeader always set Access-Control-Allow-Credentials "true"',
+      'apache-wildcard-with-credentials',
+      'credentials',
+      'WildcardOriginNotAllowed',
+      'error',
+    ],
+    [
+      'Header always set Access-Control-Allow-Origin "expr=%{req:Origin}"\nHeader always set Access-Control-Allow-Credentials "true"\nHeader always merge Vary Origin',
+      'apache-reflects-any-origin-with-credentials',
+      'other-origins',
+      null,
+      'error',
+    ],
+    [
+      'SetEnvIfNoCase Origin "^(.+)$" O=$1\nHeader always set Access-Control-Allow-Origin "%{O}e" env=O\nHeader always set Access-Control-Allow-Credentials "true"\nHeader always merge Vary Origin',
+      'apache-reflects-any-origin-with-credentials',
+      'other-origins',
+      null,
+      'error',
+    ],
+    [
+      'RewriteEngine On\nRewriteCond %{HTTP:Origin} (.+)\nRewriteRule ^ - [E=O:%1]\nHeader always set Access-Control-Allow-Origin "%{O}e"\nHeader always set Access-Control-Allow-Credentials "true"\nHeader always merge Vary Origin',
+      'apache-reflects-any-origin-with-credentials',
+      'other-origins',
+      null,
+      'error',
+    ],
+    [
+      proxied('Header always set Access-Control-Allow-Origin "%{HTTP_ORIGIN}e"'),
+      'apache-origin-variable-never-set',
+      'always',
+      'InvalidAllowOriginValue',
+      'error',
+    ],
+    [
+      'SetEnvIf Origin "^https://app.example$" O=$0\nHeader always set Access-Control-Allow-Origin "%{O}e" env=O\nHeader always merge Vary Origin',
+      'apache-loose-origin-regex',
+      'other-origins',
+      null,
+      'error',
+    ],
+    [
+      'SetEnvIf Origin "^https://app\\.example" O=$0\nHeader always set Access-Control-Allow-Origin "%{O}e" env=O\nHeader always merge Vary Origin',
+      'apache-loose-origin-regex',
+      'other-origins',
+      null,
+      'error',
+    ],
+    [
+      '<If "%{HTTP:Origin} =~ m#example\\.com#">\nHeader always set Access-Control-Allow-Origin "expr=%{req:Origin}"\nHeader always merge Vary Origin\n</If>',
+      'apache-loose-origin-regex',
+      'other-origins',
+      null,
+      'error',
+    ],
+    [
+      'RewriteEngine On\nRewriteCond %{HTTP:Origin} example\\.com\nRewriteRule ^ - [E=OK:1]',
+      'apache-loose-origin-regex',
+      'other-origins',
+      null,
+      'error',
+    ],
+    [
+      'SetEnvIf Origin "^https://(a|b)\\.example$" O=$0\nHeader always set Access-Control-Allow-Origin "%{O}e" env=O',
+      'apache-origin-dependent-without-vary',
+      'other-origins',
+      'AllowOriginMismatch',
+      'warning',
+    ],
+    [
+      'RewriteEngine On\nRewriteCond %{REQUEST_METHOD} OPTIONS\nRewriteRule ^(.*)$ $1 [R=200,L]\nHeader set Access-Control-Allow-Origin "*"',
+      'apache-rewrite-preflight-without-acao',
+      'preflight',
+      'PreflightMissingAllowOriginHeader',
+      'error',
+    ],
+    [
+      'RewriteEngine On\nRewriteCond %{REQUEST_METHOD} =OPTIONS\nRewriteRule ^ - [R=204,L]\nHeader always set Access-Control-Allow-Origin "*"\nHeader always set Access-Control-Allow-Methods "GET, PUT"',
+      'apache-rewrite-preflight-incomplete',
+      'preflight',
+      'HeaderDisallowedByPreflightResponse',
+      'warning',
+    ],
+    [
+      'Header always set Access-Control-Allow-Origin "*"\nRewriteEngine On\nRewriteCond %{HTTPS} off\nRewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [L]',
+      'apache-redirect-catches-preflight',
+      'preflight',
+      'PreflightDisallowedRedirect',
+      'error',
+    ],
+    [
+      'Header always set Access-Control-Allow-Origin "*"\nRedirect permanent "/old" "https://api.example/new"',
+      'apache-redirect-catches-preflight',
+      'preflight',
+      'PreflightDisallowedRedirect',
+      'error',
+    ],
+    [
+      'Header always set Access-Control-Allow-Origin "*"\nHeader always set Access-Control-Max-Age "86400"',
+      'apache-max-age-above-cap',
+      'other',
+      null,
+      'info',
+    ],
+  ]
+  for (const [text, code, when, corsError, severity] of cases) {
+    it(`${code}: ${JSON.stringify(text)}`, () => {
+      const f = finding(text, code)
+      expect(f, JSON.stringify(codes(text))).toBeDefined()
+      expect([f?.when, f?.corsError, f?.severity, f?.server]).toEqual([when, corsError, severity, 'apache'])
+      // Snippets hold config lines only: no control characters, no free text from the config.
+      expect(f?.fix.snippet).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/)
+    })
+  }
+
+  it('correct configs give no error finding', () => {
+    const correct = [
+      proxied('Header unset Access-Control-Allow-Origin\nHeader always set Access-Control-Allow-Origin "*"'),
+      proxied(''),
+      'SetEnvIf Origin "^https://(app|admin)\\.example$" O=$0\nHeader always set Access-Control-Allow-Origin "%{O}e" env=O\nHeader always set Access-Control-Allow-Credentials "true" env=O\nHeader always merge Vary "Origin"',
+      '<If "%{HTTP:Origin} == \'https://app.example\'">\nHeader always set Access-Control-Allow-Origin "https://app.example"\n</If>',
+      'Header always set Access-Control-Allow-Origin "*"\nHeader always set Access-Control-Allow-Methods "GET, PUT"\nHeader always set Access-Control-Allow-Headers "Content-Type"\nRewriteEngine On\nRewriteCond %{REQUEST_METHOD} OPTIONS\nRewriteRule ^(.*)$ $1 [R=200,L]',
+      'Header always set Access-Control-Allow-Origin "*"\nRewriteEngine On\nRewriteCond %{REQUEST_METHOD} !=OPTIONS\nRewriteRule ^/old$ /new [R=301,L]',
+      'Header always set Access-Control-Allow-Origin "*"\nHeader always set Access-Control-Max-Age "7200"',
+    ]
+    for (const text of correct) {
+      const errs = lint([{ file: 'httpd.conf', text }], { server: 'apache' }).findings.filter(
+        (f) => f.severity === 'error',
+      )
+      expect(
+        errs.map((f) => f.code),
+        text,
+      ).toEqual([])
+      expect(apacheAccepts(wrap(text)), text).toBe(true)
+    }
+  })
+
+  it('<If>/<ElseIf>/<Else> branches are exclusive: one ACAO each is not "multiple origins"', () => {
+    const text = [
+      '<If "%{HTTP:Origin} == \'https://a.example\'">',
+      '    Header always set Access-Control-Allow-Origin "https://a.example"',
+      '</If>',
+      '<ElseIf "%{HTTP:Origin} == \'https://b.example\'">',
+      '    Header always set Access-Control-Allow-Origin "https://b.example"',
+      '</ElseIf>',
+      'Header always merge Vary "Origin"',
+    ].join('\n')
+    expect(codes(text)).toEqual([])
+  })
+
+  it('the finding names the file and line of the offending Header, and its fix is filled from the config', () => {
+    const text =
+      '# api\n<VirtualHost *:80>\n  <Location "/api/">\n    Header set Access-Control-Allow-Origin "https://app.example"\n    ProxyPass "http://127.0.0.1:9/api/"\n  </Location>\n</VirtualHost>\n'
+    const f = finding(text, 'apache-cors-without-always')
+    expect([f?.file, f?.line]).toEqual(['httpd.conf', 4])
+    expect(f?.fix.snippet).toBe(
+      'Header unset Access-Control-Allow-Origin\nHeader always set Access-Control-Allow-Origin "https://app.example"',
+    )
+    expect(apacheAccepts(wrap(text.replace('*:80', '127.0.0.1:1')))).toBe(true)
+  })
+})
+
+describe('Include, IncludeOptional, .htaccess, auto-detection', () => {
+  const root = join(dir, 'site')
+  mkdirSync(join(root, 'conf.d'), { recursive: true })
+  writeFileSync(join(root, 'conf.d', 'a.conf'), 'Header always set X-A "1"\n')
+  writeFileSync(join(root, 'conf.d', 'b.conf'), '\n\nHeader set Access-Control-Allow-Origin "*"\n')
+  writeFileSync(join(root, 'conf.d', 'skip.txt'), 'not included\n')
+
+  it('globs relative to ServerRoot, sorted; the finding is in the included file at its line; httpd agrees', () => {
+    const main = join(root, 'httpd.conf')
+    const text = wrap('Include conf.d/*.conf\nIncludeOptional optional.d/*.conf').replace(
+      `ServerRoot "${dir}"`,
+      `ServerRoot "${root}"`,
+    )
+    writeFileSync(main, text)
+    const found = lintFindings([main], 'apache')
+    expect(found.map((f) => [f.code, f.file, f.line])).toEqual([
+      ['apache-cors-without-always', join(root, 'conf.d', 'b.conf'), 3],
+    ])
+    execFileSync(APACHE, ['-t', '-d', root, '-f', main], { stdio: 'pipe' })
+  })
+
+  it('an Include whose glob matches nothing is refused, as httpd refuses it; a directory includes its files', () => {
+    const main = join(root, 'none.conf')
+    writeFileSync(main, wrap('Include none.d/*.conf').replace(`ServerRoot "${dir}"`, `ServerRoot "${root}"`))
+    expect(() => lintFindings([main], 'apache')).toThrow(/none\.d/)
+    expect(() => execFileSync(APACHE, ['-t', '-d', root, '-f', main], { stdio: 'pipe' })).toThrow()
+    const whole = join(root, 'dir.conf')
+    writeFileSync(whole, wrap('Include conf.d').replace(`ServerRoot "${dir}"`, `ServerRoot "${root}"`))
+    expect(lintFindings([whole], 'apache').map((f) => f.code)).toEqual(['apache-cors-without-always'])
+  })
+
+  it('a .htaccess file and an Apache-looking file are linted as Apache without --server; nginx stays nginx', () => {
+    const ht = readFileSync(join(import.meta.dirname, 'fixtures/apache/front-controller.htaccess'), 'utf8')
+    expect(looksLikeApache({ file: 'site/.htaccess', text: ht })).toBe(true)
+    expect(lint([{ file: 'site/.htaccess', text: ht }]).findings.every((f) => f.server === 'apache')).toBe(
+      true,
+    )
+    expect(looksLikeApache({ file: 'api.conf', text: proxied('Header set X-A 1') })).toBe(true)
+    expect(looksLikeApache({ file: 'api.conf', text: 'server {\n listen 80;\n location / { }\n}\n' })).toBe(
+      false,
+    )
+    // Ambiguous (no section, no Apache-only directive): the default stays nginx.
+    expect(looksLikeApache({ file: 'x.conf', text: '# nothing\n' })).toBe(false)
+  })
+})
+
+describe('hostile input: a clear one-line error, never a hang or a crash', () => {
+  const refuse = (text: string, file = 'httpd.conf'): string => {
+    try {
+      parseApache({ file, text }, () => [])
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError)
+      return (e as Error).message
+    }
+    throw new Error('accepted')
+  }
+  it('deep nesting, binary bytes, unclosed sections, an nginx block, an over-long .htaccess line', () => {
+    expect(refuse('<Location "/a">\n'.repeat(200))).toMatch(/nested deeper/)
+    expect(refuse('Header set X \u0000')).toMatch(/binary/)
+    expect(refuse('<If "true">\nHeader set X 1\n')).toMatch(/<If> was not closed/)
+    expect(refuse('http {\n  server { }\n}\n')).toMatch(/nginx or Caddy/)
+    expect(refuse(`Header set X "${'a'.repeat(9000)}"`, 'x/.htaccess')).toMatch(/longer than httpd reads/)
+    for (const m of [refuse('<Location "/a">\n'.repeat(200))]) expect(m.split('\n')).toHaveLength(1)
+  })
+  it('large inputs are read in one pass: 40 000 lines, a 1 MB quoted word, 10 000 continuations', () => {
+    const many = 'Header always set X-A "1"\n'.repeat(40_000)
+    expect(parseApache({ file: 'big.conf', text: many }, () => [])).toHaveLength(40_000)
+    expect(confWords(`"${'\\"'.repeat(500_000)}"`)[0]).toHaveLength(500_000)
+    const cont = `Header always set X-A "${'a \\\n'.repeat(10_000)}"`
+    expect(parseApache({ file: 'c.conf', text: cont }, () => [])[0]?.args[3]).toHaveLength(20_000)
+  })
+})
+
+describe('public configs (patterns from GitHub, source in each file): reasoned expectations', () => {
+  const fixture = (name: string): string =>
+    readFileSync(join(import.meta.dirname, 'fixtures/apache', name), 'utf8')
+  const expectations: Readonly<Record<string, readonly string[]>> = {
+    // Bare dots: example.com also matches exampleXcom; Header add without always: missing on httpd's 404.
+    'fonts-allow-list.htaccess': ['apache-loose-origin-regex', 'apache-cors-without-always'],
+    // Dots escaped; no ^ before "http(s)?://" is harmless (an origin holds "://" once): only "always" is missing.
+    'escaped-allow-list.conf': ['apache-cors-without-always'],
+    // A front controller: CORS lines without always, a Max-Age above Chromium's 7200 s.
+    'front-controller.htaccess': ['apache-cors-without-always', 'apache-max-age-above-cap'],
+    // Every line "always": nothing to report.
+    'laravel-always.htaccess': [],
+  }
+  for (const [name, expected] of Object.entries(expectations)) {
+    it(name, () => {
+      const text = fixture(name)
+      expect(codes(text, name).sort()).toEqual([...expected].sort())
+      // httpd accepts it (a .htaccess holds what a <Directory> may hold).
+      expect(apacheAccepts(wrap(`<Directory "${dir}">\n${text}\n</Directory>`))).toBe(true)
+    })
+  }
+})
