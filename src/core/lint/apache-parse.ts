@@ -26,7 +26,15 @@ export interface ApacheDirective {
 /** httpd's line limit for .htaccess files (HUGE_STRING_LEN in include/httpd.h). */
 const HTACCESS_LINE_MAX = 8192
 /** Directives whose values may end in `{` (the block check below must not refuse them). */
-const FREE_VALUES = new Set(['header', 'requestheader', 'setenv', 'setenvif', 'setenvifnocase', 'rewriterule', 'rewritecond'])
+const FREE_VALUES = new Set([
+  'header',
+  'requestheader',
+  'setenv',
+  'setenvif',
+  'setenvifnocase',
+  'rewriterule',
+  'rewritecond',
+])
 /** Sections that take no argument. */
 const NO_ARGS = new Set(['else'])
 

@@ -84,9 +84,14 @@ export function envFacts(all: readonly ApacheDirective[]): EnvFacts {
         if (!m) continue
         set.add(m[1] as string)
         const value = m[2] ?? ''
-        if (/%\{HTTP:Origin\}/i.test(value)) fromOrigin.set(m[1] as string, { regex: null, captures: true, at: d })
+        if (/%\{HTTP:Origin\}/i.test(value))
+          fromOrigin.set(m[1] as string, { regex: null, captures: true, at: d })
         else if (/%\d/.test(value) && originCond)
-          fromOrigin.set(m[1] as string, { regex: originCond.args[1] ?? null, captures: true, at: originCond })
+          fromOrigin.set(m[1] as string, {
+            regex: originCond.args[1] ?? null,
+            captures: true,
+            at: originCond,
+          })
       }
       conds = []
     }
