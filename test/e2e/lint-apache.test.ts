@@ -4,6 +4,9 @@
  * that ran (so httpd accepted what lint parsed), Chromium fetches under the finding's `when`, and the
  * CorsError CDP reports must be the finding's; then the config with the finding's fix applied must pass.
  */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LintFinding, lint } from '../../src/core/lint/index.ts'
@@ -319,6 +322,63 @@ describe('lint findings proven in Chromium on the real Apache httpd', () => {
     ])
     expect(fixed.errors).toEqual([null])
     expect(errorCodes(fixed)).toEqual([])
+  })
+
+  it("Header set ACAC without always: InvalidAllowCredentials on httpd's 403 for credentialed requests", {
+    timeout: 60_000,
+  }, async () => {
+    const server = '<Location "/api/forbidden">\n    Require all denied\n</Location>'
+    const location = `Header always set Access-Control-Allow-Origin "${lab.pageOrigin}"\nHeader set Access-Control-Allow-Credentials "true"`
+    const asks = [
+      { path: '/api/items', credentials: true },
+      { path: '/api/forbidden', credentials: true },
+    ]
+    const r = await run({ server, location }, asks)
+    const f = only(r, 'apache-cors-without-always')
+    expect([f.when, f.corsError]).toEqual(['credentials', 'InvalidAllowCredentials'])
+    expect(r.errors).toEqual([null, f.corsError])
+    const fixed = await run(
+      {
+        server,
+        location: location.replace('Header set Access-Control-Allow-Credentials "true"', f.fix.snippet),
+      },
+      asks,
+    )
+    expect(fixed.errors).toEqual([null, null])
+  })
+
+  it('a public .htaccess pattern (front controller, CORS without always) served from a <Directory>: MissingAllowOriginHeader on the 404', {
+    timeout: 60_000,
+  }, async () => {
+    const docroot = mkdtempSync(join(tmpdir(), 'cors-lens-htdocs-'))
+    try {
+      mkdirSync(join(docroot, 'assets'))
+      writeFileSync(join(docroot, 'assets', 'data.json'), '{}')
+      const htaccess = readFileSync(
+        join(import.meta.dirname, '../core/lint/fixtures/apache/front-controller.htaccess'),
+        'utf8',
+      )
+      const f = lint([{ file: join(docroot, '.htaccess'), text: htaccess }]).findings.find(
+        (x) => x.code === 'apache-cors-without-always',
+      )
+      expect([f?.server, f?.when, f?.corsError]).toEqual([
+        'apache',
+        'error-responses',
+        'MissingAllowOriginHeader',
+      ])
+      const server = `DocumentRoot "${docroot}"\n<Directory "${docroot}">\n    AllowOverride All\n    Require all granted\n</Directory>`
+      const asks = [{ path: '/assets/data.json' }, { path: '/assets/missing.json' }, { path: '/anything' }]
+      writeFileSync(join(docroot, '.htaccess'), htaccess)
+      const r = await run({ server }, asks)
+      expect(r.errors).toEqual([null, f?.corsError, f?.corsError])
+      writeFileSync(
+        join(docroot, '.htaccess'),
+        htaccess.replace('Header set Access-Control-Allow-Origin "*"', f?.fix.snippet ?? ''),
+      )
+      expect((await run({ server }, asks)).errors).toEqual([null, null, null])
+    } finally {
+      rmSync(docroot, { recursive: true, force: true })
+    }
   })
 
   it('correct configs: no error finding, and Chromium passes (app with and without CORS)', {
