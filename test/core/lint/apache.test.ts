@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { lintFindings } from '../../../src/cli/lint.ts'
 import { confWords, looksLikeApache, parseApache } from '../../../src/core/lint/apache-parse.ts'
 import { ConfigError, type LintFinding, lint } from '../../../src/core/lint/index.ts'
+import { runInProcess } from '../../cli/run.ts'
 
 const APACHE = '/usr/sbin/apache2'
 const dir = mkdtempSync(join(tmpdir(), 'cors-lens-lint-apache-'))
@@ -403,4 +404,50 @@ describe('public configs (patterns from GitHub, source in each file): reasoned e
       expect(apacheAccepts(wrap(`<Directory "${dir}">\n${text}\n</Directory>`))).toBe(true)
     })
   }
+})
+
+describe('cors-lens lint on Apache files (the issue 18 contract)', () => {
+  it('no --server: a .htaccess is linted as Apache, exit 1 on an error finding, the JSON fields; exit 2 on a broken file', async () => {
+    const ht = join(dir, 'cli', '.htaccess')
+    mkdirSync(join(dir, 'cli'), { recursive: true })
+    writeFileSync(ht, readFileSync(join(import.meta.dirname, 'fixtures/apache/front-controller.htaccess')))
+    const r = await runInProcess(['lint', '--json', ht])
+    expect(r.code).toBe(1)
+    const { findings } = JSON.parse(r.stdout) as { findings: Record<string, unknown>[] }
+    expect(findings[0]).toMatchObject({
+      server: 'apache',
+      file: ht,
+      line: 7,
+      severity: 'error',
+      when: 'error-responses',
+    })
+    expect(Object.keys(findings[0] ?? {}).sort()).toEqual(
+      [
+        'code',
+        'corsError',
+        'explanation',
+        'file',
+        'fix',
+        'line',
+        'server',
+        'severity',
+        'title',
+        'when',
+      ].sort(),
+    )
+    const human = await runInProcess(['lint', ht])
+    expect(human.stdout).toContain(`${ht}:7: error:`)
+    const clean = join(dir, 'cli', 'clean.conf')
+    writeFileSync(
+      clean,
+      'Header unset Access-Control-Allow-Origin\nHeader always set Access-Control-Allow-Origin "*"\n',
+    )
+    expect((await runInProcess(['lint', '--server', 'apache', clean])).code).toBe(0)
+    const broken = join(dir, 'cli', 'broken.conf')
+    writeFileSync(broken, '<VirtualHost *:80>\n<Location "/api/">\n</VirtualHost>\n')
+    const b = await runInProcess(['lint', '--server', 'apache', broken])
+    expect(b.code).toBe(2)
+    expect(b.stderr.trim().split('\n')).toHaveLength(1)
+    expect(b.stderr).toContain('broken.conf:3')
+  })
 })
