@@ -57,8 +57,8 @@ export function apacheScopes(root: readonly ApacheDirective[], htaccess: boolean
   const out: ApacheScope[] = []
   const top = makeScope(htaccess ? 'directory' : 'server', null, root, null)
   const queue: ApacheScope[] = [top]
-  while (queue.length > 0) {
-    const s = queue.shift() as ApacheScope
+  for (let q = 0; q < queue.length; q++) {
+    const s = queue[q] as ApacheScope
     out.push(s)
     for (const d of s.own) {
       const kind = d.block ? KIND[d.key] : undefined
@@ -81,6 +81,8 @@ function makeScope(
   const work = [...ds].reverse()
   while (work.length > 0) {
     const d = work.pop() as ApacheDirective
+    // <IfModule !mod_x.c>: read as not holding (lint takes every module as loaded).
+    if (d.block && d.key === 'ifmodule' && d.args[0]?.startsWith('!')) continue
     if (d.block && TRANSPARENT.has(d.key)) work.push(...[...d.block].reverse())
     else own.push(d)
   }
@@ -132,20 +134,20 @@ export interface Variant {
   readonly branch: ApacheScope | null
 }
 
-export function variants(s: ApacheScope): Variant[] {
+/** Lazily, so the caller's work budget stops a file with very many <If>s before they are all built. */
+export function* variants(s: ApacheScope): Generator<Variant> {
   const base = chain(s)
   const baseOps = base.flatMap((c) => c.own.map((d) => headerOp(d, [])).filter((o) => o !== null))
-  const out: Variant[] = [{ ops: baseOps, branch: null }]
+  yield { ops: baseOps, branch: null }
   const work = base.flatMap((c) => c.ifs)
-  while (work.length > 0) {
-    const i = work.shift() as ApacheScope
+  for (let w = 0; w < work.length; w++) {
+    const i = work[w] as ApacheScope
     const extra: HeaderOp[] = []
     for (let c: ApacheScope | null = i; c && c.kind === 'if'; c = c.parent)
       extra.unshift(...c.own.map((d) => headerOp(d, c.conditions)).filter((o) => o !== null))
-    out.push({ ops: [...baseOps, ...extra], branch: i })
+    yield { ops: [...baseOps, ...extra], branch: i }
     work.push(...i.ifs)
   }
-  return out
 }
 
 export interface SentLine {
@@ -165,26 +167,38 @@ export function sentLines(
   ops: readonly HeaderOp[],
   upstream: readonly SentLine[],
   apacheError: boolean,
+  spend: (work: number) => void = () => {},
 ): SentLine[] {
-  const tables: Record<HeaderTable, SentLine[]> = { onsuccess: apacheError ? [] : [...upstream], always: [] }
+  // name (lower case) → its lines, per table; a Map keeps first-insertion order, as apr tables do.
+  const tables: Record<HeaderTable, Map<string, SentLine[]>> = { onsuccess: new Map(), always: new Map() }
+  if (!apacheError) for (const l of upstream) push(tables.onsuccess, l)
   for (const o of ops) {
     if (!applies(o) || (apacheError && o.table === 'onsuccess')) continue
     const t = tables[o.table]
     const n = o.name.toLowerCase()
-    const i = t.findIndex((l) => l.name.toLowerCase() === n)
+    const lines = t.get(n) ?? []
+    const old = lines[0]
     const line: SentLine = { name: o.name, value: o.value, op: o }
-    if (o.action === 'set') tables[o.table] = [...t.filter((l) => l.name.toLowerCase() !== n), line]
-    else if (o.action === 'unset') tables[o.table] = t.filter((l) => l.name.toLowerCase() !== n)
-    else if (o.action === 'add') t.push(line)
-    else if (o.action === 'setifempty' && i < 0) t.push(line)
-    else if (o.action === 'append' || o.action === 'merge') {
-      const old = t[i]
-      const has = old?.value.split(',').some((v) => v.trim() === o.value.trim())
-      if (!old) t.push(line)
-      else if (o.action === 'append' || !has) t[i] = { ...old, value: `${old.value}, ${o.value}`, op: o }
+    spend(1)
+    if (o.action === 'set') t.set(n, [line])
+    else if (o.action === 'unset') t.delete(n)
+    else if (o.action === 'add' || (o.action === 'setifempty' && !old)) push(t, line)
+    else if ((o.action === 'append' || o.action === 'merge') && !old) push(t, line)
+    else if ((o.action === 'append' || o.action === 'merge') && old) {
+      // apr_table_mergen: the value joins the first line's ("merge": unless it is there already).
+      spend(old.value.length)
+      const has = o.action === 'merge' && old.value.split(',').some((v) => v.trim() === o.value.trim())
+      if (!has) lines[0] = { ...old, value: `${old.value}, ${o.value}`, op: o }
     }
   }
-  return [...tables.onsuccess, ...tables.always]
+  return [...tables.onsuccess.values(), ...tables.always.values()].flat()
+}
+
+function push(t: Map<string, SentLine[]>, l: SentLine): void {
+  const n = l.name.toLowerCase()
+  const lines = t.get(n)
+  if (lines) lines.push(l)
+  else t.set(n, [l])
 }
 
 export const linesNamed = (ls: readonly SentLine[], name: string): SentLine[] =>

@@ -19,11 +19,14 @@ import {
   variants,
 } from './apache-model.ts'
 import type { ApacheDirective } from './apache-parse.ts'
+import { ConfigError } from './nginx-parse.ts'
 import { looseOriginRegex } from './nginx-rules.ts'
 import type { LintFinding } from './types.ts'
 
 type Finding = Omit<LintFinding, 'server'>
 
+/** Units of work (directives and Header lines looked at) for one config: real ones need thousands. */
+const WORK_LIMIT = 5_000_000
 const ACAO = 'access-control-allow-origin'
 const ACAC = 'access-control-allow-credentials'
 const ACAM = 'access-control-allow-methods'
@@ -585,10 +588,18 @@ export function apacheRules(scopes: readonly ApacheScope[], root: readonly Apach
   const corsAnywhere = all.some((d) => headerOp(d, []) !== null && isCors(headerOp(d, [])?.name ?? ''))
   const out: Finding[] = []
   const seen = new Set<string>()
+  // Every section repeats its outer levels' lines: bounded work, so a hostile file gets an error, not a hang.
+  let budget = WORK_LIMIT
+  const spend = (n: number): void => {
+    budget -= n
+    if (budget < 0)
+      throw new ConfigError('too many sections and Header lines to analyse', root[0]?.file ?? '-', 1)
+  }
   // Inner scopes first: a line seen from a <Location> gets that context's fix (ProxyPass, its values).
   for (const scope of [...scopes].reverse()) {
     if (scope.kind === 'if') continue
     const ds = directivesOf(scope)
+    spend(ds.length)
     const proxied = ds.some(
       (d) =>
         d.key === 'proxypass' ||
@@ -596,14 +607,15 @@ export function apacheRules(scopes: readonly ApacheScope[], root: readonly Apach
         (d.key === 'rewriterule' && ruleFlags(d).some((f) => f.toUpperCase() === 'P')),
     )
     for (const variant of variants(scope)) {
+      spend(variant.ops.length * 4 + ds.length * 2)
       const c: Ctx = {
         scope: variant.branch ?? scope,
         variant,
         proxied,
         env,
-        ok: sentLines(variant.ops, [], false),
-        okWithApp: sentLines(variant.ops, APP_CORS, false),
-        apacheMade: sentLines(variant.ops, [], true),
+        ok: sentLines(variant.ops, [], false, spend),
+        okWithApp: sentLines(variant.ops, APP_CORS, false, spend),
+        apacheMade: sentLines(variant.ops, [], true, spend),
       }
       const found = [
         ...duplicates(c),

@@ -374,6 +374,10 @@ describe('hostile input: a clear one-line error, never a hang or a crash', () =>
     expect(refuse(`Header set X "${'a'.repeat(9000)}"`, 'x/.htaccess')).toMatch(/longer than httpd reads/)
     for (const m of [refuse('<Location "/a">\n'.repeat(200))]) expect(m.split('\n')).toHaveLength(1)
   })
+  it('many sections under many outer Header lines: a clear error, not quadratic work', () => {
+    const text = `${'Header always set X-A "1"\n'.repeat(3000)}${'<Location "/a">\nHeader set X-B 1\n</Location>\n'.repeat(3000)}`
+    expect(() => lint([{ file: 'httpd.conf', text }], { server: 'apache' })).toThrow(/too many sections/)
+  })
   it('large inputs are read in one pass: 40 000 lines, a 1 MB quoted word, 10 000 continuations', () => {
     const many = 'Header always set X-A "1"\n'.repeat(40_000)
     expect(parseApache({ file: 'big.conf', text: many }, () => [])).toHaveLength(40_000)
