@@ -350,8 +350,9 @@ export function looksLikeApache(f: SourceFile): boolean {
       )
     )
       apache = true
+    // Apache's names as its docs write them (Caddy's `header` is lower case).
     else if (
-      /^(Header|RequestHeader|RewriteEngine|RewriteRule|RewriteCond|SetEnvIf|SetEnvIfNoCase|LoadModule|ProxyPass|ServerRoot|AllowOverride)\s/i.test(
+      /^(Header|RequestHeader|RewriteEngine|RewriteRule|RewriteCond|SetEnvIf|SetEnvIfNoCase|LoadModule|ProxyPass|ServerRoot|AllowOverride)\s/.test(
         t,
       )
     )

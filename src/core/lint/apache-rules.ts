@@ -7,6 +7,7 @@
 import { isToken } from '../fetch-rules.ts'
 import {
   type ApacheScope,
+  chain,
   describe,
   directivesOf,
   type HeaderOp,
@@ -476,8 +477,9 @@ function preflightAnswer(c: Ctx, ds: readonly ApacheDirective[]): Finding[] {
   ]
 }
 
-function redirectCatchesPreflight(c: Ctx, ds: readonly ApacheDirective[], corsAnywhere: boolean): Finding[] {
-  if (!corsAnywhere) return []
+function redirectCatchesPreflight(c: Ctx, ds: readonly ApacheDirective[]): Finding[] {
+  // Only where this config answers CORS: a redirect elsewhere catches no preflight of this API.
+  if (!c.variant.ops.some((o) => isCors(o.name))) return []
   const alias = ds.find((d) => /^redirect(match|permanent|temp)?$/.test(d.key))
   for (const r of rewriteRules(ds)) {
     if (answersOptions(r)) break
@@ -585,7 +587,6 @@ function flatten(root: readonly ApacheDirective[]): { all: ApacheDirective[]; se
 export function apacheRules(scopes: readonly ApacheScope[], root: readonly ApacheDirective[]): Finding[] {
   const { all, sections } = flatten(root)
   const env = envFacts(all)
-  const corsAnywhere = all.some((d) => headerOp(d, []) !== null && isCors(headerOp(d, [])?.name ?? ''))
   const out: Finding[] = []
   const seen = new Set<string>()
   // Every section repeats its outer levels' lines: bounded work, so a hostile file gets an error, not a hang.
@@ -600,6 +601,12 @@ export function apacheRules(scopes: readonly ApacheScope[], root: readonly Apach
     if (scope.kind === 'if') continue
     const ds = directivesOf(scope)
     spend(ds.length)
+    // A <VirtualHost> does not inherit the main server's rewrite rules (without RewriteOptions Inherit):
+    // https://httpd.apache.org/docs/2.4/mod/mod_rewrite.html#rewriteoptions
+    const levels = chain(scope)
+    const rewriting = levels.some((l) => l.kind === 'virtualhost')
+      ? levels.filter((l) => l.kind !== 'server').flatMap((l) => [...l.own])
+      : ds
     const proxied = ds.some(
       (d) =>
         d.key === 'proxypass' ||
@@ -623,8 +630,8 @@ export function apacheRules(scopes: readonly ApacheScope[], root: readonly Apach
         ...credentialed(c),
         ...originValue(c),
         ...maxAge(c),
-        ...preflightAnswer(c, ds),
-        ...redirectCatchesPreflight(c, ds, corsAnywhere),
+        ...preflightAnswer(c, rewriting),
+        ...redirectCatchesPreflight(c, rewriting),
       ]
       for (const f of found) {
         const k = `${f.code}@${f.file}:${f.line}`

@@ -17,7 +17,7 @@ const APACHE = '/usr/sbin/apache2'
 const dir = mkdtempSync(join(tmpdir(), 'cors-lens-lint-apache-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const MODULES = ['mpm_event', 'authz_core', 'headers', 'proxy', 'proxy_http', 'rewrite', 'setenvif']
+const MODULES = ['mpm_event', 'authz_core', 'alias', 'headers', 'proxy', 'proxy_http', 'rewrite', 'setenvif']
 /** A whole httpd.conf around `body` (the lab template's header: our own root, only the modules needed). */
 const wrap = (body: string): string =>
   [
@@ -258,6 +258,7 @@ describe('the Apache rules on small configs', () => {
       const f = finding(text, code)
       expect(f, JSON.stringify(codes(text))).toBeDefined()
       expect([f?.when, f?.corsError, f?.severity, f?.server]).toEqual([when, corsError, severity, 'apache'])
+      expect(apacheAccepts(wrap(text))).toBe(true)
       // Snippets hold config lines only: no control characters, no free text from the config.
       expect([...(f?.fix.snippet ?? '')].some((c) => c !== '\n' && (c < ' ' || c === '\x7f'))).toBe(false)
     })
@@ -283,6 +284,22 @@ describe('the Apache rules on small configs', () => {
       ).toEqual([])
       expect(apacheAccepts(wrap(text)), text).toBe(true)
     }
+  })
+
+  it("a <VirtualHost> does not inherit the main server's rewrite rules", () => {
+    const text =
+      'RewriteEngine On\nRewriteRule ^/old$ /new [R=301,L]\n<VirtualHost *:80>\n    Header always set Access-Control-Allow-Origin "*"\n</VirtualHost>'
+    expect(codes(text)).toEqual([])
+    const inVhost = text.replace(
+      '    Header',
+      '    RewriteEngine On\n    RewriteRule ^/old$ /new [R=301,L]\n    Header',
+    )
+    expect(
+      lint([{ file: 'httpd.conf', text: inVhost }], { server: 'apache' }).findings.map((f) => [
+        f.code,
+        f.line,
+      ]),
+    ).toEqual([['apache-redirect-catches-preflight', 5]])
   })
 
   it('<If>/<ElseIf>/<Else> branches are exclusive: one ACAO each is not "multiple origins"', () => {
