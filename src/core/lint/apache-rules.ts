@@ -11,7 +11,6 @@ import {
   describe,
   directivesOf,
   type HeaderOp,
-  headerOp,
   linesNamed,
   type SentLine,
   sentLines,
