@@ -395,6 +395,52 @@ describe('hostile input: a clear one-line error, never a hang or a crash', () =>
     const text = `${'Header always set X-A "1"\n'.repeat(3000)}${'<Location "/a">\nHeader set X-B 1\n</Location>\n'.repeat(3000)}`
     expect(() => lint([{ file: 'httpd.conf', text }], { server: 'apache' })).toThrow(/too many sections/)
   })
+  it('random configs from Apache tokens: lint answers or refuses with a ConfigError, nothing else', () => {
+    const tokens = [
+      '<Location "/a">',
+      '</Location>',
+      '<If "%{HTTP:Origin} =~ /a.b/">',
+      '</If>',
+      '<Else>',
+      '</Else>',
+      '<IfModule !x>',
+      '</IfModule>',
+      'Header always set Access-Control-Allow-Origin "*"',
+      'Header append Access-Control-Allow-Origin x',
+      'Header set Access-Control-Allow-Credentials true',
+      'Header unset Access-Control-Allow-Origin',
+      'ProxyPass "http://127.0.0.1:9/"',
+      'SetEnvIf Origin "(.*)" O=$1',
+      'Header set Access-Control-Allow-Origin "%{O}e" env=O',
+      'RewriteEngine On',
+      'RewriteCond %{REQUEST_METHOD} OPTIONS',
+      'RewriteRule ^ - [R=204,L]',
+      'RewriteRule ^ /x [R]',
+      '"',
+      "'",
+      '\\',
+      '#',
+      '{',
+      '>',
+      '<',
+    ]
+    let seed = 7
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    for (let i = 0; i < 400; i++) {
+      const text = Array.from({ length: 1 + next(30) }, () => tokens[next(tokens.length)]).join(
+        next(2) ? '\n' : ' ',
+      )
+      try {
+        for (const f of lint([{ file: 'r.conf', text }], { server: 'apache' }).findings)
+          expect(f.line).toBeGreaterThan(0)
+      } catch (e) {
+        expect(e, text).toBeInstanceOf(ConfigError)
+      }
+    }
+  })
   it('large inputs are read in one pass: 40 000 lines, a 1 MB quoted word, 10 000 continuations', () => {
     const many = 'Header always set X-A "1"\n'.repeat(40_000)
     expect(parseApache({ file: 'big.conf', text: many }, () => [])).toHaveLength(40_000)
