@@ -13,7 +13,7 @@ import { type LintFinding, lint } from '../../src/core/lint/index.ts'
 import { oracleFor } from '../harness/cdp.ts'
 import { BASE_FLAGS, findChromium } from '../harness/chromium.ts'
 import { type Lab, startLab } from '../lab/server.ts'
-import { type RunningStack, startStack } from '../lab/stacks/stack.ts'
+import { freePort, type RunningStack, startStack } from '../lab/stacks/stack.ts'
 
 let lab: Lab
 let browser: Browser
@@ -160,7 +160,8 @@ describe('lint findings proven in Chromium on the real Apache httpd', () => {
       '</Location>',
       '<Location "/down/">',
       '    Header set Access-Control-Allow-Origin "*"',
-      '    ProxyPass "http://127.0.0.1:9/"',
+      // A port nothing listens on: the app is down, httpd answers 503 itself.
+      `    ProxyPass "http://127.0.0.1:${await freePort()}/"`,
       '</Location>',
     ].join('\n')
     const location = 'Header set Access-Control-Allow-Origin "*"'
