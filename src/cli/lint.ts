@@ -82,6 +82,7 @@ export function runLint(argv: readonly string[], out: Output): number {
   const { values, positionals } = parsed
   if (positionals.length === 0)
     throw new CliError('lint takes at least one PATH (- for stdin)', { usage: true })
+  // No --server: the core tells nginx, Apache and Caddy apart by the file's name and content.
   const server = values.server
   if (server !== undefined && server !== 'nginx' && server !== 'apache' && server !== 'caddy')
     throw new CliError(`--server must be nginx, apache or caddy (not "${server}")`, { usage: true })

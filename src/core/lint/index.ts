@@ -3,12 +3,14 @@
  * (issue 18). Pure: the caller reads the files; `include`s resolve among the files given (an `nginx -T`
  * dump carries every file nginx read) or through the caller's resolver.
  */
+import { apacheScopes } from './apache-model.ts'
+import { isHtaccess, looksLikeApache, parseApache } from './apache-parse.ts'
+import { apacheRules } from './apache-rules.ts'
 import { siteModel } from './caddy-model.ts'
 import { parseCaddyfile } from './caddy-parse.ts'
 import { caddyRules } from './caddy-rules.ts'
 import { nginxContexts } from './nginx-model.ts'
 import {
-  ConfigError,
   dumpResolver,
   type IncludeResolver,
   parseNginx,
@@ -38,10 +40,12 @@ export interface LintOptions {
 }
 
 /**
- * The server a file is for when no --server is given: Caddy for a file named Caddyfile (or *.caddyfile,
- * *.caddy) or a text whose lines are Caddy directives and none an nginx `…;` one; nginx otherwise.
+ * The server a file is for when no --server is given: Apache for a file that is unambiguously Apache's
+ * (looksLikeApache); Caddy for a file named Caddyfile (or *.caddyfile, *.caddy) or a text whose lines are
+ * Caddy directives and none an nginx `…;` one; nginx otherwise.
  */
 export function detectServer(f: SourceFile): LintServer {
+  if (looksLikeApache(f)) return 'apache'
   const base = f.file.slice(f.file.lastIndexOf('/') + 1)
   if (/^Caddyfile|\.caddyfile$|\.caddy$/i.test(base)) return 'caddy'
   const head = f.text.slice(0, 256 * 1024)
@@ -57,13 +61,17 @@ export function lint(files: readonly SourceFile[], opts: LintOptions = {}): Lint
   const findings: LintFinding[] = []
   for (const f of files) {
     const server = opts.server ?? detectServer(f)
+    if (server === 'apache') {
+      const root = parseApache(f, opts.resolve ?? dumpResolver(files))
+      for (const x of apacheRules(apacheScopes(root, isHtaccess(f.file)), root))
+        findings.push({ server, ...x })
+      continue
+    }
     if (server === 'caddy') {
       const parsed = parseCaddyfile(f, opts.resolve ?? dumpResolver(files))
       for (const x of caddyRules(parsed.sites.map(siteModel))) findings.push({ server, ...x })
       continue
     }
-    if (server !== 'nginx')
-      throw new ConfigError(`--server ${server} is not supported yet (nginx, caddy)`, f.file, 1)
     const dump = splitNginxDump(f.text)
     const main = dump ? (dump[0] as SourceFile) : f
     const resolve = dump ? dumpResolver(dump) : (opts.resolve ?? dumpResolver(files))
