@@ -82,7 +82,7 @@ export function runLint(argv: readonly string[], out: Output): number {
   const { values, positionals } = parsed
   if (positionals.length === 0)
     throw new CliError('lint takes at least one PATH (- for stdin)', { usage: true })
-  // No --server: the core tells Apache from nginx by the file's name and content.
+  // No --server: the core tells nginx, Apache and Caddy apart by the file's name and content.
   const server = values.server
   if (server !== undefined && server !== 'nginx' && server !== 'apache' && server !== 'caddy')
     throw new CliError(`--server must be nginx, apache or caddy (not "${server}")`, { usage: true })
@@ -106,6 +106,7 @@ export function runLint(argv: readonly string[], out: Output): number {
  */
 export function lintFindings(
   inputs: readonly (string | SourceFile)[],
+  /** Without one, each file's server is detected (detectServer). */
   server: LintServer | undefined,
   confine?: Confine,
 ): LintFinding[] {

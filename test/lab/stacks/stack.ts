@@ -23,7 +23,7 @@ export type Slots = Readonly<Record<string, string>>
 export interface StackSpec {
   readonly proxy: ProxyKind | null
   readonly app: AppKind
-  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy; varnish: top, vcl_recv, vcl_backend_response, vcl_deliver, vcl_synth). */
+  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy, global, top (and the snippet `import lab_app`); varnish: top, vcl_recv, vcl_backend_response, vcl_deliver, vcl_synth). */
   readonly proxySlots?: Slots
   /** Slots of the app template (app_cors, app_cors_late, app_middleware, auth_guard, app_powered_by). */
   readonly appSlots?: Slots
