@@ -328,6 +328,7 @@ export function looseOriginRegex(re: string): string | null {
   let topAlt = false
   let inClass = false
   let bareDot = false
+  let prefixWild = false
   for (let i = 0; i < body.length; i++) {
     const c = body[i]
     if (c === '\\') {
@@ -343,12 +344,27 @@ export function looseOriginRegex(re: string): string | null {
     else if (c === ')') depth--
     else if (c === '|' && depth === 0) topAlt = true
     else if (c === '.' && !'*+?{'.includes(body[i + 1] ?? '')) bareDot = true
+    else if (wildBeforeName(body, i)) prefixWild = true
   }
   if (!body.startsWith('^') || !body.endsWith('$') || (body.endsWith('\\$') && !body.endsWith('\\\\$')))
     return 'not anchored with ^…$'
   if (topAlt) return 'a top-level | leaves the ^ or $ to one alternative'
   if (bareDot) return 'an unescaped dot matches any character'
+  if (prefixWild) return 'a wildcard right before a name lets any prefix in (evil + name)'
   return null
+}
+
+/**
+ * `.*` or `.+` (or a class repeated) at `i` directly followed by a letter or digit: `^https://.*example\.com$`
+ * matches https://evilexample.com. A subdomain wildcard ends in an escaped dot: `(.*\.)?example\.com`.
+ */
+function wildBeforeName(body: string, i: number): boolean {
+  const c = body[i]
+  if (c !== '*' && c !== '+') return false
+  const atom = body[i - 1]
+  if (!(atom === ']' || (atom === '.' && body[i - 2] !== '\\'))) return false
+  const next = body[i + 1] === '?' ? body[i + 2] : body[i + 1]
+  return next !== undefined && /[A-Za-z0-9]/.test(next)
 }
 
 function originRegexes(ds: readonly NginxDirective[]): Finding[] {
@@ -389,6 +405,12 @@ function fixedRegex(re: string): string {
     if (c === '\\') {
       esc += c + (body[i + 1] ?? '')
       i++
+      continue
+    }
+    if (c === '.' && wildBeforeName(body, i + 1)) {
+      // `.*name` → `(.*\.)?name`: the name or any subdomain of it, nothing glued in front.
+      esc += '(.*\\.)?'
+      i += body[i + 2] === '?' ? 2 : 1
       continue
     }
     esc += c === '.' && !'*+?{'.includes(body[i + 1] ?? '') ? '\\.' : c
