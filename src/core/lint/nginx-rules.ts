@@ -27,7 +27,8 @@ const lineOf = (h: HeaderLine, always = h.always): string =>
 const at = (d: NginxDirective): { file: string; line: number } => ({ file: d.file, line: d.line })
 
 function upstreamDuplicate(ctx: NginxContext): Finding[] {
-  if (!ctx.proxyPass || ctx.kind === 'if') return []
+  // An `if` that returns answers by itself (nothing of the app's reaches the browser).
+  if (!ctx.proxyPass || (ctx.kind === 'if' && ctx.directives.some((d) => d.name === 'return'))) return []
   const acao = named(ctx, 'access-control-allow-origin')[0]
   if (!acao || ctx.hides.has('access-control-allow-origin')) return []
   const added = [...new Set(ctx.headers.filter((h) => isCorsName(h.name)).map((h) => headerName(h.name)))]
@@ -88,9 +89,10 @@ function dropped(ctx: NginxContext): Finding[] {
       severity: 'error',
       ...at(first.at),
       title: `an add_header in ${describe(ctx)} drops the CORS lines of the outer level`,
-      explanation: `nginx inherits add_header lines only into a level that has none of its own. This level has ${ctx.own.length}, so ${lost.length} CORS line(s) from ${acao.at.file}:${acao.at.line} are not sent here.`,
+      explanation: `nginx inherits add_header lines only into a level that has none of its own. This level has ${ctx.own.length}, so ${lost.length} CORS line(s) from ${acao.at.file}:${acao.at.line} are not sent ${ctx.kind === 'if' ? 'on the requests for which its condition holds' : 'here'}.`,
       corsError: 'MissingAllowOriginHeader',
-      when: 'always',
+      // An `if` level drops them only for the requests that enter it.
+      when: ctx.kind === 'if' ? 'other' : 'always',
       fix: {
         snippet: [...ctx.own, ...lost].map((h) => lineOf(h)).join('\n'),
         where: `in ${describe(ctx)}, replacing its add_header lines (or an include shared by both levels)`,
@@ -209,7 +211,7 @@ function redirectFinding(ctx: NginxContext, d: NginxDirective): Finding {
   }
 }
 
-function valueFindings(ctx: NginxContext, seen: Set<string>): Finding[] {
+function valueFindings(ctx: NginxContext, seen: Set<string>, originVars: ReadonlySet<string>): Finding[] {
   const out: Finding[] = []
   const acaos = named(ctx, 'access-control-allow-origin')
   const acac = named(ctx, 'access-control-allow-credentials').some((h) => h.value.toLowerCase() === 'true')
@@ -254,7 +256,10 @@ function valueFindings(ctx: NginxContext, seen: Set<string>): Finding[] {
       },
     })
   const reflects = first.value.includes('$http_origin')
-  const guarded = ctx.conditions.some((c) => c.includes('$http_origin'))
+  // An allow-list guards it: an `if` on $http_origin, or on a variable set inside one (`set $cors`).
+  const guarded = ctx.conditions.some(
+    (c) => c.includes('$http_origin') || [...originVars].some((v) => mentions(c, v)),
+  )
   if (reflects && acac && !guarded)
     push('reflect', {
       code: 'nginx-reflects-any-origin-with-credentials',
@@ -272,7 +277,10 @@ function valueFindings(ctx: NginxContext, seen: Set<string>): Finding[] {
     })
   if (
     first.value.includes('$') &&
-    !ctx.headers.some((h) => h.name.toLowerCase() === 'vary' && /origin/i.test(h.value))
+    // A Vary whose value is a variable may well be Origin: unknown, so no warning.
+    !ctx.headers.some((h) => h.name.toLowerCase() === 'vary' && /origin|\$/i.test(h.value)) &&
+    // A `return 204` is the preflight idiom: "Responses to the OPTIONS method are not cacheable" (https://www.rfc-editor.org/rfc/rfc9110#section-9.3.7).
+    !ctx.directives.some((d) => d.name === 'return' && d.args[0] === '204')
   )
     push('vary', {
       code: 'nginx-origin-dependent-without-vary',
@@ -302,6 +310,27 @@ function valueFindings(ctx: NginxContext, seen: Set<string>): Finding[] {
           where: `replacing ${h.at.file}:${h.at.line}`,
         },
       })
+  }
+  return out
+}
+
+/** Whether an `if` condition names `$v` (not `$v_more`). */
+function mentions(cond: string, v: string): boolean {
+  for (let at = cond.indexOf(v); at >= 0; at = cond.indexOf(v, at + 1))
+    if (!/[A-Za-z0-9_]/.test(cond[at + v.length] ?? '')) return true
+  return false
+}
+
+/** Variables `set` inside an `if ($http_origin …)`: the michiel/Stanback gists' `set $cors 'true'` guard. */
+function setFromOrigin(root: readonly NginxDirective[]): Set<string> {
+  const out = new Set<string>()
+  const work = [...root]
+  while (work.length) {
+    const d = work.pop() as NginxDirective
+    if (!d.block) continue
+    if (d.name === 'if' && d.args.join(' ').includes('$http_origin'))
+      for (const x of d.block) if (x.name === 'set' && x.args[0]?.startsWith('$')) out.add(x.args[0])
+    if (d.name !== 'map') work.push(...d.block)
   }
   return out
 }
@@ -424,6 +453,7 @@ export function nginxRules(contexts: readonly NginxContext[], root: readonly Ngi
   const seenAlways = new Set<NginxDirective>()
   const seenValues = new Set<string>()
   const seenDup = new Set<string>()
+  const originVars = setFromOrigin(root)
   const corsServers = new Set<NginxContext>()
   for (const c of contexts) {
     if (!c.headers.some((h) => isCorsName(h.name))) continue
@@ -448,7 +478,7 @@ export function nginxRules(contexts: readonly NginxContext[], root: readonly Ngi
     out.push(...dropped(c))
     out.push(...preflightIncomplete(c, contexts))
     out.push(...redirectCatchesPreflight(c, s !== null && corsServers.has(s)))
-    if (c.kind !== 'server') out.push(...valueFindings(c, seenValues))
+    if (c.kind !== 'server') out.push(...valueFindings(c, seenValues, originVars))
   }
   out.push(...originRegexes(root))
   return out.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1))
