@@ -1,9 +1,13 @@
 /**
  * lint's value rules on the real nginx in front of the lab's Express app: `*` with credentials, two
  * origins in one header, `always` missing on credentials and on a re-added ACAO, and the Vary rule with
- * the browser's own HTTP cache serving one origin's answer to another. Each broken config fails in
+ * the browser's own HTTP cache serving one origin's answer to another (nginx's proxy_cache does
+ * not: add_header is applied to a cache HIT as to any answer). Each broken config fails in
  * Chromium with the finding's CorsError under its `when` only; the config with the finding's fix passes.
  */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NGINX_CASES } from '../core/lint/fixtures/nginx-cases.ts'
 import {
@@ -182,6 +186,28 @@ describe('value rules proven in Chromium on the real nginx', () => {
         await r.stop()
       }
       expect(f.fix.snippet).toBe('add_header Vary Origin always;')
+      // nginx's own proxy_cache is not where it bites: add_header runs on every answer, a cache HIT too.
+      const cacheDir = mkdtempSync(join(tmpdir(), 'cors-lens-proxy-cache-'))
+      // nginx started as root runs its workers as nobody: they write the cache (with use_temp_path=off,
+      // its temp files too) here.
+      chmodSync(cacheDir, 0o777)
+      const cached = await run(lab, {
+        http: `${c.http}\nproxy_cache_path ${cacheDir} keys_zone=api:1m use_temp_path=off;`,
+        location: `${c.location}\nproxy_cache api;\nproxy_cache_valid 200 1m;\nadd_header X-Cache $upstream_cache_status always;`,
+      })
+      try {
+        const u = `${cached.api}/api/items`
+        const status = async (origin: string) => {
+          const res = await fetch(`${cached.stack.origin}/api/items`, { headers: { Origin: origin } })
+          return [res.headers.get('x-cache'), res.headers.get('access-control-allow-origin')]
+        }
+        expect(await status(lab.page)).toEqual(['MISS', lab.page])
+        expect(await status(other)).toEqual(['HIT', other])
+        expect(await fetchFresh(lab, other, u)).toMatchObject({ corsError: null, read: 200 })
+      } finally {
+        await cached.stop()
+        rmSync(cacheDir, { recursive: true, force: true })
+      }
       const fixed = await run(lab, { ...c, location: `${c.location}\n${f.fix.snippet}` })
       const again = await lab.browser.newContext()
       try {
