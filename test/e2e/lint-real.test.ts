@@ -82,6 +82,64 @@ describe('lint findings proven in Chromium on the real nginx', () => {
   )
 })
 
+describe('rules in an `if` of the location, proven the same way', () => {
+  it(
+    'an if-level add_header drops the CORS lines only for the requests that enter it (when: other)',
+    T,
+    async () => {
+      const location =
+        'add_header Access-Control-Allow-Origin "*" always;\nif ($arg_debug) {\n    add_header X-Debug 1 always;\n}'
+      const r = await run(lab, { location })
+      const f = finding(r, 'nginx-inner-add-header-drops-cors')
+      try {
+        expect([f.when, f.corsError]).toEqual(['other', 'MissingAllowOriginHeader'])
+        expect((await fetchFresh(lab, lab.page, `${r.api}/api/items?debug=1`)).corsError).toBe(f.corsError)
+        expect(await fetchFresh(lab, lab.page, `${r.api}/api/items`)).toMatchObject({
+          corsError: null,
+          read: 200,
+        })
+      } finally {
+        await r.stop()
+      }
+      const fixed = await run(lab, {
+        location: location.replace('add_header X-Debug 1 always;', f.fix.snippet),
+      })
+      try {
+        expect(fixed.findings.filter((x) => x.severity === 'error')).toEqual([])
+        expect(await fetchFresh(lab, lab.page, `${fixed.api}/api/items?debug=1`)).toMatchObject({
+          corsError: null,
+        })
+      } finally {
+        await fixed.stop()
+      }
+    },
+  )
+
+  it(
+    "an if adding ACAO keeps the location's proxy_pass: in front of cors() it duplicates the app's",
+    T,
+    async () => {
+      const location = 'if ($request_method = GET) {\n    add_header Access-Control-Allow-Origin * always;\n}'
+      const r = await run(lab, { location, app: EXPRESS_CORS })
+      const f = finding(r, 'nginx-acao-in-front-of-upstream')
+      try {
+        expect((await fetchFresh(lab, lab.page, `${r.api}/api/items`)).corsError).toBe(f.corsError)
+      } finally {
+        await r.stop()
+      }
+      const fixed = await run(lab, { location: `${f.fix.snippet}\n${location}`, app: EXPRESS_CORS })
+      try {
+        expect(await fetchFresh(lab, lab.page, `${fixed.api}/api/items`)).toMatchObject({
+          corsError: null,
+          read: 200,
+        })
+      } finally {
+        await fixed.stop()
+      }
+    },
+  )
+})
+
 describe('correct configs: no error finding, and Chromium reads every answer', () => {
   const requests = [
     ['GET /api/items', '/api/items', {}, 200],

@@ -65,8 +65,7 @@ function notAlways(ctx: NginxContext, seen: Set<NginxDirective>): Finding[] {
       severity: 'error',
       ...at(h.at),
       title: `add_header ${headerName(h.name)} without "always"`,
-      explanation:
-        'nginx adds this header only to 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 responses. On a 4xx/5xx the line is missing, so the page cannot read the error and sees a CORS failure instead.',
+      explanation: `nginx adds this header only to 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 responses. On a 4xx/5xx the line is missing, so the page cannot read the error and sees a CORS failure instead${acao ? '' : ' (for requests with credentials: the others do not need this header)'}.`,
       corsError: acao ? 'MissingAllowOriginHeader' : 'InvalidAllowCredentials',
       when: acao ? 'error-responses' : 'credentials',
       fix: { snippet: lineOf(h, true), where: `replacing ${h.at.file}:${h.at.line}` },
