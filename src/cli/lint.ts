@@ -12,7 +12,7 @@ import {
   type LintServer,
   lint,
   type SourceFile,
-  WHEN_WORDS,
+  whenWords,
 } from '../core/index.ts'
 import { formatOption, isCi, lintCi } from './formats.ts'
 import { CliError, EXIT } from './io.ts'
@@ -65,7 +65,7 @@ export function human(f: LintFinding): string[] {
   return [
     `${f.file}:${f.line}: ${f.severity}: ${f.title} [${f.code}]`,
     `  ${f.explanation}`,
-    `  Bites ${WHEN_WORDS[f.when]}${f.corsError ? `: Chromium reports ${f.corsError}` : ' (no browser error: a security risk)'}.`,
+    `  Bites ${whenWords(f.when, f.server)}${f.corsError ? `: Chromium reports ${f.corsError}` : ' (no browser error: a security risk)'}.`,
     `  Fix (${f.fix.where}):`,
     ...f.fix.snippet.split('\n').map((l) => `    ${l}`),
     '',

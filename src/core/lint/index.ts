@@ -30,7 +30,7 @@ export {
   type SourceFile,
 } from './nginx-parse.ts'
 export type { LintFinding, LintFix, LintResult, LintServer, LintWhen } from './types.ts'
-export { WHEN_WORDS } from './types.ts'
+export { WHEN_WORDS, whenWords } from './types.ts'
 
 export interface LintOptions {
   /** Which server's grammar; without it, detectServer decides per file. */
