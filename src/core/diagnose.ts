@@ -6,6 +6,7 @@
 import type { Analysis, Diagnosis } from './analysis.ts'
 import { analyze, emptyAnalysis, errorText, type TaintingRedirect, taintingRedirect } from './analyze.ts'
 import { attribute } from './attribution.ts'
+import type { Attribution } from './attribution-types.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
 import type { FixContext } from './fixes/context.ts'
@@ -14,6 +15,7 @@ import { fixesFor } from './fixes/index.ts'
 import { taintedFixes } from './fixes/tainted.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
 import type { Session } from './session.ts'
+import { withSettle } from './settle.ts'
 import { STACKS, stackName } from './stacks/index.ts'
 
 function pathOf(url: string): string {
@@ -31,7 +33,11 @@ export function diagnose(exchange: Exchange): Diagnosis {
 /** Adds attribution and fixes to an analysis of the exchange (already complete: returned as it is). */
 export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Diagnosis {
   if ('attribution' in analysis && 'fixes' in analysis) return analysis
-  const attribution = attribute(exchange, analysis)
+  return completeWith(exchange, analysis, withSettle(exchange, analysis, attribute(exchange, analysis)))
+}
+
+/** The fixes for a given attribution (a measured one: `cors-lens check --upstream`, core/layers-by-difference.ts). */
+export function completeWith(exchange: Exchange, analysis: Analysis, attribution: Attribution): Diagnosis {
   const worthFixing = analysis.blocked || analysis.findings.some((f) => f.severity === 'warning')
   if (!worthFixing) return { ...analysis, attribution, fixes: [] }
 
