@@ -534,7 +534,9 @@ async function runProbes(
   exchange: Exchange,
   send: Sender,
 ): Promise<{ probe: ProbeResult | null; layerProbes: LayerProbeReading[] }> {
-  if (!o.layerProbes) return { probe: o.probe ? await runProbe(o, send) : null, layerProbes: [] }
+  // A chain the browser fails with a network error (a redirect loop) has no CORS lines to tell apart.
+  if (!o.layerProbes || exchange.outcome.kind === 'error')
+    return { probe: o.probe ? await runProbe(o, send) : null, layerProbes: [] }
   const base = { timeoutMs: o.timeoutMs, resolve: o.resolve }
   const plain = probeHeaders(o.origin, UA)
   const planned: PlannedProbe[] = [

@@ -15,6 +15,7 @@
  */
 import type { Exchange, ResponseSide } from './exchange.ts'
 import type { HeaderLine } from './headers.ts'
+import { isMeasuredName } from './layers-by-difference.ts'
 
 export type LayerProbeKind = 'other-origin' | 'missing-path' | 'bare-options'
 
@@ -41,7 +42,7 @@ export interface LayerProbeReading {
   readonly showed: string
 }
 
-const isCors = (name: string): boolean => /^(access-control-.+|vary)$/i.test(name)
+const isCors = isMeasuredName
 const acaoOf = (r: ResponseSide): string[] =>
   r.headers.filter((h) => h.name.toLowerCase() === 'access-control-allow-origin').map((h) => h.value.trim())
 const lineKey = (h: HeaderLine): string => `${h.name.toLowerCase()}\0${h.value.trim()}`
@@ -126,7 +127,9 @@ function missingPath(ex: Exchange, a: LayerProbeAnswer, page: string | null): st
   const who = page
     ? `written by ${page}`
     : `no error page this list knows${server ? ` (Server: ${server})` : ''}`
-  const real = realAnswer(ex, 'GET')
+  // Compared with the actual request's answer only: a preflight's lines are another answer's.
+  const hop = ex.redirects?.[0]
+  const real = hop ? { status: hop.status, headers: hop.headers } : (ex.response ?? null)
   const realCors = (real?.headers ?? []).filter((h) => h.name.toLowerCase().startsWith('access-control-'))
   // Counted: two identical lines in the real answer and one here is one kept, one lost.
   const left = new Map<string, number>()
@@ -138,8 +141,12 @@ function missingPath(ex: Exchange, a: LayerProbeAnswer, page: string | null): st
     left.set(lineKey(h), n - 1)
     ;(n > 0 ? kept : lost).push(h)
   }
-  const cors =
-    realCors.length === 0
+  const own = r.headers.filter((h) => h.name.toLowerCase().startsWith('access-control-'))
+  const cors = !real
+    ? own.length
+      ? `; its CORS lines: ${own.map(quote).join(', ')}`
+      : '; no CORS lines'
+    : realCors.length === 0
       ? ''
       : lost.length === 0
         ? `; it carries the same CORS lines as the real answer (sent on errors too)`

@@ -37,7 +37,16 @@ if ($request_method = OPTIONS) {
     add_header Access-Control-Allow-Headers "Content-Type, X-Api-Key";
     return 204;
 }`
-const PUT_WITH_KEY = ['-X', 'PUT', '-H', 'Content-Type: application/json', '-H', 'X-Api-Key: k1', '--data', '{"a":1}']
+const PUT_WITH_KEY = [
+  '-X',
+  'PUT',
+  '-H',
+  'Content-Type: application/json',
+  '-H',
+  'X-Api-Key: k1',
+  '--data',
+  '{"a":1}',
+]
 
 const CASES: readonly Case[] = [
   {
@@ -191,7 +200,10 @@ describe('check --upstream names the sender of every CORS line, on real stacks',
     expect(e.attribution?.app, why).toBe('express')
     if (c.expectCorsError) expect(e.attribution?.culprit, why).toBe(c.expectCulprit)
     const diff = e.upstream?.differences.find((d) => d.place === e.attribution?.lines[0]?.header.place)
-    expect((diff?.missing ?? []).map((m) => `${m.name}: ${m.value}`), why).toEqual(c.expectMissing ?? [])
+    expect(
+      (diff?.missing ?? []).map((m) => `${m.name}: ${m.value}`),
+      why,
+    ).toEqual(c.expectMissing ?? [])
     // Fixes only for the layers shown: the proxy's stack, the app's, and the stack-neutral ones.
     const stacks = new Set(e.fixes.map((f) => f.stack))
     for (const s of stacks) expect(['express', c.expectProxy, 'generic', 'client'], why).toContain(s)
