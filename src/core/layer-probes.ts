@@ -49,7 +49,8 @@ const lineKey = (h: HeaderLine): string => `${h.name.toLowerCase()}\0${h.value.t
 const quote = (l: HeaderLine): string => `'${l.name}: ${l.value}'`
 
 /**
- * Error pages a server writes itself, by a phrase of its own source. Each phrase is one server's alone.
+ * Error pages a server writes itself, by a phrase of its own source. Each phrase is one server's alone,
+ * and each is proven on the real server's page (test/e2e/check-upstream.test.ts).
  * The body is read only up to what check keeps of it (4 KB), with plain includes(): linear.
  */
 const ERROR_PAGES: ReadonlyArray<readonly [string, string]> = [
@@ -63,8 +64,6 @@ const ERROR_PAGES: ReadonlyArray<readonly [string, string]> = [
   ['The requested URL was not found on the server.', 'Flask (Werkzeug NotFound)'],
   // django/views/defaults.py page_not_found
   ['The requested resource was not found on this server.', 'Django (views.defaults.page_not_found)'],
-  // net/http server.go NotFound
-  ['404 page not found', 'Go net/http (NotFound)'],
   // fastapi/exception_handlers.py http_exception_handler
   ['{"detail":"Not Found"}', 'FastAPI ({"detail":"Not Found"})'],
   // varnish-cache bin/varnishd/builtin.vcl vcl_synth / vcl_backend_error

@@ -174,9 +174,16 @@ const CASES: readonly Case[] = [
   },
 ]
 
-const running: RunningStack[] = []
+/** One running stack per case, started on first use and shared by both describes. */
+const running = new Map<string, Promise<RunningStack>>()
+function stackFor(c: Case): Promise<RunningStack> {
+  const started = running.get(c.id) ?? startStack(c.spec)
+  running.set(c.id, started)
+  return started
+}
+const caseNamed = (id: string): Case => CASES.find((c) => c.id.startsWith(id)) as Case
 afterAll(async () => {
-  await Promise.all(running.map((s) => s.stop()))
+  await Promise.all([...running.values()].map(async (s) => (await s).stop()))
 })
 
 async function check(args: readonly string[]): Promise<CheckJsonEntry> {
@@ -187,8 +194,7 @@ async function check(args: readonly string[]): Promise<CheckJsonEntry> {
 
 describe('check --upstream names the sender of every CORS line, on real stacks', () => {
   it.each(CASES.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
-    const stack = await startStack(c.spec)
-    running.push(stack)
+    const stack = await stackFor(c)
     const url = `${stack.origin}${c.path}`
     const e = await check([url, ...(c.args ?? []), '--upstream', stack.appOrigin])
     const why = `${JSON.stringify(e.attribution, null, 1)}\n${JSON.stringify(e.upstream, null, 1)}\n${Object.values(stack.files).join('\n')}`
@@ -208,5 +214,67 @@ describe('check --upstream names the sender of every CORS line, on real stacks',
     const stacks = new Set(e.fixes.map((f) => f.stack))
     for (const s of stacks) expect(['express', c.expectProxy, 'generic', 'client'], why).toContain(s)
     expect(e.attribution?.settle).toBeUndefined()
+  })
+})
+
+describe('check without --upstream: what the layer probes show, on the same real stacks', () => {
+  const probes = async (url: string, args: readonly string[] = []) => {
+    const e = await check([url, ...args])
+    return Object.fromEntries(e.layerProbes.map((p) => [p.kind, p]))
+  }
+
+  it("the seed case: a fixed ACAO for any origin; the app's 404 keeps its copy and loses nginx's", async () => {
+    const stack = await stackFor(caseNamed('nginx add_header + Express'))
+    const p = await probes(`${stack.origin}/api/items`)
+    expect(p['other-origin']?.showed).toMatch(/'\*' \(fixed: the same for any origin\), '\*' \(fixed/)
+    expect(p['missing-path']).toMatchObject({ status: 404, page: expect.stringMatching(/^Express/) })
+    expect(p['missing-path']?.showed).toMatch(
+      /keeps 'Access-Control-Allow-Origin: \*' and lacks 'Access-Control-Allow-Origin: \*'/,
+    )
+  })
+
+  it("a path outside the proxied location: nginx's own error page, and Apache httpd's", async () => {
+    const nginx = await probes(
+      `${(await stackFor(caseNamed('nginx add_header + Express'))).origin}/elsewhere/x`,
+    )
+    // nginx answers a path with no location from its (empty) html root: a 403 or a 404, its own page either way.
+    expect(nginx['missing-path']?.page).toMatch(/^nginx/)
+    const apache = await probes(`${(await stackFor(caseNamed('Apache'))).origin}/elsewhere/x`)
+    expect(apache['missing-path']).toMatchObject({
+      status: 404,
+      page: expect.stringMatching(/^Apache httpd/),
+    })
+  })
+
+  it("nginx's `if ($request_method = OPTIONS)`: a bare OPTIONS is answered exactly like the preflight", async () => {
+    const stack = await stackFor(caseNamed('nginx `if'))
+    const p = await probes(`${stack.origin}/api/items`, ['-X', 'PUT', '-H', 'X-Api-Key: k1'])
+    expect(p['bare-options']?.showed).toMatch(/answered exactly like the preflight/)
+  })
+
+  it('Varnish + Express cors(): one ACAO reflected, one fixed — two senders', async () => {
+    const stack = await stackFor(caseNamed('Varnish'))
+    const p = await probes(`${stack.origin}/api/items`)
+    expect(p['other-origin']?.showed).toMatch(/two senders, one reflecting and one with a fixed value/)
+  })
+
+  // Each error page's phrase (core/layer-probes.ts) on the real server's own 404 (Varnish: its synthetic 503).
+  it.each([
+    ['flask', '/api/items', /^Flask/],
+    ['django', '/api/items/', /^Django/],
+    ['fastapi', '/api/items', /^FastAPI/],
+    ['varnish', '/synth/items', /^Varnish/],
+  ] as const)('%s: its own error page is named', async (kind, path, page) => {
+    const spec: StackSpec =
+      kind === 'varnish'
+        ? {
+            proxy: 'varnish',
+            app: 'express',
+            proxySlots: { vcl_recv: 'if (req.url ~ "^/synth/") { return (synth(503)); }' },
+          }
+        : { proxy: null, app: kind }
+    const stack = await stackFor({ ...caseNamed('nginx add_header'), id: `page-${kind}`, spec })
+    const p = await probes(`${stack.origin}${path}`)
+    expect(p['missing-path']?.page, p['missing-path']?.showed).toMatch(page)
   })
 })
