@@ -158,6 +158,7 @@ function measureLines(
 
 function missingLines(proxy: ResponseSide, app: ResponseSide, passed: PassedThrough): UnsentLine[] {
   const atProxy = counts(corsOf(proxy))
+  const atApp = counts(corsOf(app))
   const used = new Map<string, number>()
   const out: UnsentLine[] = []
   for (const l of corsOf(app)) {
@@ -166,15 +167,18 @@ function missingLines(proxy: ResponseSide, app: ResponseSide, passed: PassedThro
     used.set(key, n)
     if (n <= (atProxy.get(key) ?? 0) && passed !== 'no') continue
     const sameName = proxy.headers.some((x) => x.name.toLowerCase() === l.name.toLowerCase())
+    const fewer = (atProxy.get(key) ?? 0) > 0
     out.push({
       name: l.name,
       value: l.value,
       evidence:
         passed === 'no'
           ? 'the app sends it, but the proxy answered itself: it never reached the page'
-          : sameName
-            ? "the app sends it; the proxy's answer carries another value instead: replaced by the proxy"
-            : "the app sends it; the proxy's answer lacks it: removed by the proxy (nginx proxy_hide_header, Apache Header unset, Caddy header -Name)",
+          : fewer
+            ? `the app sends ${atApp.get(key)} identical lines, the proxy's answer ${atProxy.get(key)}: the proxy dropped this copy`
+            : sameName
+              ? "the app sends it; the proxy's answer carries another value instead: replaced by the proxy"
+              : "the app sends it; the proxy's answer lacks it: removed by the proxy (nginx proxy_hide_header, Apache Header unset, Caddy header -Name)",
     })
   }
   return out

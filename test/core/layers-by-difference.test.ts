@@ -63,6 +63,18 @@ describe('compareAnswers', () => {
     expect(d.missing[0]?.evidence).toMatch(/removed by the proxy/)
   })
 
+  it('fewer identical copies at the proxy than at the app: the extra app copy dropped', () => {
+    const d = compareAnswers(
+      response(200, EXPRESS, ACAO('*')),
+      response(200, EXPRESS, ACAO('*'), ACAO('*')),
+      'response',
+    )
+    expect(senders(d)).toEqual([['*', 'app', 'app']])
+    expect(d.missing.map((m) => m.evidence)).toEqual([
+      "the app sends 2 identical lines, the proxy's answer 1: the proxy dropped this copy",
+    ])
+  })
+
   it('header names compare without case (a proxy may rewrite the case), values exactly', () => {
     const d = compareAnswers(
       response(200, EXPRESS, ['access-control-allow-origin', '*']),
