@@ -137,6 +137,16 @@ function measureLines(
     const copy = (seen.get(key) ?? 0) + 1
     seen.set(key, copy)
     const p = atProxy.get(key) ?? 0
+    const joined = passed === 'no' ? 0 : joinedFrom(l, proxy, app)
+    if (joined > 0) {
+      out.push({
+        header: { place, name: l.name, value: l.value, index },
+        layer: 'app',
+        layers: { source: 'measured', sender: 'app', atApp: joined, atProxy: 1 },
+        evidence: `the app's ${joined} '${l.name}' lines, joined into this one on the way (a proxy that merges repeated headers, as Node's http does)`,
+      })
+      return
+    }
     // The proxy's own answer: the app's lines never reached it, whatever they would have said.
     const a = passed === 'no' ? 0 : (atApp.get(key) ?? 0)
     const sender: LineLayers['sender'] = a === 0 ? 'proxy' : p > a ? 'both' : 'app'
@@ -156,12 +166,40 @@ function measureLines(
   return out
 }
 
+/** A list header's elements, trimmed, empty ones dropped (RFC 9110 §5.6.1). */
+const elements = (value: string): string[] =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+
+/**
+ * The number of app lines a proxy line joins (their elements in order, the proxy's only line of that
+ * name, at least two at the app), or 0: repeated lines merged into one are the same field (RFC 9110 §5.3).
+ */
+function joinedFrom(l: HeaderLine, proxy: ResponseSide, app: ResponseSide): number {
+  const name = l.name.toLowerCase()
+  const at = (r: ResponseSide): HeaderLine[] => r.headers.filter((x) => x.name.toLowerCase() === name)
+  const appLines = at(app)
+  if (appLines.length < 2 || at(proxy).length !== 1) return 0
+  const joined = appLines.flatMap((x) => elements(x.value)).join(',')
+  return joined === elements(l.value).join(',') ? appLines.length : 0
+}
+
 function missingLines(proxy: ResponseSide, app: ResponseSide, passed: PassedThrough): UnsentLine[] {
   const atProxy = counts(corsOf(proxy))
   const atApp = counts(corsOf(app))
   const used = new Map<string, number>()
   const out: UnsentLine[] = []
+  const joined = new Set(
+    passed === 'no'
+      ? []
+      : corsOf(proxy)
+          .filter((l) => joinedFrom(l, proxy, app) > 0)
+          .map((l) => l.name.toLowerCase()),
+  )
   for (const l of corsOf(app)) {
+    if (joined.has(l.name.toLowerCase())) continue
     const key = keyOf(l)
     const n = (used.get(key) ?? 0) + 1
     used.set(key, n)

@@ -75,6 +75,17 @@ describe('compareAnswers', () => {
     ])
   })
 
+  it("repeated lines the proxy joined into one (a Node proxy's merged headers): still the app's", () => {
+    const d = compareAnswers(
+      response(200, EXPRESS, ['Vary', 'Origin, Accept-Encoding']),
+      response(200, EXPRESS, ['Vary', 'Origin'], ['Vary', 'Accept-Encoding']),
+      'response',
+    )
+    expect(senders(d)).toEqual([['Origin, Accept-Encoding', 'app', 'app']])
+    expect(d.lines[0]?.layers).toMatchObject({ atApp: 2, atProxy: 1 })
+    expect(d.missing).toEqual([])
+  })
+
   it('header names compare without case (a proxy may rewrite the case), values exactly', () => {
     const d = compareAnswers(
       response(200, EXPRESS, ['access-control-allow-origin', '*']),
