@@ -504,7 +504,9 @@ async function measureUpstream(
   if (asked.error) return { diagnosis: guessed, json: json([]) }
   try {
     const m = measureLayers(exchange, guessed, asked.answers, guessed.attribution)
-    return { diagnosis: completeWith(exchange, guessed, m.attribution), json: json(m.differences) }
+    // From analyze()'s verdict: completeWith adds the layer findings for the measured attribution itself.
+    const diagnosis = completeWith(exchange, analyze(exchange), m.attribution)
+    return { diagnosis, json: json(m.differences) }
   } catch (e) {
     // One bad answer never takes the check down: the fingerprint guess stands, and the JSON says why.
     return { diagnosis: guessed, json: { ...json([]), error: `could not compare: ${String(e)}` } }
