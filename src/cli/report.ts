@@ -179,13 +179,19 @@ export function entryLines(e: JsonEntry, options?: { allHeaders?: boolean }): st
     lines.push('  Header lines:')
     lines.push(...headerLinesText(headers))
   }
-  if (e.attribution && e.attribution.culprit !== 'unknown') {
+  const measured = e.attribution?.source === 'measured'
+  if (e.attribution && (e.attribution.culprit !== 'unknown' || measured)) {
     const stacks = [e.attribution.proxy, e.attribution.app].filter(Boolean).join(' + ')
     lines.push(
-      `  Sent by: ${e.attribution.culprit}${stacks ? ` (${stacks})` : ''}, ${e.attribution.confidence} confidence`,
+      `  Sent by: ${e.attribution.culprit}${stacks ? ` (${stacks})` : ''}, ${measured ? 'measured with --upstream' : `${e.attribution.confidence} confidence`}`,
     )
     for (const ev of e.attribution.evidence.slice(0, 3)) lines.push(`    · ${ev}`)
   }
+  if (e.attribution?.settle)
+    lines.push(
+      "  Which layer sent it is not sure; this settles it (APP_URL: the app's own address behind the proxy, e.g. http://127.0.0.1:3000):",
+      `    ${e.attribution.settle}`,
+    )
   const fix = e.fixes.find((f) => f.recommended)
   if (fix) {
     lines.push(`  Fix (${fix.stack}, ${fix.layer}): ${fix.title}`)

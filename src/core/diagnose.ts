@@ -18,6 +18,7 @@ import { gatewayErrorFinding } from './gateway-error.ts'
 import type { Finding } from './model/finding.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
 import type { Session } from './session.ts'
+import { withSettle } from './settle.ts'
 import { STACKS } from './stacks/index.ts'
 
 function pathOf(url: string): string {
@@ -35,7 +36,14 @@ export function diagnose(exchange: Exchange): Diagnosis {
 /** Adds attribution and fixes to an analysis of the exchange (already complete: returned as it is). */
 export function complete(exchange: Exchange, verdict: Analysis | Diagnosis): Diagnosis {
   if ('attribution' in verdict && 'fixes' in verdict) return verdict
-  const attribution = attribute(exchange, verdict)
+  return completeWith(exchange, verdict, withSettle(exchange, verdict, attribute(exchange, verdict)))
+}
+
+/**
+ * The layer findings and the fixes for a given attribution (a measured one: `cors-lens check --upstream`,
+ * core/layers-by-difference.ts). `verdict` is analyze()'s answer, without the layer findings.
+ */
+export function completeWith(exchange: Exchange, verdict: Analysis, attribution: Attribution): Diagnosis {
   const analysis = withLayerFindings(exchange, verdict, attribution)
   const worthFixing = analysis.blocked || analysis.findings.some((f) => f.severity === 'warning')
   if (!worthFixing) return { ...analysis, attribution, fixes: [] }

@@ -424,6 +424,12 @@ function Layer({ attribution }: { readonly attribution: Attribution | undefined 
           ))}
         </ul>
       ) : null}
+      {attribution.settle ? (
+        <p class="settle">
+          Not sure which layer; this settles it (APP_URL: the app's own address behind the proxy):{' '}
+          <code>{attribution.settle}</code>
+        </p>
+      ) : null}
     </Block>
   )
 }

@@ -35,6 +35,8 @@ export interface RunningStack {
   /** http://127.0.0.1:PORT of the outermost layer (the proxy when there is one). */
   readonly origin: string
   readonly port: number
+  /** http://127.0.0.1:PORT of the app itself, behind the proxy (what `check --upstream` asks). */
+  readonly appOrigin: string
   /** The rendered configs, for failure messages. */
   readonly files: Readonly<Record<string, string>>
   stop(): Promise<void>
@@ -322,7 +324,7 @@ export async function startStack(spec: StackSpec): Promise<RunningStack> {
     await waitReady(appPort, app.proc, app.name, app.log)
     const outer = children[children.length - 1]
     if (outer && outer !== app) await waitReady(port, outer.proc, outer.name, outer.log)
-    return { origin: `http://127.0.0.1:${port}`, port, files, stop }
+    return { origin: `http://127.0.0.1:${port}`, port, appOrigin: `http://127.0.0.1:${appPort}`, files, stop }
   } catch (e) {
     await stop()
     throw e
