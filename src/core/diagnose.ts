@@ -11,6 +11,7 @@ import type { Fix } from './fix.ts'
 import type { FixContext } from './fixes/context.ts'
 import { gate, withDroppedNotes } from './fixes/gate.ts'
 import { fixesFor } from './fixes/index.ts'
+import { recommend } from './fixes/recommend.ts'
 import { taintedFixes } from './fixes/tainted.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
 import type { Session } from './session.ts'
@@ -77,7 +78,11 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
     .sort((a, b) => rank(a.f) - rank(b.f) || culprit(a.f) - culprit(b.f) || a.i - b.i)
   // A snippet may quote a header value or a URL: no secret of the exchange leaves in one.
   const secrets = secretValues(exchange)
-  const out = ordered.map(({ f }) => withDroppedNotes(f, gated.dropped, STACKS[f.stack].comment))
+  const out = recommend(
+    ordered.map(({ f }) => withDroppedNotes(f, gated.dropped, STACKS[f.stack].comment)),
+    attribution,
+    stackName,
+  )
   return {
     ...analysis,
     attribution,

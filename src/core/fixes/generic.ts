@@ -52,6 +52,7 @@ export const recipe: Recipe = (ctx) => {
       layer: 'app',
       recommended: true,
       title: 'Any server: the exact CORS header lines each response must carry',
+      label: 'Exact CORS lines (any server)',
       why: `No header names the server's framework, so this is what any of them must send${
         allowOriginMissing(kind) && status
           ? ` (the ${status} answer had no Access-Control-Allow-Origin)`

@@ -131,6 +131,7 @@ ${responseLines(ctx).join('\n')}`,
         layer: 'proxy',
         recommended: false,
         title: "Let the location inherit the server block's add_header lines: add_header_inherit merge",
+        label: 'nginx: add_header_inherit merge',
         why: 'A location with its own add_header drops the inherited ones; `add_header_inherit merge` (nginx 1.29.3+) appends them again.',
         requires: 'nginx ≥ 1.29.3',
         changes: [

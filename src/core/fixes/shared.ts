@@ -75,6 +75,7 @@ export const WHERE = {
   nginxHttp: 'nginx.conf, inside http { } (outside any server { })',
   nginxServer: "nginx.conf, the API's server { } block",
   nginxLocation: 'nginx.conf, inside the location that proxies the API',
+  nginxAddHeader: "nginx.conf, where it adds them (the API's location { } or server { })",
   apacheLocation: 'Apache config, inside the <Location> (or <VirtualHost>) that proxies the API',
   caddySite: "Caddyfile, the API's site block",
   varnishRecv: 'default.vcl, inside sub vcl_recv (first, before any return)',
@@ -101,6 +102,7 @@ export interface ChangeSpec {
   readonly where: string
   readonly snippet: string
   readonly lang: Lang
+  readonly diff?: true
 }
 
 const COMMENT: Record<Lang, string> = {
@@ -116,13 +118,19 @@ export function makeFix(p: {
   stack: Stack
   layer: Layer
   recommended: boolean
+  smallest?: string
   title: string
   label?: string
   why: string
   changes: readonly ChangeSpec[]
   requires?: string
 }): Fix {
-  const changes: FixChange[] = p.changes.map(({ layer, where, snippet }) => ({ layer, where, snippet }))
+  const changes: FixChange[] = p.changes.map(({ layer, where, snippet, diff }) => ({
+    layer,
+    where,
+    snippet,
+    ...(diff ? { diff } : {}),
+  }))
   // One change: its snippet is the cure. Several: each part under a comment saying where it goes.
   const first = p.changes[0]
   const snippet =
@@ -133,6 +141,7 @@ export function makeFix(p: {
     stack: p.stack,
     layer: p.layer,
     recommended: p.recommended,
+    ...(p.smallest ? { smallest: p.smallest } : {}),
     title: p.title,
     ...(p.label ? { label: p.label } : {}),
     why: p.why,
@@ -225,6 +234,32 @@ function varnishPlain(): ChangeSpec[] {
       snippet: `# Cache one answer per Origin.\n${VARNISH_VARY_ORIGIN}`,
     },
   ]
+}
+
+/** A cure as a diff: the lines to delete ("- "), then the lines to add ("+ "). */
+export function diffOf(remove: readonly string[], add: readonly string[]): string {
+  return [...remove.map((l) => `- ${l}`), ...add.map((l) => `+ ${l}`)].join('\n')
+}
+
+/** A header value nginx takes as one word, or in double quotes; anything else is not written into a config. */
+const NGINX_BARE = /^[A-Za-z0-9*:/._-]{1,200}$/
+const NGINX_QUOTED = /^[A-Za-z0-9*:/._, -]{1,200}$/
+
+/**
+ * The add_header lines nginx sent, as its config most likely spells them (the value it sent, in wire
+ * order): what "delete nginx's line" names. Only CORS header names and plain values; else none.
+ */
+export function nginxLinesToDelete(ctx: FixContext): string[] {
+  const out: string[] = []
+  for (const l of ctx.attribution.lines) {
+    const { name, value } = l.header
+    if (l.layer !== 'proxy' || !/^access-control-[a-z-]{1,40}$/i.test(name)) continue
+    const v = NGINX_BARE.test(value) ? value : NGINX_QUOTED.test(value) ? `"${value}"` : null
+    if (v === null) return []
+    const line = `add_header ${name} ${v};`
+    if (!out.includes(line)) out.push(line)
+  }
+  return out
 }
 
 /** The proxy-side half of "CORS in the app only": delete the proxy's CORS lines (the comment replaces them). */
@@ -339,18 +374,34 @@ export function proxyCures(
       changes: only,
     }),
   ]
-  if (duplicate && appOriginValueOk(ctx))
+  if (duplicate && appOriginValueOk(ctx)) {
+    const lines = p.stack === 'nginx' ? nginxLinesToDelete(ctx) : []
+    const shown = lines.map((l) => `\`${l.slice(0, -1)}\``).join(' and ')
     fixes.push(
       makeFix({
         stack: p.stack,
         layer: 'proxy',
         recommended: false,
-        title: `CORS in the app only: ${p.name} as a plain proxy`,
-        label: `${ctx.attribution.app ? ctx.stackName(ctx.attribution.app) : 'app'} only (${p.name} plain proxy)`,
+        smallest: 'smallest change: the app already answers correctly',
+        title: lines.length
+          ? `Remove ${p.name}'s ${shown}`
+          : `CORS in the app only: ${p.name} as a plain proxy`,
+        label: `Remove ${p.name}'s ${p.directive.includes(' ') ? 'CORS lines' : p.directive}`,
         why: `The app already sends a valid Access-Control-Allow-Origin; deleting ${p.name}'s ${p.directive} lines leaves exactly one.`,
-        changes: proxyRemoval(p.stack),
+        changes: lines.length
+          ? [
+              {
+                layer: 'proxy',
+                where: WHERE.nginxAddHeader,
+                lang: 'nginx',
+                snippet: diffOf(lines, []),
+                diff: true,
+              },
+            ]
+          : proxyRemoval(p.stack),
       }),
     )
+  }
   if (p.keep.when ?? duplicate)
     fixes.push(
       makeFix({
