@@ -423,9 +423,10 @@ function Why({ diagnosis, corsError }: { readonly diagnosis: Diagnosis; readonly
               </p>
               {f.headers.length ? (
                 <p class="refs">
-                  {f.headers.map((h) => (
-                    <code key={`${h.place}:${h.index}`} class={`ref sev-${f.severity}`}>
-                      {PLACE_LABEL[h.place]}: {h.name}
+                  {refChips(f.headers).map(([label, n]) => (
+                    <code key={label} class={`ref sev-${f.severity}`}>
+                      {label}
+                      {n > 1 ? ` ×${n}` : ''}
                     </code>
                   ))}
                 </p>
@@ -446,6 +447,16 @@ function Why({ diagnosis, corsError }: { readonly diagnosis: Diagnosis; readonly
       {attribution && (known || evidence.length) ? <Layer attribution={attribution} known={known} /> : null}
     </section>
   )
+}
+
+/** The header lines a finding names, once per place and name, with how many lines: "response: ACAO ×2". */
+function refChips(refs: readonly Finding['headers'][number][]): [string, number][] {
+  const counts = new Map<string, number>()
+  for (const h of refs) {
+    const label = `${PLACE_LABEL[h.place]}: ${h.name}`
+    counts.set(label, (counts.get(label) ?? 0) + 1)
+  }
+  return [...counts]
 }
 
 /** Links come from the engine, but a HAR round trip could carry anything: only http(s) may be followed. */

@@ -16,6 +16,8 @@ interface Props {
 
 export function Fixes({ fixes, onCopy }: Props) {
   const ordered = orderFixes(fixes)
+  // "detected" tells cures apart only when some are for a stack the headers do not name.
+  const marked = ordered.some((f) => !f.detected)
   const [index, setIndex] = useState(0)
   const fix = ordered[Math.min(index, ordered.length - 1)]
   if (!fix) return null
@@ -41,17 +43,25 @@ export function Fixes({ fixes, onCopy }: Props) {
               title={`${stackName(f.stack)}: ${f.title.replaceAll('`', '')}`}
             >
               <span class="tab-label">{fixLabel(f)}</span>
-              <Marks fix={f} />
+              <Marks fix={f} detected={marked} />
             </button>
           ))}
         </div>
       ) : null}
       <div class="fix" role={ordered.length > 1 ? 'tabpanel' : undefined}>
-        <p class="fix-title">
-          <Rich text={fix.title} />
-          {ordered.length === 1 ? <Marks fix={fix} /> : null}
-        </p>
-        {fix.reason ? <p class="fix-reason">Why this one: {fix.reason}.</p> : null}
+        {/* The recommended cure's title is the headline's second half: said once. */}
+        {!fix.recommended || ordered.length === 1 ? (
+          <p class="fix-title">
+            {fix.recommended ? null : <Rich text={fix.title} />}
+            {ordered.length === 1 ? <Marks fix={fix} detected={marked} /> : null}
+          </p>
+        ) : null}
+        {fix.reason ? (
+          <p class="fix-reason">
+            {fix.reason.charAt(0).toUpperCase()}
+            {fix.reason.slice(1)}.
+          </p>
+        ) : null}
         {fix.changes.length > 1 ? (
           fix.changes.map((c, i) => (
             <div class="change" key={i}>
@@ -92,7 +102,7 @@ export function Fixes({ fixes, onCopy }: Props) {
 }
 
 /** "Recommended" on the engine's one pick; "detected" where the headers name the stack: two marks. */
-function Marks({ fix }: { readonly fix: Fix }) {
+function Marks({ fix, detected }: { readonly fix: Fix; readonly detected: boolean }) {
   return (
     <>
       {fix.recommended ? (
@@ -100,7 +110,7 @@ function Marks({ fix }: { readonly fix: Fix }) {
           Recommended
         </span>
       ) : null}
-      {fix.detected ? (
+      {detected && fix.detected ? (
         <span class="detected-mark" title={`${stackName(fix.stack)} was detected in the headers`}>
           detected
         </span>
