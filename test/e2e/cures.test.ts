@@ -148,6 +148,12 @@ function apply(s: StackScenario, base: StackSpec, fix: Fix): Applied {
       client = c.snippet
       continue
     }
+    if (c.layer === 'proxy' && c.diff) {
+      // "Delete this line": it must be a line of the broken config (with or without `always`), and it goes.
+      const missing = deleteLines(proxySlots, c.snippet)
+      if (missing) return { skip: `the line to delete is not in the config: ${missing}` }
+      continue
+    }
     if (c.layer === 'proxy') {
       const slot = PROXY_SLOT[c.where]
       if (!slot || !s.proxy) return { skip: `no slot for proxy change "${c.where}"` }
@@ -172,6 +178,26 @@ function apply(s: StackScenario, base: StackSpec, fix: Fix): Applied {
   }
   return { spec: { ...base, proxySlots: proxySlots as Slots, appSlots: appSlots as Slots }, client, notes }
 }
+
+/** Deletes each "- " line of a diff from the slot that holds it; returns the first line no slot holds. */
+function deleteLines(slots: Record<string, string>, diff: string): string | null {
+  for (const line of diff.split('\n')) {
+    if (!line.startsWith('- ')) continue
+    const want = line.slice(2).replace(/;$/, '')
+    const slot = Object.keys(slots).find((k) => slots[k]?.split('\n').some((l) => same(l, want)))
+    if (!slot) return line
+    slots[slot] = (slots[slot] ?? '')
+      .split('\n')
+      .filter((l) => !same(l, want))
+      .join('\n')
+  }
+  return null
+}
+const same = (configLine: string, want: string): boolean =>
+  configLine
+    .trim()
+    .replace(/;$/, '')
+    .replace(/ always$/, '') === want
 
 function oneAcao(ex: Exchange): number {
   return ex.response ? linesNamed(ex.response.headers, 'access-control-allow-origin').length : 0

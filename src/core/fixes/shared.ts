@@ -75,7 +75,8 @@ export const WHERE = {
   nginxHttp: 'nginx.conf, inside http { } (outside any server { })',
   nginxServer: "nginx.conf, the API's server { } block",
   nginxLocation: 'nginx.conf, inside the location that proxies the API',
-  nginxAddHeader: "nginx.conf, where it adds them (the API's location { } or server { })",
+  nginxAddHeader:
+    "nginx.conf, where it adds them (the API's location { } or server { }), with or without `always`",
   apacheLocation: 'Apache config, inside the <Location> (or <VirtualHost>) that proxies the API',
   caddySite: "Caddyfile, the API's site block",
   varnishRecv: 'default.vcl, inside sub vcl_recv (first, before any return)',
@@ -246,14 +247,17 @@ const NGINX_BARE = /^[A-Za-z0-9*:/._-]{1,200}$/
 const NGINX_QUOTED = /^[A-Za-z0-9*:/._, -]{1,200}$/
 
 /**
- * The add_header lines nginx sent, as its config most likely spells them (the value it sent, in wire
- * order): what "delete nginx's line" names. Only CORS header names and plain values; else none.
+ * The add_header lines nginx sent, as its config spells them when the value is a constant ('*'): what
+ * "delete nginx's line" names, proven on the lab's real nginx (test/e2e/cures.test.ts deletes exactly these
+ * lines). Only CORS header names and plain values, never the page's origin (a variable there); else none.
  */
 export function nginxLinesToDelete(ctx: FixContext): string[] {
   const out: string[] = []
   for (const l of ctx.attribution.lines) {
     const { name, value } = l.header
     if (l.layer !== 'proxy' || !/^access-control-[a-z-]{1,40}$/i.test(name)) continue
+    // The page's own origin is most often `$http_origin` in the config, sometimes written out: not guessed.
+    if (value === ctx.origin) return []
     const v = NGINX_BARE.test(value) ? value : NGINX_QUOTED.test(value) ? `"${value}"` : null
     if (v === null) return []
     const line = `add_header ${name} ${v};`
