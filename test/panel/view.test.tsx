@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { entryLines, toJsonEntry } from '../../src/cli/report.ts'
 import { diagnose } from '../../src/core/index.ts'
 import { fixLabel, headline, orderFixes, recommendedFix } from '../../src/panel/fix-order.ts'
 import { duplicateLines, lineSeverities, offendingIndexes } from '../../src/panel/header-lines.ts'
@@ -71,6 +72,17 @@ describe('the answer first', () => {
   it("keeps the engine's order: the one recommended fix first, nothing re-decided", () => {
     expect(orderFixes(seed.fixes)).toEqual(seed.fixes)
     expect(recommendedFix(seed)).toBe(seed.fixes[0])
+  })
+  it('the CLI prints the same recommendation, with its reason (one decision, in the engine)', () => {
+    const rec = recording('nginx-express-dup-star').exchange
+    const lines = entryLines(toJsonEntry(rec, diagnose(rec)))
+    const at = lines.findIndex((l) => l.startsWith('  Fix ('))
+    expect(lines.slice(at, at + 3)).toEqual([
+      "  Fix (nginx, proxy): Remove nginx's `add_header Access-Control-Allow-Origin *`",
+      '    Recommended: smallest change: the app already answers correctly.',
+      "    The app already sends a valid Access-Control-Allow-Origin; deleting nginx's add_header lines leaves exactly one.",
+    ])
+    expect(lines.filter((l) => l.startsWith('  Fix ('))).toHaveLength(1)
   })
   it('without a fix, says what happened only (the verdict words stay in the pill)', () => {
     const d = diagnosis({ summary: 'Blocked by CORS — No Access-Control-Allow-Origin header.', fixes: [] })
