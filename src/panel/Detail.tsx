@@ -139,31 +139,38 @@ function CopyMenu({
   const { exchange } = record
   const preflight = preflightRequest(exchange, diagnosis)
   const opts = { includeSecrets }
+  // A menu closes once it has done its job.
+  const done = (e: Event, label: string, text: string): void => {
+    copy(label, text)
+    ;(e.currentTarget as HTMLElement).closest('details')?.removeAttribute('open')
+  }
   return (
     <details class="copy-menu">
       <summary title="Copy this request as Markdown, curl or a cors-lens check">Copy as…</summary>
       <div class="menu">
         <button
           type="button"
-          onClick={() => copy('Markdown', markdownReport(exchange, diagnosis, { ...opts, seen, browser }))}
+          onClick={(e) =>
+            done(e, 'Markdown', markdownReport(exchange, diagnosis, { ...opts, seen, browser }))
+          }
         >
           Copy as Markdown
         </button>
         {preflight ? (
-          <button type="button" onClick={() => copy('preflight curl', curlFor(preflight, opts))}>
+          <button type="button" onClick={(e) => done(e, 'preflight curl', curlFor(preflight, opts))}>
             Copy preflight as curl
           </button>
         ) : null}
         <button
           type="button"
-          onClick={() => copy('request curl', curlFor(actualRequest(exchange, diagnosis), opts))}
+          onClick={(e) => done(e, 'request curl', curlFor(actualRequest(exchange, diagnosis), opts))}
         >
           Copy request as curl
         </button>
         <button
           type="button"
           title="Re-test this endpoint from a terminal"
-          onClick={() => copy('cors-lens check command', checkCommand(exchange, diagnosis, opts))}
+          onClick={(e) => done(e, 'cors-lens check command', checkCommand(exchange, diagnosis, opts))}
         >
           Copy as <code>cors-lens check</code>
         </button>
@@ -396,8 +403,9 @@ const SEVERITY_ICON = { error: '✖', warning: '▲', info: 'ℹ' } as const
  */
 function Why({ diagnosis, corsError }: { readonly diagnosis: Diagnosis; readonly corsError: string }) {
   const { findings, attribution } = diagnosis
-  const evidence = attribution?.evidence ?? []
   const known = attribution !== undefined && attribution.culprit !== 'unknown'
+  // Evidence that names no culprit matters only when something failed: an allowed request needs no layer.
+  const evidence = known || diagnosis.blocked || diagnosis.fixes.length ? (attribution?.evidence ?? []) : []
   if (findings.length === 0 && !known && evidence.length === 0) return null
   return (
     <section class="block why" aria-label="Why">
@@ -444,7 +452,9 @@ function Why({ diagnosis, corsError }: { readonly diagnosis: Diagnosis; readonly
           ))}
         </ul>
       ) : null}
-      {attribution && (known || evidence.length) ? <Layer attribution={attribution} known={known} /> : null}
+      {attribution && (known || evidence.length) ? (
+        <Layer attribution={attribution} known={known} evidence={evidence} />
+      ) : null}
     </section>
   )
 }
@@ -480,7 +490,15 @@ const CULPRIT: Record<Attribution['culprit'], string> = {
 }
 
 /** Which layer sent it, and the evidence; "not clear" is never said as a block of its own. */
-function Layer({ attribution, known }: { readonly attribution: Attribution; readonly known: boolean }) {
+function Layer({
+  attribution,
+  known,
+  evidence,
+}: {
+  readonly attribution: Attribution
+  readonly known: boolean
+  readonly evidence: readonly string[]
+}) {
   const stacks = [attribution.proxy, attribution.app]
     .filter((x): x is NonNullable<typeof x> => x !== null)
     .map(stackName)
@@ -493,9 +511,9 @@ function Layer({ attribution, known }: { readonly attribution: Attribution; read
           {stacks ? ` (${stacks})` : ''} — {attribution.confidence} confidence.
         </p>
       ) : null}
-      {attribution.evidence.length ? (
+      {evidence.length ? (
         <ul class="evidence">
-          {attribution.evidence.map((e, i) => (
+          {evidence.map((e, i) => (
             <li key={i}>{e}</li>
           ))}
         </ul>

@@ -3,7 +3,8 @@
  * puppeteer-core), at a narrow (520 px, docked right) and a wide (1500 px) DevTools width, light and dark.
  * For every lab scenario whose detail has a fix (and the real nginx + Express seed case): the recommended
  * fix's snippet and its Copy button are on the first screen of the detail, exactly one "Recommended" mark,
- * the tab labels differ; the headline's words are asserted for the seed and a few others.
+ * the tab labels differ; on every detail, no layer block on an allowed request and no line painted as an
+ * error without an error finding. The headline's words are asserted for the seed and a few others.
  * One browser; the scenarios run once; the window is resized between passes.
  */
 import { execFileSync } from 'node:child_process'
@@ -42,6 +43,10 @@ interface Shown {
   readonly snippet: { readonly top: number; readonly bottom: number } | null
   readonly copy: { readonly top: number; readonly bottom: number } | null
   readonly theme: string
+  /** An allowed request showing a "which layer" block (there is nothing to attribute). */
+  readonly layerOnAllowed: boolean
+  /** Header lines painted as errors while no finding is an error. */
+  readonly redWithoutError: number
 }
 
 /** Runs in the panel frame: the detail as it is on screen now, nothing scrolled. */
@@ -63,6 +68,13 @@ function measure(): Shown {
     snippet: box(document.querySelector('.detail .fix .snippet')),
     copy: box(document.querySelector('.detail .fix .snippet .snippet-copy')),
     theme: document.documentElement.dataset.theme ?? '',
+    layerOnAllowed:
+      document.querySelector('.detail-head .pill.v-ok') !== null &&
+      document.querySelector('.detail .layer') !== null,
+    redWithoutError:
+      document.querySelector('.detail .finding.sev-error') === null
+        ? document.querySelectorAll('.detail .line.offending.sev-error').length
+        : 0,
   }
 }
 
@@ -168,6 +180,8 @@ describe('the detail answers first, in DevTools, narrow and wide, light and dark
   function problems(s: Shown): string[] {
     const out: string[] = []
     if (!s.headline.trim()) out.push('no headline')
+    if (s.layerOnAllowed) out.push('a "which layer" block on an allowed request')
+    if (s.redWithoutError) out.push(`${s.redWithoutError} header lines painted as errors, no error found`)
     if (!s.hasFix) return out
     if (s.recommendedMarks !== 1) out.push(`${s.recommendedMarks} "Recommended" marks`)
     if (new Set(s.labels).size !== s.labels.length) out.push(`repeated tab labels: ${s.labels.join(' | ')}`)
