@@ -403,9 +403,10 @@ const SEVERITY_ICON = { error: '✖', warning: '▲', info: 'ℹ' } as const
  */
 function Why({ diagnosis, corsError }: { readonly diagnosis: Diagnosis; readonly corsError: string }) {
   const { findings, attribution } = diagnosis
-  const known = attribution !== undefined && attribution.culprit !== 'unknown'
-  // Evidence that names no culprit matters only when something failed: an allowed request needs no layer.
-  const evidence = known || diagnosis.blocked || diagnosis.fixes.length ? (attribution?.evidence ?? []) : []
+  // Which layer sent what matters when there is something to fix: an allowed request needs no layer.
+  const relevant = diagnosis.blocked || diagnosis.fixes.length > 0
+  const known = relevant && attribution !== undefined && attribution.culprit !== 'unknown'
+  const evidence = relevant ? (attribution?.evidence ?? []) : []
   if (findings.length === 0 && !known && evidence.length === 0) return null
   return (
     <section class="block why" aria-label="Why">
