@@ -82,11 +82,12 @@ export function runLint(argv: readonly string[], out: Output): number {
   const { values, positionals } = parsed
   if (positionals.length === 0)
     throw new CliError('lint takes at least one PATH (- for stdin)', { usage: true })
-  const server = values.server ?? 'nginx'
-  if (server !== 'nginx' && server !== 'apache' && server !== 'caddy')
+  // No --server: the core tells Apache from nginx by the file's name and content.
+  const server = values.server
+  if (server !== undefined && server !== 'nginx' && server !== 'apache' && server !== 'caddy')
     throw new CliError(`--server must be nginx, apache or caddy (not "${server}")`, { usage: true })
   const format = formatOption(values)
-  const findings = lintFindings(positionals, server as LintServer)
+  const findings = lintFindings(positionals, server as LintServer | undefined)
   if (isCi(format)) lintCi(format, findings, human, out)
   else if (format === 'json') out.json(JSON.stringify({ findings }, null, 2))
   else {
@@ -105,7 +106,7 @@ export function runLint(argv: readonly string[], out: Output): number {
  */
 export function lintFindings(
   inputs: readonly (string | SourceFile)[],
-  server: LintServer,
+  server: LintServer | undefined,
   confine?: Confine,
 ): LintFinding[] {
   const findings: LintFinding[] = []

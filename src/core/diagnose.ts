@@ -6,6 +6,8 @@
 import type { Analysis, Diagnosis } from './analysis.ts'
 import { analyze, emptyAnalysis, errorText, type TaintingRedirect, taintingRedirect } from './analyze.ts'
 import { attribute } from './attribution.ts'
+import type { Attribution } from './attribution-types.ts'
+import { cacheKeyFinding } from './cache-key.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
 import type { FixContext } from './fixes/context.ts'
@@ -13,6 +15,8 @@ import { gate, withDroppedNotes } from './fixes/gate.ts'
 import { fixesFor } from './fixes/index.ts'
 import { recommend } from './fixes/recommend.ts'
 import { taintedFixes } from './fixes/tainted.ts'
+import { gatewayErrorFinding } from './gateway-error.ts'
+import type { Finding } from './model/finding.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
 import type { Session } from './session.ts'
 import { STACKS, stackName } from './stacks/index.ts'
@@ -30,9 +34,10 @@ export function diagnose(exchange: Exchange): Diagnosis {
 }
 
 /** Adds attribution and fixes to an analysis of the exchange (already complete: returned as it is). */
-export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Diagnosis {
-  if ('attribution' in analysis && 'fixes' in analysis) return analysis
-  const attribution = attribute(exchange, analysis)
+export function complete(exchange: Exchange, verdict: Analysis | Diagnosis): Diagnosis {
+  if ('attribution' in verdict && 'fixes' in verdict) return verdict
+  const attribution = attribute(exchange, verdict)
+  const analysis = withLayerFindings(exchange, verdict, attribution)
   const worthFixing = analysis.blocked || analysis.findings.some((f) => f.severity === 'warning')
   if (!worthFixing) return { ...analysis, attribution, fixes: [] }
 
@@ -54,7 +59,7 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
       // X-XSRF-TOKEN echoes a cookie (Laravel Sanctum, Angular): the call only works with credentials.
       analysis.unsafeRequestHeaders.some((h) => h.toLowerCase() === 'x-xsrf-token'),
     path: pathOf(exchange.request.url),
-    stackName,
+    stack: (id) => STACKS[id],
   }
   // The check compared with 'null' after a cross-origin redirect: allow-list cures naming the page's origin
   // never match, so only the cures that do are offered.
@@ -88,6 +93,15 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
     attribution,
     fixes: secrets.length ? out.map((f) => mapStrings(f, (s) => redactText(s, secrets))) : out,
   }
+}
+
+/** What the layers show beside the failure (a cache's copy, a gateway's own error page), right after it. */
+function withLayerFindings(exchange: Exchange, analysis: Analysis, attribution: Attribution): Analysis {
+  const layers = [cacheKeyFinding(exchange, analysis), gatewayErrorFinding(exchange, analysis, attribution)]
+  const found = layers.filter((f): f is Finding => f !== null)
+  if (found.length === 0) return analysis
+  const [failure, ...rest] = analysis.findings
+  return { ...analysis, findings: failure ? [failure, ...found, ...rest] : found }
 }
 
 /** The redirect that caused this failure by making the origin 'null' (null when the failure is another). */

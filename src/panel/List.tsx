@@ -104,6 +104,8 @@ export function List({ groups, selectedKey, onSelect, onOpen, empty }: Props) {
         onKeyDown={onKeyDown}
         onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
         aria-label={`CORS requests, ${groups.length} rows`}
+        // A test hook: the list is virtualized, so the rows in the DOM are not all the rows.
+        data-rows={groups.length}
       >
         {groups.length === 0 ? (
           <div class="empty">{empty}</div>

@@ -133,6 +133,16 @@ describe('time: every parser of untrusted text is linear', () => {
  * quantifier (the shape that backtracks), or runs only on our own short strings (error names, keys).
  */
 const REVIEWED_REGEXES = new Set([
+  // Cache marks (src/core/cache-key.ts): anchored literals, and two digit runs a space keeps apart.
+  '/^(refresh)?hit from cloudfront$/i',
+  '/^hit$/i',
+  '/^\\d+ \\d+$/',
+  // S3 and CloudFront (src/core/stacks/s3.ts, cloudfront.ts, fixes/s3.ts): anchored literals, one class run
+  // up to the first '/', ':', '?' or '#', and a bucket name bounded at 61 characters.
+  '/^AmazonS3$/i',
+  '/\\(CloudFront\\)/i',
+  '/^https?:\\/\\/([^/:?#]+)/i',
+  '/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/',
   // CI formats and terminal output (src/cli/formats.ts, terminal.ts): single character classes, one-character
   // look-arounds, and one anchored run of \s before a literal ':' — each character is tried a bounded number
   // of times.

@@ -18,43 +18,20 @@ import type { Diagnosis } from '../../src/core/analysis.ts'
 import { diagnose } from '../../src/core/diagnose.ts'
 import type { Exchange } from '../../src/core/exchange.ts'
 import type { Fix, FixChange } from '../../src/core/fix.ts'
-import { VARNISH_VARY_ORIGIN, WHERE } from '../../src/core/fixes/shared.ts'
+import { CACHE_BY_ORIGIN } from '../../src/core/fixes/varnish.ts'
 import { linesNamed } from '../../src/core/headers.ts'
 import { type Oracle, oracleFor } from '../harness/cdp.ts'
 import { BASE_FLAGS, findChromium } from '../harness/chromium.ts'
 import { type Lab, startLab } from '../lab/server.ts'
 import { STACK_SCENARIOS, type StackFetch, type StackScenario, specFor } from '../lab/stacks/scenarios.ts'
-import { type Slots, type StackSpec, startStack } from '../lab/stacks/stack.ts'
+import { APP_SLOTS, placeOf, type Slots, type StackSpec, startStack } from '../lab/stacks/stack.ts'
 
 const MATRIX = resolve(import.meta.dirname, '../../docs/cures-matrix.md')
 const LAB_NGINX = '1.22'
 
-/** Where each generated change goes in the lab's templates: the recipes' fixed `where` phrases. */
-const PROXY_SLOT: Readonly<Record<string, string>> = {
-  [WHERE.nginxHttp]: 'http',
-  [WHERE.nginxServer]: 'server',
-  [WHERE.nginxLocation]: 'location',
-  [WHERE.apacheLocation]: 'location',
-  [WHERE.caddySite]: 'site',
-  [WHERE.varnishRecv]: 'vcl_recv',
-  [WHERE.varnishBackendResponse]: 'vcl_backend_response',
-  [WHERE.varnishDeliver]: 'vcl_deliver',
-  [WHERE.varnishSynth]: 'vcl_synth',
-}
-/** An app change replaces the app's whole CORS setup (both places a scenario may have put it). */
-const APP_SLOT: Readonly<Record<string, readonly string[]>> = {
-  [WHERE.expressCors]: ['app_cors', 'app_cors_late'],
-  [WHERE.fastapiCors]: ['app_cors'],
-  [WHERE.flaskCors]: ['app_cors'],
-  [WHERE.djangoSettings]: ['app_cors'],
-  [WHERE.expressAuth]: ['auth_guard'],
-  [WHERE.flaskAuth]: ['auth_guard'],
-  [WHERE.goHandler]: ['app_cors'],
-  [WHERE.railsInitializer]: ['app_cors'],
-}
 /** App steps the lab's packages already took (Debian installs the gem): noted, not applied. */
 const ALREADY_DONE: Readonly<Record<string, string>> = {
-  [WHERE.railsGemfile]: 'Gemfile step: Debian packages rack-cors',
+  'rails gemfile': 'Gemfile step: Debian packages rack-cors',
 }
 
 interface Run {
@@ -155,9 +132,9 @@ function apply(s: StackScenario, base: StackSpec, fix: Fix): Applied {
       continue
     }
     if (c.layer === 'proxy') {
-      const slot = PROXY_SLOT[c.where]
-      if (!slot || !s.proxy) return { skip: `no slot for proxy change "${c.where}"` }
-      proxySlots[slot] = c.snippet
+      const place = placeOf(c.where)
+      if (!place || !s.proxy) return { skip: `no slot for proxy change "${c.where}"` }
+      proxySlots[place.place] = c.snippet
       continue
     }
     if (c.where === GENERIC_APP_STEP) {
@@ -165,12 +142,13 @@ function apply(s: StackScenario, base: StackSpec, fix: Fix): Applied {
       notes.push('generic app step left out')
       continue
     }
-    const done = ALREADY_DONE[c.where]
+    const place = placeOf(c.where)
+    const done = place ? ALREADY_DONE[`${place.stack} ${place.place}`] : undefined
     if (done) {
       notes.push(done)
       continue
     }
-    const slots = APP_SLOT[c.where]
+    const slots = place ? APP_SLOTS[place.place] : undefined
     if (!slots) return { skip: `no slot for app change "${c.where}" (app not identified)` }
     const [first, ...rest] = slots
     if (first) appSlots[first] = c.snippet
@@ -259,6 +237,24 @@ describe('verified cures on real stacks', () => {
 })
 
 describe('layers named on what Chromium saw', () => {
+  it("nginx's own 502 (the app behind it gone): MissingAllowOriginHeader, and the engine says the upstream did not answer", {
+    timeout: 60_000,
+  }, async () => {
+    // nginx's usual CORS line, without `always`, in front of a port nothing listens on.
+    const down =
+      'location /down/ {\n  add_header Access-Control-Allow-Origin *;\n  proxy_pass http://127.0.0.1:9;\n}'
+    const seen = await runOnce(
+      { proxy: 'nginx', app: 'express', proxySlots: { server: down } },
+      (page, api) => page.evaluate(fetchCode(`${api}/down/items`, { method: 'GET', path: '' })),
+    )
+    expect(seen.oracle.corsError).toBe('MissingAllowOriginHeader')
+    const d = diagnose(seen.exchange)
+    expect(seen.exchange.response?.status).toBe(502)
+    expect(d.findings[1]?.code).toBe('upstream-did-not-answer')
+    expect(d.findings[1]?.title).toBe('502 Bad Gateway: the server behind nginx did not answer')
+    expect(d.findings[1]?.explanation).toContain('add_header … always')
+  })
+
   it('Varnish header.append next to Express cors(): both, the Express line before X-Varnish and the Varnish line after it', {
     timeout: 120_000,
   }, async () => {
@@ -316,7 +312,45 @@ describe('Varnish caches CORS answers per Origin only when Vary says so (curl, n
   it("with the recipe's vcl_backend_response guard, each origin gets its own", {
     timeout: 60_000,
   }, async () => {
-    expect(await acaoPerOrigin(VARNISH_VARY_ORIGIN)).toEqual(['http://a.test', 'http://b.test'])
+    expect(await acaoPerOrigin(CACHE_BY_ORIGIN)).toEqual(['http://a.test', 'http://b.test'])
+  })
+
+  it("Chromium refuses another page's cached copy, and the engine names the cache key as the cause", {
+    timeout: 60_000,
+  }, async () => {
+    const stack = await startStack({ proxy: 'varnish', app: 'express', appSlots: { app_cors: REFLECT } })
+    try {
+      // Another page asks first: Varnish stores the app's answer for http://other.test under host and URL.
+      const url = `http://api.test:${stack.port}/api/items`
+      const resolve = `api.test:${stack.port}:127.0.0.1`
+      execFileSync('curl', [
+        '-s',
+        '-o',
+        '/dev/null',
+        '--resolve',
+        resolve,
+        '-H',
+        'Origin: http://other.test',
+        url,
+      ])
+      const context = await browser.newContext()
+      try {
+        const page = await context.newPage()
+        await page.goto(`${lab.pageOrigin}/`)
+        const seen = await oracleFor(page, () => page.evaluate(fetchCode(url, { method: 'GET', path: '' })))
+        const mine = seen.find((o) => o.url.startsWith(url))
+        expect(mine?.oracle.corsError).toBe('AllowOriginMismatch')
+        const d = diagnose(mine?.exchange as Exchange)
+        expect(d.corsError).toBe('AllowOriginMismatch')
+        expect(d.findings[1]?.code).toBe('cache-key-lacks-origin')
+        expect(d.findings[1]?.title).toBe("Varnish served another page's CORS answer")
+        expect(d.findings[1]?.explanation).toContain("names 'http://other.test'")
+      } finally {
+        await context.close().catch(() => {})
+      }
+    } finally {
+      await stack.stop()
+    }
   })
 })
 

@@ -5,7 +5,7 @@
  */
 import { isCorsSafelistedMethod } from '../fetch-rules.ts'
 import type { Fix, FixChange, Layer, Stack } from '../fix.ts'
-import type { FixContext } from './context.ts'
+import type { ChangeSpec, FixContext } from './context.ts'
 import { failureKind, HEADER_KINDS, redirected } from './failure.ts'
 
 /** The methods to allow: the one observed (when a preflight needs it) after the usual GET and POST. */
@@ -60,60 +60,10 @@ export function relevantProxy(ctx: FixContext, stack: Stack): boolean {
   return ctx.attribution.proxy === stack
 }
 
-// The `where` phrases: fixed, so a reader (and the lab's cure test) knows exactly where each part goes.
-/** Every CORS response header, as the proxy recipes name them when they remove the app's (or their own) lines. */
-export const CORS_RESPONSE_HEADERS = [
-  'Access-Control-Allow-Origin',
-  'Access-Control-Allow-Credentials',
-  'Access-Control-Allow-Methods',
-  'Access-Control-Allow-Headers',
-  'Access-Control-Expose-Headers',
-  'Access-Control-Max-Age',
-] as const
+export { CORS_RESPONSE_HEADERS } from '../fetch-rules.ts'
 
-export const WHERE = {
-  nginxHttp: 'nginx.conf, inside http { } (outside any server { })',
-  nginxServer: "nginx.conf, the API's server { } block",
-  nginxLocation: 'nginx.conf, inside the location that proxies the API',
-  nginxAddHeader:
-    "nginx.conf, where it adds them (the API's location { } or server { }), with or without `always`",
-  apacheLocation: 'Apache config, inside the <Location> (or <VirtualHost>) that proxies the API',
-  caddySite: "Caddyfile, the API's site block",
-  varnishRecv: 'default.vcl, inside sub vcl_recv (first, before any return)',
-  varnishBackendResponse: 'default.vcl, inside sub vcl_backend_response',
-  varnishDeliver: 'default.vcl, inside sub vcl_deliver',
-  varnishSynth: 'default.vcl, inside sub vcl_synth',
-  expressCors: 'app.js, before any auth middleware and routes, replacing any other cors() setup',
-  expressAuth: 'your auth middleware, as its first line',
-  fastapiCors: 'main.py, after app = FastAPI(), replacing any other CORSMiddleware setup',
-  flaskCors: 'app.py, after app = Flask(__name__), replacing any other CORS(app) setup',
-  flaskAuth: 'your auth check (before_request or decorator), as its first line',
-  djangoSettings: 'settings.py, at the end (after MIDDLEWARE), replacing any other CORS_* settings',
-  railsGemfile: 'Gemfile',
-  railsInitializer: 'config/initializers/cors.rb — the whole file (replaces any other Rack::Cors block)',
-  goHandler: 'main.go, where the server is built: wrap the whole router (mux) in rs/cors',
-  laravelConfig: 'config/cors.php — the whole file',
-  client: 'your front-end code, where the request is made',
-} as const
-
-export type Lang = 'nginx' | 'apache' | 'caddy' | 'vcl' | 'js' | 'python'
-
-export interface ChangeSpec {
-  readonly layer: Layer
-  readonly where: string
-  readonly snippet: string
-  readonly lang: Lang
-  readonly diff?: true
-}
-
-const COMMENT: Record<Lang, string> = {
-  nginx: '#',
-  apache: '#',
-  caddy: '#',
-  vcl: '#',
-  js: '//',
-  python: '#',
-}
+/** Where a client-side change goes (the page's code: client, Local Network Access and third-party cures). */
+export const WHERE_CLIENT = 'your front-end code, where the request is made'
 
 export function makeFix(p: {
   stack: Stack
@@ -137,7 +87,7 @@ export function makeFix(p: {
   const snippet =
     p.changes.length === 1 && first
       ? first.snippet
-      : p.changes.map((c) => `${COMMENT[c.lang]} ${c.where}:\n${c.snippet}`).join('\n\n')
+      : p.changes.map((c) => `${c.comment} ${c.where}:\n${c.snippet}`).join('\n\n')
   return {
     stack: p.stack,
     layer: p.layer,
@@ -152,52 +102,28 @@ export function makeFix(p: {
   }
 }
 
-const APP_NAMES: Partial<Record<Stack, string>> = {
-  express: 'cors() middleware',
-  fastapi: 'CORSMiddleware',
-  flask: 'Flask-CORS setup',
-  django: 'django-cors-headers middleware',
+/** The app-side half of "CORS only at the proxy": take the app's own CORS out (its module says how). */
+export function appRemoval(ctx: FixContext, proxyName: string): ChangeSpec {
+  const app = ctx.attribution.app
+  const own = app ? ctx.stack(app).withoutCors?.(proxyName) : undefined
+  return (
+    own ?? {
+      layer: 'app',
+      where: 'your app',
+      comment: '//',
+      snippet: `Remove the app's own CORS middleware and any code that sets Access-Control-* headers: CORS is answered by ${proxyName} only. (${proxyName} also hides them, so a leftover does no harm.)`,
+    }
+  )
 }
 
-/** The app-side half of "CORS only at the proxy": take the app's own CORS out. */
-export function appRemoval(app: Stack | null, proxyName: string): ChangeSpec {
-  const why = `CORS is answered by ${proxyName} only`
-  switch (app) {
-    case 'express':
-      return {
-        layer: 'app',
-        where: WHERE.expressCors,
-        lang: 'js',
-        snippet: `// ${why}: no app.use(cors(...)) here.`,
-      }
-    case 'fastapi':
-      return {
-        layer: 'app',
-        where: WHERE.fastapiCors,
-        lang: 'python',
-        snippet: `# ${why}: no CORSMiddleware here.`,
-      }
-    case 'flask':
-      return { layer: 'app', where: WHERE.flaskCors, lang: 'python', snippet: `# ${why}: no CORS(app) here.` }
-    case 'django':
-      return {
-        layer: 'app',
-        where: WHERE.djangoSettings,
-        lang: 'python',
-        snippet: `# ${why}: take django-cors-headers out.\nMIDDLEWARE = [m for m in MIDDLEWARE if m != "corsheaders.middleware.CorsMiddleware"]`,
-      }
-    default:
-      return {
-        layer: 'app',
-        where: 'your app',
-        lang: 'js',
-        snippet: `Remove the app's own CORS middleware and any code that sets Access-Control-* headers: ${why}. (${proxyName} also hides them, so a leftover does no harm.)`,
-      }
-  }
+/** The proxy-side half of "CORS in the app only": the proxy's CORS lines deleted (its module says how). */
+export function proxyRemoval(ctx: FixContext, proxy: Stack | null): readonly ChangeSpec[] {
+  return proxy ? (ctx.stack(proxy).plainProxy ?? []) : []
 }
 
-export function appLabel(app: Stack | null): string {
-  return (app && APP_NAMES[app]) ?? "the app's CORS middleware"
+/** A cure as a diff: the lines to delete ("- "), then the lines to add ("+ "). */
+export function diffOf(remove: readonly string[], add: readonly string[]): string {
+  return [...remove.map((l) => `- ${l}`), ...add.map((l) => `+ ${l}`)].join('\n')
 }
 
 /** A regex alternation that matches exactly these origins (dots and other specials escaped). */
@@ -206,103 +132,6 @@ export function originRegex(origins: readonly string[]): string {
 }
 
 export const q = (s: string): string => JSON.stringify(s)
-
-/**
- * An origin-dependent ACAO must name Origin in Vary, or Varnish's cache serves one origin's answer to
- * another: added here when the app forgot (Varnish honours the backend's Vary for its cache key).
- */
-export const VARNISH_VARY_ORIGIN = `if (beresp.http.Access-Control-Allow-Origin && beresp.http.Access-Control-Allow-Origin != "*") {
-    if (!beresp.http.Vary) {
-        set beresp.http.Vary = "Origin";
-    } elsif (beresp.http.Vary !~ "(?i)\\borigin\\b") {
-        set beresp.http.Vary = beresp.http.Vary + ", Origin";
-    }
-}`
-
-function varnishPlain(): ChangeSpec[] {
-  return [
-    {
-      layer: 'proxy',
-      where: WHERE.varnishDeliver,
-      lang: 'vcl',
-      snippet:
-        "# Varnish passes the app's CORS headers through: no resp.http.Access-Control-* lines and no header.append of them here.",
-    },
-    {
-      layer: 'proxy',
-      where: WHERE.varnishBackendResponse,
-      lang: 'vcl',
-      snippet: `# Cache one answer per Origin.\n${VARNISH_VARY_ORIGIN}`,
-    },
-  ]
-}
-
-/** A cure as a diff: the lines to delete ("- "), then the lines to add ("+ "). */
-export function diffOf(remove: readonly string[], add: readonly string[]): string {
-  return [...remove.map((l) => `- ${l}`), ...add.map((l) => `+ ${l}`)].join('\n')
-}
-
-/** A header value nginx takes as one word, or in double quotes; anything else is not written into a config. */
-const NGINX_BARE = /^[A-Za-z0-9*:/._-]{1,200}$/
-const NGINX_QUOTED = /^[A-Za-z0-9*:/._, -]{1,200}$/
-
-/**
- * The add_header lines nginx sent, as its config spells them when the value is a constant ('*'): what
- * "delete nginx's line" names, proven on the lab's real nginx (test/e2e/cures.test.ts deletes exactly these
- * lines). Only CORS header names and plain values, never the page's origin (a variable there); else none.
- */
-export function nginxLinesToDelete(ctx: FixContext): string[] {
-  const out: string[] = []
-  for (const l of ctx.attribution.lines) {
-    const { name, value } = l.header
-    if (l.layer !== 'proxy' || !/^access-control-[a-z-]{1,40}$/i.test(name)) continue
-    // The page's own origin is most often `$http_origin` in the config, sometimes written out: not guessed.
-    if (value === ctx.origin) return []
-    const v = NGINX_BARE.test(value) ? value : NGINX_QUOTED.test(value) ? `"${value}"` : null
-    if (v === null) return []
-    const line = `add_header ${name} ${v};`
-    if (!out.includes(line)) out.push(line)
-  }
-  return out
-}
-
-/** The proxy-side half of "CORS in the app only": delete the proxy's CORS lines (the comment replaces them). */
-export function proxyRemoval(proxy: Stack | null): ChangeSpec[] {
-  switch (proxy) {
-    case 'nginx': {
-      const snippet =
-        "# nginx passes the app's CORS headers through untouched: no add_header Access-Control-* and no OPTIONS if-block here."
-      return [
-        { layer: 'proxy', where: WHERE.nginxServer, lang: 'nginx', snippet },
-        { layer: 'proxy', where: WHERE.nginxLocation, lang: 'nginx', snippet },
-      ]
-    }
-    case 'apache':
-      return [
-        {
-          layer: 'proxy',
-          where: WHERE.apacheLocation,
-          lang: 'apache',
-          snippet:
-            "# Apache passes the app's CORS headers through untouched: no Header … Access-Control-* lines here.",
-        },
-      ]
-    case 'caddy':
-      return [
-        {
-          layer: 'proxy',
-          where: WHERE.caddySite,
-          lang: 'caddy',
-          snippet:
-            "# Caddy passes the app's CORS headers through untouched: no header Access-Control-* lines here.",
-        },
-      ]
-    case 'varnish':
-      return varnishPlain()
-    default:
-      return []
-  }
-}
 
 /**
  * The app-layer cures share one shape: the app's full CORS setup (recommended), with the proxy's CORS lines
@@ -315,13 +144,13 @@ export function appOnlyFix(
   setup: ChangeSpec,
   whyApp: string,
 ): Fix {
-  const proxy = proxySentCors(ctx) ? proxyRemoval(ctx.attribution.proxy) : []
+  const proxy = proxySentCors(ctx) ? proxyRemoval(ctx, ctx.attribution.proxy) : []
   return makeFix({
     stack,
     layer: 'app',
     recommended: true,
     title: proxy.length ? `${title}; ${ctx.attribution.proxy} as a plain proxy` : title,
-    label: `${ctx.stackName(stack)} only`,
+    label: `${ctx.stack(stack).name} only`,
     why: proxy.length
       ? `One layer sends CORS: ${whyApp}, and ${ctx.attribution.proxy} stops adding its own copies.`
       : whyApp,
@@ -361,12 +190,12 @@ export function proxyCures(
     readonly directive: string
     readonly only: ProxyCure
     readonly keep: ProxyCure & { readonly when?: boolean }
+    /** The proxy's own CORS lines as its config spells them, when known: the plain-proxy cure deletes them. */
+    readonly sent?: { readonly lines: readonly string[]; readonly where: string }
   },
 ): Fix[] {
   const duplicate = failureKind(ctx) === 'duplicate'
-  const only = appSentCors(ctx)
-    ? [...p.only.changes, appRemoval(ctx.attribution.app, p.name)]
-    : p.only.changes
+  const only = appSentCors(ctx) ? [...p.only.changes, appRemoval(ctx, p.name)] : p.only.changes
   const fixes = [
     makeFix({
       stack: p.stack,
@@ -379,8 +208,8 @@ export function proxyCures(
     }),
   ]
   if (duplicate && appOriginValueOk(ctx)) {
-    const lines = p.stack === 'nginx' ? nginxLinesToDelete(ctx) : []
-    const shown = lines.map((l) => `\`${l.slice(0, -1)}\``).join(' and ')
+    const lines = p.sent?.lines ?? []
+    const shown = lines.map((l) => `\`${l.endsWith(';') ? l.slice(0, -1) : l}\``).join(' and ')
     fixes.push(
       makeFix({
         stack: p.stack,
@@ -392,17 +221,10 @@ export function proxyCures(
           : `CORS in the app only: ${p.name} as a plain proxy`,
         label: `Remove ${p.name}'s ${p.directive.includes(' ') ? 'CORS lines' : p.directive}`,
         why: `The app already sends a valid Access-Control-Allow-Origin; deleting ${p.name}'s ${p.directive} lines leaves exactly one.`,
-        changes: lines.length
-          ? [
-              {
-                layer: 'proxy',
-                where: WHERE.nginxAddHeader,
-                lang: 'nginx',
-                snippet: diffOf(lines, []),
-                diff: true,
-              },
-            ]
-          : proxyRemoval(p.stack),
+        changes:
+          p.sent && lines.length
+            ? [{ layer: 'proxy', where: p.sent.where, comment: '#', snippet: diffOf(lines, []), diff: true }]
+            : proxyRemoval(ctx, p.stack),
       }),
     )
   }

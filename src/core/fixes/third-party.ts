@@ -8,7 +8,7 @@ import type { Recipe } from './context.ts'
 import { jsString } from './escape.ts'
 import { failureKind, HEADER_KINDS } from './failure.ts'
 import { snippetOrigin } from './gate.ts'
-import { makeFix, WHERE } from './shared.ts'
+import { makeFix, WHERE_CLIENT } from './shared.ts'
 
 /** Where identity providers keep the allowed origins. */
 const SETTING: ReadonlyArray<readonly [RegExp, string]> = [
@@ -66,7 +66,7 @@ export const recipe: Recipe = (ctx) => {
     label: 'Ask the owner to allow it',
     why: `${owner.evidence}. Its CORS headers are set by whoever runs it; nothing in your config changes them.`,
     changes: [
-      { layer: 'client', where: `a request to the owner of ${url.hostname}`, lang: 'nginx', snippet: ask },
+      { layer: 'client', where: `a request to the owner of ${url.hostname}`, comment: '#', snippet: ask },
     ],
   })
   if (!plainHost) return [askFix]
@@ -83,10 +83,10 @@ export const recipe: Recipe = (ctx) => {
         {
           layer: 'proxy',
           where: "your backend (nginx shown; any server's proxy route works)",
-          lang: 'nginx',
+          comment: '#',
           snippet: proxy,
         },
-        { layer: 'client', where: WHERE.client, lang: 'js', snippet: call },
+        { layer: 'client', where: WHERE_CLIENT, comment: '//', snippet: call },
       ],
     }),
   ]

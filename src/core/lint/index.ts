@@ -3,6 +3,9 @@
  * (issue 18). Pure: the caller reads the files; `include`s resolve among the files given (an `nginx -T`
  * dump carries every file nginx read) or through the caller's resolver.
  */
+import { apacheScopes } from './apache-model.ts'
+import { isHtaccess, looksLikeApache, parseApache } from './apache-parse.ts'
+import { apacheRules } from './apache-rules.ts'
 import { nginxContexts } from './nginx-model.ts'
 import {
   ConfigError,
@@ -33,13 +36,23 @@ export interface LintOptions {
   readonly resolve?: IncludeResolver
 }
 
-/** Lints each file given as a main config (or an `nginx -T` dump). Throws ConfigError on unusable input. */
+/**
+ * Lints each file given as a main config (or an `nginx -T` dump). Without `server`, a file that is
+ * unambiguously Apache's (looksLikeApache) is read as Apache, any other as nginx. Throws ConfigError on
+ * unusable input.
+ */
 export function lint(files: readonly SourceFile[], opts: LintOptions = {}): LintResult {
-  const server = opts.server ?? 'nginx'
-  if (server !== 'nginx')
-    throw new ConfigError(`--server ${server} is not supported yet (nginx only)`, files[0]?.file ?? '-', 1)
   const findings: LintFinding[] = []
   for (const f of files) {
+    const server = opts.server ?? (looksLikeApache(f) ? 'apache' : 'nginx')
+    if (server === 'apache') {
+      const root = parseApache(f, opts.resolve ?? dumpResolver(files))
+      for (const x of apacheRules(apacheScopes(root, isHtaccess(f.file)), root))
+        findings.push({ server, ...x })
+      continue
+    }
+    if (server !== 'nginx')
+      throw new ConfigError(`--server ${server} is not supported yet (nginx and apache only)`, f.file, 1)
     const dump = splitNginxDump(f.text)
     const main = dump ? (dump[0] as SourceFile) : f
     const resolve = dump ? dumpResolver(dump) : (opts.resolve ?? dumpResolver(files))
