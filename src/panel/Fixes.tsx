@@ -66,7 +66,7 @@ export function Fixes({ fixes, onCopy }: Props) {
           fix.changes.map((c, i) => (
             <div class="change" key={i}>
               <div class="change-where">
-                <span class="badge">{c.layer}</span> {c.where}
+                <span class="badge">{c.layer}</span> <Rich text={c.where} />
               </div>
               <Snippet
                 text={c.snippet}
@@ -78,7 +78,11 @@ export function Fixes({ fixes, onCopy }: Props) {
           ))
         ) : (
           <>
-            {fix.changes[0] ? <div class="change-where">{fix.changes[0].where}</div> : null}
+            {fix.changes[0] ? (
+              <div class="change-where">
+                <Rich text={fix.changes[0].where} />
+              </div>
+            ) : null}
             <Snippet
               text={fix.snippet}
               diff={fix.changes[0]?.diff === true}
