@@ -49,6 +49,8 @@ export interface JsonEntry {
     readonly stack: string
     readonly layer: string
     readonly recommended: boolean
+    /** On the recommended fix: why this one (the engine's words; src/core/fixes/recommend.ts). */
+    readonly reason: string | null
     readonly title: string
     readonly why: string
     readonly snippet: string
@@ -110,6 +112,7 @@ export function toJsonEntry(raw: Exchange, rawDiagnosis: Diagnosis): JsonEntry {
       stack: f.stack,
       layer: f.layer,
       recommended: f.recommended,
+      reason: f.reason ?? null,
       title: f.title,
       why: f.why,
       snippet: f.snippet,
@@ -195,6 +198,7 @@ export function entryLines(e: JsonEntry, options?: { allHeaders?: boolean }): st
   const fix = e.fixes.find((f) => f.recommended)
   if (fix) {
     lines.push(`  Fix (${fix.stack}, ${fix.layer}): ${fix.title}`)
+    if (fix.reason) lines.push(`    Recommended: ${fix.reason}.`)
     if (fix.why) lines.push(`    ${fix.why}`)
     if (fix.requires) lines.push(`    (${fix.requires})`)
     lines.push(...indent(fix.snippet, '      '))

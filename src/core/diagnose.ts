@@ -13,13 +13,14 @@ import type { Fix } from './fix.ts'
 import type { FixContext } from './fixes/context.ts'
 import { gate, withDroppedNotes } from './fixes/gate.ts'
 import { fixesFor } from './fixes/index.ts'
+import { recommend } from './fixes/recommend.ts'
 import { taintedFixes } from './fixes/tainted.ts'
 import { gatewayErrorFinding } from './gateway-error.ts'
 import type { Finding } from './model/finding.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
 import type { Session } from './session.ts'
 import { withSettle } from './settle.ts'
-import { STACKS } from './stacks/index.ts'
+import { STACKS, stackName } from './stacks/index.ts'
 
 function pathOf(url: string): string {
   try {
@@ -90,7 +91,11 @@ export function completeWith(exchange: Exchange, verdict: Analysis, attribution:
     .sort((a, b) => rank(a.f) - rank(b.f) || culprit(a.f) - culprit(b.f) || a.i - b.i)
   // A snippet may quote a header value or a URL: no secret of the exchange leaves in one.
   const secrets = secretValues(exchange)
-  const out = ordered.map(({ f }) => withDroppedNotes(f, gated.dropped, STACKS[f.stack].comment))
+  const out = recommend(
+    ordered.map(({ f }) => withDroppedNotes(f, gated.dropped, STACKS[f.stack].comment)),
+    attribution,
+    stackName,
+  )
   return {
     ...analysis,
     attribution,

