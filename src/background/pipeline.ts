@@ -13,7 +13,7 @@ import { isOutcomeOnlyType, type Platform } from '../platform/index.ts'
 import type { DevtoolsLog, ExchangeRecord, Settings } from '../protocol.ts'
 import { assemble } from './assemble.ts'
 import type { CaptureSink } from './capture.ts'
-import { DEVTOOLS_LOG_NOTE, exchangesBefore } from './devtools-log.ts'
+import { DEVTOOLS_LOG_NOTE, exchangesBefore, type LiveDraft } from './devtools-log.ts'
 import { PreflightPairer } from './pairing.ts'
 import type { RecordStore } from './store.ts'
 import type { TrackedPreflight, TrackedRequest } from './tracked.ts'
@@ -173,6 +173,32 @@ export class Pipeline implements CaptureSink {
     this.options.notifier.records(tabId, records)
     for (const t of evicted) this.options.notifier.tabState(t)
   }
+
+  /**
+   * Live rows read from DevTools' own log (the DevTools page feeds it; src/background/devtools-log.ts groups
+   * and reads it): judged and stored exactly as webRequest's are.
+   */
+  live(tabId: number, drafts: readonly LiveDraft[]): void {
+    if (!this.ready) {
+      this.beforeReady.push(() => this.live(tabId, drafts))
+      return
+    }
+    const records: ExchangeRecord[] = []
+    const evicted = new Set<number>()
+    for (const { startedAt, exchange } of drafts) {
+      this.safely(() => {
+        const key = `live ${tabId} ${++this.liveSeq}`
+        // As in capture: a failed WebSocket is a row only when it is a Local Network Access block.
+        const known = exchange.api === 'websocket' ? this.session.judge(key, exchange) : undefined
+        if (known && !known.blocked) return
+        records.push(this.record(tabId, key, { startedAt, exchange, notes: [] }, evicted, known))
+      })
+    }
+    this.options.notifier.records(tabId, records)
+    for (const t of evicted) this.options.notifier.tabState(t)
+  }
+
+  private liveSeq = 0
 
   /** The tab's next navigation keeps its log (a reload the user asked for from the panel). */
   keepLogOnce(tabId: number): void {

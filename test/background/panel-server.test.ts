@@ -33,6 +33,9 @@ function setup(inspectWatches = true) {
     },
     reload: (tabId) => calls.push(`reload ${tabId}`),
     devtoolsLog: (tabId, log) => calls.push(`devtools-log ${tabId} ${log.entries.length}`),
+    liveSource: () => 'devtools-finished',
+    devtoolsEntries: (tabId, since, entries) => calls.push(`entries ${tabId} ${since} ${entries.length}`),
+    devtoolsNavigated: (tabId) => calls.push(`navigated ${tabId}`),
   })
   return { store, server, calls, release }
 }
