@@ -94,6 +94,11 @@ export class PanelServer implements Notifier {
     port.onDisconnect.addListener(() => this.drop(port))
   }
 
+  /** The tabs a DevTools page is open on (their live rows may come from DevTools' log). */
+  get inspectedTabs(): Set<number> {
+    return new Set(this.inspecting.values())
+  }
+
   /** The tabs someone looks at (the default capture scope). */
   get watchedTabs(): number[] {
     return [...this.panelsPerTab.keys()]
@@ -124,6 +129,7 @@ export class PanelServer implements Notifier {
       case 'inspect':
         this.inspecting.set(port, message.tabId)
         if (this.inspectWatches) this.watch(port, message.tabId)
+        else this.onPanelsChanged() // its tab's live source may change (platform's liveSourceFor)
         this.tellLiveSource(port, message.tabId)
         return
       case 'devtools-log':
@@ -200,7 +206,7 @@ export class PanelServer implements Notifier {
 
   private drop(port: WorkerTransport): void {
     this.subscriptions.delete(port)
-    this.inspecting.delete(port)
+    if (this.inspecting.delete(port) && !this.inspectWatches) this.onPanelsChanged()
     const tabs = this.watching.get(port)
     if (!tabs) return
     this.watching.delete(port)

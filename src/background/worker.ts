@@ -52,11 +52,14 @@ const ready = pipeline.start()
 const live = new LiveLog((tabId, drafts) => pipeline.live(tabId, drafts))
 /** tabId → when its DevTools page began feeding (what started before comes from the backfill). */
 const liveSince = new Map<number, number>()
-const liveSource = (): LiveSource => liveSourceFor(platform.browser, store.settings.captureScope)
+const liveSource = (tabId: number): LiveSource =>
+  liveSourceFor(platform.browser, store.settings.captureScope, server.inspectedTabs.has(tabId))
+// For the harness (test/harness/devtools.ts): the tabs whose rows come from DevTools' log now.
+Object.assign(globalThis, { corsLensLiveTabs: () => [...liveSince.keys()] })
 
 /** What DevTools logged before live rows began: webRequest's start, or the DevTools feed's. */
 function backfill(tabId: number, log: DevtoolsLog): void {
-  if (liveSource() === 'webrequest') {
+  if (liveSource(tabId) === 'webrequest') {
     pipeline.backfill(tabId, log, capture?.listeningSince(tabId) ?? Date.now())
     return
   }
@@ -82,12 +85,12 @@ server.attach({
   devtoolsLog: backfill,
   liveSource,
   devtoolsEntries: (tabId, since, entries) => {
-    if (liveSource() === 'webrequest') return // a scope change crossed the feed's last message
-    if (!liveSince.has(tabId)) liveSince.set(tabId, since)
+    if (liveSource(tabId) === 'webrequest') return // a scope change crossed the feed's last message
+    liveSince.set(tabId, since)
     live.add(tabId, entries)
   },
   devtoolsNavigated: (tabId) => {
-    if (liveSource() === 'webrequest') return
+    if (liveSource(tabId) === 'webrequest') return
     live.process(true)
     if (pipeline.navigated(tabId)) live.dropTab(tabId)
   },
@@ -99,8 +102,8 @@ const webRequest: WebRequestLike = api.webRequest
 /** Listen where something may be captured: every tab in 'all-tabs'; else only the tabs someone looks at. */
 function syncListening(): void {
   const allTabs = store.settings.captureScope === 'all-tabs'
-  const devtoolsFed = liveSource() !== 'webrequest'
-  capture?.listenTo(webRequest, allTabs ? 'all' : devtoolsFed ? [] : server.watchedTabs)
+  const tabs = server.watchedTabs.filter((tabId) => liveSource(tabId) === 'webrequest')
+  capture?.listenTo(webRequest, allTabs ? 'all' : tabs)
   keepAwake(allTabs)
   server.liveSourcesChanged()
 }

@@ -21,10 +21,15 @@ export function builtLiveSource(): LiveSource {
   return (SOURCES as readonly string[]).includes(built) ? (built as LiveSource) : DEFAULT_LIVE_SOURCE
 }
 
+/**
+ * `devtoolsOpen`: a DevTools page is open on the tab (its log exists); the panel opened in a tab
+ * (panel.html?tabId=N) has no DevTools log behind it, so webRequest serves it.
+ */
 export function liveSourceFor(
   browser: BrowserName,
   scope: CaptureScope,
+  devtoolsOpen: boolean,
   built: LiveSource = builtLiveSource(),
 ): LiveSource {
-  return browser === 'chromium' && scope === 'devtools-open' ? built : 'webrequest'
+  return browser === 'chromium' && scope === 'devtools-open' && devtoolsOpen ? built : 'webrequest'
 }
