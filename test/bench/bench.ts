@@ -11,9 +11,13 @@
  * BENCH_ROUNDS (default 7), BENCH_HEAP (default 100000), BENCH_STRESS (default 2000 fetches), BENCH_HAR_ENTRIES and
  * BENCH_SKIP (comma list: engine,pages,heap,panel,har) tune it; BENCH_COMPARE=<another build's dist> adds that build's
  * variants, BENCH_FLOOR=1 the no-op observer holding CORS Lens's subscriptions in every tab.
+ * The page variants include the live-capture candidates with the CORS panel shown (each a build of its own:
+ * test/harness/live-source-build.ts) against DevTools on its Network panel without CORS Lens;
+ * BENCH_VARIANTS=capture measures only those (and their baselines).
  */
 import puppeteer, { type CDPSession, type Page } from 'puppeteer-core'
 import { analyze, diagnose, type Exchange } from '../../src/core/index.ts'
+import type { LiveSource } from '../../src/protocol.ts'
 import { rng } from '../core/hostile.ts'
 import { nearPassingExchange } from '../core/near-passing.ts'
 import { BASE_FLAGS, EXTENSION_DIR, findChromium, launchChromium } from '../harness/chromium.ts'
@@ -21,14 +25,21 @@ import {
   type DevToolsSession,
   launchWithDevTools,
   openCorsPanel,
+  openNetworkPanel,
   waitForDevToolsPage,
   waitForDevToolsReady,
+  waitForLiveCapture,
   waitForWorkerListening,
 } from '../harness/devtools.ts'
 import { har, harEntry } from '../harness/har.ts'
+import { buildLiveSource } from '../harness/live-source-build.ts'
 import type { Scenario } from '../lab/scenario.ts'
 import { startLab } from '../lab/server.ts'
-import { writeFloorExtension, writeNoListenerExtension } from './floor-extension.ts'
+import {
+  writeFloorExtension,
+  writeNoListenerExtension,
+  writeNoListenerPanelExtension,
+} from './floor-extension.ts'
 import { harSize } from './har-size.ts'
 import { realisticPage, stressPage } from './pages.ts'
 import { fmt, ratio, summarize } from './stats.ts'
@@ -102,12 +113,41 @@ interface Variant {
   readonly scope?: 'all-tabs' | 'devtools-open'
   /** Show the CORS panel in DevTools first (capture runs live from then on). */
   readonly corsPanel?: boolean
+  /** Show DevTools' Network panel first (the baseline a developer compares with). */
+  readonly networkPanel?: boolean
+  /** A CORS Lens build (this tree's): the bench waits until it captures as the variant says. */
+  readonly lens?: boolean
 }
 
 /** BENCH_COMPARE=<dist folder of another build>: adds that build's variants (before/after figures). */
 const COMPARE = process.env.BENCH_COMPARE
 
+/** The live-capture candidates with the CORS panel shown, each its own build, and their baselines. */
+function captureVariants(): Variant[] {
+  const shown = (name: string, source: LiveSource): Variant => ({
+    name,
+    extension: buildLiveSource(source),
+    devtools: true,
+    corsPanel: true,
+    lens: true,
+  })
+  return [
+    { name: 'DevTools on Network, no extension', extension: false, devtools: true, networkPanel: true },
+    {
+      name: 'no-listener extension, panel shown',
+      extension: writeNoListenerPanelExtension(),
+      devtools: true,
+      corsPanel: true,
+    },
+    shown('CORS panel: webRequest (a)', 'webrequest'),
+    shown('CORS panel: onRequestFinished (b)', 'devtools-finished'),
+    shown('CORS panel: getHAR every 1 s (c)', 'devtools-poll'),
+  ]
+}
+
 function pageVariants(): Variant[] {
+  if (process.env.BENCH_VARIANTS === 'capture')
+    return [{ name: 'DevTools open, no extension', extension: false, devtools: true }, ...captureVariants()]
   const zero = writeNoListenerExtension()
   const variants: Variant[] = [
     { name: 'no extension', extension: false, devtools: false },
@@ -117,6 +157,7 @@ function pageVariants(): Variant[] {
     { name: 'DevTools open, no extension', extension: false, devtools: true },
     { name: 'DevTools open, CORS Lens', extension: EXTENSION_DIR, devtools: true },
     { name: 'DevTools open, CORS panel shown', extension: EXTENSION_DIR, devtools: true, corsPanel: true },
+    ...captureVariants(),
   ]
   if (process.env.BENCH_FLOOR)
     variants.push({ name: 'floor (no-op observer)', extension: writeFloorExtension(), devtools: false })
@@ -137,6 +178,14 @@ const RATIOS: readonly (readonly [string, string, string])[] = [
   ['CORS Lens all tabs', 'no extension', ''],
   ['DevTools open, CORS Lens', 'DevTools open, no extension', 'target ≤ 1.05×'],
   ['DevTools open, CORS panel shown', 'DevTools open, no extension', ''],
+  ['DevTools on Network, no extension', 'DevTools open, no extension', ''],
+  ['no-listener extension, panel shown', 'DevTools on Network, no extension', ''],
+  ['CORS panel: webRequest (a)', 'DevTools on Network, no extension', ''],
+  ['CORS panel: onRequestFinished (b)', 'DevTools on Network, no extension', 'target ≤ 1.05×'],
+  ['CORS panel: getHAR every 1 s (c)', 'DevTools on Network, no extension', 'target ≤ 1.05×'],
+  ['CORS panel: webRequest (a)', 'no-listener extension, panel shown', ''],
+  ['CORS panel: onRequestFinished (b)', 'no-listener extension, panel shown', ''],
+  ['CORS panel: getHAR every 1 s (c)', 'no-listener extension, panel shown', ''],
   ['floor (no-op observer)', 'no extension', ''],
   ['compare: default', 'no extension', ''],
   ['compare: DevTools-only, shut', 'extension, no listeners', ''],
@@ -213,6 +262,17 @@ async function pages(): Promise<void> {
 async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
   // DevTools fully loaded in both DevTools variants: its own start-up is not what is measured.
   if (v.devtools) await waitForDevToolsReady(s)
+  if (v.networkPanel) await openNetworkPanel(s)
+  if (v.lens) {
+    await waitForDevToolsPage(s)
+    await openCorsPanel(s)
+    await waitForLiveCapture(s.browser)
+    return
+  }
+  if (v.corsPanel && v.extension !== EXTENSION_DIR) {
+    await openCorsPanel(s)
+    return
+  }
   if (!v.extension) return
   if (v.scope) {
     const panel = await s.browser.newPage()
@@ -225,9 +285,14 @@ async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
   // A previous build may not wait for the settings; its listeners are whatever it registers.
   if (v.extension !== EXTENSION_DIR) return
   if (v.devtools) await waitForDevToolsPage(s)
-  if (v.corsPanel) await openCorsPanel(s)
-  // Chromium listens once the CORS panel shows (or in every tab), not merely because DevTools is open.
-  await waitForWorkerListening(s.browser, v.corsPanel === true || v.scope === 'all-tabs', 90_000)
+  if (v.corsPanel) {
+    await openCorsPanel(s)
+    // With the panel shown, rows are live from the build's source (DevTools' log or webRequest).
+    await waitForLiveCapture(s.browser)
+    return
+  }
+  // Chromium listens in every tab, not merely because DevTools is open.
+  await waitForWorkerListening(s.browser, v.scope === 'all-tabs', 90_000)
 }
 
 /** The worker's heap (after GC) as requests accumulate: it should stay flat, the store being bounded. */

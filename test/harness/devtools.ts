@@ -211,6 +211,12 @@ export async function openCorsPanel(
   }
 }
 
+/** Shows DevTools' own Network panel (the bench's baseline: what a developer looks at without us). */
+export async function openNetworkPanel(session: DevToolsSession): Promise<void> {
+  const dt = await session.devtools()
+  await dt.evaluate(showPanelScript('network', false))
+}
+
 /**
  * Runs inside devtools://. A string, not a function: test runners rewrite `import()` in functions they
  * transform, and this import must reach DevTools' own module loader untouched.
