@@ -9,7 +9,7 @@
  *   redirect chains: seconds and peak RSS (har-size.ts).
  * It prints figures and never fails on them: targets are for people to read, not for CI to enforce.
  * BENCH_ROUNDS (default 7), BENCH_HEAP (default 100000), BENCH_STRESS (default 2000 fetches), BENCH_HAR_ENTRIES and
- * BENCH_SKIP (comma list: engine,pages,heap,panel,har) tune it; BENCH_COMPARE=<another build's dist> adds that build's
+ * BENCH_SKIP (comma list: engine,pages,firefox,heap,panel,har) tune it; BENCH_COMPARE=<another build's dist> adds that build's
  * variants, BENCH_FLOOR=1 the no-op observer holding CORS Lens's subscriptions in every tab.
  * The page variants include the live-capture candidates with the CORS panel shown (each a build of its own:
  * test/harness/live-source-build.ts) against DevTools on its Network panel without CORS Lens;
@@ -31,10 +31,17 @@ import {
   waitForLiveCapture,
   waitForWorkerListening,
 } from '../harness/devtools.ts'
+import {
+  FIREFOX_EXTENSION_DIR,
+  findFirefox,
+  inBrowserWindow,
+  launchFirefox,
+  openFirefoxToolbox,
+} from '../harness/firefox.ts'
 import { har, harEntry } from '../harness/har.ts'
 import { buildLiveSource } from '../harness/live-source-build.ts'
 import type { Scenario } from '../lab/scenario.ts'
-import { startLab } from '../lab/server.ts'
+import { API_HOST, PAGE_HOST, startLab } from '../lab/server.ts'
 import {
   writeFloorExtension,
   writeNoListenerExtension,
@@ -295,6 +302,66 @@ async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
   await waitForWorkerListening(s.browser, v.scope === 'all-tabs', 90_000)
 }
 
+/**
+ * Firefox with its toolbox open, fresh browser per load, interleaved as above: the Network panel without
+ * CORS Lens against the CORS panel shown (Firefox keeps webRequest: src/platform/live-source.ts).
+ */
+async function firefoxPages(): Promise<void> {
+  if (!findFirefox()) {
+    log('\nFirefox: not installed (npm run setup installs firefox-esr); skipped')
+    return
+  }
+  const lab = await startLab({ scenarios: SCENARIOS })
+  const [okS, preS, failS] = SCENARIOS as [Scenario, Scenario, Scenario]
+  const stressUrl = stressPage(lab, lab.scenarioUrl(okS))
+  const realUrl = realisticPage(lab, lab.scenarioUrl(okS), lab.scenarioUrl(preS), lab.scenarioUrl(failS))
+  const variants = [
+    { name: 'Firefox: toolbox on Network, no extension', extension: false as const },
+    { name: 'Firefox: CORS panel shown (webRequest)', extension: FIREFOX_EXTENSION_DIR },
+  ]
+  const stress = new Map(variants.map((v) => [v.name, [] as number[]]))
+  const realistic = new Map(variants.map((v) => [v.name, [] as number[]]))
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const v of round % 2 ? [...variants].reverse() : variants) {
+        const ff = await launchFirefox({ hosts: [PAGE_HOST, API_HOST], extension: v.extension })
+        try {
+          const page = (await ff.browser.pages())[0] ?? (await ff.newPage())
+          await page.goto(stressUrl)
+          if (v.extension) await openFirefoxToolbox(ff)
+          else await inBrowserWindow(ff, FIREFOX_NETWORK_TOOLBOX)
+          await new Promise((r) => setTimeout(r, 1000)) // the DevTools page's port reaches the background
+          stress.get(v.name)?.push(await runStress(page))
+          realistic.get(v.name)?.push(await runRealistic(realUrl)(page))
+        } finally {
+          await ff.close()
+        }
+      }
+      process.stderr.write(`  Firefox round ${round + 1}/${ROUNDS} done\n`)
+    }
+  } finally {
+    await lab.close()
+  }
+  const [base, lens] = variants.map((v) => v.name) as [string, string]
+  for (const [title, data] of [
+    [`Firefox, stress page (${STRESS.toLocaleString('en')} fetches)`, stress],
+    ['Firefox, realistic page', realistic],
+  ] as const) {
+    log(`\n${title} — ${ROUNDS} rounds, interleaved`)
+    for (const v of variants) log(`  ${v.name.padEnd(44)} ${fmt(summarize(data.get(v.name) ?? []))}`)
+    const r = ratio(data.get(lens) ?? [], data.get(base) ?? [])
+    log(`  ${`${lens} / ${base}`.padEnd(86)} paired ${fmt(r.paired, '×', 3)}`)
+  }
+}
+
+/** Opens Firefox's toolbox on the selected tab at its Network panel (chrome scope, as openFirefoxToolbox). */
+const FIREFOX_NETWORK_TOOLBOX = `(async () => {
+  const { require } = ChromeUtils.importESModule('resource://devtools/shared/loader/Loader.sys.mjs')
+  const { gDevTools } = require('devtools/client/framework/devtools')
+  await gDevTools.showToolboxForTab(gBrowser.selectedTab, { toolId: 'netmonitor' })
+  return true
+})()`
+
 /** The worker's heap (after GC) as requests accumulate: it should stay flat, the store being bounded. */
 async function heap(): Promise<void> {
   const lab = await startLab({ scenarios: SCENARIOS })
@@ -508,6 +575,7 @@ const ENGINE_PATHS: readonly (readonly [string, boolean, (e: Exchange) => unknow
 log(`CORS Lens bench — ${new Date().toISOString()}, Chromium ${findChromium() ?? '(none)'}, ${ROUNDS} rounds`)
 if (!SKIP.has('engine')) engine()
 if (!SKIP.has('pages')) await pages()
+if (!SKIP.has('firefox')) await firefoxPages()
 if (!SKIP.has('heap')) await heap()
 if (!SKIP.has('panel')) await panel()
 if (!SKIP.has('har')) harSize(log)

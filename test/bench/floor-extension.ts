@@ -103,7 +103,10 @@ export function writeNoListenerPanelExtension(): string {
   writeFileSync(join(dir, 'worker.js'), '// Holds the permissions, listens to nothing.\n')
   writeFileSync(join(dir, 'devtools.html'), '<!doctype html><script src="devtools.js"></script>\n')
   // At CORS Lens's panel path, so the harness finds the panel's frame as it finds ours.
-  writeFileSync(join(dir, 'devtools.js'), "chrome.devtools.panels.create('CORS', '', 'src/panel/panel.html')\n")
+  writeFileSync(
+    join(dir, 'devtools.js'),
+    "chrome.devtools.panels.create('CORS', '', 'src/panel/panel.html')\n",
+  )
   mkdirSync(join(dir, 'src/panel'), { recursive: true })
   writeFileSync(
     join(dir, 'src/panel/panel.html'),
