@@ -55,9 +55,10 @@ export const MAX_DEVTOOLS_LOG_ENTRIES = 5000
 /**
  * Where a tab's live rows come from while its CORS panel shows (src/platform decides; the worker tells the
  * DevTools page): the worker's webRequest listeners, or DevTools' own log fed by the DevTools page —
- * devtools.network.onRequestFinished per request, or getHAR read on a cadence while the panel is visible.
+ * devtools.network.onRequestFinished per request, or getHAR read on a cadence while the panel is visible;
+ * 'devtools-combined': onRequestFinished plus a failures-only webRequest listener for what the log lacks.
  */
-export type LiveSource = 'webrequest' | 'devtools-finished' | 'devtools-poll'
+export type LiveSource = 'webrequest' | 'devtools-finished' | 'devtools-poll' | 'devtools-combined'
 
 /** HAR entries the DevTools page sends in one message (it batches; a burst is split). */
 export const MAX_LIVE_ENTRIES = 500

@@ -33,6 +33,13 @@ function startedAt(entry: unknown): number {
  * before it does, so they wait here until the request that ends the chain arrives; then the group (in start
  * order, as DevTools exports it) goes through the one HAR reader, which pairs and chains it on evidence.
  */
+/** A failure webRequest reported for a request (src/background/capture.ts FailureWatch). */
+export interface Failure {
+  readonly error: string
+  readonly ip?: string
+  readonly initiator?: string
+}
+
 export interface LiveDraft {
   readonly startedAt: number
   readonly exchange: Exchange
@@ -75,6 +82,8 @@ export class LiveLog {
     private readonly emit: (tabId: number, drafts: LiveDraft[]) => void,
     private readonly now: () => number = Date.now,
     private readonly setTimer: (fn: () => void, ms: number) => unknown = (fn, ms) => setTimeout(fn, ms),
+    /** What webRequest saw of a failed request (the narrow path), when one runs beside the log. */
+    private readonly failureOf: (tabId: number, method: string, url: string) => Failure | null = () => null,
   ) {}
 
   /** Entries DevTools finished for the tab; each is read once, whichever of feed and backfill sees it first. */
@@ -114,11 +123,29 @@ export class LiveLog {
       const due = all ? tab.ends.splice(0) : takeDue(tab.ends, now)
       if (tab.ends.length > 0) waiting = true
       const drafts: LiveDraft[] = []
-      for (const end of due) drafts.push(...readGroup(groupOf(end, tab.pending)))
+      for (const end of due)
+        for (const d of readGroup(groupOf(end, tab.pending))) drafts.push(this.refine(tabId, d))
       expire(tab.pending, now)
       if (drafts.length > 0) this.emit(tabId, drafts)
     }
     if (waiting) this.schedule()
+  }
+
+  /** A failure as webRequest named it (and the address it saw): the Local Network Access detail HAR folds. */
+  private refine(tabId: number, draft: LiveDraft): LiveDraft {
+    const x = draft.exchange
+    if (x.outcome.kind !== 'error') return draft
+    const hops = x.redirects ?? []
+    const last = hops.length > 0 ? (hops[hops.length - 1]?.location ?? x.request.url) : x.request.url
+    const seen = this.failureOf(tabId, x.request.method, last) ?? this.failureOf(tabId, 'OPTIONS', last)
+    if (!seen) return draft
+    const exchange: Exchange = {
+      ...x,
+      outcome: { kind: 'error', error: seen.error },
+      ...(seen.ip ? { remoteAddress: seen.ip } : {}),
+      ...(x.initiator === null && seen.initiator ? { initiator: seen.initiator } : {}),
+    }
+    return { ...draft, exchange }
   }
 
   private tab(tabId: number): TabLive {
@@ -215,7 +242,7 @@ function factsOf(raw: unknown, arrivedAt: number): Facts | null {
       : null
   return {
     raw,
-    key: `${String(raw.startedDateTime)} ${method} ${url} ${String(raw._requestId ?? '')}`,
+    key: entryKey(raw, method, url, initiator, status),
     method,
     url,
     startedAt,
@@ -223,6 +250,20 @@ function factsOf(raw: unknown, arrivedAt: number): Facts | null {
     preflightFor,
     arrivedAt,
   }
+}
+
+/**
+ * Which request an entry is, the same whichever way DevTools handed it over (getHAR or onRequestFinished): a
+ * preflight and its request may share start, method and URL (fetch with method OPTIONS), not initiator.
+ */
+function entryKey(
+  raw: Record<string, unknown>,
+  method: string,
+  url: string,
+  initiator: unknown,
+  status: number,
+) {
+  return `${String(raw.startedDateTime)} ${method} ${url} ${String(initiator)} ${status} ${String(raw.time)}`
 }
 
 function redirectTarget(method: string, status: number, location: string, base: string): string | null {

@@ -12,7 +12,7 @@ import { extensionApi } from '../platform/api.ts'
 import { detectPlatform } from '../platform/index.ts'
 import { liveSourceFor } from '../platform/live-source.ts'
 import type { DevtoolsLog, LiveSource } from '../protocol.ts'
-import { Capture, type WebRequestLike } from './capture.ts'
+import { Capture, FailureWatch, type WebRequestLike } from './capture.ts'
 import { LiveLog } from './devtools-log.ts'
 import { PanelServer } from './panel-server.ts'
 import { Pipeline } from './pipeline.ts'
@@ -49,7 +49,13 @@ const pipeline = new Pipeline({
 capture = new Capture(platform, pipeline, logError)
 const ready = pipeline.start()
 /** DevTools' own log as the live source, fed by the DevTools page (platform's liveSourceFor says where). */
-const live = new LiveLog((tabId, drafts) => pipeline.live(tabId, drafts))
+const failures = new FailureWatch(platform, logError)
+const live = new LiveLog(
+  (tabId, drafts) => pipeline.live(tabId, drafts),
+  Date.now,
+  undefined,
+  (tabId, method, url) => failures.take(tabId, method, url),
+)
 /** tabId → when its DevTools page began feeding (what started before comes from the backfill). */
 const liveSince = new Map<number, number>()
 const liveSource = (tabId: number): LiveSource =>
@@ -104,6 +110,9 @@ function syncListening(): void {
   const allTabs = store.settings.captureScope === 'all-tabs'
   const tabs = server.watchedTabs.filter((tabId) => liveSource(tabId) === 'webrequest')
   capture?.listenTo(webRequest, allTabs ? 'all' : tabs)
+  // 'devtools-combined': the failures-only listener, for what DevTools' log lacks (capture.ts FailureWatch).
+  const combined = server.watchedTabs.filter((tabId) => liveSource(tabId) === 'devtools-combined')
+  failures.listenTo(webRequest, allTabs ? [] : combined)
   keepAwake(allTabs)
   server.liveSourcesChanged()
 }

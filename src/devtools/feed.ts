@@ -59,7 +59,7 @@ export class DevtoolsFeed {
   }
 
   private sync(): void {
-    const finished = this.source === 'devtools-finished'
+    const finished = this.source === 'devtools-finished' || this.source === 'devtools-combined'
     const poll = this.source === 'devtools-poll'
     // onRequestFinished from the first time the panel shows (like webRequest before it: a hidden panel
     // keeps its rows live); getHAR only while it is visible (shown again, it catches up).
@@ -170,9 +170,12 @@ function isFinished(entry: Record<string, unknown>): boolean {
   return (typeof r.status === 'number' && r.status > 0) || (typeof r._error === 'string' && r._error !== '')
 }
 
+/** As the worker keys an entry (src/background/devtools-log.ts entryKey): a preflight and its request differ. */
 function keyOf(entry: Record<string, unknown>): string {
   const req = entry.request as Record<string, unknown>
-  return `${String(entry.startedDateTime)} ${String(req.method)} ${String(req.url)} ${String(entry._requestId ?? '')}`
+  const initiator = isRecord(entry._initiator) ? entry._initiator.type : null
+  const status = responseOf(entry).status
+  return `${String(entry.startedDateTime)} ${String(req.method)} ${String(req.url)} ${String(initiator)} ${typeof status === 'number' ? status : 0} ${String(entry.time)}`
 }
 
 /**

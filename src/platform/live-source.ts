@@ -11,9 +11,14 @@ import type { BrowserName, CaptureScope, LiveSource } from '../protocol.ts'
 
 declare const __CORS_LENS_LIVE_SOURCE__: string | undefined
 
-const SOURCES: readonly LiveSource[] = ['webrequest', 'devtools-finished', 'devtools-poll']
+const SOURCES: readonly LiveSource[] = [
+  'webrequest',
+  'devtools-finished',
+  'devtools-poll',
+  'devtools-combined',
+]
 
-export const DEFAULT_LIVE_SOURCE: LiveSource = 'devtools-finished'
+export const DEFAULT_LIVE_SOURCE: LiveSource = 'devtools-combined'
 
 /** The build's choice for Chromium's default scope. */
 export function builtLiveSource(): LiveSource {

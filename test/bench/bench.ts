@@ -149,6 +149,7 @@ function captureVariants(): Variant[] {
     shown('CORS panel: webRequest (a)', 'webrequest'),
     shown('CORS panel: onRequestFinished (b)', 'devtools-finished'),
     shown('CORS panel: getHAR every 1 s (c)', 'devtools-poll'),
+    shown('CORS panel: (b) + failures-only webRequest (d)', 'devtools-combined'),
   ]
 }
 
@@ -190,7 +191,9 @@ const RATIOS: readonly (readonly [string, string, string])[] = [
   ['CORS panel: webRequest (a)', 'DevTools on Network, no extension', ''],
   ['CORS panel: onRequestFinished (b)', 'DevTools on Network, no extension', 'target ≤ 1.05×'],
   ['CORS panel: getHAR every 1 s (c)', 'DevTools on Network, no extension', 'target ≤ 1.05×'],
+  ['CORS panel: (b) + failures-only webRequest (d)', 'DevTools on Network, no extension', 'target ≤ 1.05×'],
   ['CORS panel: webRequest (a)', 'no-listener extension, panel shown', ''],
+  ['CORS panel: (b) + failures-only webRequest (d)', 'no-listener extension, panel shown', ''],
   ['CORS panel: onRequestFinished (b)', 'no-listener extension, panel shown', ''],
   ['CORS panel: getHAR every 1 s (c)', 'no-listener extension, panel shown', ''],
   ['floor (no-op observer)', 'no extension', ''],

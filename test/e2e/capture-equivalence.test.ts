@@ -12,7 +12,12 @@ import type { Frame, Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ExchangeRecord } from '../../src/protocol.ts'
 import { EXTENSION_DIR } from '../harness/chromium.ts'
-import { launchWithDevTools, openCorsPanel, waitForLiveCapture } from '../harness/devtools.ts'
+import {
+  launchWithDevTools,
+  openCorsPanel,
+  waitForDevToolsReady,
+  waitForLiveCapture,
+} from '../harness/devtools.ts'
 import { buildLiveSource } from '../harness/live-source-build.ts'
 import { localNetworkScenarios } from '../lab/local-network.ts'
 import { runnerPage, runnerPath } from '../lab/runner.ts'
@@ -36,7 +41,7 @@ const BIG = noAcao('eq-big-header', 'a 200 KB response header', {
     ['X-Big', 'b'.repeat(200_000)],
   ],
 })
-const IN_FLIGHT = noAcao('eq-in-flight', 'in flight when the panel opens', { delayMs: 3000 })
+const IN_FLIGHT = noAcao('eq-in-flight', 'in flight when the panel opens', { delayMs: 4000 })
 const FROM_WORKER = noAcao('eq-service-worker', "fetched by the page's service worker")
 const EXTRA = [BIG, IN_FLIGHT, FROM_WORKER]
 
@@ -97,13 +102,15 @@ async function captureWith(lab: Lab, extension: string): Promise<Map<string, Row
     hostResolverRules: lab.hostResolverRules,
     headless: true,
     extension,
-    args: lab.chromiumArgs,
+    // Service workers need a secure context: the lab page is plain http on a .test name.
+    args: [...lab.chromiumArgs, `--unsafely-treat-insecure-origin-as-secure=${lab.pageOrigin}`],
   })
   try {
     const page = session.page
     const labScenariosHere = [...labScenarios, ...EXTRA]
     await page.goto(lab.pageOn('lab', runnerPath('lab'), runnerPage(lab, labScenariosHere, 'lab')))
-    // Sent before the panel shows, answered after.
+    // Sent before the panel shows (DevTools open on another panel), answered after.
+    await waitForDevToolsReady(session)
     const inFlight = page.evaluate(`window.runScenario(${JSON.stringify(IN_FLIGHT.id)})`)
     const panel = await openCorsPanel(session)
     await waitForLiveCapture(session.browser)
@@ -126,7 +133,8 @@ async function captureWith(lab: Lab, extension: string): Promise<Map<string, Row
       if (kind === 'lab') await fetchFromServiceWorker(page, lab.scenarioUrl(FROM_WORKER))
     }
     await new Promise((r) => setTimeout(r, 1500)) // past the worker's batching (pipeline, live log)
-    return rowsByUrl(await readRecords(panel))
+    const recs = await readRecords(panel)
+    return rowsByUrl(recs)
   } finally {
     await session.close()
   }
@@ -149,9 +157,11 @@ async function readRecords(panel: Frame): Promise<ExchangeRecord[]> {
 function rowsByUrl(records: readonly ExchangeRecord[]): Map<string, Row[]> {
   const out = new Map<string, Row[]>()
   for (const r of records) {
-    const list = out.get(r.exchange.request.url) ?? []
+    // By the URL the page asked for: the first hop of a redirect chain.
+    const url = r.exchange.redirects?.[0]?.fromUrl ?? r.exchange.request.url
+    const list = out.get(url) ?? []
     list.push(rowOf(r))
-    out.set(r.exchange.request.url, list)
+    out.set(url, list)
   }
   return out
 }
@@ -177,7 +187,7 @@ describe('live rows from DevTools’ log equal webRequest’s (Chromium, CORS pa
 
   it('lists every request webRequest lists, with the same verdict, preflight, chain and LNA finding', () => {
     const differ: string[] = []
-    for (const s of [...all, ...EXTRA]) {
+    for (const s of [...all, BIG]) {
       const url = urls(s)
       const a = JSON.stringify(fromWebRequest.get(url) ?? [])
       const b = JSON.stringify(fromLog.get(url) ?? [])
@@ -186,8 +196,10 @@ describe('live rows from DevTools’ log equal webRequest’s (Chromium, CORS pa
     expect(differ).toEqual([])
   })
 
-  it('lists the extra cases as Chromium reports them', () => {
-    for (const s of [BIG, IN_FLIGHT])
+  // webRequest lists neither as Chromium does: a fetch from the page's service worker is no tab's (tabId -1),
+  // and a request sent before its listeners existed is seen only as how it ended. DevTools' log has both.
+  it('lists what webRequest cannot as Chromium reports it: in flight when the panel opened, from a service worker', () => {
+    for (const s of [BIG, IN_FLIGHT, FROM_WORKER])
       expect(
         fromLog.get(urls(s))?.map((r) => r.corsError),
         s.title,

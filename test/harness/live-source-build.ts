@@ -12,10 +12,9 @@ const ROOT = resolve(import.meta.dirname, '../..')
 /** Builds (again: sources may have changed) and returns the folder. */
 export function buildLiveSource(source: LiveSource): string {
   const outDir = resolve(ROOT, `dist-live-${source}`)
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-    env: { ...process.env, CORS_LENS_LIVE_SOURCE: source, CORS_LENS_OUT_DIR: outDir },
-  })
+  // Not the test config: vite.config.ts serves vitest when VITEST is set (as it is inside a test).
+  const env: NodeJS.ProcessEnv = { ...process.env, CORS_LENS_LIVE_SOURCE: source, CORS_LENS_OUT_DIR: outDir }
+  for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'NODE_ENV') delete env[key]
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: ROOT, stdio: 'ignore', env })
   return outDir
 }
