@@ -15,7 +15,7 @@
  * test/harness/live-source-build.ts) against DevTools on its Network panel without CORS Lens;
  * BENCH_VARIANTS=capture measures only those (and their baselines).
  */
-import puppeteer, { type CDPSession, type Page } from 'puppeteer-core'
+import puppeteer, { type CDPSession, type Frame, type Page } from 'puppeteer-core'
 import { analyze, diagnose, type Exchange } from '../../src/core/index.ts'
 import type { LiveSource } from '../../src/protocol.ts'
 import { rng } from '../core/hostile.ts'
@@ -222,6 +222,8 @@ async function pages(): Promise<void> {
   const variants = pageVariants()
   const stress = new Map(variants.map((v) => [v.name, [] as number[]]))
   const realistic = new Map(variants.map((v) => [v.name, [] as number[]]))
+  /** The panel's own main-thread time in long tasks (≥ 50 ms) during the stress page's 2,000-row burst. */
+  const panelBusy = new Map(variants.map((v) => [v.name, [] as number[]]))
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round so no variant always runs first (warm caches, thermal drift).
@@ -235,9 +237,11 @@ async function pages(): Promise<void> {
           devtools: v.devtools,
         })
         try {
-          await prepare(s, v)
+          const panel = await prepare(s, v)
           await s.page.goto(stressUrl)
+          await panel?.evaluate(WATCH_LONG_TASKS)
           stress.get(v.name)?.push(await runStress(s.page))
+          if (panel) panelBusy.get(v.name)?.push((await panel.evaluate(LONG_TASK_MS)) as number)
           realistic.get(v.name)?.push(await runRealistic(realUrl)(s.page))
         } finally {
           await s.close()
@@ -262,28 +266,39 @@ async function pages(): Promise<void> {
       log(`  ${`${a} / ${b}`.padEnd(72)} paired ${fmt(r.paired, '×', 3)} ${target}`)
     }
   }
+  log('\nThe panel’s own main thread during the stress page (long tasks ≥ 50 ms, summed)')
+  for (const v of variants) {
+    const busy = panelBusy.get(v.name) ?? []
+    if (busy.length > 0) log(`  ${v.name.padEnd(36)} ${fmt(summarize(busy))}`)
+  }
 }
+
+/** In the panel's frame: sums long tasks from now on (PerformanceObserver 'longtask'). */
+const WATCH_LONG_TASKS = `(() => {
+  globalThis.__benchLongTasks = 0
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) globalThis.__benchLongTasks += e.duration
+  }).observe({ type: 'longtask' })
+})()`
+const LONG_TASK_MS = 'globalThis.__benchLongTasks'
 
 /**
  * Brings a fresh browser to the variant's state: the scope chosen through the panel (then the panel
  * closed), DevTools' extension page connected. Waits until the worker's listeners match, as the browser
  * reports them, so no variant is measured mid-transition.
  */
-async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
+async function prepare(s: DevToolsSession, v: Variant): Promise<Frame | null> {
   // DevTools fully loaded in both DevTools variants: its own start-up is not what is measured.
   if (v.devtools) await waitForDevToolsReady(s)
   if (v.networkPanel) await openNetworkPanel(s)
   if (v.lens) {
     await waitForDevToolsPage(s)
-    await openCorsPanel(s)
+    const panel = await openCorsPanel(s)
     await waitForLiveCapture(s.browser)
-    return
+    return panel
   }
-  if (v.corsPanel && v.extension !== EXTENSION_DIR) {
-    await openCorsPanel(s)
-    return
-  }
-  if (!v.extension) return
+  if (v.corsPanel && v.extension !== EXTENSION_DIR) return await openCorsPanel(s)
+  if (!v.extension) return null
   if (v.scope) {
     const panel = await s.browser.newPage()
     await panel.goto(`chrome-extension://${s.extensionId}/src/panel/panel.html?tabId=999999`)
@@ -293,16 +308,17 @@ async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
     await panel.close()
   }
   // A previous build may not wait for the settings; its listeners are whatever it registers.
-  if (v.extension !== EXTENSION_DIR) return
+  if (v.extension !== EXTENSION_DIR) return null
   if (v.devtools) await waitForDevToolsPage(s)
   if (v.corsPanel) {
-    await openCorsPanel(s)
+    const panel = await openCorsPanel(s)
     // With the panel shown, rows are live from the build's source (DevTools' log or webRequest).
     await waitForLiveCapture(s.browser)
-    return
+    return panel
   }
   // Chromium listens in every tab, not merely because DevTools is open.
   await waitForWorkerListening(s.browser, v.scope === 'all-tabs', 90_000)
+  return null
 }
 
 /**
