@@ -93,6 +93,12 @@ const PRESERVE_LOG = `(() => {
   return new Promise((r) => setTimeout(() => { port.disconnect(); r(true) }, 200))
 })()`
 
+const CLEAR = `(() => {
+  const port = chrome.runtime.connect({ name: 'cors-lens-panel' })
+  port.postMessage({ type: 'clear', tabId: chrome.devtools.inspectedWindow.tabId })
+  return new Promise((r) => setTimeout(() => { port.disconnect(); r(true) }, 200))
+})()`
+
 const all = [...labScenarios, ...localNetworkScenarios]
 const KINDS: readonly PageKind[] = ['lab', 'public-http', 'public-https', 'granted-https']
 
@@ -116,6 +122,14 @@ async function captureWith(lab: Lab, extension: string): Promise<Map<string, Row
     await waitForLiveCapture(session.browser)
     await panel.evaluate(PRESERVE_LOG)
     await inFlight
+    // Read after each batch, then cleared: the store keeps at most 500 records / 3 MB per tab.
+    const records: ExchangeRecord[] = []
+    const take = async (): Promise<void> => {
+      await new Promise((r) => setTimeout(r, 1500)) // past the worker's batching (pipeline, live log)
+      records.push(...(await readRecords(panel)))
+      await panel.evaluate(CLEAR)
+    }
+    await take()
     const cdp = await session.browser.target().createCDPSession()
     for (const kind of KINDS) {
       const here = kind === 'lab' ? labScenariosHere : all.filter((s) => (s.from ?? 'lab') === kind)
@@ -131,10 +145,9 @@ async function captureWith(lab: Lab, extension: string): Promise<Map<string, Row
         await page.evaluate(`window.runScenario(${JSON.stringify(s.id)})`)
       }
       if (kind === 'lab') await fetchFromServiceWorker(page, lab.scenarioUrl(FROM_WORKER))
+      await take()
     }
-    await new Promise((r) => setTimeout(r, 1500)) // past the worker's batching (pipeline, live log)
-    const recs = await readRecords(panel)
-    return rowsByUrl(recs)
+    return rowsByUrl(records)
   } finally {
     await session.close()
   }
