@@ -6,7 +6,8 @@
  * Flush delay: an ended request is processed PROCESS_DELAY_MS after it ends (up to PREFLIGHT_GRACE_MS more
  * when its preflight's own end has not arrived yet; Chromium's order there is racy), then the store writes it
  * FLUSH_DELAY_MS later. So a record is in storage.session at most ~250 ms after the request ended (typical),
- * 1.25 s at worst.
+ * 1.25 s at worst. Rows fed from DevTools' log (live()) arrive ~250 ms after the request ended (the DevTools
+ * page's batch, then the live log's grouping delay) and are stored the same way.
  */
 import { type Analysis, classifyFailure, type Exchange, Session } from '../core/verdict.ts'
 import { isOutcomeOnlyType, type Platform } from '../platform/index.ts'
