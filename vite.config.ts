@@ -156,8 +156,10 @@ export default defineConfig(({ mode }) => {
   const target: Target = process.env.TARGET_BROWSER === 'firefox' ? 'firefox' : 'chrome'
   return {
     plugins: [preact(), noInnerHtmlSink(), crx({ manifest: manifestFor(target), browser: target })],
+    // The bench's capture candidates (src/platform/live-source.ts), each built into its own folder.
+    define: { __CORS_LENS_LIVE_SOURCE__: JSON.stringify(process.env.CORS_LENS_LIVE_SOURCE ?? '') },
     build: {
-      outDir: target === 'firefox' ? 'dist-firefox' : 'dist',
+      outDir: process.env.CORS_LENS_OUT_DIR || (target === 'firefox' ? 'dist-firefox' : 'dist'),
       emptyOutDir: true,
       target: 'chrome116',
       // panel.html is referenced only from code (devtools.panels.create), so crxjs cannot find it.

@@ -52,6 +52,17 @@ export interface DevtoolsLog {
 /** The newest entries of DevTools' log the panel sends (a long session can log many thousands). */
 export const MAX_DEVTOOLS_LOG_ENTRIES = 5000
 
+/**
+ * Where a tab's live rows come from while its CORS panel shows (src/platform decides; the worker tells the
+ * DevTools page): the worker's webRequest listeners, or DevTools' own log fed by the DevTools page —
+ * devtools.network.onRequestFinished per request, or getHAR read on a cadence while the panel is visible;
+ * 'devtools-combined': onRequestFinished plus a failures-only webRequest listener for what the log lacks.
+ */
+export type LiveSource = 'webrequest' | 'devtools-finished' | 'devtools-poll' | 'devtools-combined'
+
+/** HAR entries the DevTools page sends in one message (it batches; a burst is split). */
+export const MAX_LIVE_ENTRIES = 500
+
 export type PanelMessage =
   | { readonly type: 'subscribe'; readonly tabId: number }
   /** From the DevTools page: DevTools is open on this tab for as long as the port lives (capture scope). */
@@ -62,6 +73,18 @@ export type PanelMessage =
   | { readonly type: 'reload'; readonly tabId: number }
   | { readonly type: 'clear'; readonly tabId: number }
   | { readonly type: 'devtools-log'; readonly tabId: number; readonly log: DevtoolsLog }
+  /**
+   * From the DevTools page, live: HAR entries DevTools finished since the last message (its log is the event
+   * source; the worker reads them with the one HAR reader). `since`: when this feed began (epoch ms).
+   */
+  | {
+      readonly type: 'devtools-entries'
+      readonly tabId: number
+      readonly since: number
+      readonly entries: readonly unknown[]
+    }
+  /** From the DevTools page: the inspected tab loaded a new document (devtools.network.onNavigated). */
+  | { readonly type: 'devtools-navigated'; readonly tabId: number }
   | { readonly type: 'set-preserve-log'; readonly tabId: number; readonly preserveLog: boolean }
   | { readonly type: 'set-settings'; readonly settings: Settings }
 
@@ -78,6 +101,8 @@ export type WorkerMessage =
   | { readonly type: 'cleared'; readonly tabId: number; readonly reason: 'user' | 'navigation' }
   | { readonly type: 'tab-state'; readonly tabId: number; readonly tab: TabState }
   | { readonly type: 'settings'; readonly settings: Settings }
+  /** To the DevTools page: where this tab's live rows come from now (it feeds DevTools' log, or not). */
+  | { readonly type: 'live-source'; readonly tabId: number; readonly source: LiveSource }
 
 export const PANEL_PORT_NAME = 'cors-lens-panel'
 
@@ -124,6 +149,8 @@ const MESSAGE_TYPES: Record<PanelMessage['type'], true> = {
   reload: true,
   clear: true,
   'devtools-log': true,
+  'devtools-entries': true,
+  'devtools-navigated': true,
   'set-preserve-log': true,
   'set-settings': true,
 }

@@ -66,8 +66,8 @@ const RULES: readonly Rule[] = [
   {
     name: 'the DevTools page does not borrow the panel',
     from: under('src/devtools'),
-    forbids: (to) => !(to === 'src/protocol.ts' || under('src/platform')(to)),
-    why: 'the DevTools page speaks src/protocol.ts (its port adapter included) and nothing of the panel or the worker',
+    forbids: (to) => !(to === 'src/protocol.ts' || under('src/platform')(to) || under('src/devtools')(to)),
+    why: 'the DevTools page speaks src/protocol.ts (its port adapter included), has its own modules (the feed), and nothing of the panel or the worker',
   },
   {
     name: 'the worker never imports UI',

@@ -445,3 +445,86 @@ function hasOrigin(headers: readonly RawHeader[]): boolean {
   for (const h of headers) if (h.name.length === 6 && h.name.toLowerCase() === 'origin') return true
   return false
 }
+
+/** One failure as webRequest's onErrorOccurred told it: the error name and address DevTools' log lacks. */
+export interface FailureSeen {
+  readonly method: string
+  readonly url: string
+  readonly error: string
+  readonly ip?: string
+  /** The page's origin: DevTools' entry for a refused WebSocket names none. */
+  readonly initiator?: string
+}
+
+/** Failures remembered per tab until DevTools' entry for the same request arrives. */
+const MAX_FAILURES_PER_TAB = 200
+
+/**
+ * The narrow webRequest path beside DevTools' log (live source 'devtools-combined'): onErrorOccurred alone,
+ * without 'extraHeaders' (so no preflight or header routing), per watched tab. DevTools' HAR folds Local
+ * Network Access blocks into net::ERR_FAILED and has no server address for a request never sent; webRequest
+ * names net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS (see test/lab/local-network.ts), which is what tells
+ * a loopback target behind a name (api.devbox.test) apart.
+ */
+export class FailureWatch {
+  private readonly listeners = new Map<number, Listener>()
+  private readonly recent = new Map<number, FailureSeen[]>()
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly onListenerError: (error: unknown) => void = () => {},
+  ) {}
+
+  listenTo(webRequest: WebRequestLike, tabs: readonly number[]): void {
+    const wanted = new Set(tabs)
+    for (const [tabId, cb] of this.listeners) {
+      if (wanted.has(tabId)) continue
+      webRequest.onErrorOccurred.removeListener(cb)
+      this.listeners.delete(tabId)
+      this.recent.delete(tabId)
+    }
+    for (const tabId of wanted) {
+      if (this.listeners.has(tabId)) continue
+      const cb: Listener = (d) => {
+        try {
+          this.seen(d)
+        } catch (error) {
+          this.onListenerError(error)
+        }
+        return undefined
+      }
+      const types = [...this.platform.corsTypes, ...this.platform.outcomeOnlyTypes]
+      webRequest.onErrorOccurred.addListener(cb, { urls: ['<all_urls>'], types, tabId })
+      this.listeners.set(tabId, cb)
+    }
+  }
+
+  /** The newest failure of this request in the tab, taken (each is used once). */
+  take(tabId: number, method: string, url: string): FailureSeen | null {
+    const list = this.recent.get(tabId)
+    if (!list) return null
+    for (let i = list.length - 1; i >= 0; i--) {
+      const f = list[i] as FailureSeen
+      if (f.url === url && f.method === method) return list.splice(i, 1)[0] ?? null
+    }
+    return null
+  }
+
+  private seen(d: RequestDetails): void {
+    if (d.tabId < 0 || typeof d.error !== 'string') return
+    let list = this.recent.get(d.tabId)
+    if (!list) {
+      list = []
+      this.recent.set(d.tabId, list)
+    }
+    if (list.length >= MAX_FAILURES_PER_TAB) list.shift()
+    const initiator = initiatorOf(d)
+    list.push({
+      method: d.method,
+      url: d.url,
+      error: d.error,
+      ...(typeof d.ip === 'string' ? { ip: d.ip } : {}),
+      ...(initiator ? { initiator } : {}),
+    })
+  }
+}

@@ -8,7 +8,9 @@ import {
   type DevtoolsLog,
   type ExchangeRecord,
   isPanelMessage,
+  type LiveSource,
   MAX_DEVTOOLS_LOG_ENTRIES,
+  MAX_LIVE_ENTRIES,
   PANEL_PORT_NAME,
   type PanelMessage,
   type Settings,
@@ -36,6 +38,12 @@ export interface PanelBackend {
   reload(tabId: number): void
   /** What DevTools logged for the tab before live capture began (sent by the panel when it first shows). */
   devtoolsLog(tabId: number, log: DevtoolsLog): void
+  /** Where the tab's live rows come from now (platform and scope decide). */
+  liveSource(tabId: number): LiveSource
+  /** HAR entries DevTools finished, fed live by the DevTools page (when liveSource says so). */
+  devtoolsEntries(tabId: number, since: number, entries: readonly unknown[]): void
+  /** The inspected tab loaded a new document, as DevTools saw it. */
+  devtoolsNavigated(tabId: number): void
 }
 
 const SCOPES: Record<CaptureScope, true> = { 'all-tabs': true, 'devtools-open': true }
@@ -47,6 +55,8 @@ export class PanelServer implements Notifier {
   private readonly watching = new Map<WorkerTransport, Set<number>>()
   /** tabId → number of ports watching it (DevTools open on it, or a panel showing it). */
   private readonly panelsPerTab = new Map<number, number>()
+  /** DevTools pages' ports → the tab they inspect: they are told where its live rows come from. */
+  private readonly inspecting = new Map<WorkerTransport, number>()
   private backend: PanelBackend | null = null
   /** Called when the set of watched tabs changes (capture may start or stop listening). */
   onPanelsChanged: () => void = () => {}
@@ -84,6 +94,11 @@ export class PanelServer implements Notifier {
     port.onDisconnect.addListener(() => this.drop(port))
   }
 
+  /** The tabs a DevTools page is open on (their live rows may come from DevTools' log). */
+  get inspectedTabs(): Set<number> {
+    return new Set(this.inspecting.values())
+  }
+
   /** The tabs someone looks at (the default capture scope). */
   get watchedTabs(): number[] {
     return [...this.panelsPerTab.keys()]
@@ -112,10 +127,19 @@ export class PanelServer implements Notifier {
     if (!backend || !message || !this.subscriptions.has(port)) return
     switch (message.type) {
       case 'inspect':
+        this.inspecting.set(port, message.tabId)
         if (this.inspectWatches) this.watch(port, message.tabId)
+        else this.onPanelsChanged() // its tab's live source may change (platform's liveSourceFor)
+        this.tellLiveSource(port, message.tabId)
         return
       case 'devtools-log':
         backend.devtoolsLog(message.tabId, message.log)
+        return
+      case 'devtools-entries':
+        backend.devtoolsEntries(message.tabId, message.since, message.entries)
+        return
+      case 'devtools-navigated':
+        backend.devtoolsNavigated(message.tabId)
         return
       case 'keepalive':
         return
@@ -148,6 +172,16 @@ export class PanelServer implements Notifier {
     }
   }
 
+  /** Tells every DevTools page where its tab's live rows come from (after a scope change). */
+  liveSourcesChanged(): void {
+    for (const [port, tabId] of this.inspecting) this.tellLiveSource(port, tabId)
+  }
+
+  private tellLiveSource(port: WorkerTransport, tabId: number): void {
+    const source = this.backend?.liveSource(tabId)
+    if (source) this.post(port, { type: 'live-source', tabId, source })
+  }
+
   private watch(port: WorkerTransport, tabId: number): void {
     const tabs = this.watching.get(port)
     if (!tabs || tabs.has(tabId)) return
@@ -172,6 +206,7 @@ export class PanelServer implements Notifier {
 
   private drop(port: WorkerTransport): void {
     this.subscriptions.delete(port)
+    if (this.inspecting.delete(port) && !this.inspectWatches) this.onPanelsChanged()
     const tabs = this.watching.get(port)
     if (!tabs) return
     this.watching.delete(port)
@@ -202,6 +237,18 @@ export function validate(m: unknown): PanelMessage | null {
         ? { type: m.type, tabId: m.tabId, log: { creator: log?.creator, entries } }
         : null
     }
+    case 'devtools-entries': {
+      const { entries, since } = m as { entries?: unknown; since?: unknown }
+      return isTabId(m.tabId) &&
+        Array.isArray(entries) &&
+        entries.length <= MAX_LIVE_ENTRIES &&
+        typeof since === 'number' &&
+        Number.isFinite(since)
+        ? { type: m.type, tabId: m.tabId, since, entries }
+        : null
+    }
+    case 'devtools-navigated':
+      return isTabId(m.tabId) ? { type: m.type, tabId: m.tabId } : null
     case 'set-preserve-log':
       return isTabId(m.tabId) && typeof m.preserveLog === 'boolean'
         ? { type: m.type, tabId: m.tabId, preserveLog: m.preserveLog }

@@ -6,14 +6,15 @@
  * Flush delay: an ended request is processed PROCESS_DELAY_MS after it ends (up to PREFLIGHT_GRACE_MS more
  * when its preflight's own end has not arrived yet; Chromium's order there is racy), then the store writes it
  * FLUSH_DELAY_MS later. So a record is in storage.session at most ~250 ms after the request ended (typical),
- * 1.25 s at worst.
+ * 1.25 s at worst. Rows fed from DevTools' log (live()) arrive ~250 ms after the request ended (the DevTools
+ * page's batch, then the live log's grouping delay) and are stored the same way.
  */
 import { type Analysis, classifyFailure, type Exchange, Session } from '../core/verdict.ts'
 import { isOutcomeOnlyType, type Platform } from '../platform/index.ts'
 import type { DevtoolsLog, ExchangeRecord, Settings } from '../protocol.ts'
 import { assemble } from './assemble.ts'
 import type { CaptureSink } from './capture.ts'
-import { DEVTOOLS_LOG_NOTE, exchangesBefore } from './devtools-log.ts'
+import { DEVTOOLS_LOG_NOTE, exchangesBefore, type LiveDraft } from './devtools-log.ts'
 import { PreflightPairer } from './pairing.ts'
 import type { RecordStore } from './store.ts'
 import type { TrackedPreflight, TrackedRequest } from './tracked.ts'
@@ -173,6 +174,32 @@ export class Pipeline implements CaptureSink {
     this.options.notifier.records(tabId, records)
     for (const t of evicted) this.options.notifier.tabState(t)
   }
+
+  /**
+   * Live rows read from DevTools' own log (the DevTools page feeds it; src/background/devtools-log.ts groups
+   * and reads it): judged and stored exactly as webRequest's are.
+   */
+  live(tabId: number, drafts: readonly LiveDraft[]): void {
+    if (!this.ready) {
+      this.beforeReady.push(() => this.live(tabId, drafts))
+      return
+    }
+    const records: ExchangeRecord[] = []
+    const evicted = new Set<number>()
+    for (const { startedAt, exchange } of drafts) {
+      this.safely(() => {
+        const key = `live ${tabId} ${++this.liveSeq}`
+        // As in capture: a failed WebSocket is a row only when it is a Local Network Access block.
+        const known = exchange.api === 'websocket' ? this.session.judge(key, exchange) : undefined
+        if (known && !known.blocked) return
+        records.push(this.record(tabId, key, { startedAt, exchange, notes: [] }, evicted, known))
+      })
+    }
+    this.options.notifier.records(tabId, records)
+    for (const t of evicted) this.options.notifier.tabState(t)
+  }
+
+  private liveSeq = 0
 
   /** The tab's next navigation keeps its log (a reload the user asked for from the panel). */
   keepLogOnce(tabId: number): void {

@@ -13,7 +13,8 @@
  * - Firefox joins duplicate response header lines with ", " (the engine splits them).
  * - Any webRequest listener makes Chromium route every request of every frame through the browser process
  *   (bench, DevTools open: one no-op onErrorOccurred listener 1.12–1.14×, CORS Lens's set 1.16–1.27×), so in
- *   Chromium live capture waits until the CORS panel is shown and DevTools' own log supplies what came before.
+ *   Chromium live capture waits until the CORS panel is shown and DevTools' own log supplies what came before
+ *   and, in the default scope, what comes after (live-source.ts).
  */
 
 import type { BrowserName } from '../protocol.ts'

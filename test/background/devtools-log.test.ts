@@ -6,10 +6,12 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DEVTOOLS_LOG_NOTE, exchangesBefore } from '../../src/background/devtools-log.ts'
+import { DEVTOOLS_LOG_NOTE, exchangesBefore, LiveLog } from '../../src/background/devtools-log.ts'
 import { Pipeline } from '../../src/background/pipeline.ts'
 import { RecordStore } from '../../src/background/store.ts'
 import { analyze } from '../../src/core/analyze.ts'
+import type { Exchange } from '../../src/core/exchange.ts'
+import { harToExchanges } from '../../src/core/har/index.ts'
 import type { DevtoolsLog, ExchangeRecord } from '../../src/protocol.ts'
 import { chromium, FakeArea, ManualTimers } from './fakes.ts'
 
@@ -78,5 +80,55 @@ describe('DevTools’ own log, for what came before live capture', () => {
     // Capture restarted later (DevTools closed and reopened): a new start is read.
     pipeline.backfill(TAB, log, Date.parse('2026-12-02T07:00:00Z'))
     expect(pushed.length).toBeGreaterThan(6)
+  })
+})
+
+describe('LiveLog: DevTools’ log fed live, one entry as each request finishes', () => {
+  /** The fixture's entries in the order DevTools finished them (start + duration), as onRequestFinished sends them. */
+  const finishOrder = [...har.log.entries].sort((a, b) => finishOf(a) - finishOf(b))
+  function finishOf(e: unknown): number {
+    const x = e as { startedDateTime: string; time?: number }
+    return Date.parse(x.startedDateTime) + (typeof x.time === 'number' && x.time > 0 ? x.time : 0)
+  }
+  const verdictsOf = (exchanges: readonly Exchange[]) =>
+    exchanges
+      .map(
+        (x) =>
+          `${x.request.method} ${x.request.url} ${analyze(x).corsError} ${x.preflight ? 'preflight' : ''} ${(x.redirects ?? []).length}`,
+      )
+      .sort()
+
+  it('reads the same exchanges as the whole log read at once (preflights paired, chains kept)', () => {
+    const timers = new ManualTimers()
+    const got: Exchange[] = []
+    const live = new LiveLog(
+      (_tab, drafts) => got.push(...drafts.map((d) => d.exchange)),
+      timers.clock,
+      timers.setTimer,
+    )
+    for (const e of finishOrder) {
+      live.add(TAB, [e])
+      timers.advance(20)
+    }
+    timers.advance(1000)
+    const whole = harToExchanges(har)
+    if ('error' in whole) throw new Error(whole.error)
+    expect(verdictsOf(got)).toEqual(verdictsOf(whole.exchanges))
+    // And the first request of each scenario as the browser reported it (a retry after it may pass).
+    const firstOf = new Map<string, Exchange>()
+    for (const x of got) if (!firstOf.has(x.request.url)) firstOf.set(x.request.url, x)
+    for (const [url, x] of firstOf) {
+      const expected = verdicts.chromium[scenarioOf(url)]
+      if (expected) expect(analyze(x).corsError, url).toBe(expected.corsError)
+    }
+  })
+
+  it('never lists an entry twice: what the feed sent, the backfill skips, and the other way round', () => {
+    const live = new LiveLog(() => {})
+    const [first, second] = har.log.entries
+    live.add(TAB, [first])
+    expect(live.unseen(TAB, [first, second])).toEqual([second])
+    live.add(TAB, [second]) // already backfilled: not read again
+    expect(live.unseen(TAB, [first, second])).toEqual([])
   })
 })

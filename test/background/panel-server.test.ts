@@ -33,6 +33,9 @@ function setup(inspectWatches = true) {
     },
     reload: (tabId) => calls.push(`reload ${tabId}`),
     devtoolsLog: (tabId, log) => calls.push(`devtools-log ${tabId} ${log.entries.length}`),
+    liveSource: () => 'devtools-finished',
+    devtoolsEntries: (tabId, since, entries) => calls.push(`entries ${tabId} ${since} ${entries.length}`),
+    devtoolsNavigated: (tabId) => calls.push(`navigated ${tabId}`),
   })
   return { store, server, calls, release }
 }
@@ -156,13 +159,27 @@ describe('PanelServer', () => {
     expect(server.watchedTabs).toContain(8)
     expect(changes).toBe(1)
     expect(calls).toEqual(['reload 8'])
-    // An inspecting port receives no records: it only marks the tab.
+    // An inspecting port receives no records: it marks the tab and learns where its live rows come from.
     server.records(8, [])
     server.cleared(8, 'user')
-    expect(devtools.sent).toEqual([])
+    expect(devtools.sent).toEqual([{ type: 'live-source', tabId: 8, source: 'devtools-finished' }])
     devtools.close()
     expect(server.watchedTabs).toEqual([])
     expect(changes).toBe(2)
+  })
+
+  it('forwards what a DevTools page feeds from DevTools’ log, checked and bounded', async () => {
+    const { server, calls, release } = setup()
+    release()
+    const devtools = new FakePort(PANEL_PORT_NAME)
+    server.accept(devtools)
+    devtools.fromPanel({ type: 'devtools-entries', tabId: 8, since: 5, entries: [{}, {}] })
+    devtools.fromPanel({ type: 'devtools-entries', tabId: 8, since: 5, entries: new Array(501).fill({}) })
+    devtools.fromPanel({ type: 'devtools-entries', tabId: 8, since: 'now', entries: [] })
+    devtools.fromPanel({ type: 'devtools-navigated', tabId: 8 })
+    devtools.fromPanel({ type: 'devtools-navigated', tabId: -1 })
+    await flush()
+    expect(calls).toEqual(['entries 8 5 2', 'navigated 8'])
   })
 
   it('in Chromium a DevTools page alone watches nothing: the shown panel does, and sends DevTools’ log', async () => {

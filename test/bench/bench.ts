@@ -9,11 +9,15 @@
  *   redirect chains: seconds and peak RSS (har-size.ts).
  * It prints figures and never fails on them: targets are for people to read, not for CI to enforce.
  * BENCH_ROUNDS (default 7), BENCH_HEAP (default 100000), BENCH_STRESS (default 2000 fetches), BENCH_HAR_ENTRIES and
- * BENCH_SKIP (comma list: engine,pages,heap,panel,har) tune it; BENCH_COMPARE=<another build's dist> adds that build's
+ * BENCH_SKIP (comma list: engine,pages,firefox,heap,panel,har) tune it; BENCH_COMPARE=<another build's dist> adds that build's
  * variants, BENCH_FLOOR=1 the no-op observer holding CORS Lens's subscriptions in every tab.
+ * The page variants include the live-capture candidates with the CORS panel shown (each a build of its own:
+ * test/harness/live-source-build.ts) against DevTools on its Network panel without CORS Lens;
+ * BENCH_VARIANTS=capture measures only those (and their baselines).
  */
-import puppeteer, { type CDPSession, type Page } from 'puppeteer-core'
+import puppeteer, { type CDPSession, type Frame, type Page } from 'puppeteer-core'
 import { analyze, diagnose, type Exchange } from '../../src/core/index.ts'
+import type { LiveSource } from '../../src/protocol.ts'
 import { rng } from '../core/hostile.ts'
 import { nearPassingExchange } from '../core/near-passing.ts'
 import { BASE_FLAGS, EXTENSION_DIR, findChromium, launchChromium } from '../harness/chromium.ts'
@@ -21,14 +25,28 @@ import {
   type DevToolsSession,
   launchWithDevTools,
   openCorsPanel,
+  openNetworkPanel,
   waitForDevToolsPage,
   waitForDevToolsReady,
+  waitForLiveCapture,
   waitForWorkerListening,
 } from '../harness/devtools.ts'
+import {
+  FIREFOX_EXTENSION_DIR,
+  findFirefox,
+  inBrowserWindow,
+  launchFirefox,
+  openFirefoxToolbox,
+} from '../harness/firefox.ts'
 import { har, harEntry } from '../harness/har.ts'
+import { buildLiveSource } from '../harness/live-source-build.ts'
 import type { Scenario } from '../lab/scenario.ts'
-import { startLab } from '../lab/server.ts'
-import { writeFloorExtension, writeNoListenerExtension } from './floor-extension.ts'
+import { API_HOST, PAGE_HOST, startLab } from '../lab/server.ts'
+import {
+  writeFloorExtension,
+  writeNoListenerExtension,
+  writeNoListenerPanelExtension,
+} from './floor-extension.ts'
 import { harSize } from './har-size.ts'
 import { realisticPage, stressPage } from './pages.ts'
 import { fmt, ratio, summarize } from './stats.ts'
@@ -102,12 +120,42 @@ interface Variant {
   readonly scope?: 'all-tabs' | 'devtools-open'
   /** Show the CORS panel in DevTools first (capture runs live from then on). */
   readonly corsPanel?: boolean
+  /** Show DevTools' Network panel first (the baseline a developer compares with). */
+  readonly networkPanel?: boolean
+  /** A CORS Lens build (this tree's): the bench waits until it captures as the variant says. */
+  readonly lens?: boolean
 }
 
 /** BENCH_COMPARE=<dist folder of another build>: adds that build's variants (before/after figures). */
 const COMPARE = process.env.BENCH_COMPARE
 
+/** The live-capture candidates with the CORS panel shown, each its own build, and their baselines. */
+function captureVariants(): Variant[] {
+  const shown = (name: string, source: LiveSource): Variant => ({
+    name,
+    extension: buildLiveSource(source),
+    devtools: true,
+    corsPanel: true,
+    lens: true,
+  })
+  return [
+    { name: 'DevTools on Network, no extension', extension: false, devtools: true, networkPanel: true },
+    {
+      name: 'no-listener extension, panel shown',
+      extension: writeNoListenerPanelExtension(),
+      devtools: true,
+      corsPanel: true,
+    },
+    shown('CORS panel: webRequest (a)', 'webrequest'),
+    shown('CORS panel: onRequestFinished (b)', 'devtools-finished'),
+    shown('CORS panel: getHAR every 1 s (c)', 'devtools-poll'),
+    shown('CORS panel: (b) + failures-only webRequest (d)', 'devtools-combined'),
+  ]
+}
+
 function pageVariants(): Variant[] {
+  if (process.env.BENCH_VARIANTS === 'capture')
+    return [{ name: 'DevTools open, no extension', extension: false, devtools: true }, ...captureVariants()]
   const zero = writeNoListenerExtension()
   const variants: Variant[] = [
     { name: 'no extension', extension: false, devtools: false },
@@ -117,6 +165,7 @@ function pageVariants(): Variant[] {
     { name: 'DevTools open, no extension', extension: false, devtools: true },
     { name: 'DevTools open, CORS Lens', extension: EXTENSION_DIR, devtools: true },
     { name: 'DevTools open, CORS panel shown', extension: EXTENSION_DIR, devtools: true, corsPanel: true },
+    ...captureVariants(),
   ]
   if (process.env.BENCH_FLOOR)
     variants.push({ name: 'floor (no-op observer)', extension: writeFloorExtension(), devtools: false })
@@ -137,6 +186,16 @@ const RATIOS: readonly (readonly [string, string, string])[] = [
   ['CORS Lens all tabs', 'no extension', ''],
   ['DevTools open, CORS Lens', 'DevTools open, no extension', 'target ≤ 1.05×'],
   ['DevTools open, CORS panel shown', 'DevTools open, no extension', ''],
+  ['DevTools on Network, no extension', 'DevTools open, no extension', ''],
+  ['no-listener extension, panel shown', 'DevTools on Network, no extension', ''],
+  ['CORS panel: webRequest (a)', 'DevTools on Network, no extension', ''],
+  ['CORS panel: onRequestFinished (b)', 'DevTools on Network, no extension', 'target ≤ 1.05×'],
+  ['CORS panel: getHAR every 1 s (c)', 'DevTools on Network, no extension', 'target ≤ 1.05×'],
+  ['CORS panel: (b) + failures-only webRequest (d)', 'DevTools on Network, no extension', 'target ≤ 1.05×'],
+  ['CORS panel: webRequest (a)', 'no-listener extension, panel shown', ''],
+  ['CORS panel: (b) + failures-only webRequest (d)', 'no-listener extension, panel shown', ''],
+  ['CORS panel: onRequestFinished (b)', 'no-listener extension, panel shown', ''],
+  ['CORS panel: getHAR every 1 s (c)', 'no-listener extension, panel shown', ''],
   ['floor (no-op observer)', 'no extension', ''],
   ['compare: default', 'no extension', ''],
   ['compare: DevTools-only, shut', 'extension, no listeners', ''],
@@ -163,6 +222,8 @@ async function pages(): Promise<void> {
   const variants = pageVariants()
   const stress = new Map(variants.map((v) => [v.name, [] as number[]]))
   const realistic = new Map(variants.map((v) => [v.name, [] as number[]]))
+  /** The panel's own main-thread time in long tasks (≥ 50 ms) during the stress page's 2,000-row burst. */
+  const panelBusy = new Map(variants.map((v) => [v.name, [] as number[]]))
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round so no variant always runs first (warm caches, thermal drift).
@@ -176,9 +237,11 @@ async function pages(): Promise<void> {
           devtools: v.devtools,
         })
         try {
-          await prepare(s, v)
+          const panel = await prepare(s, v)
           await s.page.goto(stressUrl)
+          await panel?.evaluate(WATCH_LONG_TASKS)
           stress.get(v.name)?.push(await runStress(s.page))
+          if (panel) panelBusy.get(v.name)?.push((await panel.evaluate(LONG_TASK_MS)) as number)
           realistic.get(v.name)?.push(await runRealistic(realUrl)(s.page))
         } finally {
           await s.close()
@@ -203,17 +266,39 @@ async function pages(): Promise<void> {
       log(`  ${`${a} / ${b}`.padEnd(72)} paired ${fmt(r.paired, '×', 3)} ${target}`)
     }
   }
+  log('\nThe panel’s own main thread during the stress page (long tasks ≥ 50 ms, summed)')
+  for (const v of variants) {
+    const busy = panelBusy.get(v.name) ?? []
+    if (busy.length > 0) log(`  ${v.name.padEnd(36)} ${fmt(summarize(busy))}`)
+  }
 }
+
+/** In the panel's frame: sums long tasks from now on (PerformanceObserver 'longtask'). */
+const WATCH_LONG_TASKS = `(() => {
+  globalThis.__benchLongTasks = 0
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) globalThis.__benchLongTasks += e.duration
+  }).observe({ type: 'longtask' })
+})()`
+const LONG_TASK_MS = 'globalThis.__benchLongTasks'
 
 /**
  * Brings a fresh browser to the variant's state: the scope chosen through the panel (then the panel
  * closed), DevTools' extension page connected. Waits until the worker's listeners match, as the browser
  * reports them, so no variant is measured mid-transition.
  */
-async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
+async function prepare(s: DevToolsSession, v: Variant): Promise<Frame | null> {
   // DevTools fully loaded in both DevTools variants: its own start-up is not what is measured.
   if (v.devtools) await waitForDevToolsReady(s)
-  if (!v.extension) return
+  if (v.networkPanel) await openNetworkPanel(s)
+  if (v.lens) {
+    await waitForDevToolsPage(s)
+    const panel = await openCorsPanel(s)
+    await waitForLiveCapture(s.browser)
+    return panel
+  }
+  if (v.corsPanel && v.extension !== EXTENSION_DIR) return await openCorsPanel(s)
+  if (!v.extension) return null
   if (v.scope) {
     const panel = await s.browser.newPage()
     await panel.goto(`chrome-extension://${s.extensionId}/src/panel/panel.html?tabId=999999`)
@@ -223,12 +308,78 @@ async function prepare(s: DevToolsSession, v: Variant): Promise<void> {
     await panel.close()
   }
   // A previous build may not wait for the settings; its listeners are whatever it registers.
-  if (v.extension !== EXTENSION_DIR) return
+  if (v.extension !== EXTENSION_DIR) return null
   if (v.devtools) await waitForDevToolsPage(s)
-  if (v.corsPanel) await openCorsPanel(s)
-  // Chromium listens once the CORS panel shows (or in every tab), not merely because DevTools is open.
-  await waitForWorkerListening(s.browser, v.corsPanel === true || v.scope === 'all-tabs', 90_000)
+  if (v.corsPanel) {
+    const panel = await openCorsPanel(s)
+    // With the panel shown, rows are live from the build's source (DevTools' log or webRequest).
+    await waitForLiveCapture(s.browser)
+    return panel
+  }
+  // Chromium listens in every tab, not merely because DevTools is open.
+  await waitForWorkerListening(s.browser, v.scope === 'all-tabs', 90_000)
+  return null
 }
+
+/**
+ * Firefox with its toolbox open, fresh browser per load, interleaved as above: the Network panel without
+ * CORS Lens against the CORS panel shown (Firefox keeps webRequest: src/platform/live-source.ts).
+ */
+async function firefoxPages(): Promise<void> {
+  if (!findFirefox()) {
+    log('\nFirefox: not installed (npm run setup installs firefox-esr); skipped')
+    return
+  }
+  const lab = await startLab({ scenarios: SCENARIOS })
+  const [okS, preS, failS] = SCENARIOS as [Scenario, Scenario, Scenario]
+  const stressUrl = stressPage(lab, lab.scenarioUrl(okS))
+  const realUrl = realisticPage(lab, lab.scenarioUrl(okS), lab.scenarioUrl(preS), lab.scenarioUrl(failS))
+  const variants = [
+    { name: 'Firefox: toolbox on Network, no extension', extension: false as const },
+    { name: 'Firefox: CORS panel shown (webRequest)', extension: FIREFOX_EXTENSION_DIR },
+  ]
+  const stress = new Map(variants.map((v) => [v.name, [] as number[]]))
+  const realistic = new Map(variants.map((v) => [v.name, [] as number[]]))
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const v of round % 2 ? [...variants].reverse() : variants) {
+        const ff = await launchFirefox({ hosts: [PAGE_HOST, API_HOST], extension: v.extension })
+        try {
+          const page = (await ff.browser.pages())[0] ?? (await ff.newPage())
+          await page.goto(stressUrl)
+          if (v.extension) await openFirefoxToolbox(ff)
+          else await inBrowserWindow(ff, FIREFOX_NETWORK_TOOLBOX)
+          await new Promise((r) => setTimeout(r, 1000)) // the DevTools page's port reaches the background
+          stress.get(v.name)?.push(await runStress(page))
+          realistic.get(v.name)?.push(await runRealistic(realUrl)(page))
+        } finally {
+          await ff.close()
+        }
+      }
+      process.stderr.write(`  Firefox round ${round + 1}/${ROUNDS} done\n`)
+    }
+  } finally {
+    await lab.close()
+  }
+  const [base, lens] = variants.map((v) => v.name) as [string, string]
+  for (const [title, data] of [
+    [`Firefox, stress page (${STRESS.toLocaleString('en')} fetches)`, stress],
+    ['Firefox, realistic page', realistic],
+  ] as const) {
+    log(`\n${title} — ${ROUNDS} rounds, interleaved`)
+    for (const v of variants) log(`  ${v.name.padEnd(44)} ${fmt(summarize(data.get(v.name) ?? []))}`)
+    const r = ratio(data.get(lens) ?? [], data.get(base) ?? [])
+    log(`  ${`${lens} / ${base}`.padEnd(86)} paired ${fmt(r.paired, '×', 3)}`)
+  }
+}
+
+/** Opens Firefox's toolbox on the selected tab at its Network panel (chrome scope, as openFirefoxToolbox). */
+const FIREFOX_NETWORK_TOOLBOX = `(async () => {
+  const { require } = ChromeUtils.importESModule('resource://devtools/shared/loader/Loader.sys.mjs')
+  const { gDevTools } = require('devtools/client/framework/devtools')
+  await gDevTools.showToolboxForTab(gBrowser.selectedTab, { toolId: 'netmonitor' })
+  return true
+})()`
 
 /** The worker's heap (after GC) as requests accumulate: it should stay flat, the store being bounded. */
 async function heap(): Promise<void> {
@@ -443,6 +594,7 @@ const ENGINE_PATHS: readonly (readonly [string, boolean, (e: Exchange) => unknow
 log(`CORS Lens bench — ${new Date().toISOString()}, Chromium ${findChromium() ?? '(none)'}, ${ROUNDS} rounds`)
 if (!SKIP.has('engine')) engine()
 if (!SKIP.has('pages')) await pages()
+if (!SKIP.has('firefox')) await firefoxPages()
 if (!SKIP.has('heap')) await heap()
 if (!SKIP.has('panel')) await panel()
 if (!SKIP.has('har')) harSize(log)

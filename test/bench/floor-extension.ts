@@ -80,3 +80,37 @@ export function writeNoListenerExtension(): string {
   writeFileSync(join(dir, 'worker.js'), '// Holds the permissions, listens to nothing.\n')
   return dir
 }
+
+/**
+ * The true zero with a DevTools panel: the same permissions, a worker with no listener, and a DevTools page
+ * that adds an empty panel titled like ours (so the harness's openCorsPanel selects it). What showing any
+ * extension panel costs, with nothing captured.
+ */
+export function writeNoListenerPanelExtension(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-lens-zero-panel-'))
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({
+      manifest_version: 3,
+      name: 'CORS Lens bench zero (no listeners, a panel)',
+      version: '0.0.1',
+      background: { service_worker: 'worker.js' },
+      devtools_page: 'devtools.html',
+      permissions: ['webRequest', 'storage'],
+      host_permissions: ['<all_urls>'],
+    }),
+  )
+  writeFileSync(join(dir, 'worker.js'), '// Holds the permissions, listens to nothing.\n')
+  writeFileSync(join(dir, 'devtools.html'), '<!doctype html><script src="devtools.js"></script>\n')
+  // At CORS Lens's panel path, so the harness finds the panel's frame as it finds ours.
+  writeFileSync(
+    join(dir, 'devtools.js'),
+    "chrome.devtools.panels.create('CORS', '', 'src/panel/panel.html')\n",
+  )
+  mkdirSync(join(dir, 'src/panel'), { recursive: true })
+  writeFileSync(
+    join(dir, 'src/panel/panel.html'),
+    '<!doctype html><div id="root"><div class="app">empty</div></div>\n',
+  )
+  return dir
+}

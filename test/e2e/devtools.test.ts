@@ -15,8 +15,8 @@ import {
   panelRows,
   runScenarios,
   showcaseScenarios,
+  waitForLiveCapture,
   waitForRows,
-  waitForWorkerListening,
 } from '../harness/devtools.ts'
 import { runnerPage } from '../lab/runner.ts'
 import { scenarios } from '../lab/scenarios.ts'
@@ -52,7 +52,7 @@ describe('the CORS panel inside DevTools', () => {
   it('lists each scenario with the CorsError Chromium reports, and shows a request in detail', async () => {
     const frame = await openCorsPanel(session, { undock: true })
     // DevTools is open on the tab: capture runs there (the default scope) once the worker has its listeners.
-    await waitForWorkerListening(session.browser, true)
+    await waitForLiveCapture(session.browser)
     // The panel is open before the requests: they arrive live.
     await runScenarios(
       session.page,

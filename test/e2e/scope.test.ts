@@ -18,6 +18,7 @@ import {
   openCorsPanel,
   panelRows,
   waitForDevToolsPage,
+  waitForLiveCapture,
   waitForWorkerListening,
   workerHasWebRequestListeners,
 } from '../harness/devtools.ts'
@@ -89,7 +90,7 @@ describe('capture where DevTools is open (the default scope)', () => {
     expect(await workerHasWebRequestListeners(session.browser)).toBe(false)
 
     const panel = await openCorsPanel(session)
-    await waitForWorkerListening(session.browser, true, 90_000)
+    await waitForLiveCapture(session.browser)
     expect(await hit(page, at('/after'))).toBe('failed')
     await panel.waitForFunction(() => document.querySelectorAll('[data-url]').length >= 3, {
       timeout: 20_000,

@@ -136,6 +136,22 @@ export function waitForWorkerListening(
   return pollListening(() => workerHasWebRequestListeners(browser), listening, timeoutMs)
 }
 
+/** Whether the worker takes some tab's live rows from DevTools' log (src/background/worker.ts's hook). */
+const HAS_LIVE_FEED = `(() => typeof globalThis.corsLensLiveTabs === 'function' && globalThis.corsLensLiveTabs().length > 0)()`
+
+/**
+ * Polls until the CORS panel's rows are captured live, whichever source the build uses (platform's
+ * liveSourceFor): the worker's webRequest listeners, or DevTools' log fed by the DevTools page.
+ */
+export function waitForLiveCapture(browser: Browser, timeoutMs = 90_000): Promise<void> {
+  const live = async (): Promise<boolean> => {
+    const worker = await (await extensionWorkerTarget(browser)).worker()
+    if (!worker) return false
+    return (await worker.evaluate(`(${HAS_WEBREQUEST_LISTENERS}) || ${HAS_LIVE_FEED}`)) as boolean
+  }
+  return pollListening(live, true, timeoutMs)
+}
+
 /**
  * Waits until the extension's DevTools page runs (DevTools loads extensions after its own front end), as the
  * browser reports its contexts to the worker: so "no listener yet" is asserted after DevTools could add one.
@@ -193,6 +209,12 @@ export async function openCorsPanel(
     if (Date.now() > deadline) throw new Error(`The ${PANEL_TITLE} panel's frame (${url}) never appeared`)
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+/** Shows DevTools' own Network panel (the bench's baseline: what a developer looks at without us). */
+export async function openNetworkPanel(session: DevToolsSession): Promise<void> {
+  const dt = await session.devtools()
+  await dt.evaluate(showPanelScript('network', false))
 }
 
 /**

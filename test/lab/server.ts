@@ -245,7 +245,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       return
     }
     res.writeHead(200, {
-      'Content-Type': 'text/html; charset=utf-8',
+      // An asset's own type (a service worker script must be JavaScript; styles must be text/css).
+      'Content-Type': found.type,
       'Cache-Control': 'no-store',
       // Site-wide (Domain=app.test), Lax: sent on credentialed requests to api.app.test, never to api.test.
       'Set-Cookie': `${LAB_COOKIE}; Path=/; Domain=${PAGE_HOST}; SameSite=Lax`,
