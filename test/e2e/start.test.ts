@@ -4,9 +4,8 @@
  * however it ends: Ctrl+C, or the browser closing under it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -43,7 +42,14 @@ function descendants(root: number): { pid: number; command: string }[] {
   return out
 }
 
-const profiles = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('cors-lens-devtools-'))
+/** The profile this run's Chromium uses, from its command line (other tests' browsers have their own). */
+function profileOf(started: readonly { command: string }[]): string | null {
+  for (const p of started) {
+    const dir = /--user-data-dir=(\S+)/.exec(p.command)?.[1]
+    if (dir) return dir
+  }
+  return null
+}
 
 function listening(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -94,11 +100,7 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((done) => child.once('exit', (code) => done(code)))
 }
 
-async function expectAllStopped(
-  started: { pid: number; command: string }[],
-  before: string[],
-  output: string,
-): Promise<void> {
+async function expectAllStopped(started: { pid: number; command: string }[], output: string): Promise<void> {
   const left = async () => started.filter((p) => alive(p.pid))
   await until(async () => (await left()).length === 0, 10_000)
   expect(
@@ -106,12 +108,13 @@ async function expectAllStopped(
     output.slice(-3000),
   ).toEqual([])
   for (const port of PORTS) expect(await listening(port)).toBe(false)
-  expect(profiles().filter((p) => !before.includes(p))).toEqual([])
+  const profile = profileOf(started)
+  expect(profile, 'the Chromium command line names its profile').not.toBeNull()
+  expect(existsSync(profile ?? ''), `${profile} is removed`).toBe(false)
 }
 
 describe('npm start cleans up after itself', () => {
   it('on Ctrl+C: nginx, Express, Chromium, the lab ports and the profile are gone', async () => {
-    const before = profiles()
     const { child, output } = await start()
     const started = descendants(child.pid ?? -1)
     expect(started.some((p) => /nginx/.test(p.command))).toBe(true)
@@ -119,17 +122,16 @@ describe('npm start cleans up after itself', () => {
     // Ctrl+C: the terminal signals the whole foreground group (tsx, node, Chromium), not the lab's servers.
     process.kill(-(child.pid ?? -1), 'SIGINT')
     await exited(child)
-    await expectAllStopped(started, before, output())
+    await expectAllStopped(started, output())
   }, 240_000)
 
   it('when the browser goes away under it', async () => {
-    const before = profiles()
     const { child, output } = await start()
     const started = descendants(child.pid ?? -1)
     const browser = started.find((p) => /chromium/.test(p.command) && !/--type=/.test(p.command))
     expect(browser).toBeDefined()
     process.kill(browser?.pid ?? -1, 'SIGKILL')
     expect(await exited(child)).toBe(0)
-    await expectAllStopped(started, before, output())
+    await expectAllStopped(started, output())
   }, 240_000)
 })
