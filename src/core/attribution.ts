@@ -17,8 +17,6 @@ import { APP_PHASES, isCorsName, PROXY_PHASES, type Reader, type Signal, val } f
 import { STACKS } from './stacks/index.ts'
 import type { StackModule } from './stacks/stack.ts'
 
-type ProxyStack = 'nginx' | 'apache' | 'caddy' | 'varnish'
-
 const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 }
 const weaker = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b] ? a : b)
 
@@ -107,7 +105,7 @@ function attributeLayers(ex: Exchange, analysis: Analysis): Attribution {
     ...(ex.redirects ?? []).map((r) => ({ status: r.status, headers: r.headers })),
   ]
   const proxySig = detectProxy(responses)
-  const proxy = (proxySig?.stack ?? null) as ProxyStack | null
+  const proxy = proxySig?.stack ?? null
   const appSigs = [
     ...(ex.preflight?.response ? appSignals(ex.preflight.response, true) : []),
     ...(ex.response ? appSignals(ex.response, false) : []),
@@ -140,7 +138,7 @@ function attributeLayers(ex: Exchange, analysis: Analysis): Attribution {
 function attributeLines(
   r: ResponseSide,
   place: HeaderPlace,
-  proxy: ProxyStack | null,
+  proxy: Stack | null,
   app: Stack | null,
   appSig: Signal | null,
   focusSigs: readonly Signal[],
@@ -150,9 +148,6 @@ function attributeLines(
   const acaoLines = corsLines.filter(({ l }) => l.name.toLowerCase() === ACAO)
   const appHere = strongest(focusSigs)
   const out: LineAttribution[] = []
-  const lastCors = corsLines[corsLines.length - 1]?.index ?? -1
-  const nginxFrom = proxy === 'nginx' ? firstRepeat(corsLines) : -1
-  const powered = val(h, 'x-powered-by')
 
   for (const { l, index } of corsLines) {
     const header: HeaderRef = { place, name: l.name, value: l.value, index }
@@ -192,71 +187,26 @@ function attributeLines(
     ) {
       line(
         'app',
-        app === 'fastapi' ? 'fastapi' : app,
+        app,
         'medium',
         `'${l.name}' is in lower case, unlike the proxy's own lines: an upstream (uvicorn/h11) wrote it`,
       )
       continue
     }
-    const varnished = proxy === 'varnish' ? varnishLine(h, index, app) : null
-    if (varnished) {
-      line(varnished.layer, varnished.stack, varnished.confidence, varnished.evidence)
+    const ordered = STACKS[proxy].lineOrder?.({
+      headers: h,
+      index,
+      corsLines: corsLines.map(({ l: c, index: i }) => ({ name: c.name, index: i })),
+      acaoIndexes: acaoLines.map((c) => c.index),
+      app,
+      appHere,
+      appAnywhere: appSig,
+    })
+    if (ordered) {
+      line(ordered.layer, ordered.stack, ordered.confidence, ordered.evidence)
       continue
     }
-    if (nginxFrom >= 0 && index >= nginxFrom) {
-      // nginx's headers filter appends every add_header line after all the upstream's headers: from the
-      // first repeated CORS name on, each CORS line is nginx's, whatever its name.
-      line(
-        'proxy',
-        'nginx',
-        'high',
-        `at or after the repeated '${corsLines.find((c) => c.index === nginxFrom)?.l.name}' line: nginx's add_header lines come after all of the upstream's headers`,
-      )
-      continue
-    }
-    if (proxy === 'nginx' && acaoLines.length > 1 && lower === ACAO) {
-      // nginx's headers filter appends add_header lines after every header the upstream sent.
-      const isLast = index === acaoLines[acaoLines.length - 1]?.index
-      if (isLast)
-        line(
-          'proxy',
-          'nginx',
-          'high',
-          "the last Access-Control-Allow-Origin line: nginx's add_header lines come after the upstream's headers",
-        )
-      else
-        line(
-          'app',
-          app,
-          app ? 'high' : 'medium',
-          "an earlier Access-Control-Allow-Origin line: nginx passes the upstream's headers first and appends its own add_header lines",
-        )
-      continue
-    }
-    if (proxy === 'nginx' && appHere && index < lastCors && acaoLines.length <= 1) {
-      line('app', app, 'medium', `${appHere.evidence}; nginx passed it from upstream`)
-      continue
-    }
-    if (proxy === 'nginx' && !appHere && !appSig && powered) {
-      // An upstream answered (nginx passed its X-Powered-By on) but no framework is named: either may have sent it.
-      line(
-        'unknown',
-        null,
-        'low',
-        `X-Powered-By: ${powered} shows an upstream app behind nginx; either may have sent it`,
-      )
-      continue
-    }
-    if (proxy === 'nginx' && !appHere && !appSig) {
-      line(
-        'proxy',
-        'nginx',
-        'low',
-        'nginx answered and no app signature is on the response: probably an nginx add_header',
-      )
-      continue
-    }
-    if (proxy !== 'nginx' && acaoLines.length > 1 && lower === ACAO) {
+    if (acaoLines.length > 1 && lower === ACAO) {
       // Apache puts `Header always` lines before the backend's and onsuccess ones after; Go (Caddy)
       // sorts header names: wire order does not tell which copy is whose.
       line(
@@ -274,46 +224,6 @@ function attributeLines(
   return out
 }
 
-/**
- * Varnish writes X-Varnish, Age and Via as it delivers, after the headers it stored from the backend; a
- * `set` or header.append in vcl_deliver lands after those (measured on varnishd 7.1,
- * test/core/fixtures/stacks/varnish-express-dup-append.json). So a CORS line after X-Varnish is Varnish's
- * own; one before it came with the backend's response (or from vcl_backend_response: medium).
- */
-function varnishLine(
-  h: ResponseSide['headers'],
-  index: number,
-  app: Stack | null,
-): Omit<LineAttribution, 'header'> | null {
-  const mark = h.findIndex((l) => l.name.toLowerCase() === 'x-varnish')
-  if (mark < 0) return null
-  if (index > mark)
-    return {
-      layer: 'proxy',
-      stack: 'varnish',
-      confidence: 'high',
-      evidence: "after Varnish's X-Varnish line: set (or header.append) in vcl_deliver",
-    }
-  return {
-    layer: 'app',
-    stack: app,
-    confidence: 'medium',
-    evidence:
-      "before Varnish's X-Varnish line: stored from the backend's response (the app's, unless vcl_backend_response set it)",
-  }
-}
-
-/** The wire index of the first CORS line whose name already appeared above it, or -1. */
-function firstRepeat(lines: readonly { l: { name: string }; index: number }[]): number {
-  const seen = new Set<string>()
-  for (const { l, index } of lines) {
-    const n = l.name.toLowerCase()
-    if (seen.has(n)) return index
-    seen.add(n)
-  }
-  return -1
-}
-
 /** A line whose exact value is a framework's default (the stack modules' `defaults`), if that stack spoke. */
 function characteristic(name: string, value: string, sigs: readonly Signal[]): Signal | null {
   const n = name.toLowerCase()
@@ -325,7 +235,7 @@ function judge(
   analysis: Analysis,
   r: ResponseSide,
   lines: readonly LineAttribution[],
-  proxy: ProxyStack | null,
+  proxy: Stack | null,
   app: Stack | null,
   focusSigs: readonly Signal[],
 ): { culprit: Attribution['culprit']; confidence: Confidence; why: string[] } {

@@ -14,7 +14,7 @@ import { fixesFor } from './fixes/index.ts'
 import { taintedFixes } from './fixes/tainted.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
 import type { Session } from './session.ts'
-import { STACKS, stackName } from './stacks/index.ts'
+import { STACKS } from './stacks/index.ts'
 
 function pathOf(url: string): string {
   try {
@@ -53,7 +53,7 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
       // X-XSRF-TOKEN echoes a cookie (Laravel Sanctum, Angular): the call only works with credentials.
       analysis.unsafeRequestHeaders.some((h) => h.toLowerCase() === 'x-xsrf-token'),
     path: pathOf(exchange.request.url),
-    stackName,
+    stack: (id) => STACKS[id],
   }
   // The check compared with 'null' after a cross-origin redirect: allow-list cures naming the page's origin
   // never match, so only the cures that do are offered.

@@ -2,30 +2,15 @@
 
 export type Layer = 'proxy' | 'app' | 'client'
 
-export type Stack =
-  | 'nginx'
-  | 'apache'
-  | 'caddy'
-  /** A cache in front of the app. */
-  | 'varnish'
-  | 'express'
-  | 'fastify'
-  | 'fastapi'
-  | 'django'
-  | 'flask'
-  | 'spring'
-  | 'aspnet'
-  | 'rails'
-  | 'laravel'
-  | 'go'
-  | 'apigateway'
-  /** Stack-neutral: the exact header lines, for a server no signature names. */
-  | 'generic'
-  /** A server the user probably does not run: ask its owner, or call it from your own backend. */
-  | 'third-party'
-  | 'client'
-  /** The user's browser settings or the fleet's policies (Local Network Access). */
-  | 'browser'
+/**
+ * The stacks' ids. Each stack module (src/core/stacks/<id>.ts) adds its own by declaration merging,
+ * `declare module '../fix.ts' { interface StackIds { <id>: true } }`, so a new stack is its module plus its
+ * line in the registry (src/core/stacks/index.ts, a Record<Stack, StackModule>: it does not compile while
+ * either is missing).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: the stack modules fill it in.
+export interface StackIds {}
+export type Stack = keyof StackIds
 
 export interface FixChange {
   readonly layer: Layer

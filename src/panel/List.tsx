@@ -167,6 +167,8 @@ export function List(props: Props) {
       aria-rowcount={groups.length + 1}
       aria-colcount={columns.length}
       aria-activedescendant={selectedIndex >= 0 ? rowId(selectedIndex) : undefined}
+      // A test hook: the list is virtualized, so the rows in the DOM are not all the rows.
+      data-rows={groups.length}
       onKeyDown={onKeyDown}
       style={{ '--columns': template }}
     >

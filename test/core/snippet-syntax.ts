@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { WHERE } from '../../src/core/fixes/shared.ts'
+import { WHERE as NGINX } from '../../src/core/fixes/nginx.ts'
 import type { Fix } from '../../src/core/index.ts'
+import { STACKS } from '../../src/core/stacks/index.ts'
 
 export interface SyntaxReport {
   /** Snippets parsed per checker. */
@@ -34,8 +35,8 @@ function appParts(fix: Fix): string[] {
     .filter((c) => c.layer !== 'proxy' && !c.where.startsWith('shell'))
     .map((c) => {
       // A guard's first line goes inside the user's own auth function: checked there.
-      if (c.where === WHERE.expressAuth) return `function auth(req, res, next) {\n${c.snippet}\n}`
-      if (c.where === WHERE.flaskAuth) return `def auth():\n${c.snippet.replace(/^/gm, '    ')}`
+      if (c.where === STACKS.express.config?.auth) return `function auth(req, res, next) {\n${c.snippet}\n}`
+      if (c.where === STACKS.flask.config?.auth) return `def auth():\n${c.snippet.replace(/^/gm, '    ')}`
       return c.snippet
     })
 }
@@ -165,13 +166,13 @@ function nginxCheck(pieces: readonly Piece[], dir: string): string[] {
         .filter((c) => c.where === where)
         .map((c) => c.snippet.replaceAll('$cors_origin', `$cors_origin_${i}`))
         .join('\n')
-    http.push(slot(WHERE.nginxHttp))
+    http.push(slot(NGINX.http))
     http.push(`server {
   listen 127.0.0.1:9;
   server_name s${i}.test;
-${slot(WHERE.nginxServer)}
+${slot(NGINX.server)}
   location /api/ {
-${slot(WHERE.nginxLocation)}
+${slot(NGINX.location)}
     proxy_pass http://127.0.0.1:9;
   }
 }`)
@@ -240,12 +241,10 @@ function caddyCheck(pieces: readonly Piece[], dir: string): string[] {
   return r.status === 0 ? [] : [`caddy adapt: ${r.out.slice(0, 2000)}`]
 }
 
-const VCL_SUB: Readonly<Record<string, string>> = {
-  [WHERE.varnishRecv]: 'vcl_recv',
-  [WHERE.varnishBackendResponse]: 'vcl_backend_response',
-  [WHERE.varnishDeliver]: 'vcl_deliver',
-  [WHERE.varnishSynth]: 'vcl_synth',
-}
+/** Varnish's config places are its subs. */
+const VCL_SUB: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(STACKS.varnish.config ?? {}).map(([sub, where]) => [where, sub]),
+)
 
 /** One VCL file: each change in its own copy of its sub (VCL concatenates subs of one name, in order). */
 function vclCheck(pieces: readonly Piece[], dir: string): string[] {

@@ -3,7 +3,6 @@
  * plus one registry line; these checks say what the module must hold.
  */
 import { describe, expect, it } from 'vitest'
-import { WHERE } from '../../src/core/fixes/shared.ts'
 import { APP_PHASES, PROXY_PHASES } from '../../src/core/stacks/fingerprint.ts'
 import { STACKS, stackName } from '../../src/core/stacks/index.ts'
 
@@ -45,9 +44,16 @@ describe('the stack registry', () => {
       }
   })
 
-  it('names every config location once', () => {
-    const phrases = Object.values(WHERE)
+  it('names every config location once (the lab finds a change’s place by its phrase)', () => {
+    const phrases = modules.flatMap(([, m]) => Object.values(m.config ?? {}))
     expect(new Set(phrases).size).toBe(phrases.length)
+  })
+
+  it('gives every proxy and framework the places its config has, and a proxy its plain-proxy change', () => {
+    for (const [id, m] of detectable) {
+      expect(Object.keys(m.config ?? {}), id).not.toEqual([])
+      if (m.layer === 'proxy') expect(m.plainProxy?.length, id).toBeGreaterThan(0)
+    }
   })
 
   it('says an unknown stack id (an old HAR) as it is', () => {

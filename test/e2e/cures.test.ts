@@ -18,43 +18,20 @@ import type { Diagnosis } from '../../src/core/analysis.ts'
 import { diagnose } from '../../src/core/diagnose.ts'
 import type { Exchange } from '../../src/core/exchange.ts'
 import type { Fix, FixChange } from '../../src/core/fix.ts'
-import { VARNISH_VARY_ORIGIN, WHERE } from '../../src/core/fixes/shared.ts'
+import { CACHE_BY_ORIGIN } from '../../src/core/fixes/varnish.ts'
 import { linesNamed } from '../../src/core/headers.ts'
 import { type Oracle, oracleFor } from '../harness/cdp.ts'
 import { BASE_FLAGS, findChromium } from '../harness/chromium.ts'
 import { type Lab, startLab } from '../lab/server.ts'
 import { STACK_SCENARIOS, type StackFetch, type StackScenario, specFor } from '../lab/stacks/scenarios.ts'
-import { type Slots, type StackSpec, startStack } from '../lab/stacks/stack.ts'
+import { APP_SLOTS, placeOf, type Slots, type StackSpec, startStack } from '../lab/stacks/stack.ts'
 
 const MATRIX = resolve(import.meta.dirname, '../../docs/cures-matrix.md')
 const LAB_NGINX = '1.22'
 
-/** Where each generated change goes in the lab's templates: the recipes' fixed `where` phrases. */
-const PROXY_SLOT: Readonly<Record<string, string>> = {
-  [WHERE.nginxHttp]: 'http',
-  [WHERE.nginxServer]: 'server',
-  [WHERE.nginxLocation]: 'location',
-  [WHERE.apacheLocation]: 'location',
-  [WHERE.caddySite]: 'site',
-  [WHERE.varnishRecv]: 'vcl_recv',
-  [WHERE.varnishBackendResponse]: 'vcl_backend_response',
-  [WHERE.varnishDeliver]: 'vcl_deliver',
-  [WHERE.varnishSynth]: 'vcl_synth',
-}
-/** An app change replaces the app's whole CORS setup (both places a scenario may have put it). */
-const APP_SLOT: Readonly<Record<string, readonly string[]>> = {
-  [WHERE.expressCors]: ['app_cors', 'app_cors_late'],
-  [WHERE.fastapiCors]: ['app_cors'],
-  [WHERE.flaskCors]: ['app_cors'],
-  [WHERE.djangoSettings]: ['app_cors'],
-  [WHERE.expressAuth]: ['auth_guard'],
-  [WHERE.flaskAuth]: ['auth_guard'],
-  [WHERE.goHandler]: ['app_cors'],
-  [WHERE.railsInitializer]: ['app_cors'],
-}
 /** App steps the lab's packages already took (Debian installs the gem): noted, not applied. */
 const ALREADY_DONE: Readonly<Record<string, string>> = {
-  [WHERE.railsGemfile]: 'Gemfile step: Debian packages rack-cors',
+  'rails gemfile': 'Gemfile step: Debian packages rack-cors',
 }
 
 interface Run {
@@ -149,9 +126,9 @@ function apply(s: StackScenario, base: StackSpec, fix: Fix): Applied {
       continue
     }
     if (c.layer === 'proxy') {
-      const slot = PROXY_SLOT[c.where]
-      if (!slot || !s.proxy) return { skip: `no slot for proxy change "${c.where}"` }
-      proxySlots[slot] = c.snippet
+      const place = placeOf(c.where)
+      if (!place || !s.proxy) return { skip: `no slot for proxy change "${c.where}"` }
+      proxySlots[place.place] = c.snippet
       continue
     }
     if (c.where === GENERIC_APP_STEP) {
@@ -159,12 +136,13 @@ function apply(s: StackScenario, base: StackSpec, fix: Fix): Applied {
       notes.push('generic app step left out')
       continue
     }
-    const done = ALREADY_DONE[c.where]
+    const place = placeOf(c.where)
+    const done = place ? ALREADY_DONE[`${place.stack} ${place.place}`] : undefined
     if (done) {
       notes.push(done)
       continue
     }
-    const slots = APP_SLOT[c.where]
+    const slots = place ? APP_SLOTS[place.place] : undefined
     if (!slots) return { skip: `no slot for app change "${c.where}" (app not identified)` }
     const [first, ...rest] = slots
     if (first) appSlots[first] = c.snippet
@@ -290,7 +268,7 @@ describe('Varnish caches CORS answers per Origin only when Vary says so (curl, n
   it("with the recipe's vcl_backend_response guard, each origin gets its own", {
     timeout: 60_000,
   }, async () => {
-    expect(await acaoPerOrigin(VARNISH_VARY_ORIGIN)).toEqual(['http://a.test', 'http://b.test'])
+    expect(await acaoPerOrigin(CACHE_BY_ORIGIN)).toEqual(['http://a.test', 'http://b.test'])
   })
 })
 

@@ -234,13 +234,24 @@ export async function openRow(frame: Frame, url: string): Promise<void> {
   await frame.waitForSelector('.detail', { timeout: 10_000 })
 }
 
-/** Waits until the panel shows at least `count` rows. */
-export async function waitForRows(frame: Frame, count: number, timeoutMs = 20_000): Promise<void> {
-  await frame.waitForFunction(
-    (n: number) => document.querySelectorAll('[data-url]').length >= n,
-    { timeout: timeoutMs },
-    count,
-  )
+/**
+ * Waits until the panel lists at least `count` rows (its own count: the list is virtualized, so the DOM holds
+ * only the rows in view). On a timeout, says which rows it had.
+ */
+export async function waitForRows(frame: Frame, count: number, timeoutMs = 45_000): Promise<void> {
+  try {
+    await frame.waitForFunction(
+      (n: number) => Number(document.querySelector('[data-rows]')?.getAttribute('data-rows') ?? 0) >= n,
+      { timeout: timeoutMs },
+      count,
+    )
+  } catch (error) {
+    const rows = await panelRows(frame).catch(() => [])
+    const listed = rows.map((r) => `${r.url} ${r.corsError}`).join('\n  ')
+    throw new Error(`The panel listed ${rows.length} of ${count} rows in ${timeoutMs} ms:\n  ${listed}`, {
+      cause: error,
+    })
+  }
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   runScenarios,
   showcaseScenarios,
   waitForRows,
+  waitForWorkerListening,
 } from './devtools.ts'
 import { findFirefox, launchFirefox, openFirefoxToolbox, snapshotFirefoxWindow } from './firefox.ts'
 
@@ -106,6 +107,8 @@ try {
   await session.page.goto(`${lab.pageOrigin}/`)
   // Undocked only for the screenshot: a full-width panel. A person gets DevTools where they keep it.
   const frame = await openCorsPanel(session, { undock: screenshot !== null })
+  // Capture begins once the worker's listeners are in: requests sent before would be missed (seen in CI).
+  await waitForWorkerListening(session.browser, true, 60_000)
   const demo = showcaseScenarios(scenarios)
   await runScenarios(
     session.page,

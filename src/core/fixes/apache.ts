@@ -3,9 +3,25 @@
  * errors and before the backend's; onsuccess lines replace or follow the backend's. So: `always set` for
  * our lines, `unset` on both tables for the app's copies, and preflights answered by mod_rewrite.
  */
-import type { FixContext, Recipe } from './context.ts'
+import type { ChangeSpec, FixContext, Recipe } from './context.ts'
 import { apacheHeaderValue, apacheString } from './escape.ts'
-import { headersToAllow, methodsToAllow, originRegex, proxyApplies, proxyCures, WHERE } from './shared.ts'
+import { headersToAllow, methodsToAllow, originRegex, proxyApplies, proxyCures } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  location: 'Apache config, inside the <Location> (or <VirtualHost>) that proxies the API',
+} as const
+
+/** "CORS in the app only": Apache's CORS lines deleted. */
+export const plainProxy: readonly ChangeSpec[] = [
+  {
+    layer: 'proxy',
+    where: WHERE.location,
+    comment: '#',
+    snippet:
+      "# Apache passes the app's CORS headers through untouched: no Header … Access-Control-* lines here.",
+  },
+]
 
 const CORS_HEADERS = [
   'Access-Control-Allow-Origin',
@@ -58,7 +74,7 @@ export const recipe: Recipe = (ctx) => {
     only: {
       title: 'CORS at Apache only: Header always set, preflights answered with 204',
       why: "One layer sends CORS: Apache unsets the app's copies, answers preflights itself and sets one ACAO with `always`, so errors carry it too.",
-      changes: [{ layer: 'proxy', where: WHERE.apacheLocation, lang: 'apache', snippet: apacheOnly(ctx) }],
+      changes: [{ layer: 'proxy', where: WHERE.location, comment: '#', snippet: apacheOnly(ctx) }],
     },
     keep: {
       title: "Keep the app's CORS, but let Apache send the only ACAO: unset, then always set",
@@ -66,8 +82,8 @@ export const recipe: Recipe = (ctx) => {
       changes: [
         {
           layer: 'proxy',
-          where: WHERE.apacheLocation,
-          lang: 'apache',
+          where: WHERE.location,
+          comment: '#',
           snippet: `${unsetBoth(['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials'])}\n${allowLines(ctx, false).join('\n')}`,
         },
       ],

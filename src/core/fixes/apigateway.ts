@@ -10,8 +10,11 @@ import { failureKind, HEADER_KINDS } from './failure.ts'
 import { snippetOrigin } from './gate.ts'
 import { appAllowList, makeFix, relevantApp } from './shared.ts'
 
-export const WHERE_LAMBDA = 'your Lambda handler (proxy integration): every return path'
-export const WHERE_SAM = 'template.yaml (AWS SAM), the AWS::Serverless::Api resource: Properties'
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  lambda: 'your Lambda handler (proxy integration): every return path',
+  sam: 'template.yaml (AWS SAM), the AWS::Serverless::Api resource: Properties',
+} as const
 
 export const recipe: Recipe = (ctx) => {
   if (ctx.attribution.app !== 'apigateway' || !relevantApp(ctx, 'apigateway')) return []
@@ -86,8 +89,8 @@ export const recipe: Recipe = (ctx) => {
       requires:
         'REST API (v1) with Lambda proxy integration; an HTTP API (v2) uses CorsConfiguration instead and has no Gateway Responses',
       changes: [
-        { layer: 'app', where: WHERE_LAMBDA, lang: 'js', snippet: lambda },
-        { layer: 'proxy', where: WHERE_SAM, lang: 'nginx', snippet: sam },
+        { layer: 'app', where: WHERE.lambda, comment: '//', snippet: lambda },
+        { layer: 'proxy', where: WHERE.sam, comment: '#', snippet: sam },
       ],
     }),
   ]

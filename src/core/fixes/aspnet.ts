@@ -10,6 +10,15 @@ import { beforeQuery } from './failure.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
 import { proxySentCors } from './shared.ts'
 
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  services: 'Program.cs — services, before var app = builder.Build()',
+  pipelineWithErrors:
+    'Program.cs — pipeline: UseExceptionHandler first, UseCors after app.UseRouting() and before app.UseAuthentication()/app.UseAuthorization()',
+  endpoints: 'Program.cs — with your endpoints, before app.Run()',
+  app: 'Program.cs and controllers — CORS policy, UseCors, [EnableCors]',
+} as const
+
 export const recipe: Recipe = (ctx) => {
   const c = frameworkCase(ctx, FRAMEWORK)
   if (c === null) return []
@@ -170,13 +179,13 @@ function programFix(c: Case, wildcard: string | null, why: string, recommended: 
     changes: [
       {
         layer: 'app',
-        where: 'Program.cs — services, before var app = builder.Build()',
+        where: WHERE.services,
         snippet: [`const string ${POLICY} = "Frontend"; // top of Program.cs`, '', ...services].join('\n'),
       },
       {
         layer: 'app',
         where: errors
-          ? 'Program.cs — pipeline: UseExceptionHandler first, UseCors after app.UseRouting() and before app.UseAuthentication()/app.UseAuthorization()'
+          ? WHERE.pipelineWithErrors
           : 'Program.cs — pipeline: UseCors after app.UseRouting() and before app.UseAuthentication()/app.UseAuthorization()',
         snippet: pipeline.join('\n'),
       },
@@ -184,7 +193,7 @@ function programFix(c: Case, wildcard: string | null, why: string, recommended: 
         ? [
             {
               layer: 'app' as const,
-              where: 'Program.cs — with your endpoints, before app.Run()',
+              where: WHERE.endpoints,
               snippet: 'app.Map("/error", () => Results.Problem());',
             },
           ]
@@ -198,7 +207,7 @@ function programFix(c: Case, wildcard: string | null, why: string, recommended: 
 const REMOVAL: readonly FixChange[] = [
   {
     layer: 'app',
-    where: 'Program.cs and controllers — CORS policy, UseCors, [EnableCors]',
+    where: WHERE.app,
     snippet: [
       '// Delete builder.Services.AddCors(...), app.UseCors(...), [EnableCors] and RequireCors(...),',
       '// and any code appending Access-Control-* headers. The proxy must then answer OPTIONS preflights itself.',

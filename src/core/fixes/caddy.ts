@@ -4,9 +4,25 @@
  * replaces the app's. The `>` prefix (set with defer) needs Caddy ≥ 2.7: the snippets use the `defer`
  * block instead, which 2.6 knows.
  */
-import type { FixContext, Recipe } from './context.ts'
+import type { ChangeSpec, FixContext, Recipe } from './context.ts'
 import { caddyString } from './escape.ts'
-import { headersToAllow, methodsToAllow, originRegex, proxyApplies, proxyCures, WHERE } from './shared.ts'
+import { headersToAllow, methodsToAllow, originRegex, proxyApplies, proxyCures } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  site: "Caddyfile, the API's site block",
+} as const
+
+/** "CORS in the app only": Caddy's CORS lines deleted. */
+export const plainProxy: readonly ChangeSpec[] = [
+  {
+    layer: 'proxy',
+    where: WHERE.site,
+    comment: '#',
+    snippet:
+      "# Caddy passes the app's CORS headers through untouched: no header Access-Control-* lines here.",
+  },
+]
 
 function responseBlock(ctx: FixContext, extra: readonly string[] = []): string {
   return `header @cors_origin {
@@ -53,7 +69,7 @@ export const recipe: Recipe = (ctx) => {
     only: {
       title: 'CORS at Caddy only: preflights answered with 204, headers set with defer',
       why: 'One layer sends CORS: Caddy answers preflights itself and sets one ACAO as the response leaves, replacing anything the app sent.',
-      changes: [{ layer: 'proxy', where: WHERE.caddySite, lang: 'caddy', snippet: caddyOnly(ctx) }],
+      changes: [{ layer: 'proxy', where: WHERE.site, comment: '#', snippet: caddyOnly(ctx) }],
     },
     keep: {
       title: "Keep the app's CORS, but let Caddy send the only ACAO: a deferred header set",
@@ -61,8 +77,8 @@ export const recipe: Recipe = (ctx) => {
       changes: [
         {
           layer: 'proxy',
-          where: WHERE.caddySite,
-          lang: 'caddy',
+          where: WHERE.site,
+          comment: '#',
           snippet: `${matcher(ctx)}\n${responseBlock(ctx)}`,
         },
       ],

@@ -9,7 +9,7 @@ import { redactHeaderValue, redactUrl } from '../redact.ts'
 import type { FixContext, Recipe } from './context.ts'
 import { jsString } from './escape.ts'
 import { failureKind, redirected } from './failure.ts'
-import { makeFix, WHERE } from './shared.ts'
+import { makeFix, WHERE_CLIENT } from './shared.ts'
 
 /** A fetch() call that repeats the observed request, with the header values seen (or a placeholder). */
 export function fetchCall(ctx: FixContext, url: string, credentials: 'omit' | 'include' | null): string {
@@ -64,8 +64,8 @@ function redirectCredentialsFix(ctx: FixContext): Fix | null {
     changes: [
       {
         layer: 'client',
-        where: WHERE.client,
-        lang: 'js',
+        where: WHERE_CLIENT,
+        comment: '//',
         snippet: `const response = await fetch(${jsString(target)}, {
   headers: { Authorization: 'Basic ' + btoa('<user>:<password>') },
 })`,
@@ -94,8 +94,8 @@ export const recipe: Recipe = (ctx) => {
         changes: [
           {
             layer: 'client',
-            where: WHERE.client,
-            lang: 'js',
+            where: WHERE_CLIENT,
+            comment: '//',
             snippet: fetchCall(ctx, ctx.exchange.request.url, 'omit'),
           },
         ],
@@ -135,8 +135,8 @@ export function callFinalUrl(ctx: FixContext, target: string, why: string, label
     changes: [
       {
         layer: 'client',
-        where: WHERE.client,
-        lang: 'js',
+        where: WHERE_CLIENT,
+        comment: '//',
         snippet: fetchCall(ctx, target, ctx.credentials ? 'include' : null),
       },
     ],

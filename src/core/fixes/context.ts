@@ -2,7 +2,28 @@
 import type { Analysis } from '../analysis.ts'
 import type { Attribution } from '../attribution-types.ts'
 import type { Exchange } from '../exchange.ts'
-import type { Fix, Stack } from '../fix.ts'
+import type { Fix, Layer, Stack } from '../fix.ts'
+
+/** One change of a cure, before makeFix joins them: where it goes and the line comment of its language. */
+export interface ChangeSpec {
+  readonly layer: Layer
+  readonly where: string
+  readonly snippet: string
+  readonly comment: '#' | '//'
+}
+
+/**
+ * What recipes may read of any stack (the registry's modules, passed in as `ctx.stack` so recipes need not
+ * import the registry): its name, and the halves of other layers' cures it owns.
+ */
+export interface StackFacts {
+  /** As people write it ("Express only" labels). */
+  readonly name: string
+  /** A proxy's change for "CORS in the app only": its CORS lines deleted, said in its config's words. */
+  readonly plainProxy?: readonly ChangeSpec[]
+  /** An app's change for "CORS only at the proxy": its own CORS setup taken out. */
+  readonly withoutCors?: (proxyName: string) => ChangeSpec
+}
 
 export interface FixContext {
   readonly exchange: Exchange
@@ -18,8 +39,8 @@ export interface FixContext {
   readonly credentials: boolean
   /** The API URL's path, e.g. "/api/items", for location-scoped snippets. */
   readonly path: string
-  /** A stack's name as people write it (the registry's; passed in so recipes need not import the registry). */
-  readonly stackName: (stack: Stack) => string
+  /** Any stack's module, as far as recipes read it (the registry's, passed in so recipes need not import it). */
+  readonly stack: (stack: Stack) => StackFacts
 }
 
 // origin, method and requestHeaders have passed gate.ts (a serialized origin, tokens); path and every other

@@ -3,10 +3,25 @@
  * redirect would otherwise answer the preflight) and before anything that rejects; its default
  * CORS_ALLOW_HEADERS list omits custom headers.
  */
-import type { FixContext, Recipe } from './context.ts'
+import type { ChangeSpec, FixContext, Recipe } from './context.ts'
 import { pythonString } from './escape.ts'
 import { failureKind, redirected } from './failure.ts'
-import { appAllowList, appApplies, appOnlyFix, WHERE } from './shared.ts'
+import { appAllowList, appApplies, appOnlyFix } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  cors: 'settings.py, at the end (after MIDDLEWARE), replacing any other CORS_* settings',
+} as const
+
+/** "CORS only at the proxy": the app's own CORS setup taken out. */
+export function withoutCors(proxyName: string): ChangeSpec {
+  return {
+    layer: 'app',
+    where: WHERE.cors,
+    comment: '#',
+    snippet: `# CORS is answered by ${proxyName} only: take django-cors-headers out.\nMIDDLEWARE = [m for m in MIDDLEWARE if m != "corsheaders.middleware.CorsMiddleware"]`,
+  }
+}
 
 const DEFAULT_HEADERS = new Set([
   'accept',
@@ -60,7 +75,7 @@ export const recipe: Recipe = (ctx) => {
       redirect
         ? 'Put CorsMiddleware first, so it answers the preflight before CommonMiddleware redirects it'
         : 'CORS in Django: django-cors-headers first, with the origin and headers',
-      { layer: 'app', where: WHERE.djangoSettings, lang: 'python', snippet: djangoSetup(ctx) },
+      { layer: 'app', where: WHERE.cors, comment: '#', snippet: djangoSetup(ctx) },
       redirect
         ? 'CorsMiddleware above CommonMiddleware answers the preflight itself (200) instead of letting APPEND_SLASH redirect it'
         : 'CorsMiddleware at the top answers the preflight and adds the one allowed origin to every response',

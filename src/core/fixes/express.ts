@@ -4,10 +4,26 @@
  * come from another layer.
  */
 import type { Fix } from '../fix.ts'
-import type { FixContext, Recipe } from './context.ts'
+import type { ChangeSpec, FixContext, Recipe } from './context.ts'
 import { jsString } from './escape.ts'
 import { failureKind } from './failure.ts'
-import { appAllowList, appApplies, appOnlyFix, makeFix, WHERE } from './shared.ts'
+import { appAllowList, appApplies, appOnlyFix, makeFix } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  cors: 'app.js, before any auth middleware and routes, replacing any other cors() setup',
+  auth: 'your auth middleware, as its first line',
+} as const
+
+/** "CORS only at the proxy": the app's own CORS setup taken out. */
+export function withoutCors(proxyName: string): ChangeSpec {
+  return {
+    layer: 'app',
+    where: WHERE.cors,
+    comment: '//',
+    snippet: `// CORS is answered by ${proxyName} only: no app.use(cors(...)) here.`,
+  }
+}
 
 export function expressSetup(ctx: FixContext): string {
   const { methods, headers } = appAllowList(ctx)
@@ -30,7 +46,7 @@ export const recipe: Recipe = (ctx) => {
       ctx,
       'express',
       'CORS in Express: cors() first, with the origin, methods and headers',
-      { layer: 'app', where: WHERE.expressCors, lang: 'js', snippet: expressSetup(ctx) },
+      { layer: 'app', where: WHERE.cors, comment: '//', snippet: expressSetup(ctx) },
       'cors() before auth and routes answers the preflight and marks every response, errors included, with the one allowed origin',
     ),
   ]
@@ -48,8 +64,8 @@ export const recipe: Recipe = (ctx) => {
         changes: [
           {
             layer: 'app',
-            where: WHERE.expressAuth,
-            lang: 'js',
+            where: WHERE.auth,
+            comment: '//',
             snippet: "if (req.method === 'OPTIONS') return next() // preflights carry no credentials",
           },
         ],

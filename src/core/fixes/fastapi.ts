@@ -3,9 +3,24 @@
  * "Disallowed CORS origin|method|headers" otherwise (Starlette 0.26, as the lab runs). Defaults allow only
  * GET and the four always-allowed headers.
  */
-import type { FixContext, Recipe } from './context.ts'
+import type { ChangeSpec, FixContext, Recipe } from './context.ts'
 import { pythonString } from './escape.ts'
-import { appAllowList, appApplies, appOnlyFix, WHERE } from './shared.ts'
+import { appAllowList, appApplies, appOnlyFix } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  cors: 'main.py, after app = FastAPI(), replacing any other CORSMiddleware setup',
+} as const
+
+/** "CORS only at the proxy": the app's own CORS setup taken out. */
+export function withoutCors(proxyName: string): ChangeSpec {
+  return {
+    layer: 'app',
+    where: WHERE.cors,
+    comment: '#',
+    snippet: `# CORS is answered by ${proxyName} only: no CORSMiddleware here.`,
+  }
+}
 
 export function fastapiSetup(ctx: FixContext): string {
   const { methods, headers } = appAllowList(ctx)
@@ -30,7 +45,7 @@ export const recipe: Recipe = (ctx) => {
       ctx,
       'fastapi',
       'CORS in FastAPI: CORSMiddleware with the origin, methods and headers',
-      { layer: 'app', where: WHERE.fastapiCors, lang: 'python', snippet: fastapiSetup(ctx) },
+      { layer: 'app', where: WHERE.cors, comment: '#', snippet: fastapiSetup(ctx) },
       'CORSMiddleware answers the preflight with 200 and the one allowed origin once the origin, method and headers are listed',
     ),
   ]

@@ -10,6 +10,14 @@ import { beforeQuery, preflightRefused } from './failure.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
 import { proxySentCors } from './shared.ts'
 
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  shell: 'shell, in the API project',
+  entry:
+    'server entry (e.g. server.mjs) — right after const app = Fastify(), before any auth hook, plugin or route',
+  registration: 'server entry — the @fastify/cors registration',
+} as const
+
 export const recipe: Recipe = (ctx) => {
   const c = frameworkCase(ctx, FRAMEWORK)
   if (c === null) return []
@@ -128,11 +136,10 @@ function pluginFix(c: Case, strictPreflight: boolean | null, why: string, recomm
         : `Allow ${spec.origin} with @fastify/cors`,
     full,
     changes: [
-      { layer: 'app', where: 'shell, in the API project', snippet: 'npm install @fastify/cors' },
+      { layer: 'app', where: WHERE.shell, snippet: 'npm install @fastify/cors' },
       {
         layer: 'app',
-        where:
-          'server entry (e.g. server.mjs) — right after const app = Fastify(), before any auth hook, plugin or route',
+        where: WHERE.entry,
         snippet: ["import cors from '@fastify/cors'", '', ...register].join('\n'),
       },
     ],
@@ -144,7 +151,7 @@ function pluginFix(c: Case, strictPreflight: boolean | null, why: string, recomm
 const REMOVAL: readonly FixChange[] = [
   {
     layer: 'app',
-    where: 'server entry — the @fastify/cors registration',
+    where: WHERE.registration,
     snippet: [
       "// Delete the @fastify/cors import and its app.register(cors, …), and any reply.header('Access-Control-…').",
       '// The proxy must then answer OPTIONS preflights itself, on every status.',

@@ -3,10 +3,26 @@
  * in after_request — also to responses an auth check aborted, so a 401 preflight still fails on its status.
  */
 import type { Fix } from '../fix.ts'
-import type { FixContext, Recipe } from './context.ts'
+import type { ChangeSpec, FixContext, Recipe } from './context.ts'
 import { pythonString } from './escape.ts'
 import { failureKind } from './failure.ts'
-import { appAllowList, appApplies, appOnlyFix, makeFix, WHERE } from './shared.ts'
+import { appAllowList, appApplies, appOnlyFix, makeFix } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  cors: 'app.py, after app = Flask(__name__), replacing any other CORS(app) setup',
+  auth: 'your auth check (before_request or decorator), as its first line',
+} as const
+
+/** "CORS only at the proxy": the app's own CORS setup taken out. */
+export function withoutCors(proxyName: string): ChangeSpec {
+  return {
+    layer: 'app',
+    where: WHERE.cors,
+    comment: '#',
+    snippet: `# CORS is answered by ${proxyName} only: no CORS(app) here.`,
+  }
+}
 
 export function flaskSetup(ctx: FixContext): string {
   const { methods, headers } = appAllowList(ctx)
@@ -34,8 +50,8 @@ export const recipe: Recipe = (ctx) => {
     changes: [
       {
         layer: 'app',
-        where: WHERE.flaskAuth,
-        lang: 'python',
+        where: WHERE.auth,
+        comment: '#',
         snippet: 'if request.method == "OPTIONS":\n    return None  # preflights carry no credentials',
       },
     ],
@@ -44,7 +60,7 @@ export const recipe: Recipe = (ctx) => {
     ctx,
     'flask',
     'CORS in Flask: Flask-CORS with the origin, methods and headers',
-    { layer: 'app', where: WHERE.flaskCors, lang: 'python', snippet: flaskSetup(ctx) },
+    { layer: 'app', where: WHERE.cors, comment: '#', snippet: flaskSetup(ctx) },
     'Flask-CORS answers the preflight and reflects the one allowed origin on every response',
   )
   // Flask-CORS already answered (its headers are on the 401): only the auth check needs to change.

@@ -128,7 +128,7 @@ function specOf(ctx: FixContext, kind: AppFailure): Spec {
  */
 function proxyRemovals(ctx: FixContext): FixChange[] {
   if (!proxySentCors(ctx)) return []
-  const known = proxyRemoval(ctx.attribution.proxy).map(({ layer, where, snippet }) => ({
+  const known = proxyRemoval(ctx, ctx.attribution.proxy).map(({ layer, where, snippet }) => ({
     layer,
     where,
     snippet,

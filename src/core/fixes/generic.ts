@@ -60,7 +60,7 @@ export const recipe: Recipe = (ctx) => {
             : ''
       }; set it in whichever single layer you control, or pick your proxy's recipe.`,
       changes: [
-        { layer: 'app', where: "the server's CORS configuration, at one layer", lang: 'nginx', snippet },
+        { layer: 'app', where: "the server's CORS configuration, at one layer", comment: '#', snippet },
       ],
     }),
   ]

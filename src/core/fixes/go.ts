@@ -8,7 +8,11 @@ import type { Recipe } from './context.ts'
 import { droppedTokensNote, gateTokens, goString } from './escape.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
 import { snippetOrigin } from './gate.ts'
-import { WHERE } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  cors: 'main.go, where the server is built: wrap the whole router (mux) in rs/cors',
+} as const
 
 const FRAMEWORK: Framework = { stack: 'go', name: 'Go', comment: '//' }
 
@@ -52,7 +56,7 @@ function handlerFix(c: Case) {
   return frameworkFix(c, why(c), c.leads, {
     title: `Allow ${spec.anyOrigin ? 'any origin' : snippetOrigin(spec.origin)} with rs/cors around the whole router`,
     full: code,
-    changes: [{ layer: 'app', where: WHERE.goHandler, snippet: code }],
+    changes: [{ layer: 'app', where: WHERE.cors, snippet: code }],
     requires: 'github.com/rs/cors 1.7+',
   })
 }
@@ -61,7 +65,7 @@ function handlerFix(c: Case) {
 const REMOVAL: readonly FixChange[] = [
   {
     layer: 'app',
-    where: WHERE.goHandler,
+    where: WHERE.cors,
     snippet: [
       '// Serve mux directly (no cors.New(...).Handler) and set no Access-Control-* header by hand.',
       '// The proxy must then answer OPTIONS preflights itself, on every status.',

@@ -15,20 +15,12 @@ export const RECIPES: Readonly<Record<Stack, Recipe>> = Object.fromEntries(
 ) as Record<Stack, Recipe>
 
 const PROXIES: readonly Stack[] = ['nginx', 'apache', 'caddy']
-/** Stacks whose cure is their own code: offered only when the headers name them. */
-const FRAMEWORKS: ReadonlySet<Stack> = new Set([
-  'express',
-  'fastify',
-  'fastapi',
-  'django',
-  'flask',
-  'spring',
-  'aspnet',
-  'rails',
-  'laravel',
-  'go',
-  'apigateway',
-])
+/** Stacks whose cure is their own code (apps and gateways): offered only when the headers name them. */
+const FRAMEWORKS: ReadonlySet<Stack> = new Set(
+  Object.values(STACKS)
+    .filter((m) => m.layer === 'app' || m.layer === 'gateway')
+    .map((m) => m.id),
+)
 
 const demote = (f: Fix): Fix => ({ ...f, recommended: false })
 

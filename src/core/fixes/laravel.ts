@@ -9,7 +9,12 @@ import type { Recipe } from './context.ts'
 import { droppedTokensNote, gateTokens, phpString } from './escape.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
 import { snippetOrigin } from './gate.ts'
-import { WHERE } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  cors: 'config/cors.php — the whole file',
+  kernel: 'app/Http/Kernel.php (Laravel 11+: bootstrap/app.php)',
+} as const
 
 const FRAMEWORK: Framework = { stack: 'laravel', name: 'Laravel', comment: '//' }
 
@@ -73,7 +78,7 @@ function configFix(c: Case) {
   return frameworkFix(c, why(c, credentials), c.leads, {
     title: `Allow ${origin} in config/cors.php${credentials ? ', with credentials' : ''}`,
     full: file,
-    changes: [{ layer: 'app', where: WHERE.laravelConfig, snippet: file }],
+    changes: [{ layer: 'app', where: WHERE.cors, snippet: file }],
     requires: 'Laravel 9.2+ (HandleCors built in), or fruitcake/laravel-cors 2 on Laravel 7–8',
   })
 }
@@ -82,7 +87,7 @@ function configFix(c: Case) {
 const REMOVAL: readonly FixChange[] = [
   {
     layer: 'app',
-    where: 'app/Http/Kernel.php (Laravel 11+: bootstrap/app.php)',
+    where: WHERE.kernel,
     snippet: [
       '// Take \\Illuminate\\Http\\Middleware\\HandleCors::class out of the global middleware (Laravel 11+:',
       '// $middleware->remove(\\Illuminate\\Http\\Middleware\\HandleCors::class)), and set no header by hand.',

@@ -9,7 +9,7 @@ import { FIREFOX_LNA, isFirefoxLnaError } from '../firefox-reasons.ts'
 import type { Fix } from '../fix.ts'
 import { type AddressSpace, firefoxPermissionFor, localNetworkCrossing } from '../local-network.ts'
 import type { FixContext, Recipe } from './context.ts'
-import { makeFix, WHERE } from './shared.ts'
+import { makeFix, WHERE_CLIENT } from './shared.ts'
 
 const js = (s: string): string => JSON.stringify(s).replaceAll('"', "'")
 
@@ -31,7 +31,7 @@ function secureContext(ctx: FixContext): Fix {
       {
         layer: 'client',
         where: 'the web server or host that serves the page',
-        lang: 'js',
+        comment: '//',
         snippet: `// Serve the page from ${https} (a TLS certificate, e.g. Let's Encrypt), then redirect http to https.\n// The call itself stays the same:\n${call}`,
       },
     ],
@@ -76,7 +76,7 @@ function grantPermission(space: AddressSpace, origin: string, recommended: boole
       {
         layer: 'client',
         where: `chrome://settings/content/${setting}`,
-        lang: 'js',
+        comment: '//',
         snippet: `Open chrome://settings/content/${setting} ("${name}") → "${list}" → Add → ${origin}\n(or click the icon left of the address bar → Site settings → ${name} → Allow), then reload the page.`,
       },
     ],
@@ -104,7 +104,7 @@ function delegate(space: AddressSpace, url: string): Fix {
       {
         layer: 'client',
         where: 'the embedding page, on the <iframe> that makes the request',
-        lang: 'js',
+        comment: '//',
         snippet: `<iframe src="https://widget.example/" allow="${token}; local-network-access"></iframe>\n<!-- the iframe then calls ${url.replaceAll('<', '%3C')} -->`,
       },
     ],
@@ -131,8 +131,8 @@ function targetAddressSpace(ctx: FixContext, space: AddressSpace, recommended: b
     changes: [
       {
         layer: 'client',
-        where: WHERE.client,
-        lang: 'js',
+        where: WHERE_CLIENT,
+        comment: '//',
         snippet: `const response = await fetch(${js(ctx.exchange.request.url)}, { targetAddressSpace: '${space}' })`,
       },
     ],
@@ -162,7 +162,7 @@ function policy(space: AddressSpace, origin: string): Fix {
         layer: 'client',
         where:
           'a managed policy file, e.g. /etc/opt/chrome/policies/managed/local-network.json (Chromium: /etc/chromium/policies/managed/), or the Group Policy / admin console setting',
-        lang: 'js',
+        comment: '//',
         snippet: `${JSON.stringify({ [perSpace]: [origin], LocalNetworkAccessAllowedForUrls: [origin] }, null, 2)}\n// https://chromeenterprise.google/policies/#${perSpace}`,
       },
     ],
@@ -196,7 +196,7 @@ function firefoxCures(ctx: FixContext, to: AddressSpace | null): Fix[] {
         {
           layer: 'client',
           where: 'Firefox, on the page',
-          lang: 'js',
+          comment: '//',
           snippet: `Click the permissions icon in the address bar ("${FIREFOX_LNA.addressBarIcon}") → remove the Blocked entry → reload → Allow.\nSaved choices: about:preferences#privacy → Permissions → ${settings} → Settings…`,
         },
       ],
@@ -212,7 +212,7 @@ function firefoxCures(ctx: FixContext, to: AddressSpace | null): Fix[] {
         {
           layer: 'client',
           where: 'about:config',
-          lang: 'js',
+          comment: '//',
           snippet: `${prefs.skipDomains} = ${host}\n// or, testing only: ${prefs.blocking} = false`,
         },
       ],
@@ -229,7 +229,7 @@ function firefoxCures(ctx: FixContext, to: AddressSpace | null): Fix[] {
           layer: 'client',
           where:
             'policies.json (distribution/ in the Firefox install directory, or /etc/firefox/policies/ on Linux)',
-          lang: 'js',
+          comment: '//',
           snippet: `${JSON.stringify({ policies: { [policy]: { SkipDomains: [host] } } }, null, 2)}\n// https://mozilla.github.io/policy-templates/#localnetworkaccess`,
         },
       ],

@@ -3,7 +3,7 @@
  * level with its own add_header inherits none from above (an `if` block included); two layers adding
  * ACAO. Recommended: CORS at nginx only — preflights end at nginx, the app's copies are hidden.
  */
-import type { FixContext, Recipe } from './context.ts'
+import type { ChangeSpec, FixContext, Recipe } from './context.ts'
 import { droppedNote, nginxString } from './escape.ts'
 import { allowOriginMissing, type FailureKind, failureKind } from './failure.ts'
 import {
@@ -15,8 +15,23 @@ import {
   proxyApplies,
   proxyCures,
   proxySentCors,
-  WHERE,
 } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  http: 'nginx.conf, inside http { } (outside any server { })',
+  server: "nginx.conf, the API's server { } block",
+  location: 'nginx.conf, inside the location that proxies the API',
+} as const
+
+const REMOVED =
+  "# nginx passes the app's CORS headers through untouched: no add_header Access-Control-* and no OPTIONS if-block here."
+
+/** "CORS in the app only": nginx's CORS lines deleted, at both levels they may sit. */
+export const plainProxy: readonly ChangeSpec[] = [
+  { layer: 'proxy', where: WHERE.server, comment: '#', snippet: REMOVED },
+  { layer: 'proxy', where: WHERE.location, comment: '#', snippet: REMOVED },
+]
 
 const CORS_HEADERS = CORS_RESPONSE_HEADERS
 
@@ -96,8 +111,8 @@ export const recipe: Recipe = (ctx) => {
       title: 'CORS at nginx only: answer preflights at nginx, `always`, an allow-list map',
       why: onlyWhy(ctx, kind),
       changes: [
-        { layer: 'proxy', where: WHERE.nginxHttp, lang: 'nginx', snippet: nginxMap(ctx.origin) },
-        { layer: 'proxy', where: WHERE.nginxLocation, lang: 'nginx', snippet: nginxOnlyLocation(ctx) },
+        { layer: 'proxy', where: WHERE.http, comment: '#', snippet: nginxMap(ctx.origin) },
+        { layer: 'proxy', where: WHERE.location, comment: '#', snippet: nginxOnlyLocation(ctx) },
       ],
     },
     keep: {
@@ -105,11 +120,11 @@ export const recipe: Recipe = (ctx) => {
       title: "Keep the app's CORS, but let nginx send the only ACAO: proxy_hide_header, then add_header",
       why: "proxy_hide_header drops the app's Access-Control-Allow-Origin; nginx re-adds one from its allow-list, so there is one line whatever the app sends.",
       changes: [
-        { layer: 'proxy', where: WHERE.nginxHttp, lang: 'nginx', snippet: nginxMap(ctx.origin) },
+        { layer: 'proxy', where: WHERE.http, comment: '#', snippet: nginxMap(ctx.origin) },
         {
           layer: 'proxy',
-          where: WHERE.nginxLocation,
-          lang: 'nginx',
+          where: WHERE.location,
+          comment: '#',
           snippet: `proxy_hide_header Access-Control-Allow-Origin;
 proxy_hide_header Access-Control-Allow-Credentials;
 ${responseLines(ctx).join('\n')}`,
@@ -136,8 +151,8 @@ ${responseLines(ctx).join('\n')}`,
         changes: [
           {
             layer: 'proxy',
-            where: WHERE.nginxLocation,
-            lang: 'nginx',
+            where: WHERE.location,
+            comment: '#',
             snippet:
               '# nginx ≥ 1.29.3 only: keep the server/http add_header lines in this location too.\nadd_header_inherit merge;',
           },

@@ -8,7 +8,13 @@ import type { Recipe } from './context.ts'
 import { rubyString } from './escape.ts'
 import { preflightRefused } from './failure.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
-import { proxySentCors, WHERE } from './shared.ts'
+import { proxySentCors } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  gemfile: 'Gemfile',
+  cors: 'config/initializers/cors.rb — the whole file (replaces any other Rack::Cors block)',
+} as const
 
 export const recipe: Recipe = (ctx) => {
   const c = frameworkCase(ctx, FRAMEWORK)
@@ -123,8 +129,8 @@ function initializerFix(
       : `Allow ${spec.origin} with rack-cors`,
     full: `# Gemfile\n${gemfile}\n\n${initializer}`,
     changes: [
-      { layer: 'app', where: WHERE.railsGemfile, snippet: gemfile },
-      { layer: 'app', where: WHERE.railsInitializer, snippet: initializer },
+      { layer: 'app', where: WHERE.gemfile, snippet: gemfile },
+      { layer: 'app', where: WHERE.cors, snippet: initializer },
     ],
     requires: 'Rails 7 with rack-cors 2',
   })

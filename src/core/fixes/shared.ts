@@ -5,7 +5,7 @@
  */
 import { isCorsSafelistedMethod } from '../fetch-rules.ts'
 import type { Fix, FixChange, Layer, Stack } from '../fix.ts'
-import type { FixContext } from './context.ts'
+import type { ChangeSpec, FixContext } from './context.ts'
 import { failureKind, HEADER_KINDS, redirected } from './failure.ts'
 
 /** The methods to allow: the one observed (when a preflight needs it) after the usual GET and POST. */
@@ -60,7 +60,6 @@ export function relevantProxy(ctx: FixContext, stack: Stack): boolean {
   return ctx.attribution.proxy === stack
 }
 
-// The `where` phrases: fixed, so a reader (and the lab's cure test) knows exactly where each part goes.
 /** Every CORS response header, as the proxy recipes name them when they remove the app's (or their own) lines. */
 export const CORS_RESPONSE_HEADERS = [
   'Access-Control-Allow-Origin',
@@ -71,46 +70,8 @@ export const CORS_RESPONSE_HEADERS = [
   'Access-Control-Max-Age',
 ] as const
 
-export const WHERE = {
-  nginxHttp: 'nginx.conf, inside http { } (outside any server { })',
-  nginxServer: "nginx.conf, the API's server { } block",
-  nginxLocation: 'nginx.conf, inside the location that proxies the API',
-  apacheLocation: 'Apache config, inside the <Location> (or <VirtualHost>) that proxies the API',
-  caddySite: "Caddyfile, the API's site block",
-  varnishRecv: 'default.vcl, inside sub vcl_recv (first, before any return)',
-  varnishBackendResponse: 'default.vcl, inside sub vcl_backend_response',
-  varnishDeliver: 'default.vcl, inside sub vcl_deliver',
-  varnishSynth: 'default.vcl, inside sub vcl_synth',
-  expressCors: 'app.js, before any auth middleware and routes, replacing any other cors() setup',
-  expressAuth: 'your auth middleware, as its first line',
-  fastapiCors: 'main.py, after app = FastAPI(), replacing any other CORSMiddleware setup',
-  flaskCors: 'app.py, after app = Flask(__name__), replacing any other CORS(app) setup',
-  flaskAuth: 'your auth check (before_request or decorator), as its first line',
-  djangoSettings: 'settings.py, at the end (after MIDDLEWARE), replacing any other CORS_* settings',
-  railsGemfile: 'Gemfile',
-  railsInitializer: 'config/initializers/cors.rb — the whole file (replaces any other Rack::Cors block)',
-  goHandler: 'main.go, where the server is built: wrap the whole router (mux) in rs/cors',
-  laravelConfig: 'config/cors.php — the whole file',
-  client: 'your front-end code, where the request is made',
-} as const
-
-export type Lang = 'nginx' | 'apache' | 'caddy' | 'vcl' | 'js' | 'python'
-
-export interface ChangeSpec {
-  readonly layer: Layer
-  readonly where: string
-  readonly snippet: string
-  readonly lang: Lang
-}
-
-const COMMENT: Record<Lang, string> = {
-  nginx: '#',
-  apache: '#',
-  caddy: '#',
-  vcl: '#',
-  js: '//',
-  python: '#',
-}
+/** Where a client-side change goes (the page's code: client, Local Network Access and third-party cures). */
+export const WHERE_CLIENT = 'your front-end code, where the request is made'
 
 export function makeFix(p: {
   stack: Stack
@@ -128,7 +89,7 @@ export function makeFix(p: {
   const snippet =
     p.changes.length === 1 && first
       ? first.snippet
-      : p.changes.map((c) => `${COMMENT[c.lang]} ${c.where}:\n${c.snippet}`).join('\n\n')
+      : p.changes.map((c) => `${c.comment} ${c.where}:\n${c.snippet}`).join('\n\n')
   return {
     stack: p.stack,
     layer: p.layer,
@@ -142,52 +103,23 @@ export function makeFix(p: {
   }
 }
 
-const APP_NAMES: Partial<Record<Stack, string>> = {
-  express: 'cors() middleware',
-  fastapi: 'CORSMiddleware',
-  flask: 'Flask-CORS setup',
-  django: 'django-cors-headers middleware',
+/** The app-side half of "CORS only at the proxy": take the app's own CORS out (its module says how). */
+export function appRemoval(ctx: FixContext, proxyName: string): ChangeSpec {
+  const app = ctx.attribution.app
+  const own = app ? ctx.stack(app).withoutCors?.(proxyName) : undefined
+  return (
+    own ?? {
+      layer: 'app',
+      where: 'your app',
+      comment: '//',
+      snippet: `Remove the app's own CORS middleware and any code that sets Access-Control-* headers: CORS is answered by ${proxyName} only. (${proxyName} also hides them, so a leftover does no harm.)`,
+    }
+  )
 }
 
-/** The app-side half of "CORS only at the proxy": take the app's own CORS out. */
-export function appRemoval(app: Stack | null, proxyName: string): ChangeSpec {
-  const why = `CORS is answered by ${proxyName} only`
-  switch (app) {
-    case 'express':
-      return {
-        layer: 'app',
-        where: WHERE.expressCors,
-        lang: 'js',
-        snippet: `// ${why}: no app.use(cors(...)) here.`,
-      }
-    case 'fastapi':
-      return {
-        layer: 'app',
-        where: WHERE.fastapiCors,
-        lang: 'python',
-        snippet: `# ${why}: no CORSMiddleware here.`,
-      }
-    case 'flask':
-      return { layer: 'app', where: WHERE.flaskCors, lang: 'python', snippet: `# ${why}: no CORS(app) here.` }
-    case 'django':
-      return {
-        layer: 'app',
-        where: WHERE.djangoSettings,
-        lang: 'python',
-        snippet: `# ${why}: take django-cors-headers out.\nMIDDLEWARE = [m for m in MIDDLEWARE if m != "corsheaders.middleware.CorsMiddleware"]`,
-      }
-    default:
-      return {
-        layer: 'app',
-        where: 'your app',
-        lang: 'js',
-        snippet: `Remove the app's own CORS middleware and any code that sets Access-Control-* headers: ${why}. (${proxyName} also hides them, so a leftover does no harm.)`,
-      }
-  }
-}
-
-export function appLabel(app: Stack | null): string {
-  return (app && APP_NAMES[app]) ?? "the app's CORS middleware"
+/** The proxy-side half of "CORS in the app only": the proxy's CORS lines deleted (its module says how). */
+export function proxyRemoval(ctx: FixContext, proxy: Stack | null): readonly ChangeSpec[] {
+  return proxy ? (ctx.stack(proxy).plainProxy ?? []) : []
 }
 
 /** A regex alternation that matches exactly these origins (dots and other specials escaped). */
@@ -196,74 +128,6 @@ export function originRegex(origins: readonly string[]): string {
 }
 
 export const q = (s: string): string => JSON.stringify(s)
-
-/**
- * An origin-dependent ACAO must name Origin in Vary, or Varnish's cache serves one origin's answer to
- * another: added here when the app forgot (Varnish honours the backend's Vary for its cache key).
- */
-export const VARNISH_VARY_ORIGIN = `if (beresp.http.Access-Control-Allow-Origin && beresp.http.Access-Control-Allow-Origin != "*") {
-    if (!beresp.http.Vary) {
-        set beresp.http.Vary = "Origin";
-    } elsif (beresp.http.Vary !~ "(?i)\\borigin\\b") {
-        set beresp.http.Vary = beresp.http.Vary + ", Origin";
-    }
-}`
-
-function varnishPlain(): ChangeSpec[] {
-  return [
-    {
-      layer: 'proxy',
-      where: WHERE.varnishDeliver,
-      lang: 'vcl',
-      snippet:
-        "# Varnish passes the app's CORS headers through: no resp.http.Access-Control-* lines and no header.append of them here.",
-    },
-    {
-      layer: 'proxy',
-      where: WHERE.varnishBackendResponse,
-      lang: 'vcl',
-      snippet: `# Cache one answer per Origin.\n${VARNISH_VARY_ORIGIN}`,
-    },
-  ]
-}
-
-/** The proxy-side half of "CORS in the app only": delete the proxy's CORS lines (the comment replaces them). */
-export function proxyRemoval(proxy: Stack | null): ChangeSpec[] {
-  switch (proxy) {
-    case 'nginx': {
-      const snippet =
-        "# nginx passes the app's CORS headers through untouched: no add_header Access-Control-* and no OPTIONS if-block here."
-      return [
-        { layer: 'proxy', where: WHERE.nginxServer, lang: 'nginx', snippet },
-        { layer: 'proxy', where: WHERE.nginxLocation, lang: 'nginx', snippet },
-      ]
-    }
-    case 'apache':
-      return [
-        {
-          layer: 'proxy',
-          where: WHERE.apacheLocation,
-          lang: 'apache',
-          snippet:
-            "# Apache passes the app's CORS headers through untouched: no Header … Access-Control-* lines here.",
-        },
-      ]
-    case 'caddy':
-      return [
-        {
-          layer: 'proxy',
-          where: WHERE.caddySite,
-          lang: 'caddy',
-          snippet:
-            "# Caddy passes the app's CORS headers through untouched: no header Access-Control-* lines here.",
-        },
-      ]
-    case 'varnish':
-      return varnishPlain()
-    default:
-      return []
-  }
-}
 
 /**
  * The app-layer cures share one shape: the app's full CORS setup (recommended), with the proxy's CORS lines
@@ -276,13 +140,13 @@ export function appOnlyFix(
   setup: ChangeSpec,
   whyApp: string,
 ): Fix {
-  const proxy = proxySentCors(ctx) ? proxyRemoval(ctx.attribution.proxy) : []
+  const proxy = proxySentCors(ctx) ? proxyRemoval(ctx, ctx.attribution.proxy) : []
   return makeFix({
     stack,
     layer: 'app',
     recommended: true,
     title: proxy.length ? `${title}; ${ctx.attribution.proxy} as a plain proxy` : title,
-    label: `${ctx.stackName(stack)} only`,
+    label: `${ctx.stack(stack).name} only`,
     why: proxy.length
       ? `One layer sends CORS: ${whyApp}, and ${ctx.attribution.proxy} stops adding its own copies.`
       : whyApp,
@@ -325,9 +189,7 @@ export function proxyCures(
   },
 ): Fix[] {
   const duplicate = failureKind(ctx) === 'duplicate'
-  const only = appSentCors(ctx)
-    ? [...p.only.changes, appRemoval(ctx.attribution.app, p.name)]
-    : p.only.changes
+  const only = appSentCors(ctx) ? [...p.only.changes, appRemoval(ctx, p.name)] : p.only.changes
   const fixes = [
     makeFix({
       stack: p.stack,
@@ -346,9 +208,9 @@ export function proxyCures(
         layer: 'proxy',
         recommended: false,
         title: `CORS in the app only: ${p.name} as a plain proxy`,
-        label: `${ctx.attribution.app ? ctx.stackName(ctx.attribution.app) : 'app'} only (${p.name} plain proxy)`,
+        label: `${ctx.attribution.app ? ctx.stack(ctx.attribution.app).name : 'app'} only (${p.name} plain proxy)`,
         why: `The app already sends a valid Access-Control-Allow-Origin; deleting ${p.name}'s ${p.directive} lines leaves exactly one.`,
-        changes: proxyRemoval(p.stack),
+        changes: proxyRemoval(ctx, p.stack),
       }),
     )
   if (p.keep.when ?? duplicate)

@@ -13,6 +13,17 @@ import { javaString } from './escape.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
 import { proxySentCors } from './shared.ts'
 
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  corsConfig: 'CorsConfig.java — a new @Configuration class',
+  security: 'SecurityConfig.java — first call on http in your SecurityFilterChain bean',
+  securityBean:
+    'SecurityConfig.java — a new @Bean in the same class (imports java.util.List, org.springframework.web.cors.*)',
+  corsFilter: 'CorsFilterConfig.java — a new @Configuration class (replaces CorsConfig / @CrossOrigin)',
+  app: 'Spring app — CorsConfig, @CrossOrigin, CORS filters',
+  securityChain: 'SecurityConfig.java — in your SecurityFilterChain bean',
+} as const
+
 export const recipe: Recipe = (ctx) => {
   const c = frameworkCase(ctx, FRAMEWORK)
   if (c === null) return []
@@ -169,7 +180,7 @@ function mvcFix(c: Case, pattern: string | null, why: string, recommended: boole
   return frameworkFix(c, why, recommended, {
     title: base,
     full,
-    changes: [{ layer: 'app', where: 'CorsConfig.java — a new @Configuration class', snippet: full }],
+    changes: [{ layer: 'app', where: WHERE.corsConfig, snippet: full }],
     requires: pattern
       ? 'Spring Framework ≥ 5.3 (Spring Boot 3 recommended)'
       : 'Spring Boot 3 / Spring Framework 6',
@@ -244,7 +255,7 @@ function securityFix(c: Case, pattern: string | null, why: string, recommended: 
     changes: [
       {
         layer: 'app',
-        where: 'SecurityConfig.java — first call on http in your SecurityFilterChain bean',
+        where: WHERE.security,
         snippet: [
           'import static org.springframework.security.config.Customizer.withDefaults;',
           '',
@@ -253,8 +264,7 @@ function securityFix(c: Case, pattern: string | null, why: string, recommended: 
       },
       {
         layer: 'app',
-        where:
-          'SecurityConfig.java — a new @Bean in the same class (imports java.util.List, org.springframework.web.cors.*)',
+        where: WHERE.securityBean,
         snippet: bean.join('\n'),
       },
     ],
@@ -297,7 +307,7 @@ function filterFix(c: Case, why: string, recommended: boolean): Fix {
     changes: [
       {
         layer: 'app',
-        where: 'CorsFilterConfig.java — a new @Configuration class (replaces CorsConfig / @CrossOrigin)',
+        where: WHERE.corsFilter,
         snippet: full,
       },
     ],
@@ -310,7 +320,7 @@ function removalChanges(security: boolean): FixChange[] {
   const changes: FixChange[] = [
     {
       layer: 'app',
-      where: 'Spring app — CorsConfig, @CrossOrigin, CORS filters',
+      where: WHERE.app,
       snippet: [
         '// Delete addCorsMappings (CorsConfig), every @CrossOrigin and any filter adding Access-Control-* headers.',
         '// The proxy is then the only CORS layer: it must answer OPTIONS preflights itself, on every status.',
@@ -320,7 +330,7 @@ function removalChanges(security: boolean): FixChange[] {
   if (security) {
     changes.push({
       layer: 'app',
-      where: 'SecurityConfig.java — in your SecurityFilterChain bean',
+      where: WHERE.securityChain,
       snippet:
         'http.cors(cors -> cors.disable()); // preflights are answered by the proxy and never reach Spring',
     })

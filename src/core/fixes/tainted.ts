@@ -35,7 +35,7 @@ export function taintedFixes(ctx: FixContext, taint: TaintingRedirect): Fix[] {
           {
             layer: 'app',
             where: 'the server at the redirect target',
-            lang: 'nginx',
+            comment: '#',
             snippet: 'Access-Control-Allow-Origin: *',
           },
         ],

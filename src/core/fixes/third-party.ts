@@ -8,7 +8,7 @@ import type { Recipe } from './context.ts'
 import { jsString } from './escape.ts'
 import { failureKind, HEADER_KINDS } from './failure.ts'
 import { snippetOrigin } from './gate.ts'
-import { makeFix, WHERE } from './shared.ts'
+import { makeFix, WHERE_CLIENT } from './shared.ts'
 
 /** Where identity providers keep the allowed origins. */
 const SETTING: ReadonlyArray<readonly [RegExp, string]> = [
@@ -65,7 +65,7 @@ export const recipe: Recipe = (ctx) => {
     title: `${probably ? 'Probably not your server' : 'If you do not run this server'}: ask ${provider}'s owner to allow ${origin}`,
     why: `${owner.evidence}. Its CORS headers are set by whoever runs it; nothing in your config changes them.`,
     changes: [
-      { layer: 'client', where: `a request to the owner of ${url.hostname}`, lang: 'nginx', snippet: ask },
+      { layer: 'client', where: `a request to the owner of ${url.hostname}`, comment: '#', snippet: ask },
     ],
   })
   if (!plainHost) return [askFix]
@@ -81,10 +81,10 @@ export const recipe: Recipe = (ctx) => {
         {
           layer: 'proxy',
           where: "your backend (nginx shown; any server's proxy route works)",
-          lang: 'nginx',
+          comment: '#',
           snippet: proxy,
         },
-        { layer: 'client', where: WHERE.client, lang: 'js', snippet: call },
+        { layer: 'client', where: WHERE_CLIENT, comment: '//', snippet: call },
       ],
     }),
   ]

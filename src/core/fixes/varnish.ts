@@ -5,20 +5,48 @@
  * synth() skips vcl_deliver: its CORS lines go in vcl_synth. The allow-list compares the Origin exactly.
  * https://varnish-cache.org/docs/7.1/reference/vcl.html, https://varnish-cache.org/docs/7.1/users-guide/vcl-built-in-code.html
  */
-import type { FixContext, Recipe } from './context.ts'
+import type { ChangeSpec, FixContext, Recipe } from './context.ts'
 import { droppedNote, vclString } from './escape.ts'
-import {
-  type ChangeSpec,
-  CORS_RESPONSE_HEADERS,
-  headersToAllow,
-  methodsToAllow,
-  proxyApplies,
-  proxyCures,
-  VARNISH_VARY_ORIGIN,
-  WHERE,
-} from './shared.ts'
+import { CORS_RESPONSE_HEADERS, headersToAllow, methodsToAllow, proxyApplies, proxyCures } from './shared.ts'
+
+/** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
+export const WHERE = {
+  vcl_recv: 'default.vcl, inside sub vcl_recv (first, before any return)',
+  vcl_backend_response: 'default.vcl, inside sub vcl_backend_response',
+  vcl_deliver: 'default.vcl, inside sub vcl_deliver',
+  vcl_synth: 'default.vcl, inside sub vcl_synth',
+} as const
 
 const CORS_HEADERS = CORS_RESPONSE_HEADERS
+
+/**
+ * An origin-dependent ACAO must name Origin in Vary, or Varnish's cache serves one origin's answer to
+ * another: added here when the app forgot (Varnish honours the backend's Vary for its cache key).
+ */
+export const CACHE_BY_ORIGIN = `if (beresp.http.Access-Control-Allow-Origin && beresp.http.Access-Control-Allow-Origin != "*") {
+    if (!beresp.http.Vary) {
+        set beresp.http.Vary = "Origin";
+    } elsif (beresp.http.Vary !~ "(?i)\\borigin\\b") {
+        set beresp.http.Vary = beresp.http.Vary + ", Origin";
+    }
+}`
+
+/** "CORS in the app only": Varnish passes the app's lines on, and keys its cache by Origin. */
+export const plainProxy: readonly ChangeSpec[] = [
+  {
+    layer: 'proxy',
+    where: WHERE.vcl_deliver,
+    comment: '#',
+    snippet:
+      "# Varnish passes the app's CORS headers through: no resp.http.Access-Control-* lines and no header.append of them here.",
+  },
+  {
+    layer: 'proxy',
+    where: WHERE.vcl_backend_response,
+    comment: '#',
+    snippet: `# Cache one answer per Origin.\n${CACHE_BY_ORIGIN}`,
+  },
+]
 
 /** The condition "this Origin is allowed" (the gate leaves a serialized origin or the placeholder). */
 function allowed(ctx: FixContext): string {
@@ -81,12 +109,17 @@ ${indent([
 }
 
 function onlyChanges(ctx: FixContext): ChangeSpec[] {
-  const at = (where: string, snippet: string): ChangeSpec => ({ layer: 'proxy', where, lang: 'vcl', snippet })
+  const at = (where: string, snippet: string): ChangeSpec => ({
+    layer: 'proxy',
+    where,
+    comment: '#',
+    snippet,
+  })
   return [
-    at(WHERE.varnishRecv, recv(ctx)),
-    at(WHERE.varnishSynth, synth(ctx)),
+    at(WHERE.vcl_recv, recv(ctx)),
+    at(WHERE.vcl_synth, synth(ctx)),
     at(
-      WHERE.varnishDeliver,
+      WHERE.vcl_deliver,
       `# CORS is answered here only: the app's copies never reach the browser.\n${deliver(ctx, CORS_HEADERS)}`,
     ),
   ]
@@ -109,15 +142,15 @@ export const recipe: Recipe = (ctx) => {
       changes: [
         {
           layer: 'proxy',
-          where: WHERE.varnishDeliver,
-          lang: 'vcl',
+          where: WHERE.vcl_deliver,
+          comment: '#',
           snippet: deliver(ctx, ['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials']),
         },
         {
           layer: 'proxy',
-          where: WHERE.varnishBackendResponse,
-          lang: 'vcl',
-          snippet: `# Cache one answer per Origin.\n${VARNISH_VARY_ORIGIN}`,
+          where: WHERE.vcl_backend_response,
+          comment: '#',
+          snippet: `# Cache one answer per Origin.\n${CACHE_BY_ORIGIN}`,
         },
       ],
     },

@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/apache.ts'
+import { plainProxy, recipe, WHERE } from '../fixes/apache.ts'
 import { val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -8,6 +8,8 @@ export const apache: StackModule = {
   layer: 'proxy',
   comment: '#',
   recipe,
+  config: WHERE,
+  plainProxy,
   fingerprints: [
     {
       phase: 'server',
@@ -19,4 +21,10 @@ export const apache: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    apache: true
+  }
 }

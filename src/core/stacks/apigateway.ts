@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/apigateway.ts'
+import { recipe, WHERE } from '../fixes/apigateway.ts'
 import { has, val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -8,6 +8,7 @@ export const apigateway: StackModule = {
   layer: 'gateway',
   comment: '#',
   recipe,
+  config: WHERE,
   fingerprints: [
     {
       phase: 'platform',
@@ -29,4 +30,10 @@ export const apigateway: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    apigateway: true
+  }
 }

@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/aspnet.ts'
+import { recipe, WHERE } from '../fixes/aspnet.ts'
 import { val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -8,6 +8,7 @@ export const aspnet: StackModule = {
   layer: 'app',
   comment: '//',
   recipe,
+  config: WHERE,
   fingerprints: [
     {
       phase: 'mark',
@@ -28,4 +29,10 @@ export const aspnet: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    aspnet: true
+  }
 }

@@ -8,3 +8,9 @@ export const browser: StackModule = {
   comment: '#',
   recipe,
 }
+
+declare module '../fix.ts' {
+  interface StackIds {
+    browser: true
+  }
+}

@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/caddy.ts'
+import { plainProxy, recipe, WHERE } from '../fixes/caddy.ts'
 import { val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -8,6 +8,8 @@ export const caddy: StackModule = {
   layer: 'proxy',
   comment: '#',
   recipe,
+  config: WHERE,
+  plainProxy,
   fingerprints: [
     {
       phase: 'server',
@@ -20,4 +22,10 @@ export const caddy: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    caddy: true
+  }
 }

@@ -8,3 +8,9 @@ export const client: StackModule = {
   comment: '//',
   recipe,
 }
+
+declare module '../fix.ts' {
+  interface StackIds {
+    client: true
+  }
+}

@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/django.ts'
+import { recipe, WHERE, withoutCors } from '../fixes/django.ts'
 import { val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -13,6 +13,8 @@ export const django: StackModule = {
   layer: 'app',
   comment: '#',
   recipe,
+  config: WHERE,
+  withoutCors,
   fingerprints: [
     {
       phase: 'mark',
@@ -55,4 +57,10 @@ export const django: StackModule = {
     { header: 'access-control-allow-headers', value: DJANGO_HEADERS },
     { header: 'access-control-max-age', value: '86400' },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    django: true
+  }
 }

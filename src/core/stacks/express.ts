@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/express.ts'
+import { recipe, WHERE, withoutCors } from '../fixes/express.ts'
 import { val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -11,6 +11,8 @@ export const express: StackModule = {
   layer: 'app',
   comment: '//',
   recipe,
+  config: WHERE,
+  withoutCors,
   fingerprints: [
     {
       phase: 'mark',
@@ -34,4 +36,10 @@ export const express: StackModule = {
     },
   ],
   defaults: [{ header: 'access-control-allow-methods', value: CORS_METHODS }],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    express: true
+  }
 }

@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/fastapi.ts'
+import { recipe, WHERE, withoutCors } from '../fixes/fastapi.ts'
 import { isCorsName, val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -11,6 +11,8 @@ export const fastapi: StackModule = {
   layer: 'app',
   comment: '#',
   recipe,
+  config: WHERE,
+  withoutCors,
   fingerprints: [
     {
       phase: 'mark',
@@ -77,4 +79,10 @@ export const fastapi: StackModule = {
     },
   ],
   defaults: [{ header: 'access-control-max-age', value: '600' }],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    fastapi: true
+  }
 }

@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/fastify.ts'
+import { recipe, WHERE } from '../fixes/fastify.ts'
 import type { StackModule } from './stack.ts'
 
 export const fastify: StackModule = {
@@ -7,4 +7,11 @@ export const fastify: StackModule = {
   layer: 'app',
   comment: '//',
   recipe,
+  config: WHERE,
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    fastify: true
+  }
 }

@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/flask.ts'
+import { recipe, WHERE, withoutCors } from '../fixes/flask.ts'
 import { has, val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -11,6 +11,8 @@ export const flask: StackModule = {
   layer: 'app',
   comment: '#',
   recipe,
+  config: WHERE,
+  withoutCors,
   fingerprints: [
     {
       phase: 'mark',
@@ -39,4 +41,10 @@ export const flask: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    flask: true
+  }
 }

@@ -8,3 +8,9 @@ export const generic: StackModule = {
   comment: '#',
   recipe,
 }
+
+declare module '../fix.ts' {
+  interface StackIds {
+    generic: true
+  }
+}

@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/go.ts'
+import { recipe, WHERE } from '../fixes/go.ts'
 import { varyLines } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -8,6 +8,7 @@ export const go: StackModule = {
   layer: 'app',
   comment: '//',
   recipe,
+  config: WHERE,
   fingerprints: [
     {
       phase: 'platform',
@@ -27,4 +28,10 @@ export const go: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    go: true
+  }
 }

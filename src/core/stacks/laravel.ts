@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/laravel.ts'
+import { recipe, WHERE } from '../fixes/laravel.ts'
 import { val, varyLines } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -8,6 +8,7 @@ export const laravel: StackModule = {
   layer: 'app',
   comment: '//',
   recipe,
+  config: WHERE,
   fingerprints: [
     {
       // Laravel's HandleCors marks every preflight Vary: Access-Control-Request-Method; Symfony's Response
@@ -39,4 +40,10 @@ export const laravel: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    laravel: true
+  }
 }

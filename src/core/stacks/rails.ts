@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/rails.ts'
+import { recipe, WHERE } from '../fixes/rails.ts'
 import { has } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -8,6 +8,7 @@ export const rails: StackModule = {
   layer: 'app',
   comment: '#',
   recipe,
+  config: WHERE,
   fingerprints: [
     {
       phase: 'mark',
@@ -30,4 +31,10 @@ export const rails: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    rails: true
+  }
 }

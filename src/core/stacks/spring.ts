@@ -1,4 +1,4 @@
-import { recipe } from '../fixes/spring.ts'
+import { recipe, WHERE } from '../fixes/spring.ts'
 import { val, varyLines } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -8,6 +8,7 @@ export const spring: StackModule = {
   layer: 'app',
   comment: '//',
   recipe,
+  config: WHERE,
   fingerprints: [
     {
       phase: 'answer',
@@ -27,4 +28,10 @@ export const spring: StackModule = {
       },
     },
   ],
+}
+
+declare module '../fix.ts' {
+  interface StackIds {
+    spring: true
+  }
 }

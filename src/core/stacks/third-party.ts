@@ -8,3 +8,9 @@ export const thirdparty: StackModule = {
   comment: '#',
   recipe,
 }
+
+declare module '../fix.ts' {
+  interface StackIds {
+    'third-party': true
+  }
+}

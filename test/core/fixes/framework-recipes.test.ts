@@ -23,7 +23,7 @@ import { recipe as rails } from '../../../src/core/fixes/rails.ts'
 import { recipe as spring } from '../../../src/core/fixes/spring.ts'
 import type { HeaderLine } from '../../../src/core/headers.ts'
 import type { Finding } from '../../../src/core/model/finding.ts'
-import { stackName } from '../../../src/core/stacks/index.ts'
+import { STACKS } from '../../../src/core/stacks/index.ts'
 import { GOLDEN_DIR, golden } from './golden.ts'
 
 const ORIGIN = 'https://app.example.com'
@@ -425,7 +425,7 @@ function contextOf(c: Case): FixContext {
     requestHeaders,
     credentials,
     path: c.path,
-    stackName,
+    stack: (id) => STACKS[id],
   }
 }
 

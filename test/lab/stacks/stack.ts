@@ -11,6 +11,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { Stack } from '../../../src/core/fix.ts'
+import { STACKS } from '../../../src/core/stacks/index.ts'
 
 export type ProxyKind = 'nginx' | 'apache' | 'caddy' | 'varnish'
 export type AppKind = 'express' | 'fastapi' | 'flask' | 'django' | 'go' | 'rails'
@@ -41,6 +43,24 @@ export interface RunningStack {
 const ROOT = resolve(import.meta.dirname, '../../..')
 const TEMPLATES = join(import.meta.dirname, 'templates')
 /** Debian's python has fastapi/flask/django; the first python3 on PATH may be another one. */
+/**
+ * Where a cure's change goes in the lab: its `where` phrase is a place in one stack's config (the stack
+ * modules' `config`, src/core/stacks/); a proxy template's slot is named after that place, and an app's CORS
+ * setup (or auth guard) fills the app template's slots for it.
+ */
+export function placeOf(where: string): { readonly stack: Stack; readonly place: string } | null {
+  for (const m of Object.values(STACKS))
+    for (const [place, phrase] of Object.entries(m.config ?? {}))
+      if (phrase === where) return { stack: m.id, place }
+  return null
+}
+
+/** An app change replaces its whole CORS setup (both places a scenario may have put it). */
+export const APP_SLOTS: Readonly<Record<string, readonly string[]>> = {
+  cors: ['app_cors', 'app_cors_late'],
+  auth: ['auth_guard'],
+}
+
 export const PYTHON = '/usr/bin/python3'
 
 /** The file each app is written to, and (TEMPLATE) the template it is filled from. */
