@@ -3,7 +3,7 @@
  * the toolbar, the list, the detail and the status bar. Updates are batched (one render per ~30 ms
  * however fast records arrive) so a burst of requests never stalls DevTools.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { redactUrl } from '../core/index.ts'
 import {
   type BrowserName,
@@ -194,7 +194,8 @@ export function App({ tabId }: { readonly tabId: number | null }) {
   // where it was; where the detail takes the whole width (the list is hidden) it moves into the detail, and
   // back to the list when the detail closes.
   const wasOpen = useRef(false)
-  useEffect(() => {
+  // A layout effect: focus moves in the same task as the render, before anyone can see <body> focused.
+  useLayoutEffect(() => {
     const open = detailOpen && selectedKey !== null
     if (open === wasOpen.current) return
     wasOpen.current = open
@@ -215,10 +216,7 @@ export function App({ tabId }: { readonly tabId: number | null }) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape' && detailOpen) {
-        e.preventDefault()
-        closeDetail()
-      } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') {
         e.preventDefault()
         filterRef.current?.focus()
         filterRef.current?.select()
@@ -226,7 +224,28 @@ export function App({ tabId }: { readonly tabId: number | null }) {
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [detailOpen, closeDetail])
+  }, [])
+
+  /**
+   * Esc closes the detail, and goes no further: DevTools' script in an extension panel forwards Esc from
+   * `document` (bubbling) to DevTools, which would also toggle its Console drawer and take the focus
+   * (https://github.com/ChromeDevTools/devtools-frontend/blob/main/front_end/models/extensions/ExtensionAPI.ts,
+   * forwardKeyboardEvent). So it is taken on the way down (capture), unless a menu or the filter box has a
+   * use for it first (they stop it themselves).
+   */
+  useEffect(() => {
+    if (!detailOpen) return
+    const onEscape = (e: KeyboardEvent): void => {
+      if (e.key !== 'Escape') return
+      const target = e.target instanceof Element ? e.target : null
+      if (target?.closest('[role=menu]') || (target === filterRef.current && query)) return
+      e.preventDefault()
+      e.stopPropagation()
+      closeDetail()
+    }
+    window.addEventListener('keydown', onEscape, true)
+    return () => window.removeEventListener('keydown', onEscape, true)
+  }, [detailOpen, query, closeDetail])
 
   const clear = (): void => {
     store.clear('live')

@@ -34,7 +34,8 @@ export function ContextMenu({ at, items, label, onClose }: Props) {
     })
   }, [at])
 
-  useEffect(() => {
+  // In the render's own task (a layout effect): the next key must find the focus already moved.
+  useLayoutEffect(() => {
     menu.current?.querySelectorAll<HTMLElement>('[role=menuitem]')[active]?.focus()
   }, [active])
 
@@ -88,7 +89,8 @@ export function ContextMenu({ at, items, label, onClose }: Props) {
             onClose()
             item.run()
           }}
-          onPointerEnter={() => setActive(i)}
+          // Move, not enter: a menu opened under a resting pointer keeps the keyboard's item.
+          onPointerMove={() => setActive(i)}
         >
           {item.label}
         </button>

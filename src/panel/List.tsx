@@ -25,6 +25,7 @@ import {
 import { corsErrorOf, type Group } from './model.ts'
 
 export const ROW_HEIGHT = 24
+const HEAD_HEIGHT = 23
 const OVERSCAN = 10
 const MIN_WIDTH = 40
 const MAX_WIDTH = 640
@@ -49,8 +50,9 @@ export const rowId = (i: number): string => `cors-row-${i}`
 
 export function List(props: Props) {
   const { groups, selectedKey, onSelect, onOpen, onMenu, sort, onSort, widths, onResize, empty } = props
-  const scroller = useRef<HTMLDivElement>(null)
-  const grid = useRef<HTMLDivElement>(null)
+  // One element scrolls and holds the focus: the grid (its header row is sticky inside it).
+  const scroller = useRef<HTMLDivElement | null>(null)
+  const grid = useRef<HTMLDivElement | null>(null)
   const [scrollTop, setScrollTop] = useState(0)
   const [height, setHeight] = useState(600)
   const [width, setWidth] = useState(800)
@@ -60,7 +62,7 @@ export function List(props: Props) {
     if (!el) return
     const measure = (): void => {
       setWidth(el.clientWidth)
-      if (scroller.current) setHeight(scroller.current.clientHeight)
+      setHeight(el.clientHeight)
     }
     const ro = new ResizeObserver(measure)
     ro.observe(el)
@@ -74,10 +76,11 @@ export function List(props: Props) {
   useEffect(() => {
     const el = scroller.current
     if (!el || selectedIndex < 0) return
+    // Rows start below the sticky header, which covers the top of the view.
     const top = selectedIndex * ROW_HEIGHT
+    const view = el.clientHeight - HEAD_HEIGHT
     if (top < el.scrollTop) el.scrollTop = top
-    else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight)
-      el.scrollTop = top + ROW_HEIGHT - el.clientHeight
+    else if (top + ROW_HEIGHT > el.scrollTop + view) el.scrollTop = top + ROW_HEIGHT - view
   }, [selectedIndex])
 
   const menuForSelected = (): void => {
@@ -158,50 +161,51 @@ export function List(props: Props) {
   }
 
   return (
-    <div
-      class="list grid"
-      ref={grid}
-      role="grid"
-      tabIndex={0}
-      aria-label={`CORS requests, ${groups.length} row${groups.length === 1 ? '' : 's'}`}
-      aria-rowcount={groups.length + 1}
-      aria-colcount={columns.length}
-      aria-activedescendant={selectedIndex >= 0 ? rowId(selectedIndex) : undefined}
-      // A test hook: the list is virtualized, so the rows in the DOM are not all the rows.
-      data-rows={groups.length}
-      onKeyDown={onKeyDown}
-      style={{ '--columns': template }}
-    >
-      <div class="list-head" role="rowgroup">
-        <div class="head-row" role="row" aria-rowindex={1}>
-          {columns.map((c) => (
-            <HeaderCell
-              key={c.id}
-              column={c}
-              sort={sort}
-              onSort={onSort}
-              width={widths[c.id]}
-              onResize={onResize}
-            />
-          ))}
-        </div>
-      </div>
-      {groups.length === 0 ? (
-        <div class="list-body empty" ref={scroller}>
-          {empty}
-        </div>
-      ) : (
-        <div
-          class="list-body"
-          role="rowgroup"
-          ref={scroller}
-          onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
-        >
-          <div class="list-space" role="presentation" style={{ height: `${groups.length * ROW_HEIGHT}px` }}>
-            {rows}
+    <div class="list">
+      <div
+        class="list-body grid"
+        ref={(el) => {
+          grid.current = el
+          scroller.current = el
+        }}
+        role="grid"
+        tabIndex={0}
+        aria-label={`CORS requests, ${groups.length} row${groups.length === 1 ? '' : 's'}`}
+        aria-rowcount={groups.length + 1}
+        aria-colcount={columns.length}
+        aria-activedescendant={selectedIndex >= 0 ? rowId(selectedIndex) : undefined}
+        // A test hook: the list is virtualized, so the rows in the DOM are not all the rows.
+        data-rows={groups.length}
+        onKeyDown={onKeyDown}
+        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        style={{ '--columns': template }}
+      >
+        <div class="list-head" role="rowgroup">
+          <div class="head-row" role="row" aria-rowindex={1}>
+            {columns.map((c) => (
+              <HeaderCell
+                key={c.id}
+                column={c}
+                sort={sort}
+                onSort={onSort}
+                width={widths[c.id]}
+                onResize={onResize}
+              />
+            ))}
           </div>
         </div>
-      )}
+        {groups.length === 0 ? (
+          <div class="empty-row" role="row" aria-rowindex={2}>
+            <div class="empty" role="gridcell" aria-colspan={columns.length}>
+              {empty}
+            </div>
+          </div>
+        ) : (
+          <div class="list-space" role="rowgroup" style={{ height: `${groups.length * ROW_HEIGHT}px` }}>
+            {rows}
+          </div>
+        )}
+      </div>
     </div>
   )
 }
@@ -365,7 +369,7 @@ function Cell({
       )
     }
     case 'problem': {
-      const words = problemWords(r.analysis)
+      const words = problemWords(r.analysis, ex)
       return (
         <div role="gridcell" class="c-problem" title={words}>
           {words}

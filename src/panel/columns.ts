@@ -195,11 +195,18 @@ const WORDS: Readonly<Record<string, (f: Finding, p: string) => string>> = {
  * The row's few words ("ACAO sent twice", "x-api-key not allowed"), from the engine's finding: the one
  * place the list names a problem. A finding without words of its own gives its title (CSS cuts it).
  */
-export function problemWords(a: Pick<Analysis, 'corsError' | 'findings' | 'failedParameter'>): string {
+export function problemWords(
+  a: Pick<Analysis, 'corsError' | 'findings' | 'failedParameter'>,
+  ex?: Pick<Exchange, 'preflight'>,
+): string {
   const f = leadFinding(a)
   if (!f) return ''
   const words = WORDS[f.code]
-  return words ? words(f, a.failedParameter ?? '') : f.title
+  // Chromium reports no parameter for a preflight's bad status: the status is the preflight's own.
+  const param =
+    a.failedParameter ||
+    (f.code === 'preflight-invalid-status' ? String(ex?.preflight?.response?.status ?? '') : '')
+  return words ? words(f, param) : f.title
 }
 
 // ——— Time ———
@@ -284,7 +291,7 @@ function sortValue(g: Group, column: ColumnId): string | number {
     case 'status':
       return statusCell(ex, r.analysis).sort
     case 'problem':
-      return problemWords(r.analysis).toLowerCase()
+      return problemWords(r.analysis, ex).toLowerCase()
     case 'error':
       return r.analysis.corsError ?? ''
     case 'time':

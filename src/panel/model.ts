@@ -109,7 +109,7 @@ export function haystackOf(p: PanelRecord): string {
     r.analysis.verdict,
     corsErrorOf(r),
     r.analysis.summary,
-    problemWords(r.analysis),
+    problemWords(r.analysis, r.exchange),
     p.source === 'imported' ? 'imported' : '',
     p.file?.name ?? '',
   ]

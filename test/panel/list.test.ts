@@ -199,6 +199,25 @@ describe('the columns', () => {
     // A finding without words of its own: its title.
     expect(problemWords(refused.analysis)).toBe(refused.analysis.findings[0]?.title)
     expect(problemWords(diagnosis())).toBe('')
+    const pf404: Exchange = {
+      initiator: 'http://app.test',
+      request: { method: 'PUT', url: 'http://api.test/s/pf-status-404', headers: [] },
+      preflight: {
+        request: {
+          method: 'OPTIONS',
+          url: 'http://api.test/s/pf-status-404',
+          headers: [ORIGIN, { name: 'Access-Control-Request-Method', value: 'PUT' }],
+        },
+        response: {
+          status: 404,
+          headers: [{ name: 'Access-Control-Allow-Origin', value: 'http://app.test' }],
+        },
+      },
+      outcome: { kind: 'error', error: 'net::ERR_FAILED' },
+    }
+    const a = analyze(pf404)
+    expect(a.corsError).toBe('PreflightInvalidStatus')
+    expect(problemWords(a, pf404)).toBe('preflight got 404')
   })
 
   it('keeps the verdict, name, status and problem as the list narrows, then the rest by priority', () => {
