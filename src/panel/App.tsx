@@ -233,19 +233,22 @@ export function App({ tabId }: { readonly tabId: number | null }) {
    * forwardKeyboardEvent). So it is taken on the way down (capture), unless a menu or the filter box has a
    * use for it first (they stop it themselves).
    */
+  // Read through refs: one listener for the panel's life, never a moment without one after the detail opens.
+  const escapeState = useRef({ detailOpen, query })
+  escapeState.current = { detailOpen, query }
   useEffect(() => {
-    if (!detailOpen) return
     const onEscape = (e: KeyboardEvent): void => {
-      if (e.key !== 'Escape') return
+      if (e.key !== 'Escape' || !escapeState.current.detailOpen) return
       const target = e.target instanceof Element ? e.target : null
-      if (target?.closest('[role=menu]') || (target === filterRef.current && query)) return
+      if (target?.closest('[role=menu]') || (target === filterRef.current && escapeState.current.query))
+        return
       e.preventDefault()
       e.stopPropagation()
       closeDetail()
     }
     window.addEventListener('keydown', onEscape, true)
     return () => window.removeEventListener('keydown', onEscape, true)
-  }, [detailOpen, query, closeDetail])
+  }, [closeDetail])
 
   const clear = (): void => {
     store.clear('live')
@@ -404,7 +407,7 @@ export function App({ tabId }: { readonly tabId: number | null }) {
       <header class="top">
         <h1 class="sr-only">CORS Lens</h1>
         <div class="toolbar" role="toolbar" aria-label="Requests">
-          <button type="button" class="icon-button" onClick={clear} title="Clear log" aria-label="Clear log">
+          <button type="button" class="icon-button" onClick={clear} title="Clear log" aria-label="Clear">
             <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
               <circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.6" />
               <path d="M3.8 12.2 12.2 3.8" stroke="currentColor" stroke-width="1.6" />
