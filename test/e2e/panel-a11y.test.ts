@@ -178,7 +178,7 @@ describe('the CORS panel is accessible (axe-core in the real panel, keyboard onl
     expect(found).toEqual([])
   }, 120_000)
 
-  it('says every row’s verdict in words, not by colour alone', async () => {
+  it('says every row’s verdict in words, not by colour alone, and keeps the toolbar on one line at 500 px', async () => {
     await setTheme('light')
     await closeDetail()
     await setWidth(520)
@@ -192,6 +192,19 @@ describe('the CORS panel is accessible (axe-core in the real panel, keyboard onl
     const words: Record<string, string> = { blocked: 'Blocked', ok: 'Allowed', 'at-risk': 'Allowed, at risk' }
     for (const r of rows) expect(r.said, `${r.verdict}`).toBe(words[r.verdict ?? ''] ?? r.said)
     expect(rows.every((r) => r.said.length > 0)).toBe(true)
+
+    // Docked beside a page (500 px), the toolbar keeps one line and hides nothing.
+    await setWidth(500)
+    const bar = await frame.$eval('.toolbar', (t) => ({
+      height: t.getBoundingClientRect().height,
+      overflow: t.scrollWidth - t.clientWidth,
+      clipped: [...t.children]
+        .filter((c) => c.getClientRects().length > 0)
+        .filter((c) => c.getBoundingClientRect().right > t.getBoundingClientRect().right + 0.5)
+        .map((c) => c.textContent || c.getAttribute('aria-label')),
+    }))
+    expect(bar).toEqual({ height: expect.any(Number), overflow: 0, clipped: [] })
+    expect(bar.height).toBeLessThan(32)
   })
 
   it('walks list → detail → fix → Copy by keyboard, focus always visible, announced through the grid', async () => {
