@@ -165,6 +165,23 @@ describe('the design, as the import lines show it', () => {
     expect(violations(good.map((to) => ({ from, to, line: 1 })))).toEqual([])
   })
 
+  it('keeps the verdict below the layers: what the worker loads reaches no attribution, stack or recipe', () => {
+    const core = edges.filter((e) => isCore(e.from) && isCore(e.to))
+    const reached = new Set<string>()
+    const visit = (file: string): void => {
+      if (reached.has(file)) return
+      reached.add(file)
+      for (const e of core) if (e.from === file) visit(e.to)
+    }
+    visit('src/core/verdict.ts')
+    expect(reached.has('src/core/analyze.ts')).toBe(true)
+    // fixes/escape.ts is the quoting leaf (it imports only the HTTP token rule): the verdict quotes a command.
+    const above = (f: string): boolean =>
+      /^src\/core\/(stacks|lint)\/|^src\/core\/(attribution|diagnose)\.ts$/.test(f) ||
+      (f.startsWith('src/core/fixes/') && f !== 'src/core/fixes/escape.ts')
+    expect([...reached].filter(above)).toEqual([])
+  })
+
   it('has no import cycle in the engine', () => {
     expect(cycles(edges.filter((e) => isCore(e.from) && isCore(e.to)))).toEqual([])
   })

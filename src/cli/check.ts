@@ -3,10 +3,13 @@
  * send one, then the request with that Origin, following redirects as fetch() does — and let the engine
  * judge the header lines that came back. Node enforces nothing, so the outcome stays 'unknown'.
  */
+import { readFileSync, statSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import {
+  type AnswerDifference,
   analyze,
   type CredentialsMode,
+  completeWith,
   corsUnsafeRequestHeaderNames,
   type Diagnosis,
   diagnoseSafely,
@@ -16,6 +19,9 @@ import {
   headerValue,
   isForbiddenRequestHeader,
   isToken,
+  type LayerProbeReading,
+  mapStrings,
+  measureLayers,
   methodAfterRedirect,
   needsPreflight,
   normalizeMethod,
@@ -24,6 +30,9 @@ import {
   type Redirect,
   type ResponseSide,
   redactExchange,
+  redactText,
+  redactUrl,
+  secretValues,
 } from '../core/index.ts'
 import { checkCi, type Format, formatOption, isCi } from './formats.ts'
 import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
@@ -39,8 +48,10 @@ import {
   predictLocalNetwork,
   refusedVerdict,
 } from './lna.ts'
+import { missingPathUrl, type PlannedProbe, probeHeaders, probeLines, sendProbes } from './probes.ts'
 import { entryLines, headerLinesText, type JsonEntry, toJsonEntry } from './report.ts'
 import type { Output } from './terminal.ts'
+import { askUpstream, upstreamLines } from './upstream.ts'
 import { VERSION } from './usage.ts'
 
 export const PROBE_ORIGIN = 'https://cors-lens-probe.invalid'
@@ -62,6 +73,10 @@ export interface CheckOptions {
   readonly resolve: ReadonlyMap<string, string>
   /** The request body (fetch's `body`: a string), sent with the request, never with its preflight. */
   readonly body?: string
+  /** The app's own address behind the proxy: the same requests go there too, and every line is attributed by difference. */
+  readonly upstream?: string
+  /** The three requests that tell the layers apart without help (probes.ts); the CLI's default, not MCP's. */
+  readonly layerProbes?: boolean
 }
 
 export interface ProbeResult {
@@ -82,6 +97,18 @@ export interface CheckResult {
   /** Why the simulation stopped before the final response, when it did. */
   readonly stoppedAt: 'preflight' | 'redirect' | null
   readonly probe: ProbeResult | null
+  /** `--upstream`: the app asked directly, and the line-by-line difference. */
+  readonly upstream: UpstreamJson | null
+  /** What each layer probe's answer showed (empty with --no-probe). */
+  readonly layerProbes: readonly LayerProbeReading[]
+}
+
+export interface UpstreamJson {
+  readonly url: string
+  readonly error: string | null
+  readonly preflightStatus: number | null
+  readonly status: number | null
+  readonly differences: readonly AnswerDifference[]
 }
 
 export type Sender = (options: SendOptions) => Promise<RawResponse>
@@ -113,9 +140,13 @@ function parseHeaderArg(arg: string): HeaderLine {
   return { name, value }
 }
 
-export function parseCheckArgs(
-  argv: readonly string[],
-): CheckOptions & { json: boolean; format: Format; dropped: string[]; originAddress: PagePlace | null } {
+export function parseCheckArgs(argv: readonly string[]): CheckOptions & {
+  json: boolean
+  format: Format
+  dropped: string[]
+  originAddress: PagePlace | null
+  noProbe: boolean
+} {
   let parsed: ReturnType<typeof parseCheck>
   try {
     parsed = parseCheck(argv)
@@ -175,11 +206,18 @@ export function parseCheckArgs(
   const seconds = v.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(v.timeout)
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 300)
     throw new CliError(`--timeout "${v.timeout}": seconds between 0 and 300`, { usage: true })
+  if (v.probe && v['no-probe'])
+    throw new CliError('--probe and --no-probe contradict each other', { usage: true })
+  const upstream = v.upstream === undefined ? undefined : parseUpstream(v.upstream)
+  const data = dataOption(v.data, v['data-file'])
+  const withBody = data === undefined ? { headers } : withRequestBody(method, headers, data, '--data')
   return {
     url: url.href,
     origin,
     method,
-    headers,
+    ...withBody,
+    ...(upstream ? { upstream } : {}),
+    noProbe: v['no-probe'] ?? false,
     credentials,
     probe: v.probe ?? false,
     timeoutMs: Math.round(seconds * 1000),
@@ -189,6 +227,64 @@ export function parseCheckArgs(
     dropped,
     originAddress: parseOriginAddress(v['origin-address']),
   }
+}
+
+/** The app's address: an http(s) URL without user:password (it is asked as the page's server is). */
+function parseUpstream(value: string): string {
+  let u: URL
+  try {
+    u = new URL(value)
+  } catch {
+    throw new CliError(
+      `--upstream "${value}" is not a URL (the app's own address, e.g. http://127.0.0.1:3000)`,
+      {
+        usage: true,
+      },
+    )
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password)
+    throw new CliError(`--upstream "${value}": an http or https URL without user:password`, { usage: true })
+  return u.href
+}
+
+/** A body larger than this is refused: CORS never depends on the body, only a server's answer may. */
+export const MAX_BODY_BYTES = 1024 * 1024
+
+/** --data STR or --data-file F (UTF-8 text, as fetch() sends a string body), not both. */
+function dataOption(data: string | undefined, file: string | undefined): string | undefined {
+  if (data !== undefined && file !== undefined)
+    throw new CliError('--data and --data-file: give one body', { usage: true })
+  if (file === undefined) {
+    if (data !== undefined && Buffer.byteLength(data) > MAX_BODY_BYTES)
+      throw new CliError('--data: more than 1 MB', { usage: true })
+    return data
+  }
+  let size: number
+  try {
+    size = statSync(file).size
+  } catch {
+    throw new CliError(`--data-file "${file}": cannot read it`, { usage: true })
+  }
+  if (size > MAX_BODY_BYTES) throw new CliError(`--data-file "${file}": more than 1 MB`, { usage: true })
+  return readFileSync(file, 'utf8')
+}
+
+/** fetch() with a string body: refused for GET/HEAD, and Content-Type text/plain;charset=UTF-8 if none. */
+export function withRequestBody(
+  method: string,
+  headers: readonly HeaderLine[],
+  body: string,
+  what: string,
+): { headers: HeaderLine[]; body: string } {
+  if (method === 'GET' || method === 'HEAD')
+    throw new CliError(`${what}: fetch() throws a TypeError for a ${method} request with a body`, {
+      usage: true,
+    })
+  const typed =
+    headerValue(headers, 'content-type') === null
+      ? [...headers, { name: 'Content-Type', value: 'text/plain;charset=UTF-8' }]
+      : [...headers]
+  return { headers: typed, body }
 }
 
 /** The serialized origin a browser would send, or null when the value is not an origin. */
@@ -215,6 +311,10 @@ function parseCheck(argv: readonly string[]) {
       header: { type: 'string', short: 'H', multiple: true },
       credentials: { type: 'boolean' },
       probe: { type: 'boolean' },
+      'no-probe': { type: 'boolean' },
+      upstream: { type: 'string' },
+      data: { type: 'string', short: 'd' },
+      'data-file': { type: 'string' },
       resolve: { type: 'string', multiple: true },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
@@ -370,23 +470,103 @@ export async function runCheckSimulation(o: CheckOptions, send: Sender = sendHtt
     ...(response ? { response } : {}),
     ...(failure ? { outcome: { kind: 'error' as const, error: failure } } : {}),
   })
-  const diagnosis = diagnoseSafely(exchange)
-  const probe = o.probe ? await runProbe(o, send) : null
-  return { exchange, diagnosis, stoppedAt, probe }
+  const guessed = diagnoseSafely(exchange)
+  const upstream = o.upstream
+    ? await measureUpstream(o, o.upstream, exchange, guessed, stoppedAt === 'preflight', send)
+    : null
+  const diagnosis = upstream?.diagnosis ?? guessed
+  const probes = await runProbes(o, exchange, send)
+  return { exchange, diagnosis, stoppedAt, ...probes, upstream: upstream?.json ?? null }
+}
+
+/** `--upstream`: the app asked the same; its difference replaces the fingerprint guess, and the fixes follow. */
+async function measureUpstream(
+  o: CheckOptions,
+  upstream: string,
+  exchange: Exchange,
+  guessed: Diagnosis,
+  stoppedAtPreflight: boolean,
+  send: Sender,
+): Promise<{ diagnosis: Diagnosis; json: UpstreamJson }> {
+  const base = {
+    timeoutMs: o.timeoutMs,
+    resolve: o.resolve,
+    ...(o.body === undefined ? {} : { body: o.body }),
+  }
+  const asked = await askUpstream(exchange, stoppedAtPreflight, upstream, base, send)
+  const json = (differences: readonly AnswerDifference[]): UpstreamJson => ({
+    url: asked.url,
+    error: asked.error,
+    preflightStatus: asked.answers.preflight?.status ?? null,
+    status: asked.answers.response?.status ?? null,
+    differences,
+  })
+  if (asked.error) return { diagnosis: guessed, json: json([]) }
+  try {
+    const m = measureLayers(exchange, guessed, asked.answers, guessed.attribution)
+    // From analyze()'s verdict: completeWith adds the layer findings for the measured attribution itself.
+    const diagnosis = completeWith(exchange, analyze(exchange), m.attribution)
+    return { diagnosis, json: json(m.differences) }
+  } catch (e) {
+    // One bad answer never takes the check down: the fingerprint guess stands, and the JSON says why.
+    return { diagnosis: guessed, json: { ...json([]), error: `could not compare: ${String(e)}` } }
+  }
 }
 
 /**
- * Asks again from an origin nobody owns. Safe methods are repeated as they are; anything else is asked as
- * a preflight, so the probe never repeats a write.
+ * The other origin's request: safe methods are repeated as they are; anything else is asked as a
+ * preflight, so a probe never repeats a write.
  */
-async function runProbe(o: CheckOptions, send: Sender): Promise<ProbeResult> {
+function otherOriginRequest(o: CheckOptions): SendOptions {
   const safe = o.method === 'GET' || o.method === 'HEAD'
   const asPreflight = !safe || needsPreflight(o.method, pageHeaders(o.headers))
   const method = asPreflight ? 'OPTIONS' : o.method
   const headers = asPreflight
     ? preflightHeaders(PROBE_ORIGIN, o.method, o.headers)
     : withOrigin(PROBE_ORIGIN, pageHeaders(o.headers))
-  const r = await send({ method, url: o.url, headers, timeoutMs: o.timeoutMs, resolve: o.resolve })
+  return { method, url: o.url, headers, timeoutMs: o.timeoutMs, resolve: o.resolve }
+}
+
+/**
+ * The layer probes (three requests, probes.ts) by default, or only the other origin with --probe alone (MCP):
+ * the other origin's answer is also the reflect-any-origin warning.
+ */
+async function runProbes(
+  o: CheckOptions,
+  exchange: Exchange,
+  send: Sender,
+): Promise<{ probe: ProbeResult | null; layerProbes: LayerProbeReading[] }> {
+  // A chain the browser fails with a network error (a redirect loop) has no CORS lines to tell apart.
+  if (!o.layerProbes || exchange.outcome.kind === 'error')
+    return { probe: o.probe ? await runProbe(o, send) : null, layerProbes: [] }
+  const base = { timeoutMs: o.timeoutMs, resolve: o.resolve }
+  const plain = probeHeaders(o.origin, UA)
+  const planned: PlannedProbe[] = [
+    { kind: 'other-origin', origin: PROBE_ORIGIN, request: otherOriginRequest(o) },
+    {
+      kind: 'missing-path',
+      origin: o.origin,
+      request: { ...base, method: 'GET', url: missingPathUrl(o.url), headers: plain },
+    },
+    {
+      kind: 'bare-options',
+      origin: o.origin,
+      request: { ...base, method: 'OPTIONS', url: o.url, headers: plain },
+    },
+  ]
+  const { readings, raw } = await sendProbes(exchange, planned, send)
+  const other = raw.get('other-origin')
+  const method = planned[0]?.request.method ?? 'GET'
+  return { probe: other ? probeResult(method, other) : null, layerProbes: readings }
+}
+
+/** Asks again from an origin nobody owns (--probe without the layer probes). */
+async function runProbe(o: CheckOptions, send: Sender): Promise<ProbeResult> {
+  const request = otherOriginRequest(o)
+  return probeResult(request.method, await send(request))
+}
+
+function probeResult(method: string, r: RawResponse): ProbeResult {
   const allowOrigin = headerValue(r.headers, 'access-control-allow-origin')
   const allowCredentials = headerValue(r.headers, 'access-control-allow-credentials')
   const reflects = allowOrigin === PROBE_ORIGIN
@@ -414,7 +594,18 @@ export function probeText(p: ProbeResult): string {
 
 export type CheckJsonEntry = JsonEntry & {
   readonly probe: ProbeResult | null
+  /** `--upstream`: the app asked directly, and each CORS line's sender by difference. */
+  readonly upstream: UpstreamJson | null
+  /** What each layer probe's answer showed (none with --no-probe). */
+  readonly layerProbes: readonly LayerProbeReading[]
   readonly localNetworkAccess: LnaJson
+}
+
+/** The upstream section as it leaves: the app's URL redacted, and no secret of the exchange in its text. */
+function redactUpstream(u: UpstreamJson, x: Exchange): UpstreamJson {
+  const secrets = secretValues(x)
+  const out = { ...u, url: redactUrl(u.url) }
+  return secrets.length ? mapStrings(out, (s) => redactText(s, secrets)) : out
 }
 
 /**
@@ -432,7 +623,13 @@ function unreachable(
   if (json)
     out.json(
       JSON.stringify(
-        { ...toJsonEntry(exchange, diagnosis), probe: null, localNetworkAccess: lnaJson(lna) },
+        {
+          ...toJsonEntry(exchange, diagnosis),
+          probe: null,
+          upstream: null,
+          layerProbes: [],
+          localNetworkAccess: lnaJson(lna),
+        },
         null,
         2,
       ),
@@ -464,6 +661,8 @@ export async function checkReport(
   const entry: CheckJsonEntry = {
     ...toJsonEntry(result.exchange, result.diagnosis),
     probe: result.probe,
+    upstream: result.upstream ? redactUpstream(result.upstream, result.exchange) : null,
+    layerProbes: result.layerProbes.map((r) => ({ ...r, url: redactUrl(r.url) })),
     localNetworkAccess: lnaJson(lna),
   }
   const netError = result.exchange.outcome.kind === 'error' ? result.exchange.outcome.error : null
@@ -477,7 +676,8 @@ export async function runCheck(
   out: Output,
   send: Sender = sendHttp,
 ): Promise<number> {
-  const { json, format, dropped, originAddress, ...options } = parseCheckArgs(argv)
+  const { json, format, dropped, originAddress, noProbe, ...parsed } = parseCheckArgs(argv)
+  const options: CheckOptions = { ...parsed, layerProbes: !noProbe }
   for (const name of dropped)
     out.error(
       `note: --header "${name}" left out: a page cannot set it (a forbidden header name), so fetch() drops it`,
@@ -533,6 +733,9 @@ export async function runCheck(
         : `${a} browser would let the page read this response.`,
   )
   if (result.probe) out.line(probeText(result.probe))
+  if (result.upstream || result.layerProbes.length) out.line('')
+  if (result.upstream) out.lines(upstreamLines(result.upstream))
+  out.lines(probeLines(result.layerProbes))
   if (netError)
     out.error(`cors-lens: ${netError} (${Math.max(0, (x.redirects?.length ?? 0) - 1)} redirects followed)`)
   return code

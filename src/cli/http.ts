@@ -32,6 +32,19 @@ export interface SendOptions {
 
 /** Enough of the body to recognise a framework's answer: what arrived with the headers, up to this. */
 const BODY_LIMIT = 4096
+/** How long the start of a body is waited for once the head is in (it usually comes in the same packet). */
+const BODY_GRACE_MS = 200
+
+/** The body bytes worth waiting for: none for HEAD, 1xx, 204 and 304; else up to Content-Length or the limit. */
+function bodyWanted(method: string, head: ParsedHead): number {
+  if (method === 'HEAD' || head.status < 200 || head.status === 204 || head.status === 304) return 0
+  const length = head.headers.find((h) => h.name.toLowerCase() === 'content-length')?.value
+  const n = length === undefined ? Number.NaN : Number(length)
+  return Number.isFinite(n) && n >= 0 ? Math.min(n, BODY_LIMIT) : BODY_LIMIT
+}
+
+const snippetOf = (b: Buffer): string => b.subarray(0, BODY_LIMIT).toString('utf8')
+
 /** Chromium fails a response whose headers do not end within 256 KB (kMaxHeaderBufSize). */
 export const MAX_HEADER_BYTES = 256 * 1024
 
@@ -233,10 +246,19 @@ export function send(options: SendOptions): Promise<RawResponse> {
       : netConnect({ host, port, ...(lookup ? { lookup } : {}) })
     // Covers DNS, connect and the headers together.
     const hardTimer = setTimeout(
-      () => fail(`no answer within ${options.timeoutMs / 1000} s`),
+      () => (body ? endBody() : fail(`no answer within ${options.timeoutMs / 1000} s`)),
       options.timeoutMs,
     )
     let reader = new HeadReader()
+    /** The head is in and the start of the body is awaited. */
+    let body: { head: ParsedHead; chunks: Buffer[]; size: number; want: number } | null = null
+    let bodyTimer: ReturnType<typeof setTimeout> | undefined
+    const endBody = (): void => {
+      if (!body) return
+      const { head, chunks } = body
+      clearTimeout(bodyTimer)
+      finish(() => resolve({ ...head, bodySnippet: snippetOf(Buffer.concat(chunks)) }))
+    }
     const onHead = (data: Buffer, end: number): void => {
       const head = parseHead(data.subarray(0, end).toString('latin1'))
       if (!head) {
@@ -250,8 +272,15 @@ export function send(options: SendOptions): Promise<RawResponse> {
         if (rest.length) take(rest)
         return
       }
-      const bodySnippet = rest.subarray(0, BODY_LIMIT).toString('utf8')
-      finish(() => resolve({ ...head, bodySnippet }))
+      const want = bodyWanted(options.method, head)
+      if (rest.length >= want) {
+        finish(() => resolve({ ...head, bodySnippet: snippetOf(rest) }))
+        return
+      }
+      // A server may write its head and its body apart (uvicorn, Go): the start of the body is waited for
+      // briefly (an error page's marks are in it), never for a body that does not come (SSE, long poll).
+      body = { head, chunks: [rest], size: rest.length, want }
+      bodyTimer = setTimeout(endBody, BODY_GRACE_MS)
     }
     const take = (chunk: Buffer): void => {
       const done = reader.push(chunk)
@@ -263,10 +292,15 @@ export function send(options: SendOptions): Promise<RawResponse> {
     }
     socket.on(https ? 'secureConnect' : 'connect', () => socket.write(requestBytes(options, url)))
     socket.on('data', (c: Buffer) => {
-      if (!settled) take(c)
+      if (settled) return
+      if (!body) return take(c)
+      body.chunks.push(c)
+      body.size += c.length
+      if (body.size >= body.want) endBody()
     })
     socket.on('end', () => {
       if (settled) return
+      if (body) return endBody()
       if (reader.length === 0)
         return fail('the server closed the connection without a response (net::ERR_EMPTY_RESPONSE)')
       // http_stream_parser.cc: over TLS a cut head is an error; over plain HTTP what came is parsed.
@@ -275,6 +309,7 @@ export function send(options: SendOptions): Promise<RawResponse> {
       const data = reader.buffered()
       onHead(data, data.length)
     })
-    socket.on('error', (e) => fail(describe(e)))
+    // After the head, a reset only cuts the body short: the answer is in.
+    socket.on('error', (e) => (body ? endBody() : fail(describe(e))))
   })
 }

@@ -12,7 +12,7 @@ import {
   type LintServer,
   lint,
   type SourceFile,
-  WHEN_WORDS,
+  whenWords,
 } from '../core/index.ts'
 import { formatOption, isCi, lintCi } from './formats.ts'
 import { CliError, EXIT } from './io.ts'
@@ -65,7 +65,7 @@ export function human(f: LintFinding): string[] {
   return [
     `${f.file}:${f.line}: ${f.severity}: ${f.title} [${f.code}]`,
     `  ${f.explanation}`,
-    `  Bites ${WHEN_WORDS[f.when]}${f.corsError ? `: Chromium reports ${f.corsError}` : ' (no browser error: a security risk)'}.`,
+    `  Bites ${whenWords(f.when, f.server)}${f.corsError ? `: Chromium reports ${f.corsError}` : ' (no browser error: a security risk)'}.`,
     `  Fix (${f.fix.where}):`,
     ...f.fix.snippet.split('\n').map((l) => `    ${l}`),
     '',
@@ -82,11 +82,12 @@ export function runLint(argv: readonly string[], out: Output): number {
   const { values, positionals } = parsed
   if (positionals.length === 0)
     throw new CliError('lint takes at least one PATH (- for stdin)', { usage: true })
-  const server = values.server ?? 'nginx'
-  if (server !== 'nginx' && server !== 'apache' && server !== 'caddy')
+  // No --server: the core tells nginx, Apache and Caddy apart by the file's name and content.
+  const server = values.server
+  if (server !== undefined && server !== 'nginx' && server !== 'apache' && server !== 'caddy')
     throw new CliError(`--server must be nginx, apache or caddy (not "${server}")`, { usage: true })
   const format = formatOption(values)
-  const findings = lintFindings(positionals, server as LintServer)
+  const findings = lintFindings(positionals, server as LintServer | undefined)
   if (isCi(format)) lintCi(format, findings, human, out)
   else if (format === 'json') out.json(JSON.stringify({ findings }, null, 2))
   else {
@@ -105,7 +106,8 @@ export function runLint(argv: readonly string[], out: Output): number {
  */
 export function lintFindings(
   inputs: readonly (string | SourceFile)[],
-  server: LintServer,
+  /** Without one, each file's server is detected (detectServer). */
+  server: LintServer | undefined,
   confine?: Confine,
 ): LintFinding[] {
   const findings: LintFinding[] = []

@@ -181,18 +181,18 @@ export const lintConfigShape = {
   server: z
     .enum(['nginx', 'apache', 'caddy'])
     .optional()
-    .describe('The server kind (default nginx; apache and caddy are answered "not supported yet").'),
+    .describe('The server kind; without it, told from the file name and content (nginx otherwise).'),
 }
 
 export const LINT_CONFIG_DESCRIPTION =
-  'Lint a web server config (nginx; give path or text) for CORS mistakes, line by line: when each bites, the CorsError Chromium reports, and the corrected lines. Returns a short answer to quote, then the JSON of `cors-lens lint --json` ({"findings": […]}).'
+  'Lint a web server config (nginx, Apache httpd or a Caddyfile; give path or text) for CORS mistakes, line by line: when each bites, the CorsError Chromium reports, and the corrected lines. Returns a short answer to quote, then the JSON of `cors-lens lint --json` ({"findings": […]}).'
 
 type LintConfigArgs = z.infer<z.ZodObject<typeof lintConfigShape>>
 
 export async function lintConfig(a: LintConfigArgs, ctx: ToolContext): Promise<Answer> {
   if ((a.path === undefined) === (a.text === undefined))
     throw new CliError('lint_config takes either path or text (one of them)')
-  const server: LintServer = a.server ?? 'nginx'
+  const server: LintServer | undefined = a.server
   const input = a.path ?? { file: '-', text: a.text ?? '' }
   const findings = lintFindings([input], server, (p) => ctx.roots.confine(p))
   return { lines: lintAnswer(findings), json: { findings } }

@@ -49,6 +49,8 @@ export interface JsonEntry {
     readonly stack: string
     readonly layer: string
     readonly recommended: boolean
+    /** On the recommended fix: why this one (the engine's words; src/core/fixes/recommend.ts). */
+    readonly reason: string | null
     readonly title: string
     readonly why: string
     readonly snippet: string
@@ -110,6 +112,7 @@ export function toJsonEntry(raw: Exchange, rawDiagnosis: Diagnosis): JsonEntry {
       stack: f.stack,
       layer: f.layer,
       recommended: f.recommended,
+      reason: f.reason ?? null,
       title: f.title,
       why: f.why,
       snippet: f.snippet,
@@ -179,16 +182,23 @@ export function entryLines(e: JsonEntry, options?: { allHeaders?: boolean }): st
     lines.push('  Header lines:')
     lines.push(...headerLinesText(headers))
   }
-  if (e.attribution && e.attribution.culprit !== 'unknown') {
+  const measured = e.attribution?.source === 'measured'
+  if (e.attribution && (e.attribution.culprit !== 'unknown' || measured)) {
     const stacks = [e.attribution.proxy, e.attribution.app].filter(Boolean).join(' + ')
     lines.push(
-      `  Sent by: ${e.attribution.culprit}${stacks ? ` (${stacks})` : ''}, ${e.attribution.confidence} confidence`,
+      `  Sent by: ${e.attribution.culprit}${stacks ? ` (${stacks})` : ''}, ${measured ? 'measured with --upstream' : `${e.attribution.confidence} confidence`}`,
     )
     for (const ev of e.attribution.evidence.slice(0, 3)) lines.push(`    · ${ev}`)
   }
+  if (e.attribution?.settle)
+    lines.push(
+      "  Which layer sent it is not sure; this settles it (APP_URL: the app's own address behind the proxy, e.g. http://127.0.0.1:3000):",
+      `    ${e.attribution.settle}`,
+    )
   const fix = e.fixes.find((f) => f.recommended)
   if (fix) {
     lines.push(`  Fix (${fix.stack}, ${fix.layer}): ${fix.title}`)
+    if (fix.reason) lines.push(`    Recommended: ${fix.reason}.`)
     if (fix.why) lines.push(`    ${fix.why}`)
     if (fix.requires) lines.push(`    (${fix.requires})`)
     lines.push(...indent(fix.snippet, '      '))

@@ -11,13 +11,18 @@ Usage:
       cross-origin request a browser blocked or that is at risk. --all also lists the ones that passed.
 
   cors-lens check URL --origin ORIGIN [--method M] [--header "Name: value"]... [--credentials]
-                  [--probe] [--resolve HOST:ADDRESS]... [--origin-address public|local|loopback|IP]
+                  [--data STR | --data-file FILE] [--upstream APP_URL] [--no-probe]
+                  [--resolve HOST:ADDRESS]... [--origin-address public|local|loopback|IP]
                   [--timeout SECONDS] [--json]
       Send the request the way a browser page at ORIGIN would (its preflight first when a browser
       would send one) and say whether a browser would let the page read the response. First, predict
       Chrome's Local Network Access block (a page calling a more private address than its own).
       --credentials   the page uses credentials: 'include' (pass the cookie with --header "Cookie: …")
-      --probe         also try a foreign origin and warn when the server reflects any origin
+      --data, -d      the request body, as the page's fetch() sends it (--data-file: read from FILE)
+      --upstream      the app's own address behind the proxy (e.g. http://127.0.0.1:3000): the same
+                      requests go there too, and each CORS line's sender is proven by difference
+      --no-probe      skip the 3 requests that tell layers apart (another origin, a path the app does
+                      not have, an OPTIONS without Access-Control-Request-Method; --probe: the default)
       --resolve       connect to ADDRESS for HOST (like curl --resolve), e.g. api.test:127.0.0.1
       --origin-address  where the page is served from (default: its host's address; public when
                       it does not resolve), e.g. public for a dev page that is public in production

@@ -5,21 +5,22 @@
  */
 import type { Analysis, CredentialsInfo } from './analysis.ts'
 import { type CheckFailure, checkAccess, checkPreflight } from './checks.ts'
-import { CORS_ERRORS, chromiumConsoleMessage } from './cors-errors.ts'
+import { chromiumConsoleMessage } from './cors-errors.ts'
 import type { Exchange } from './exchange.ts'
 import { corsUnsafeRequestHeaderNames, isRedirectStatus, needsPreflight } from './fetch-rules.ts'
 import { failureFinding } from './findings.ts'
 import { firefoxConsoleMessage } from './firefox-reasons.ts'
-import { shellWord } from './fixes/escape.ts'
 import { type HeaderList, headerValue, splitHeaderList } from './headers.ts'
-import {
-  localNetworkBlock,
-  localNetworkFinding,
-  potentiallyTrustworthy,
-  privateNetworkHeaderFinding,
-} from './local-network.ts'
+import { localNetworkBlock, localNetworkFinding, potentiallyTrustworthy } from './local-network.ts'
 import type { Finding, HeaderPlace } from './model/finding.ts'
-import { classifyFailure, FAILED_NO_REASON, type FailureKind, NOT_CORS } from './net-errors.ts'
+import { classifyFailure, type FailureKind } from './net-errors.ts'
+import {
+  checkCommandText,
+  failedWithoutCause,
+  headersNotCapturedFinding,
+  notCorsFinding,
+  notesFor,
+} from './notes.ts'
 
 /**
  * Mixed content only when the browser's own error does not name another cause (a refused connection, DNS,
@@ -88,100 +89,111 @@ interface Facts {
  * The first check that fails, walking the exchange as the browser did, for one credentials mode: along
  * the URL chain, the preflight where it was sent, then each URL's response (a redirect or the final one).
  */
+/**
+ * The first check that fails, in Chromium's order: the preflight (at its step of the chain), then each
+ * redirect hop, then the final response; the origin turns 'null' once a redirect taints the request.
+ */
 function firstFailure(ex: Exchange, facts: Facts, credentials: boolean): Located | null {
   const hops = ex.redirects ?? []
   const chain = [hops[0]?.fromUrl ?? ex.request.url, ...hops.map((h) => h.location)]
-  const pre = ex.preflight
   // A preflight whose URL is not on the chain (a partial recording) is taken as the first step.
-  const preflightStep = pre?.response ? Math.max(0, chain.indexOf(pre.request.url)) : -1
+  const preflightStep = ex.preflight?.response ? Math.max(0, chain.indexOf(ex.preflight.request.url)) : -1
   let tainted = false
   let corsFlag = false
   for (let i = 0; i < chain.length; i++) {
     const url = chain[i] ?? ''
     corsFlag ||= !isSameOrigin(facts.initiator, url)
     const origin = tainted ? 'null' : facts.initiator
-    if (i === preflightStep && pre?.response) {
-      const r = pre.response
-      const redirected = isRedirectStatus(r.status) && headerValue(r.headers, 'location') !== null
-      // The preflight's own Origin header is the wire truth ('null' once a redirect tainted the request).
-      const sent = headerValue(pre.request.headers, 'origin') ?? origin
-      const failure = checkPreflight(
-        { status: r.status, headers: r.headers, url, redirected },
-        {
-          method: facts.method,
-          unsafeHeaders: facts.unsafeHeaders,
-          origin: sent,
-          credentials,
-          browser: facts.browser,
-        },
-      )
-      if (failure)
-        return {
-          failure,
-          stage: 'preflight',
-          place: 'preflight-response',
-          headers: r.headers,
-          url,
-          status: r.status,
-          origin: sent,
-          lastSeen: !ex.response && hops.length <= i,
-        }
+    const step = { url, origin, facts, credentials }
+    if (i === preflightStep) {
+      const failed = preflightFailure(ex, step, !ex.response && hops.length <= i)
+      if (failed) return failed
     }
     const hop = hops[i]
     if (!hop) break
-    if (corsFlag) {
-      const failure = checkAccess(hop.headers, origin, credentials, url, facts.browser)
-      if (failure)
-        return {
-          failure,
-          stage: 'redirect',
-          place: 'redirect',
-          headers: hop.headers,
-          url,
-          status: hop.status,
-          origin,
-          lastSeen: !ex.response && hops.length === i + 1,
-        }
-    }
-    if (hasUserinfo(hop.location) && (corsFlag || !isSameOrigin(facts.initiator, hop.location))) {
-      return {
-        // Chromium reports no failed_parameter here; the explanation quotes the Location instead.
-        failure: {
-          corsError: 'RedirectContainsCredentials',
-          failedParameter: '',
-          headerNames: ['location'],
-          detail: hop.location,
-        },
-        stage: 'redirect',
-        place: 'redirect',
-        headers: hop.headers,
-        url,
-        status: hop.status,
-        origin,
-        lastSeen: !ex.response && hops.length === i + 1,
-      }
-    }
+    const failed = hopFailure(hop, step, corsFlag, !ex.response && hops.length === i + 1)
+    if (failed) return failed
     // Chromium's CheckTainted: crossing origins from a cross-origin URL makes the origin opaque ("null").
     if (!isSameOrigin(hop.location, url) && !isSameOrigin(facts.initiator, url)) tainted = true
   }
   const res = ex.response
-  const finalUrl = chain[chain.length - 1] ?? ex.request.url
-  if (res && corsFlag && res.status !== 304) {
-    const origin = tainted ? 'null' : facts.initiator
-    const failure = checkAccess(res.headers, origin, credentials, finalUrl, facts.browser)
-    if (failure)
-      return {
-        failure,
-        stage: 'response',
-        place: 'response',
-        headers: res.headers,
-        url: finalUrl,
-        status: res.status,
-        origin,
-        lastSeen: true,
-      }
+  if (!res || !corsFlag || res.status === 304) return null
+  const url = chain[chain.length - 1] ?? ex.request.url
+  const origin = tainted ? 'null' : facts.initiator
+  const failure = checkAccess(res.headers, origin, credentials, url, facts.browser)
+  if (!failure) return null
+  const where = { place: 'response', headers: res.headers, url, status: res.status, origin } as const
+  return { failure, stage: 'response', ...where, lastSeen: true }
+}
+
+/** One step of the chain: its URL, the origin the browser compares with there, and the request's facts. */
+interface Step {
+  readonly url: string
+  readonly origin: string
+  readonly facts: Facts
+  readonly credentials: boolean
+}
+
+function preflightFailure(
+  ex: Exchange,
+  { url, origin, facts, credentials }: Step,
+  lastSeen: boolean,
+): Located | null {
+  const pre = ex.preflight
+  const r = pre?.response
+  if (!pre || !r) return null
+  const redirected = isRedirectStatus(r.status) && headerValue(r.headers, 'location') !== null
+  // The preflight's own Origin header is the wire truth ('null' once a redirect tainted the request).
+  const sent = headerValue(pre.request.headers, 'origin') ?? origin
+  const failure = checkPreflight(
+    { status: r.status, headers: r.headers, url, redirected },
+    {
+      method: facts.method,
+      unsafeHeaders: facts.unsafeHeaders,
+      origin: sent,
+      credentials,
+      browser: facts.browser,
+    },
+  )
+  if (!failure) return null
+  const where = {
+    place: 'preflight-response',
+    headers: r.headers,
+    url,
+    status: r.status,
+    origin: sent,
+  } as const
+  return { failure, stage: 'preflight', ...where, lastSeen }
+}
+
+type Hop = NonNullable<Exchange['redirects']>[number]
+
+/** A redirect hop: its own CORS check once the request is cross-origin, and no credentials in its Location. */
+function hopFailure(
+  hop: Hop,
+  { url, origin, facts, credentials }: Step,
+  corsFlag: boolean,
+  lastSeen: boolean,
+): Located | null {
+  const where = {
+    stage: 'redirect',
+    place: 'redirect',
+    headers: hop.headers,
+    url,
+    status: hop.status,
+    origin,
+  } as const
+  const failure = corsFlag ? checkAccess(hop.headers, origin, credentials, url, facts.browser) : null
+  if (failure) return { failure, ...where, lastSeen }
+  if (!hasUserinfo(hop.location) || !(corsFlag || !isSameOrigin(facts.initiator, hop.location))) return null
+  // Chromium reports no failed_parameter here; the explanation quotes the Location instead.
+  const credentialsInLocation: CheckFailure = {
+    corsError: 'RedirectContainsCredentials',
+    failedParameter: '',
+    headerNames: ['location'],
+    detail: hop.location,
   }
-  return null
+  return { failure: credentialsInLocation, ...where, lastSeen }
 }
 
 function unsafeHeadersOf(ex: Exchange): { names: string[]; fromPreflight: boolean } {
@@ -302,48 +314,24 @@ function blocked(base: Base, f: BlockedFields): Analysis {
   }
 }
 
-/** A `cors-lens check` line to re-test with: the URL is the page's, so it is quoted for a shell. */
-function checkCommandText(url: string, origin: string | null): string {
-  return `cors-lens check ${shellWord(url)} --origin ${shellWord(origin ?? '<page origin>')}`
-}
-
-/**
- * A failure the recorded headers do not explain. Where the record holds no response (an export that
- * drops the headers of failed requests, a request stopped before its response), the cause is simply not
- * in it: say so, and never claim the headers passed.
- */
-function failedWithoutCause(ex: Exchange, error: string): [string, Finding] {
-  const said = error === FAILED_NO_REASON ? 'a failure (the record does not say why)' : error
-  if (!ex.response) {
-    const what = ex.preflight?.response
-      ? 'its preflight passes every CORS check, and the actual response'
-      : 'its response'
-    return [
-      'Failed — the cause is not in this record.',
-      {
-        code: 'failed-cause-not-recorded',
-        severity: 'warning',
-        title: 'Failed; the cause is not in this record',
-        explanation: `The browser reported ${said}, but ${what} is not in this record, so CORS Lens cannot tell whether CORS refused it. Re-test the URL with "${checkCommandText(ex.request.url, ex.initiator)}", or export the HAR from the browser's DevTools, which keeps the headers of failed requests.`,
-        headers: [],
-        links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
-      },
-    ]
-  }
-  return [
-    'The request failed, but the headers CORS Lens saw satisfy CORS.',
-    {
-      code: 'failed-without-cors-evidence',
-      severity: 'warning',
-      title: 'Failed, with no CORS problem in the headers',
-      explanation: `The browser reported ${said}, yet the response headers pass every CORS check. Look for a cause outside CORS: a cancelled request, a service worker, or an extension.`,
-      headers: [],
-      links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
-    },
-  ]
-}
-
 export function analyze(ex: Exchange): Analysis {
+  const scope = scopeOf(ex)
+  if (!scope.base.crossOrigin)
+    return notBlocked(scope.base, 'ok', 'Same-origin request: CORS does not apply.', NO_CREDENTIALS, [])
+  return localNetworkAnalysis(ex, scope) ?? notCorsAnalysis(ex, scope) ?? corsAnalysis(ex, scope)
+}
+
+/** What every verdict states about the request: who asked, whether it crossed origins, its preflight. */
+interface Scope {
+  readonly base: Base
+  readonly initiator: string | null
+  /** The URL asked for, then each redirect's target. */
+  readonly urls: readonly string[]
+  /** The non-safelisted header names came from the preflight (the request itself was never seen). */
+  readonly fromPreflight: boolean
+}
+
+function scopeOf(ex: Exchange): Scope {
   const initiator = initiatorOf(ex)
   const urls = [ex.redirects?.[0]?.fromUrl ?? ex.request.url, ...(ex.redirects ?? []).map((r) => r.location)]
   const crossOrigin = initiator === null ? true : urls.some((u) => !isSameOrigin(initiator, u))
@@ -355,57 +343,61 @@ export function analyze(ex: Exchange): Analysis {
       unsafeHeaders.map((n) => ({ name: n, value: '' })),
     )
   const seen = !!ex.preflight
-  const outcome = reportedOutcome(ex)
   const base = {
     origin: initiator,
     crossOrigin,
     preflight: { required, seen, probablyCached: required && !seen && ex.outcome.kind === 'ok' },
     unsafeRequestHeaders: unsafeHeaders,
   }
+  return { base, initiator, urls, fromPreflight }
+}
 
-  if (!crossOrigin) {
-    return notBlocked(base, 'ok', 'Same-origin request: CORS does not apply.', NO_CREDENTIALS, [])
-  }
-
-  // Local Network Access: refused before anything was sent, named from the spaces crossed.
+/** Local Network Access: refused before anything was sent, named from the spaces crossed. */
+function localNetworkAnalysis(ex: Exchange, { base, initiator }: Scope): Analysis | null {
   const websocket = ex.api === 'websocket'
   const lna = localNetworkBlock(ex, initiator)
-  if (lna) {
-    const origin = initiator ?? 'null'
-    const finding = localNetworkFinding(
-      lna,
-      origin,
-      ex.request.url,
-      ex.remoteAddress ?? ex.resolvedAddress,
-      websocket,
-    )
-    return blocked(base, {
-      corsError: lna.corsError,
-      failedParameter: '',
-      stage: ex.preflight ? 'preflight' : 'response',
-      summary: `Blocked by Local Network Access — ${lna.crossing.from} → ${lna.crossing.to ?? 'a more private address'}${websocket ? ' (a WebSocket)' : ''}.`,
-      // Firefox's CORS line for it, exactly as printed (measured: no response, "Status code: (null)");
-      // Chromium 156 prints no reason for a WebSocket it refused (measured: test/lab/local-network.ts).
-      consoleMessage:
-        finding.firefox && lna.firefox
-          ? firefoxConsoleMessage(finding.firefox, ex.request.url, null)
-          : websocket
-            ? `WebSocket connection to '${ex.request.url}' failed: `
-            : chromiumConsoleMessage({
-                error: lna.corsError,
-                failedParameter: '',
-                url: ex.request.url,
-                origin,
-                // Chromium names the space; when nothing the capture saw does, say which two it can be.
-                addressSpace: lna.crossing.to
-                  ? { resource: lna.crossing.to, ...(lna.declared ? { declared: lna.declared } : {}) }
-                  : { resource: 'loopback or local' },
-              }),
-      credentials: NO_CREDENTIALS,
-      findings: [finding],
-    })
-  }
-  if (websocket)
+  if (!lna) return null
+  const origin = initiator ?? 'null'
+  const finding = localNetworkFinding(
+    lna,
+    origin,
+    ex.request.url,
+    ex.remoteAddress ?? ex.resolvedAddress,
+    websocket,
+  )
+  return blocked(base, {
+    corsError: lna.corsError,
+    failedParameter: '',
+    stage: ex.preflight ? 'preflight' : 'response',
+    summary: `Blocked by Local Network Access — ${lna.crossing.from} → ${lna.crossing.to ?? 'a more private address'}${websocket ? ' (a WebSocket)' : ''}.`,
+    // Firefox's CORS line for it, exactly as printed (measured: no response, "Status code: (null)");
+    // Chromium 156 prints no reason for a WebSocket it refused (measured: test/lab/local-network.ts).
+    consoleMessage:
+      finding.firefox && lna.firefox
+        ? firefoxConsoleMessage(finding.firefox, ex.request.url, null)
+        : websocket
+          ? `WebSocket connection to '${ex.request.url}' failed: `
+          : chromiumConsoleMessage({
+              error: lna.corsError,
+              failedParameter: '',
+              url: ex.request.url,
+              origin,
+              // Chromium names the space; when nothing the capture saw does, say which two it can be.
+              addressSpace: lna.crossing.to
+                ? { resource: lna.crossing.to, ...(lna.declared ? { declared: lna.declared } : {}) }
+                : { resource: 'loopback or local' },
+            }),
+    credentials: NO_CREDENTIALS,
+    findings: [finding],
+  })
+}
+
+/**
+ * What is not a CORS failure, said as what it is, so nobody edits CORS headers for nothing: a WebSocket
+ * (no CORS check applies), a network error, or a failure seen without its headers.
+ */
+function notCorsAnalysis(ex: Exchange, { base, initiator }: Scope): Analysis | null {
+  if (ex.api === 'websocket')
     return notBlocked(
       base,
       'not-cors',
@@ -413,54 +405,44 @@ export function analyze(ex: Exchange): Analysis {
       NO_CREDENTIALS,
       [],
     )
-
-  // A failure that is not a CORS failure: say what it is, so nobody edits CORS headers for nothing.
+  const outcome = reportedOutcome(ex)
   const netError = outcome.kind === 'error' ? outcome.error : ex.preflight?.error
   if (netError !== undefined) {
     const kind = firefoxRedirectRefused(ex, netError) ? 'cors-candidate' : classifyFailure(netError)
     const mixed = mixedContent(ex, initiator, kind)
     if (kind !== 'cors-candidate' || mixed) {
-      const info = NOT_CORS[mixed ? 'mixed-content' : kind === 'cors-candidate' ? 'other' : kind]
-      const finding: Finding = {
-        code: `not-cors-${mixed ? 'mixed-content' : kind}`,
-        severity: 'error',
-        title: info.title,
-        // Chromium names no error for mixed content (CDP errorText ""): nothing to quote then.
-        explanation: `${info.explanation}${netError ? ` (The browser said: ${netError}${ex.preflight?.error === netError ? ', on the preflight' : ''}.)` : ''}`,
-        headers: [],
-        links: [],
-      }
+      const finding = notCorsFinding(
+        mixed || kind === 'cors-candidate' ? 'mixed-content' : kind,
+        netError,
+        ex.preflight?.error === netError,
+      )
       return notBlocked(
         base,
         'not-cors',
-        `Not a CORS failure: ${info.title.toLowerCase()}.`,
+        `Not a CORS failure: ${finding.title.toLowerCase()}.`,
         NO_CREDENTIALS,
         [finding],
       )
     }
   }
-
-  if (ex.observed === 'outcome-only' && outcome.kind === 'error') {
+  if (ex.observed === 'outcome-only' && outcome.kind === 'error')
     // Only the failure was seen (images, media): say what it most likely is without claiming it.
     return notBlocked(
       base,
       'unknown',
       'Failed; its headers were not captured (images and media are watched only for failures).',
       NO_CREDENTIALS,
-      [
-        {
-          code: 'headers-not-captured',
-          severity: 'warning',
-          title: 'Failed — probably CORS, headers not captured',
-          explanation: `The browser reported ${outcome.error}. CORS Lens watches images and media only for failures, without their headers, so that page loads stay fast. For an <img crossorigin> or <video crossorigin> this error usually means the response had no valid Access-Control-Allow-Origin. Re-test the URL with "${checkCommandText(ex.request.url, initiator)}".`,
-          headers: [],
-          links: [...CORS_ERRORS.MissingAllowOriginHeader.links],
-        },
-      ],
+      [headersNotCapturedFinding(outcome.error, checkCommandText(ex.request.url, initiator))],
     )
-  }
+  return null
+}
 
-  const origin = initiator ?? 'null'
+/** Chromium's checks on what was seen: blocked (with the browser's own words), failed, at risk or allowed. */
+function corsAnalysis(ex: Exchange, scope: Scope): Analysis {
+  const { base, fromPreflight } = scope
+  const origin = scope.initiator ?? 'null'
+  const outcome = reportedOutcome(ex)
+  const unsafeHeaders = base.unsafeRequestHeaders
   const facts: Facts = {
     initiator: origin,
     method: ex.request.method,
@@ -468,144 +450,30 @@ export function analyze(ex: Exchange): Analysis {
     unsafeFromPreflight: fromPreflight,
     browser: ex.browser,
   }
-  const omit = firstFailure(ex, facts, false)
-  const include = firstFailure(ex, facts, true)
-  const hasCookie = headerValue(ex.request.headers, 'cookie') !== null
-
-  // webRequest and HAR do not say the credentials mode: take it when known, else deduce it.
-  let credentials: CredentialsInfo
-  let failure: Located | null
-  if (ex.credentials) {
-    const include_ = ex.credentials === 'include'
-    credentials = {
-      mode: include_ ? 'include' : 'omit',
-      inferred: false,
-      basis: `credentials mode '${ex.credentials}'`,
-    }
-    failure = include_ ? include : omit
-  } else if (hasCookie) {
-    credentials = { mode: 'include', inferred: true, basis: 'the request sent a Cookie header' }
-    failure = include
-  } else if (
-    omit === null &&
-    include !== null &&
-    outcome.kind === 'error' &&
-    include.lastSeen &&
-    ex.unrecorded !== 'response'
-  ) {
-    credentials = {
-      mode: 'include',
-      inferred: true,
-      basis:
-        "inferred: the browser refused a response that passes without credentials, so the request must have been sent with credentials: 'include'",
-    }
-    failure = include
-  } else if (omit === null && include !== null && outcome.kind === 'ok') {
-    credentials = {
-      mode: 'omit',
-      inferred: true,
-      basis: 'inferred: the browser accepted a response that fails with credentials',
-    }
-    failure = null
-  } else {
-    credentials =
-      omit && include && omit.failure.corsError === include.failure.corsError
-        ? { ...NO_CREDENTIALS, basis: 'not known (the result is the same either way)' }
-        : NO_CREDENTIALS
-    failure = omit
-  }
-
+  const judged = credentialsAndFailure(ex, firstFailure(ex, facts, false), firstFailure(ex, facts, true))
+  const { credentials } = judged
   // The browser's word is final: a request it let through is not blocked, whatever the rules say.
-  if (outcome.kind === 'ok') failure = null
-  const credentialed = credentials.mode === 'include'
+  const failure = outcome.kind === 'ok' ? null : judged.failure
   const final = ex.response
   const warnings = warningsFor({
     origin,
-    credentials: credentialed,
+    credentials: credentials.mode === 'include',
     unsafeHeaders,
     // Plain fields, not conditional spreads: this runs for every exchange.
     response: final ? { headers: final.headers, place: 'response' } : undefined,
     preflight: ex.preflight?.response ? { headers: ex.preflight.response.headers } : undefined,
     blocked: failure !== null,
   })
-
-  const notes: Finding[] = []
-  const pna = privateNetworkHeaderFinding(ex)
-  if (pna) notes.push(pna)
-  if (fromPreflight && ex.request.headers.length === 0) {
-    notes.push({
-      code: 'request-headers-from-preflight',
-      severity: 'info',
-      title: 'The request itself was never sent',
-      explanation:
-        "The preflight failed, so the browser never sent the actual request. Its non-safelisted header names come from the preflight's Access-Control-Request-Headers.",
-      headers: [],
-      links: [],
-    })
-  }
-  if (base.preflight.probablyCached) {
-    notes.push({
-      code: 'preflight-probably-cached',
-      severity: 'info',
-      title: 'Preflight probably served from the preflight cache',
-      explanation: `This ${ex.request.method} request needs a preflight, but none was seen: the browser most likely reused a cached one (Access-Control-Max-Age). A server change may not show until that entry expires or the cache is disabled.`,
-      headers: [],
-      links: [],
-    })
-  }
-  if (credentials.inferred && failure) {
-    notes.push({
-      code: 'credentials-inferred',
-      severity: 'info',
-      title: 'Credentials mode inferred',
-      explanation: `The browser does not report the credentials mode to extensions or HAR files. CORS Lens concluded '${credentials.mode}' because ${credentials.basis.replace(/^inferred: /, '')}.`,
-      headers: [],
-      links: [],
-    })
-  }
-
-  if (failure) {
-    const finding = failureFinding(
-      {
-        failure: failure.failure,
-        stage: failure.stage,
-        place: failure.place,
-        headers: failure.headers,
-        origin: failure.origin,
-        method: ex.request.method,
-        credentialsBasis: credentials.basis,
-        // The check compared with 'null': the redirect that made it so is the cause to name.
-        taint: failure.origin === 'null' ? (taintingRedirect(ex) ?? undefined) : undefined,
-      },
-      failure.stage === 'preflight' ? failure.status : undefined,
-    )
-    const finalUrl = urls[urls.length - 1] ?? ex.request.url
-    return blocked(base, {
-      corsError: failure.failure.corsError,
-      failedParameter: failure.failure.failedParameter,
-      stage: failure.stage,
-      summary: `Blocked by CORS — ${finding.title}.`,
-      consoleMessage:
-        ex.browser === 'firefox'
-          ? firefoxSentence(finding, failure, failure.stage === 'redirect' ? failure.url : finalUrl)
-          : chromiumConsoleMessage({
-              error: failure.failure.corsError,
-              failedParameter: failure.failure.failedParameter,
-              url: failure.stage === 'redirect' ? failure.url : finalUrl,
-              initialUrl: urls[0] ?? ex.request.url,
-              origin,
-              initiator: ex.api === 'xhr' ? 'xhr' : 'fetch',
-            }),
-      credentials,
-      findings: [finding, ...notes, ...warnings],
-    })
-  }
-
+  const notes = notesFor(ex, {
+    fromPreflight,
+    probablyCached: base.preflight.probablyCached,
+    credentials: failure && credentials.inferred ? credentials : null,
+  })
+  if (failure) return blockedByCors(ex, scope, failure, credentials, [...notes, ...warnings])
   if (outcome.kind === 'error') {
     const [summary, finding] = failedWithoutCause(ex, outcome.error)
     return notBlocked(base, 'unknown', summary, credentials, [finding, ...notes, ...warnings])
   }
-
   const risk = warnings.find((w) => w.severity === 'warning')
   return notBlocked(
     base,
@@ -614,6 +482,112 @@ export function analyze(ex: Exchange): Analysis {
     credentials,
     [...notes, ...warnings],
   )
+}
+
+/**
+ * webRequest and HAR do not say the credentials mode: take it when known, else deduce it from what the
+ * browser did with a response that passes one way and fails the other.
+ */
+function credentialsAndFailure(
+  ex: Exchange,
+  omit: Located | null,
+  include: Located | null,
+): { credentials: CredentialsInfo; failure: Located | null } {
+  if (ex.credentials) {
+    const included = ex.credentials === 'include'
+    return {
+      credentials: {
+        mode: included ? 'include' : 'omit',
+        inferred: false,
+        basis: `credentials mode '${ex.credentials}'`,
+      },
+      failure: included ? include : omit,
+    }
+  }
+  if (headerValue(ex.request.headers, 'cookie') !== null)
+    return {
+      credentials: { mode: 'include', inferred: true, basis: 'the request sent a Cookie header' },
+      failure: include,
+    }
+  const outcome = reportedOutcome(ex)
+  if (
+    omit === null &&
+    include !== null &&
+    outcome.kind === 'error' &&
+    include.lastSeen &&
+    ex.unrecorded !== 'response'
+  )
+    return {
+      credentials: {
+        mode: 'include',
+        inferred: true,
+        basis:
+          "inferred: the browser refused a response that passes without credentials, so the request must have been sent with credentials: 'include'",
+      },
+      failure: include,
+    }
+  if (omit === null && include !== null && outcome.kind === 'ok')
+    return {
+      credentials: {
+        mode: 'omit',
+        inferred: true,
+        basis: 'inferred: the browser accepted a response that fails with credentials',
+      },
+      failure: null,
+    }
+  const same = omit && include && omit.failure.corsError === include.failure.corsError
+  return {
+    credentials: same
+      ? { ...NO_CREDENTIALS, basis: 'not known (the result is the same either way)' }
+      : NO_CREDENTIALS,
+    failure: omit,
+  }
+}
+
+/** The CORS failure, in the browser's own words (Chromium's console line, or Firefox's). */
+function blockedByCors(
+  ex: Exchange,
+  { base, urls, initiator }: Scope,
+  failure: Located,
+  credentials: CredentialsInfo,
+  more: readonly Finding[],
+): Analysis {
+  const origin = initiator ?? 'null'
+  const finding = failureFinding(
+    {
+      failure: failure.failure,
+      stage: failure.stage,
+      place: failure.place,
+      headers: failure.headers,
+      origin: failure.origin,
+      method: ex.request.method,
+      credentialsBasis: credentials.basis,
+      // The check compared with 'null': the redirect that made it so is the cause to name.
+      taint: failure.origin === 'null' ? (taintingRedirect(ex) ?? undefined) : undefined,
+    },
+    failure.stage === 'preflight' ? failure.status : undefined,
+  )
+  const finalUrl = urls[urls.length - 1] ?? ex.request.url
+  const url = failure.stage === 'redirect' ? failure.url : finalUrl
+  return blocked(base, {
+    corsError: failure.failure.corsError,
+    failedParameter: failure.failure.failedParameter,
+    stage: failure.stage,
+    summary: `Blocked by CORS — ${finding.title}.`,
+    consoleMessage:
+      ex.browser === 'firefox'
+        ? firefoxSentence(finding, failure, url)
+        : chromiumConsoleMessage({
+            error: failure.failure.corsError,
+            failedParameter: failure.failure.failedParameter,
+            url,
+            initialUrl: urls[0] ?? ex.request.url,
+            origin,
+            initiator: ex.api === 'xhr' ? 'xhr' : 'fetch',
+          }),
+    credentials,
+    findings: [finding, ...more],
+  })
 }
 
 /** An error's message, bounded; never calls a hostile toString. */

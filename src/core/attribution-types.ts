@@ -12,6 +12,20 @@ export interface LineAttribution {
   readonly stack: Stack | null
   readonly confidence: Confidence
   readonly evidence: string
+  /** Set when the line's sender was measured (`cors-lens check --upstream`), not read from fingerprints. */
+  readonly layers?: LineLayers
+}
+
+/**
+ * A line's sender proven by difference: the same requests sent to the proxy and to the app behind it
+ * (core/layers-by-difference.ts). 'both': identical copies came from each layer (the counts say how many).
+ */
+export interface LineLayers {
+  readonly source: 'measured'
+  readonly sender: 'app' | 'proxy' | 'both'
+  /** Lines with this name and value in the app's own answer, and in the proxy's answer. */
+  readonly atApp: number
+  readonly atProxy: number
 }
 
 export interface Attribution {
@@ -26,4 +40,8 @@ export interface Attribution {
   readonly lines: readonly LineAttribution[]
   /** Set when the API is probably (or possibly) a server the user does not run. */
   readonly owner?: Ownership
+  /** Where the layer is unsure: the `cors-lens check --upstream` command that would settle it (core/settle.ts). */
+  readonly settle?: string
+  /** 'measured' when the lines were attributed by difference with the app's own answer; else fingerprints. */
+  readonly source?: 'measured' | 'fingerprint'
 }

@@ -11,18 +11,18 @@ import type { Attribution, Confidence, LineAttribution } from './attribution-typ
 import type { Exchange, ResponseSide } from './exchange.ts'
 import type { Stack } from './fix.ts'
 import { splitHeaderList } from './headers.ts'
-import type { HeaderPlace, HeaderRef } from './model/finding.ts'
+import type { HeaderPlace } from './model/finding.ts'
 import { ownership } from './ownership.ts'
 import { APP_PHASES, isCorsName, PROXY_PHASES, type Reader, type Signal, val } from './stacks/fingerprint.ts'
 import { STACKS } from './stacks/index.ts'
-import type { StackModule } from './stacks/stack.ts'
+import type { LineFacts, StackModule } from './stacks/stack.ts'
 
 const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 }
 const weaker = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b] ? a : b)
 
 const MODULES = Object.values(STACKS)
 const PROXIES = MODULES.filter((m) => m.layer === 'proxy')
-const APPS = MODULES.filter((m) => m.layer === 'app' || m.layer === 'gateway')
+const APPS = MODULES.filter((m) => m.layer === 'app' || m.layer === 'gateway' || m.layer === 'service')
 
 /** Every fingerprint of the given modules in one phase, in registry order. */
 function inPhase(modules: readonly StackModule[], phase: string): Reader[] {
@@ -144,84 +144,65 @@ function attributeLines(
   focusSigs: readonly Signal[],
 ): LineAttribution[] {
   const h = r.headers
-  const corsLines = h.map((l, index) => ({ l, index })).filter(({ l }) => isCorsName(l.name))
-  const acaoLines = corsLines.filter(({ l }) => l.name.toLowerCase() === ACAO)
+  const cors = h.map((l, index) => ({ l, index })).filter(({ l }) => isCorsName(l.name))
+  const corsLines = cors.map(({ l, index }) => ({ name: l.name, index }))
+  const acaoIndexes = cors.filter(({ l }) => l.name.toLowerCase() === ACAO).map((c) => c.index)
   const appHere = strongest(focusSigs)
-  const out: LineAttribution[] = []
+  return cors.map(({ l, index }) => {
+    const facts: LineFacts = { headers: h, index, corsLines, acaoIndexes, app, appHere, appAnywhere: appSig }
+    const who = proxy ? behindProxy(facts, proxy, focusSigs) : withoutProxy(app, appSig)
+    return { header: { place, name: l.name, value: l.value, index }, ...who }
+  })
+}
 
-  for (const { l, index } of corsLines) {
-    const header: HeaderRef = { place, name: l.name, value: l.value, index }
-    const lower = l.name.toLowerCase()
-    const line = (
-      layer: LineAttribution['layer'],
-      stack: Stack | null,
-      confidence: Confidence,
-      ev: string,
-    ): void => {
-      out.push({ header, layer, stack, confidence, evidence: ev })
-    }
+type LineGuess = Omit<LineAttribution, 'header'>
+const guess = (layer: LineGuess['layer'], stack: Stack | null, confidence: Confidence, evidence: string) => ({
+  layer,
+  stack,
+  confidence,
+  evidence,
+})
 
-    if (!proxy) {
-      // Nothing on the wire names a proxy: the app (or a proxy that hides itself) sent it.
-      if (app)
-        line(
-          'app',
-          app,
-          appSig?.confidence === 'high' ? 'medium' : 'low',
-          `no proxy signature; ${appSig?.evidence}`,
-        )
-      else line('unknown', null, 'low', 'no proxy or framework signature on this response')
-      continue
-    }
+/** Nothing on the wire names a proxy: the app (or a proxy that hides itself) sent it. */
+function withoutProxy(app: Stack | null, appSig: Signal | null): LineGuess {
+  if (!app) return guess('unknown', null, 'low', 'no proxy or framework signature on this response')
+  return guess(
+    'app',
+    app,
+    appSig?.confidence === 'high' ? 'medium' : 'low',
+    `no proxy signature; ${appSig?.evidence}`,
+  )
+}
 
-    // A framework's characteristic value pins the line to the app, wherever it sits.
-    const own = characteristic(l.name, l.value, focusSigs)
-    if (own) {
-      line('app', own.stack, own.confidence, own.evidence)
-      continue
-    }
-    // Case: uvicorn writes lower case; nginx/Apache write add_header names as configured.
-    if (
-      l.name === l.name.toLowerCase() &&
-      h.some((x) => x.name !== x.name.toLowerCase() && isCorsName(x.name))
-    ) {
-      line(
-        'app',
-        app,
-        'medium',
-        `'${l.name}' is in lower case, unlike the proxy's own lines: an upstream (uvicorn/h11) wrote it`,
-      )
-      continue
-    }
-    const ordered = STACKS[proxy].lineOrder?.({
-      headers: h,
-      index,
-      corsLines: corsLines.map(({ l: c, index: i }) => ({ name: c.name, index: i })),
-      acaoIndexes: acaoLines.map((c) => c.index),
+/** A line of a response a proxy delivered: the app's own values, case, the proxy's order, then a guess. */
+function behindProxy(facts: LineFacts, proxy: Stack, focusSigs: readonly Signal[]): LineGuess {
+  const { headers: h, index, acaoIndexes, app, appHere, appAnywhere } = facts
+  const l = h[index] ?? { name: '', value: '' }
+  // A framework's characteristic value pins the line to the app, wherever it sits.
+  const own = characteristic(l.name, l.value, focusSigs)
+  if (own) return guess('app', own.stack, own.confidence, own.evidence)
+  // Case: uvicorn writes lower case; nginx/Apache write add_header names as configured.
+  if (l.name === l.name.toLowerCase() && h.some((x) => x.name !== x.name.toLowerCase() && isCorsName(x.name)))
+    return guess(
+      'app',
       app,
-      appHere,
-      appAnywhere: appSig,
-    })
-    if (ordered) {
-      line(ordered.layer, ordered.stack, ordered.confidence, ordered.evidence)
-      continue
-    }
-    if (acaoLines.length > 1 && lower === ACAO) {
-      // Apache puts `Header always` lines before the backend's and onsuccess ones after; Go (Caddy)
-      // sorts header names: wire order does not tell which copy is whose.
-      line(
-        'unknown',
-        null,
-        'low',
-        `one of ${acaoLines.length} copies: ${proxy} and the app each sent one, and ${proxy}'s wire order does not say which is which`,
-      )
-      continue
-    }
-    if (appHere || appSig)
-      line('app', app, 'low', `${(appHere ?? appSig)?.evidence}; the proxy probably passed it through`)
-    else line('proxy', proxy, 'low', `${proxy} answered and no app signature is on the response`)
-  }
-  return out
+      'medium',
+      `'${l.name}' is in lower case, unlike the proxy's own lines: an upstream (uvicorn/h11) wrote it`,
+    )
+  const ordered = STACKS[proxy].lineOrder?.(facts)
+  if (ordered) return ordered
+  if (acaoIndexes.length > 1 && l.name.toLowerCase() === ACAO)
+    // Apache puts `Header always` lines before the backend's and onsuccess ones after; Go (Caddy)
+    // sorts header names: wire order does not tell which copy is whose.
+    return guess(
+      'unknown',
+      null,
+      'low',
+      `one of ${acaoIndexes.length} copies: ${proxy} and the app each sent one, and ${proxy}'s wire order does not say which is which`,
+    )
+  const sign = appHere ?? appAnywhere
+  if (sign) return guess('app', app, 'low', `${sign.evidence}; the proxy probably passed it through`)
+  return guess('proxy', proxy, 'low', `${proxy} answered and no app signature is on the response`)
 }
 
 /** A line whose exact value is a framework's default (the stack modules' `defaults`), if that stack spoke. */
@@ -231,6 +212,21 @@ function characteristic(name: string, value: string, sigs: readonly Signal[]): S
   return owner ? (sigs.find((s) => s.stack === owner.id) ?? null) : null
 }
 
+type Judgement = { culprit: Attribution['culprit']; confidence: Confidence; why: string[] }
+
+/** What the judges of one failure read: the verdict, the focused response and its attributed lines. */
+interface Case {
+  readonly analysis: Analysis
+  readonly r: ResponseSide
+  readonly lines: readonly LineAttribution[]
+  readonly proxy: Stack | null
+  readonly app: Stack | null
+  readonly focusSigs: readonly Signal[]
+  readonly acao: readonly LineAttribution[]
+  readonly err: string
+}
+
+/** Who caused the failure: the first judge that recognises the case decides. */
 function judge(
   analysis: Analysis,
   r: ResponseSide,
@@ -238,47 +234,54 @@ function judge(
   proxy: Stack | null,
   app: Stack | null,
   focusSigs: readonly Signal[],
-): { culprit: Attribution['culprit']; confidence: Confidence; why: string[] } {
+): Judgement {
   const acao = lines.filter((l) => l.header.name.toLowerCase() === ACAO)
-  const err = analysis.corsError ?? ''
+  const c: Case = { analysis, r, lines, proxy, app, focusSigs, acao, err: analysis.corsError ?? '' }
+  return judgeDuplicate(c) ?? judgeRedirect(c) ?? judgeSenders(c) ?? judgeProducer(c)
+}
 
-  if (/MultipleAllowOriginValues/.test(err) || acao.length > 1) {
-    const layers = new Set(acao.map((l) => l.layer))
-    if (proxy && acao.length > 1) {
-      const sure = layers.has('proxy') && layers.has('app')
-      return {
-        culprit: 'both',
-        confidence: sure ? 'high' : 'medium',
-        why: [
-          sure
-            ? `${acao.length} Access-Control-Allow-Origin lines: ${proxy} added one and the app sent one; the browser joins them into '${acao.map((l) => l.header.value).join(', ')}'`
-            : `${acao.length} Access-Control-Allow-Origin lines behind ${proxy}: most likely ${proxy} and the app each add one`,
-        ],
-      }
-    }
+/** Several ACAO lines (or one holding a list): two senders when a proxy is in front, else one list. */
+function judgeDuplicate({ err, acao, proxy }: Case): Judgement | null {
+  if (!/MultipleAllowOriginValues/.test(err) && acao.length <= 1) return null
+  const layers = new Set(acao.map((l) => l.layer))
+  if (proxy && acao.length > 1) {
+    const sure = layers.has('proxy') && layers.has('app')
     return {
-      culprit: acao.length > 1 ? 'unknown' : 'app',
-      confidence: 'low',
+      culprit: 'both',
+      confidence: sure ? 'high' : 'medium',
       why: [
-        acao.length > 1
-          ? `${acao.length} Access-Control-Allow-Origin lines, and nothing on the wire names a second layer`
-          : 'a single Access-Control-Allow-Origin line that holds a list: one layer wrote the list',
+        sure
+          ? `${acao.length} Access-Control-Allow-Origin lines: ${proxy} added one and the app sent one; the browser joins them into '${acao.map((l) => l.header.value).join(', ')}'`
+          : `${acao.length} Access-Control-Allow-Origin lines behind ${proxy}: most likely ${proxy} and the app each add one`,
       ],
     }
   }
-
-  if (analysis.stage === 'redirect' || err === 'PreflightDisallowedRedirect') {
-    const who = appSignals(r, true).length || (app && !proxy) ? 'app' : 'unknown'
-    return {
-      culprit: who,
-      confidence: who === 'app' ? 'medium' : 'low',
-      why: [
-        `the ${analysis.stage === 'preflight' ? 'preflight' : 'request'} was answered ${r.status} with Location ${val(r.headers, 'location') || '(none)'}${who === 'app' && app ? `; ${app} sent the redirect` : ''}`,
-      ],
-    }
+  return {
+    culprit: acao.length > 1 ? 'unknown' : 'app',
+    confidence: 'low',
+    why: [
+      acao.length > 1
+        ? `${acao.length} Access-Control-Allow-Origin lines, and nothing on the wire names a second layer`
+        : 'a single Access-Control-Allow-Origin line that holds a list: one layer wrote the list',
+    ],
   }
+}
 
-  // The failure is about lines that exist: blame whoever sent them.
+/** A redirect the check refused: whoever answered with the Location. */
+function judgeRedirect({ analysis, err, r, app, proxy }: Case): Judgement | null {
+  if (analysis.stage !== 'redirect' && err !== 'PreflightDisallowedRedirect') return null
+  const who = appSignals(r, true).length || (app && !proxy) ? 'app' : 'unknown'
+  return {
+    culprit: who,
+    confidence: who === 'app' ? 'medium' : 'low',
+    why: [
+      `the ${analysis.stage === 'preflight' ? 'preflight' : 'request'} was answered ${r.status} with Location ${val(r.headers, 'location') || '(none)'}${who === 'app' && app ? `; ${app} sent the redirect` : ''}`,
+    ],
+  }
+}
+
+/** The failure is about lines that exist: blame whoever sent them. */
+function judgeSenders({ analysis, err, lines }: Case): Judgement | null {
   const relevant = lines.filter((l) =>
     err.includes('Method')
       ? /methods/i.test(l.header.name)
@@ -288,33 +291,29 @@ function judge(
           ? /credentials|allow-origin/i.test(l.header.name)
           : /allow-origin/i.test(l.header.name),
   )
-  if (relevant.length > 0 && !/Missing/.test(err)) {
-    const layers = new Set(relevant.map((l) => l.layer))
-    const only = layers.size === 1 ? [...layers][0] : undefined
-    const conf = relevant.reduce<Confidence>((c, l) => weaker(c, l.confidence), 'high')
-    if (only === 'proxy' || only === 'app')
-      return {
-        culprit: only,
-        confidence: conf,
-        why: [
-          `${relevant.map((l) => `'${l.header.name}: ${l.header.value}'`).join(', ')} came from the ${only}`,
-        ],
-      }
-    // A non-2xx preflight is judged by who produced the response (below), whatever lines it carries.
-    if (!(analysis.stage === 'preflight' && err === 'PreflightInvalidStatus'))
-      return {
-        culprit: 'unknown',
-        confidence: 'low',
-        why: ['the lines involved cannot be tied to one layer'],
-      }
-  }
+  if (relevant.length === 0 || /Missing/.test(err)) return null
+  const layers = new Set(relevant.map((l) => l.layer))
+  const only = layers.size === 1 ? [...layers][0] : undefined
+  const conf = relevant.reduce<Confidence>((c, l) => weaker(c, l.confidence), 'high')
+  if (only === 'proxy' || only === 'app')
+    return {
+      culprit: only,
+      confidence: conf,
+      why: [
+        `${relevant.map((l) => `'${l.header.name}: ${l.header.value}'`).join(', ')} came from the ${only}`,
+      ],
+    }
+  // A non-2xx preflight is judged by who produced the response (judgeProducer), whatever lines it carries.
+  if (analysis.stage === 'preflight' && err === 'PreflightInvalidStatus') return null
+  return { culprit: 'unknown', confidence: 'low', why: ['the lines involved cannot be tied to one layer'] }
+}
 
-  // Missing headers, or a non-2xx preflight: blame the layer that produced this response.
+/** Missing headers, or a non-2xx preflight: blame the layer that produced this response. */
+function judgeProducer({ analysis, r, proxy, app, focusSigs, acao }: Case): Judgement {
   const producer = strongest(focusSigs)
   const statusWhy = r.status >= 400 ? ` (status ${r.status})` : ''
-  const hasAcao = acao.length > 0
   const varyOrigin = splitHeaderList(val(r.headers, 'vary')).some((v) => v.toLowerCase() === 'origin')
-  if (!hasAcao && varyOrigin && (producer || !proxy)) {
+  if (acao.length === 0 && varyOrigin && (producer || !proxy))
     // A CORS middleware marks its answers Vary: Origin even when it refuses the origin (Express cors,
     // django-cors-headers, Starlette all do): it looked at this Origin and left it out.
     return {
@@ -324,8 +323,7 @@ function judge(
         `Vary: Origin without Access-Control-Allow-Origin: ${producer ? `the app's CORS middleware (${producer.evidence})` : 'a CORS middleware'} saw this Origin and did not allow it`,
       ],
     }
-  }
-  if (producer && !proxy) {
+  if (producer && !proxy)
     return {
       culprit: 'app',
       confidence: weaker(producer.confidence, 'medium'),
@@ -333,32 +331,14 @@ function judge(
         `the ${f(analysis)} came from the app${statusWhy}, with nothing in front of it: ${producer.evidence}`,
       ],
     }
-  }
-  if (producer && proxy) {
-    if (analysis.stage === 'preflight')
-      return {
-        culprit: 'app',
-        confidence: 'low',
-        why: [`the app answered the preflight${statusWhy} (${producer.evidence}) and ${proxy} passed it on`],
-      }
-    return {
-      culprit: 'unknown',
-      confidence: 'low',
-      why: [
-        r.status >= 400
-          ? `the app produced this ${r.status} (${producer.evidence}) and ${proxy} passed it on without CORS headers: either ${proxy} adds them only to successful responses, or the app's error path skips its CORS middleware`
-          : `the app produced this response (${producer.evidence}) and ${proxy} passed it on without CORS headers: whichever layer is meant to add them did not (for nginx: an add_header in a nested block cancels the inherited ones)`,
-      ],
-    }
-  }
-  if (proxy && !app) {
+  if (producer && proxy) return passedThrough(analysis, r, proxy, producer, statusWhy)
+  if (proxy && !app)
     return {
       culprit: 'proxy',
       confidence: 'low',
       why: [`${proxy} answered the ${f(analysis)}${statusWhy} and nothing shows the app ever saw it`],
     }
-  }
-  if (proxy && app) {
+  if (proxy && app)
     return {
       culprit: 'unknown',
       confidence: 'low',
@@ -366,8 +346,32 @@ function judge(
         `the ${f(analysis)}${statusWhy} passed through ${proxy} from ${app}; either layer should have added the CORS headers`,
       ],
     }
-  }
   return { culprit: 'unknown', confidence: 'low', why: [] }
+}
+
+/** The app produced the response and the proxy passed it on without the lines it needed. */
+function passedThrough(
+  analysis: Analysis,
+  r: ResponseSide,
+  proxy: Stack,
+  producer: Signal,
+  statusWhy: string,
+): Judgement {
+  if (analysis.stage === 'preflight')
+    return {
+      culprit: 'app',
+      confidence: 'low',
+      why: [`the app answered the preflight${statusWhy} (${producer.evidence}) and ${proxy} passed it on`],
+    }
+  return {
+    culprit: 'unknown',
+    confidence: 'low',
+    why: [
+      r.status >= 400
+        ? `the app produced this ${r.status} (${producer.evidence}) and ${proxy} passed it on without CORS headers: either ${proxy} adds them only to successful responses, or the app's error path skips its CORS middleware`
+        : `the app produced this response (${producer.evidence}) and ${proxy} passed it on without CORS headers: whichever layer is meant to add them did not (for nginx: an add_header in a nested block cancels the inherited ones)`,
+    ],
+  }
 }
 
 const f = (a: Analysis): string => (a.stage === 'preflight' ? 'preflight response' : 'response')

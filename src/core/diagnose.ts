@@ -6,15 +6,21 @@
 import type { Analysis, Diagnosis } from './analysis.ts'
 import { analyze, emptyAnalysis, errorText, type TaintingRedirect, taintingRedirect } from './analyze.ts'
 import { attribute } from './attribution.ts'
+import type { Attribution } from './attribution-types.ts'
+import { cacheKeyFinding } from './cache-key.ts'
 import type { Exchange } from './exchange.ts'
 import type { Fix } from './fix.ts'
 import type { FixContext } from './fixes/context.ts'
 import { gate, withDroppedNotes } from './fixes/gate.ts'
 import { fixesFor } from './fixes/index.ts'
+import { recommend } from './fixes/recommend.ts'
 import { taintedFixes } from './fixes/tainted.ts'
+import { gatewayErrorFinding } from './gateway-error.ts'
+import type { Finding } from './model/finding.ts'
 import { mapStrings, redactText, secretValues } from './redact.ts'
 import type { Session } from './session.ts'
-import { STACKS } from './stacks/index.ts'
+import { withSettle } from './settle.ts'
+import { STACKS, stackName } from './stacks/index.ts'
 
 function pathOf(url: string): string {
   try {
@@ -29,9 +35,17 @@ export function diagnose(exchange: Exchange): Diagnosis {
 }
 
 /** Adds attribution and fixes to an analysis of the exchange (already complete: returned as it is). */
-export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Diagnosis {
-  if ('attribution' in analysis && 'fixes' in analysis) return analysis
-  const attribution = attribute(exchange, analysis)
+export function complete(exchange: Exchange, verdict: Analysis | Diagnosis): Diagnosis {
+  if ('attribution' in verdict && 'fixes' in verdict) return verdict
+  return completeWith(exchange, verdict, withSettle(exchange, verdict, attribute(exchange, verdict)))
+}
+
+/**
+ * The layer findings and the fixes for a given attribution (a measured one: `cors-lens check --upstream`,
+ * core/layers-by-difference.ts). `verdict` is analyze()'s answer, without the layer findings.
+ */
+export function completeWith(exchange: Exchange, verdict: Analysis, attribution: Attribution): Diagnosis {
+  const analysis = withLayerFindings(exchange, verdict, attribution)
   const worthFixing = analysis.blocked || analysis.findings.some((f) => f.severity === 'warning')
   if (!worthFixing) return { ...analysis, attribution, fixes: [] }
 
@@ -77,12 +91,25 @@ export function complete(exchange: Exchange, analysis: Analysis | Diagnosis): Di
     .sort((a, b) => rank(a.f) - rank(b.f) || culprit(a.f) - culprit(b.f) || a.i - b.i)
   // A snippet may quote a header value or a URL: no secret of the exchange leaves in one.
   const secrets = secretValues(exchange)
-  const out = ordered.map(({ f }) => withDroppedNotes(f, gated.dropped, STACKS[f.stack].comment))
+  const out = recommend(
+    ordered.map(({ f }) => withDroppedNotes(f, gated.dropped, STACKS[f.stack].comment)),
+    attribution,
+    stackName,
+  )
   return {
     ...analysis,
     attribution,
     fixes: secrets.length ? out.map((f) => mapStrings(f, (s) => redactText(s, secrets))) : out,
   }
+}
+
+/** What the layers show beside the failure (a cache's copy, a gateway's own error page), right after it. */
+function withLayerFindings(exchange: Exchange, analysis: Analysis, attribution: Attribution): Analysis {
+  const layers = [cacheKeyFinding(exchange, analysis), gatewayErrorFinding(exchange, analysis, attribution)]
+  const found = layers.filter((f): f is Finding => f !== null)
+  if (found.length === 0) return analysis
+  const [failure, ...rest] = analysis.findings
+  return { ...analysis, findings: failure ? [failure, ...found, ...rest] : found }
 }
 
 /** The redirect that caused this failure by making the origin 'null' (null when the failure is another). */

@@ -199,3 +199,13 @@ export function methodAfterRedirect(method: string, status: number): string {
     return 'GET'
   return method
 }
+
+/** Every CORS response header (https://fetch.spec.whatwg.org/#http-responses), as recipes write them. */
+export const CORS_RESPONSE_HEADERS = [
+  'Access-Control-Allow-Origin',
+  'Access-Control-Allow-Credentials',
+  'Access-Control-Allow-Methods',
+  'Access-Control-Allow-Headers',
+  'Access-Control-Expose-Headers',
+  'Access-Control-Max-Age',
+] as const

@@ -4,7 +4,7 @@
  */
 
 export type { Diagnosis } from './analysis.ts'
-export type { Attribution, Confidence, LineAttribution } from './attribution-types.ts'
+export type { Attribution, Confidence, LineAttribution, LineLayers } from './attribution-types.ts'
 export {
   CORS_ERROR_NAMES,
   CORS_ERRORS,
@@ -12,7 +12,15 @@ export {
   chromiumConsoleMessage,
   isCorsErrorName,
 } from './cors-errors.ts'
-export { complete, diagnose, diagnoseIn, diagnoseSafely, emptyDiagnosis, taintCause } from './diagnose.ts'
+export {
+  complete,
+  completeWith,
+  diagnose,
+  diagnoseIn,
+  diagnoseSafely,
+  emptyDiagnosis,
+  taintCause,
+} from './diagnose.ts'
 export {
   corsUnsafeRequestHeaderNames,
   isForbiddenRequestHeader,
@@ -41,6 +49,21 @@ export {
 } from './fixes/escape.ts'
 export { exchangesToHar, HarReader, harLogOf } from './har/index.ts'
 export { scanWork } from './headers.ts'
+export {
+  type LayerProbeAnswer,
+  type LayerProbeKind,
+  type LayerProbeReading,
+  readLayerProbe,
+} from './layer-probes.ts'
+export {
+  type AnswerDifference,
+  compareAnswers,
+  type MeasuredLine,
+  type Measurement,
+  measureLayers,
+  type UnsentLine,
+  type UpstreamAnswers,
+} from './layers-by-difference.ts'
 export * from './lint/index.ts'
 export {
   type AddressSpace,
@@ -52,6 +75,7 @@ export {
 export { hasUserinfo, originOf } from './origin.ts'
 export {
   isSecretHeader,
+  mapStrings,
   REDACTED,
   redactExchange,
   redactForOutput,
@@ -61,5 +85,6 @@ export {
   redactUrl,
   secretValues,
 } from './redact.ts'
+export { APP_URL_PLACEHOLDER, settleCommand } from './settle.ts'
 export { stackName } from './stacks/index.ts'
 export * from './verdict.ts'

@@ -1,6 +1,8 @@
 /**
- * One request explained: the verdict and Chromium's console sentence, the timeline, the findings, the
- * fixes and the raw header lines with the offending ones highlighted. Every header value is rendered as
+ * One request explained, the answer first: one headline (what happened → what to do), the recommended fix
+ * with its Copy button, then why (findings and layer evidence). The console sentence, the timeline, the
+ * request's facts and the raw header lines (the offending ones marked by severity) fold as Network's
+ * sections do; the copy-as actions sit in a menu in the header row. Every header value is rendered as
  * text (never HTML) and cut for display when long.
  */
 import { useState } from 'preact/hooks'
@@ -11,7 +13,7 @@ import {
   type Finding,
   type HeaderList,
   type HeaderPlace,
-  type HeaderRef,
+  stackName,
   taintCause,
 } from '../core/index.ts'
 import type { BrowserName, ExchangeRecord } from '../protocol.ts'
@@ -26,8 +28,9 @@ import {
   preflightRequest,
 } from './copy.ts'
 import { openResource } from './env.ts'
-import { Fixes } from './Fixes.tsx'
-import { duplicateLines, offendingIndexes } from './header-lines.ts'
+import { Fixes, Rich } from './Fixes.tsx'
+import { headline } from './fix-order.ts'
+import { duplicateLines, lineSeverities } from './header-lines.ts'
 import type { InitiatorScript } from './initiator.ts'
 import { corsErrorOf, type RecordSource, statusText, verdictWords } from './model.ts'
 import { formatSize, shown, timeOfDay } from './text.ts'
@@ -48,12 +51,9 @@ interface Props {
 export function Detail({ record, source, seenAt, initiator, onClose, onToast, browser }: Props) {
   const { exchange } = record
   const diagnosis = fullDiagnosis(record)
-  const [includeSecrets, setIncludeSecrets] = useState(false)
   const copy = (label: string, text: string): void => {
     onToast(copyText(text) ? `Copied ${label}` : `Could not copy ${label}`)
   }
-  const preflight = preflightRequest(exchange, diagnosis)
-  const opts = { includeSecrets }
   const corsError = corsErrorOf(record)
   return (
     <section class="detail" aria-label="Request detail">
@@ -73,100 +73,143 @@ export function Detail({ record, source, seenAt, initiator, onClose, onToast, br
         <span class="detail-url" title={exchange.request.url}>
           <b>{exchange.request.method}</b> {exchange.request.url}
         </span>
+        <CopyMenu record={record} diagnosis={diagnosis} seen={seenAt.length} browser={browser} copy={copy} />
       </header>
       <div class="detail-body">
-        <div class="copy-bar">
-          <button
-            type="button"
-            onClick={() =>
-              copy('Markdown', markdownReport(exchange, diagnosis, { ...opts, seen: seenAt.length, browser }))
-            }
-          >
-            Copy as Markdown
-          </button>
-          <button
-            type="button"
-            disabled={!preflight}
-            title={preflight ? '' : 'This request needs no preflight'}
-            onClick={() => preflight && copy('preflight curl', curlFor(preflight, opts))}
-          >
-            Copy preflight as curl
-          </button>
-          <button
-            type="button"
-            onClick={() => copy('request curl', curlFor(actualRequest(exchange, diagnosis), opts))}
-          >
-            Copy request as curl
-          </button>
-          <button
-            type="button"
-            title="Re-test this endpoint from a terminal"
-            onClick={() => copy('cors-lens check command', checkCommand(exchange, diagnosis, opts))}
-          >
-            Copy as <code>cors-lens check</code>
-          </button>
-          <label class="check" title="Cookie, Authorization and Proxy-Authorization values">
-            <input
-              type="checkbox"
-              checked={includeSecrets}
-              onChange={(e) => setIncludeSecrets(e.currentTarget.checked)}
-            />
-            Include secrets
-          </label>
-        </div>
-
-        <Verdict record={record} seenAt={seenAt} initiator={initiator} browser={browser} />
-        <Timeline exchange={exchange} diagnosis={diagnosis} />
-        <Findings findings={diagnosis.findings} browser={browser} />
-        <Layer attribution={diagnosis.attribution} />
+        {/* The answer first: what happened and what to do, then the cure, then why. */}
+        <h2 class="headline" data-verdict={diagnosis.verdict}>
+          <Rich text={headline(diagnosis)} />
+        </h2>
         {diagnosis.fixes.length ? (
-          <Block title="Fix">
+          <section class="block fix-block" aria-label="Fix">
             <Fixes fixes={diagnosis.fixes} onCopy={copy} />
-          </Block>
+          </section>
         ) : null}
-        <Headers exchange={exchange} findings={diagnosis.findings} attribution={diagnosis.attribution} />
+        <Why diagnosis={diagnosis} corsError={corsError} />
+        <ConsoleSection record={record} browser={browser} />
+        <Section name="timeline" title="Timeline" open>
+          <Timeline exchange={exchange} diagnosis={diagnosis} />
+        </Section>
+        <Section name="request" title="Request" open>
+          <Facts record={record} seenAt={seenAt} initiator={initiator} />
+        </Section>
+        <Section name="headers" title="Headers" open>
+          <Headers exchange={exchange} findings={diagnosis.findings} attribution={diagnosis.attribution} />
+        </Section>
       </div>
     </section>
   )
 }
 
-function Block({ title, children }: { readonly title: string; readonly children: preact.ComponentChildren }) {
+/** A collapsible section, as Network's General / Response Headers. */
+function Section({
+  name,
+  title,
+  open = false,
+  children,
+}: {
+  readonly name: string
+  readonly title: string
+  readonly open?: boolean
+  readonly children: preact.ComponentChildren
+}) {
   return (
-    <section class="block">
-      <h2>{title}</h2>
-      {children}
-    </section>
+    <details class="section" data-section={name} open={open}>
+      <summary>{title}</summary>
+      <div class="section-body">{children}</div>
+    </details>
   )
 }
 
-function Verdict({
+/** The copy-as actions, folded into one menu in the header row. */
+function CopyMenu({
   record,
-  seenAt,
-  initiator,
+  diagnosis,
+  seen,
+  browser,
+  copy,
+}: {
+  readonly record: ExchangeRecord
+  readonly diagnosis: Diagnosis
+  readonly seen: number
+  readonly browser: BrowserName
+  readonly copy: (label: string, text: string) => void
+}) {
+  const [includeSecrets, setIncludeSecrets] = useState(false)
+  const { exchange } = record
+  const preflight = preflightRequest(exchange, diagnosis)
+  const opts = { includeSecrets }
+  // A menu closes once it has done its job.
+  const done = (e: Event, label: string, text: string): void => {
+    copy(label, text)
+    ;(e.currentTarget as HTMLElement).closest('details')?.removeAttribute('open')
+  }
+  return (
+    <details class="copy-menu">
+      <summary title="Copy this request as Markdown, curl or a cors-lens check">Copy as…</summary>
+      <div class="menu">
+        <button
+          type="button"
+          onClick={(e) =>
+            done(e, 'Markdown', markdownReport(exchange, diagnosis, { ...opts, seen, browser }))
+          }
+        >
+          Copy as Markdown
+        </button>
+        {preflight ? (
+          <button type="button" onClick={(e) => done(e, 'preflight curl', curlFor(preflight, opts))}>
+            Copy preflight as curl
+          </button>
+        ) : null}
+        <button
+          type="button"
+          onClick={(e) => done(e, 'request curl', curlFor(actualRequest(exchange, diagnosis), opts))}
+        >
+          Copy request as curl
+        </button>
+        <button
+          type="button"
+          title="Re-test this endpoint from a terminal"
+          onClick={(e) => done(e, 'cors-lens check command', checkCommand(exchange, diagnosis, opts))}
+        >
+          Copy as <code>cors-lens check</code>
+        </button>
+        <label class="check" title="Cookie, Authorization and Proxy-Authorization values">
+          <input
+            type="checkbox"
+            checked={includeSecrets}
+            onChange={(e) => setIncludeSecrets(e.currentTarget.checked)}
+          />
+          Include secrets
+        </label>
+      </div>
+    </details>
+  )
+}
+
+/** What the browser's console printed (the user arrived with it), and Firefox's words for the same block. */
+function ConsoleSection({
+  record,
   browser,
 }: {
   readonly record: ExchangeRecord
-  readonly seenAt: readonly number[]
-  readonly initiator: InitiatorScript | null
   readonly browser: BrowserName
 }) {
   const { exchange, analysis } = record
-  // Lead with the words of the console the user is looking at: Firefox's reason in Firefox, Chromium's else.
+  // The words of the console the user is looking at: Firefox's reason in Firefox, Chromium's else.
   const sentence = consoleSentence(exchange, analysis, browser)
-  const firefox = browser === 'firefox' ? analysis.findings.find((f) => f.firefox)?.firefox : undefined
+  const firefox = analysis.findings.find((f) => f.firefox)?.firefox
+  if (!sentence && !firefox) return null
+  const name = browser === 'firefox' ? 'Firefox' : 'Chrome'
   return (
-    <Block title="Verdict">
+    <Section name="console" title={`${name}'s console`}>
       {sentence ? (
-        <div
-          class="console"
-          title={`What ${browser === 'firefox' ? 'Firefox' : 'Chrome'}'s console printed`}
-          data-browser={browser}
-        >
+        <div class="console" title={`What ${name}'s console printed`} data-browser={browser}>
           <span class="console-icon" aria-hidden="true">
             ✖
           </span>
           <span>{sentence}</span>
-          {firefox?.mdn ? (
+          {browser === 'firefox' && firefox?.mdn ? (
             <>
               {' '}
               <a href={safeHref(firefox.mdn)} target="_blank" rel="noreferrer noopener">
@@ -176,7 +219,23 @@ function Verdict({
           ) : null}
         </div>
       ) : null}
-      <p class="summary">{analysis.summary || verdictWords(analysis.verdict)}</p>
+      {firefox && browser !== 'firefox' ? <p class="muted">Firefox says: “{firefox.text}”.</p> : null}
+    </Section>
+  )
+}
+
+function Facts({
+  record,
+  seenAt,
+  initiator,
+}: {
+  readonly record: ExchangeRecord
+  readonly seenAt: readonly number[]
+  readonly initiator: InitiatorScript | null
+}) {
+  const { exchange, analysis } = record
+  return (
+    <>
       <dl class="facts">
         {analysis.origin ? (
           <>
@@ -194,11 +253,15 @@ function Verdict({
             )}
           </>
         ) : null}
-        <dt>Credentials</dt>
-        <dd>
-          {analysis.credentials.mode}
-          {analysis.credentials.basis ? <span class="muted"> — {analysis.credentials.basis}</span> : null}
-        </dd>
+        {analysis.credentials.mode !== 'unknown' || analysis.credentials.basis ? (
+          <>
+            <dt>Credentials</dt>
+            <dd>
+              {analysis.credentials.mode}
+              {analysis.credentials.basis ? <span class="muted"> — {analysis.credentials.basis}</span> : null}
+            </dd>
+          </>
+        ) : null}
         {initiator ? (
           <>
             <dt>Initiator</dt>
@@ -227,7 +290,7 @@ function Verdict({
           ))}
         </ul>
       ) : null}
-    </Block>
+    </>
   )
 }
 
@@ -329,62 +392,82 @@ function Timeline({ exchange, diagnosis }: { readonly exchange: Exchange; readon
       </Step>,
     )
   }
-  return (
-    <Block title="Timeline">
-      <ol class="timeline">{steps}</ol>
-    </Block>
-  )
+  return <ol class="timeline">{steps}</ol>
 }
 
 const SEVERITY_ICON = { error: '✖', warning: '▲', info: 'ℹ' } as const
 
-function Findings({
-  findings,
-  browser,
-}: {
-  readonly findings: readonly Finding[]
-  readonly browser: BrowserName
-}) {
-  if (findings.length === 0) return null
+/**
+ * Why: the findings and the layer evidence as one list, each fact once — the finding says what is wrong,
+ * the evidence who sent it. Nothing when there is nothing to say (an allowed request with no note).
+ */
+function Why({ diagnosis, corsError }: { readonly diagnosis: Diagnosis; readonly corsError: string }) {
+  const { findings, attribution } = diagnosis
+  // Which layer sent what matters when there is something to fix: an allowed request needs no layer.
+  const relevant = diagnosis.blocked || diagnosis.fixes.length > 0
+  const known = relevant && attribution !== undefined && attribution.culprit !== 'unknown'
+  const evidence = relevant ? (attribution?.evidence ?? []) : []
+  if (findings.length === 0 && !known && evidence.length === 0) return null
   return (
-    <Block title={`Findings (${findings.length})`}>
-      <ul class="findings">
-        {findings.map((f, i) => (
-          <li key={`${f.code}-${i}`} class={`finding sev-${f.severity}`} data-code={f.code}>
-            <div class="finding-title">
-              <span class="sev-icon" aria-hidden="true">
-                {SEVERITY_ICON[f.severity] ?? '•'}
-              </span>
-              {f.title}
-              {f.corsError ? <span class="badge badge-error">{f.corsError}</span> : null}
-            </div>
-            <p>{f.explanation}</p>
-            {f.headers.length ? (
-              <p class="refs">
-                {f.headers.map((h) => (
-                  <code key={`${h.place}:${h.index}`} class="ref">
-                    {PLACE_LABEL[h.place]}: {h.name} (line {h.index + 1})
-                  </code>
-                ))}
+    <section class="block why" aria-label="Why">
+      <h3 class="why-title">Why</h3>
+      {findings.length ? (
+        <ul class="findings">
+          {findings.map((f, i) => (
+            <li key={`${f.code}-${i}`} class={`finding sev-${f.severity}`} data-code={f.code}>
+              <div class="finding-title">
+                <span class="sev-icon" aria-label={f.severity} role="img">
+                  {SEVERITY_ICON[f.severity] ?? '•'}
+                </span>
+                <span>
+                  <Rich text={f.title} />
+                </span>
+                {/* The header row names the request's CorsError; a finding's own shows when it differs. */}
+                {f.corsError && f.corsError !== corsError ? (
+                  <span class="badge badge-error">{f.corsError}</span>
+                ) : null}
+              </div>
+              <p>
+                <Rich text={f.explanation} />
               </p>
-            ) : null}
-            {f.firefox && browser !== 'firefox' ? (
-              <p class="muted">Firefox says: “{f.firefox.text}”.</p>
-            ) : null}
-            {f.links.length ? (
-              <p class="links">
-                {f.links.map((l) => (
-                  <a key={l.url} href={safeHref(l.url)} target="_blank" rel="noreferrer noopener">
-                    {l.title}
-                  </a>
-                ))}
-              </p>
-            ) : null}
-          </li>
-        ))}
-      </ul>
-    </Block>
+              {f.headers.length ? (
+                <p class="refs">
+                  {refChips(f.headers).map(([label, n]) => (
+                    <code key={label} class={`ref sev-${f.severity}`}>
+                      {label}
+                      {n > 1 ? ` ×${n}` : ''}
+                    </code>
+                  ))}
+                </p>
+              ) : null}
+              {f.links.length ? (
+                <p class="links">
+                  {f.links.map((l) => (
+                    <a key={l.url} href={safeHref(l.url)} target="_blank" rel="noreferrer noopener">
+                      {l.title}
+                    </a>
+                  ))}
+                </p>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {attribution && (known || evidence.length) ? (
+        <Layer attribution={attribution} known={known} evidence={evidence} />
+      ) : null}
+    </section>
   )
+}
+
+/** The header lines a finding names, once per place and name, with how many lines: "response: ACAO ×2". */
+function refChips(refs: readonly Finding['headers'][number][]): [string, number][] {
+  const counts = new Map<string, number>()
+  for (const h of refs) {
+    const label = `${PLACE_LABEL[h.place]}: ${h.name}`
+    counts.set(label, (counts.get(label) ?? 0) + 1)
+  }
+  return [...counts]
 }
 
 /** Links come from the engine, but a HAR round trip could carry anything: only http(s) may be followed. */
@@ -407,24 +490,42 @@ const CULPRIT: Record<Attribution['culprit'], string> = {
   unknown: 'Not clear from the headers',
 }
 
-/** Which layer caused it, and the evidence: the answer that decides which fix applies. */
-function Layer({ attribution }: { readonly attribution: Attribution | undefined }) {
-  if (!attribution || (attribution.culprit === 'unknown' && attribution.evidence.length === 0)) return null
-  const stacks = [attribution.proxy, attribution.app].filter(Boolean).join(' + ')
+/** Which layer sent it, and the evidence; "not clear" is never said as a block of its own. */
+function Layer({
+  attribution,
+  known,
+  evidence,
+}: {
+  readonly attribution: Attribution
+  readonly known: boolean
+  readonly evidence: readonly string[]
+}) {
+  const stacks = [attribution.proxy, attribution.app]
+    .filter((x): x is NonNullable<typeof x> => x !== null)
+    .map(stackName)
+    .join(' + ')
   return (
-    <Block title="Which layer">
-      <p class="layer" data-culprit={attribution.culprit}>
-        <strong>{CULPRIT[attribution.culprit]}</strong>
-        {stacks ? ` (${stacks})` : ''} — {attribution.confidence} confidence.
-      </p>
-      {attribution.evidence.length ? (
+    <div class="layer" data-culprit={attribution.culprit}>
+      {known ? (
+        <p>
+          Sent by: <strong>{CULPRIT[attribution.culprit]}</strong>
+          {stacks ? ` (${stacks})` : ''} — {attribution.confidence} confidence.
+        </p>
+      ) : null}
+      {evidence.length ? (
         <ul class="evidence">
-          {attribution.evidence.map((e, i) => (
+          {evidence.map((e, i) => (
             <li key={i}>{e}</li>
           ))}
         </ul>
       ) : null}
-    </Block>
+      {attribution.settle ? (
+        <p class="settle">
+          Not sure which layer; this settles it (APP_URL: the app's own address behind the proxy):{' '}
+          <code>{attribution.settle}</code>
+        </p>
+      ) : null}
+    </div>
   )
 }
 
@@ -448,11 +549,11 @@ function Headers({
   readonly findings: readonly Finding[]
   readonly attribution: Attribution | undefined
 }) {
-  const refs = findings.flatMap((f) => f.headers)
+  const refs = findings
   const tags = lineTags(attribution)
   const pf = exchange.preflight
   return (
-    <Block title="Headers">
+    <>
       {pf ? (
         <>
           <HeaderTable
@@ -500,7 +601,7 @@ function Headers({
           tags={tags}
         />
       ) : null}
-    </Block>
+    </>
   )
 }
 
@@ -515,11 +616,11 @@ function HeaderTable({
   readonly title: string
   readonly headers: HeaderList
   readonly place: HeaderPlace
-  readonly refs: readonly HeaderRef[]
+  readonly refs: readonly Finding[]
   readonly tags: LineTags
   readonly emptyText?: string
 }) {
-  const bad = offendingIndexes(headers, place, refs)
+  const marked = lineSeverities(headers, place, refs)
   const dups = duplicateLines(headers)
   const dupNames = new Set([...dups.keys()].map((n) => n.toLowerCase()))
   return (
@@ -547,7 +648,7 @@ function HeaderTable({
           {headers.map((h, i) => (
             <div
               key={i}
-              class={`line${bad.has(i) ? ' offending' : ''}${dupNames.has(String(h.name).toLowerCase()) ? ' dup' : ''}`}
+              class={`line${marked.has(i) ? ` offending sev-${marked.get(i)}` : ''}${dupNames.has(String(h.name).toLowerCase()) ? ' dup' : ''}`}
               data-index={i}
             >
               <span class="h-name">{String(h.name)}:</span> <Value value={String(h.value)} />

@@ -33,3 +33,24 @@ export function duplicateLines(headers: HeaderList): Map<string, string[]> {
   for (const { name, values } of byName.values()) if (values.length > 1) out.set(name, values)
   return out
 }
+
+type Severity = 'error' | 'warning' | 'info'
+const WEIGHT: Record<Severity, number> = { error: 3, warning: 2, info: 1 }
+
+/**
+ * Which lines the findings point at, each with the worst severity among them: a line only an info note
+ * names is marked as a note, never painted as an error.
+ */
+export function lineSeverities(
+  headers: HeaderList,
+  place: HeaderPlace,
+  findings: readonly { readonly severity: Severity; readonly headers: readonly HeaderRef[] }[],
+): Map<number, Severity> {
+  const out = new Map<number, Severity>()
+  for (const f of findings)
+    for (const i of offendingIndexes(headers, place, f.headers)) {
+      const was = out.get(i)
+      if (!was || WEIGHT[f.severity] > WEIGHT[was]) out.set(i, f.severity)
+    }
+  return out
+}

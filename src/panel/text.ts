@@ -50,3 +50,18 @@ export function timeOfDay(ms: number): string {
   const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
 }
+
+export interface RichPart {
+  readonly text: string
+  readonly code: boolean
+}
+
+/**
+ * The engine's rich text: `code` in backticks. Split into parts the view renders as text nodes (a <code>
+ * for each code part), never as HTML. An unpaired backtick stays as it is.
+ */
+export function richParts(s: string): RichPart[] {
+  const pieces = s.split('`')
+  if (pieces.length % 2 === 0) return [{ text: s, code: false }]
+  return pieces.map((text, i) => ({ text, code: i % 2 === 1 })).filter((p) => p.text !== '')
+}

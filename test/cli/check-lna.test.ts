@@ -45,6 +45,7 @@ describe('a less private page calling a more private address: the block Chrome 1
       'https://app.example',
       '--origin-address',
       'public',
+      '--no-probe',
     ])
     expect(r.code).toBe(1)
     const lna = entry.localNetworkAccess

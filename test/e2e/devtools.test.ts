@@ -82,6 +82,8 @@ describe('the CORS panel inside DevTools', () => {
     expect(sentence).toContain('has been blocked by CORS policy')
 
     // Copy works inside DevTools (hidden textarea + execCommand; the async Clipboard API is blocked there).
+    // The copy-as actions are folded into the detail header's menu.
+    await frame.click('.detail .copy-menu > summary')
     const copyButton = await frame.waitForSelector('xpath/.//button[contains(., "Copy request as curl")]')
     await copyButton?.click()
     await frame.waitForSelector('.toast')

@@ -14,7 +14,6 @@ import { parseArgs } from 'node:util'
 import { runnerPage } from '../lab/runner.ts'
 import { scenarios } from '../lab/scenarios.ts'
 import { API_HOST, OTHER_HOST, PAGE_HOST, SITE_HOST, startLab } from '../lab/server.ts'
-import { type RunningStack, startStack } from '../lab/stacks/stack.ts'
 import { findChromium } from './chromium.ts'
 import {
   launchWithDevTools,
@@ -26,6 +25,7 @@ import {
   waitForWorkerListening,
 } from './devtools.ts'
 import { findFirefox, launchFirefox, openFirefoxToolbox, snapshotFirefoxWindow } from './firefox.ts'
+import { fetchSeed, type Seed, startSeed } from './seed.ts'
 
 const PORTS = { pagePort: 8700, apiPort: 8701, otherPort: 8702, sitePort: 8703 } as const
 
@@ -67,23 +67,13 @@ const lab = await startLab({ scenarios, ...PORTS }).catch((e: unknown) =>
 lab.page('/', runnerPage(lab, scenarios))
 if (firefox) await startFirefox()
 
-/**
- * The seed case: nginx `add_header Access-Control-Allow-Origin *` in front of Express whose cors() allows
- * the page — the browser sees two lines and refuses (the stacks lab's nginx-express-dup-star, with Express
- * naming the origin as most apps do).
- */
-const seed: RunningStack | null = await startStack({
-  proxy: 'nginx',
-  app: 'express',
-  proxySlots: { location: 'add_header Access-Control-Allow-Origin *;' },
-  appSlots: { app_cors: `app.use(cors({ origin: '${lab.pageOrigin}' }))` },
-}).catch((e: unknown) => {
+const seed: Seed | null = await startSeed(lab).catch((e: unknown) => {
   console.error(
     `cors-lens start: the nginx + Express seed case did not start (${String(e)}); continuing without it.`,
   )
   return null
 })
-const seedUrl = seed ? `http://${API_HOST}:${seed.port}/api/items` : null
+const seedUrl = seed?.url ?? null
 
 const session = await launchWithDevTools({
   hostResolverRules: lab.hostResolverRules,
@@ -98,7 +88,7 @@ const session = await launchWithDevTools({
 const stop = stopper(
   async () => {
     await session.close()
-    await seed?.stop()
+    await seed?.stack.stop()
   },
   (cb) => session.browser.on('disconnected', cb),
 )
@@ -114,14 +104,8 @@ try {
     session.page,
     demo.map((s) => s.id),
   )
-  if (seedUrl) {
-    // From a script of the lab page, so the initiator reads as the page's code, not the automation.
-    const script = lab.asset(
-      '/seed.js',
-      'text/javascript',
-      `fetch(${JSON.stringify(seedUrl)}).catch(() => {})\n`,
-    )
-    await session.page.addScriptTag({ url: script })
+  if (seed && seedUrl) {
+    await fetchSeed(session.page, lab, seed)
     await waitForRows(frame, demo.length + 1)
     await openRow(frame, seedUrl)
   } else await waitForRows(frame, demo.length)

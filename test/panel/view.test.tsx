@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { orderFixes } from '../../src/panel/fix-order.ts'
-import { duplicateLines, offendingIndexes } from '../../src/panel/header-lines.ts'
+import { entryLines, toJsonEntry } from '../../src/cli/report.ts'
+import { diagnose } from '../../src/core/index.ts'
+import { fixLabel, headline, orderFixes, recommendedFix } from '../../src/panel/fix-order.ts'
+import { duplicateLines, lineSeverities, offendingIndexes } from '../../src/panel/header-lines.ts'
 import { InitiatorIndex, initiatorFromHarEntry } from '../../src/panel/initiator.ts'
 import { checkWorkerMessage } from '../../src/panel/messages.ts'
-import { DISPLAY_LIMIT, shown, splitUrl, visible } from '../../src/panel/text.ts'
-import { record } from './fixtures.ts'
+import { DISPLAY_LIMIT, richParts, shown, splitUrl, visible } from '../../src/panel/text.ts'
+import { RECORDED_IDS, recording } from '../core/stack-fixtures.ts'
+import { diagnosis, record } from './fixtures.ts'
 
 describe('header view', () => {
   const headers = [
@@ -24,6 +27,17 @@ describe('header view', () => {
         { place: 'redirect', name: 'VARY', value: 'Origin', index: 7 },
       ]),
     ]).toEqual([1])
+  })
+  it('marks a line with the worst severity naming it: a note is never painted as an error', () => {
+    const ref = (index: number) => ({ place: 'response' as const, name: 'x', value: '', index })
+    const marks = lineSeverities(headers, 'response', [
+      { severity: 'info', headers: [ref(0), ref(1)] },
+      { severity: 'error', headers: [ref(1)] },
+    ])
+    expect([...marks]).toEqual([
+      [0, 'info'],
+      [1, 'error'],
+    ])
   })
   it('finds repeated header names (case-insensitive) with their values in wire order', () => {
     expect([...duplicateLines(headers)]).toEqual([['Access-Control-Allow-Origin', ['http://app.test', '*']]])
@@ -48,20 +62,57 @@ describe('untrusted text', () => {
   })
 })
 
-describe('fix order', () => {
-  it('puts the detected (recommended) stack first and keeps the engine order otherwise', () => {
-    const fix = (stack: 'nginx' | 'express' | 'django', recommended: boolean) => ({
-      stack,
-      layer: 'app' as const,
-      recommended,
-      title: stack,
-      why: '',
-      snippet: '',
-      changes: [],
-    })
-    expect(
-      orderFixes([fix('express', false), fix('django', false), fix('nginx', true)]).map((f) => f.stack),
-    ).toEqual(['nginx', 'express', 'django'])
+describe('the answer first', () => {
+  const seed = diagnose(recording('nginx-express-dup-star').exchange)
+  it("opens the seed case with what happened → what to do, in the user's terms", () => {
+    expect(headline(seed)).toBe(
+      "nginx and Express both send Access-Control-Allow-Origin → remove nginx's `add_header Access-Control-Allow-Origin *`",
+    )
+  })
+  it("keeps the engine's order: the one recommended fix first, nothing re-decided", () => {
+    expect(orderFixes(seed.fixes)).toEqual(seed.fixes)
+    expect(recommendedFix(seed)).toBe(seed.fixes[0])
+  })
+  it('the CLI prints the same recommendation, with its reason (one decision, in the engine)', () => {
+    const rec = recording('nginx-express-dup-star').exchange
+    const lines = entryLines(toJsonEntry(rec, diagnose(rec)))
+    const at = lines.findIndex((l) => l.startsWith('  Fix ('))
+    expect(lines.slice(at, at + 3)).toEqual([
+      "  Fix (nginx, proxy): Remove nginx's `add_header Access-Control-Allow-Origin *`",
+      '    Recommended: smallest change: the app already answers correctly.',
+      "    The app already sends a valid Access-Control-Allow-Origin; deleting nginx's add_header lines leaves exactly one.",
+    ])
+    expect(lines.filter((l) => l.startsWith('  Fix ('))).toHaveLength(1)
+  })
+  it('without a fix, says what happened only (the verdict words stay in the pill)', () => {
+    const d = diagnosis({ summary: 'Blocked by CORS — No Access-Control-Allow-Origin header.', fixes: [] })
+    expect(headline(d)).toBe('No Access-Control-Allow-Origin header')
+  })
+  it.each(RECORDED_IDS)('%s: exactly one recommended fix, with a reason; tab labels unique', (id) => {
+    const d = diagnose(recording(id).exchange)
+    const recommended = d.fixes.filter((f) => f.recommended)
+    expect(recommended).toHaveLength(d.fixes.length ? 1 : 0)
+    if (d.fixes.length) expect(recommended[0]?.reason?.length).toBeGreaterThan(10)
+    const labels = d.fixes.map(fixLabel)
+    expect(new Set(labels).size).toBe(labels.length)
+    // "detected" is its own mark: only on the stacks the headers name.
+    for (const f of d.fixes)
+      expect(f.detected === true).toBe(f.stack === d.attribution?.proxy || f.stack === d.attribution?.app)
+  })
+})
+
+describe('rich text', () => {
+  it('splits `code` spans into parts rendered as text nodes', () => {
+    expect(richParts('answer at nginx, `always`, a `map`')).toEqual([
+      { text: 'answer at nginx, ', code: false },
+      { text: 'always', code: true },
+      { text: ', a ', code: false },
+      { text: 'map', code: true },
+    ])
+    expect(richParts('no code')).toEqual([{ text: 'no code', code: false }])
+    // An unpaired backtick is text, not the start of code that never ends.
+    expect(richParts('a ` b')).toEqual([{ text: 'a ` b', code: false }])
+    expect(richParts('`<b>x</b>`')).toEqual([{ text: '<b>x</b>', code: true }])
   })
 })
 

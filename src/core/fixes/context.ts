@@ -10,6 +10,8 @@ export interface ChangeSpec {
   readonly where: string
   readonly snippet: string
   readonly comment: '#' | '//'
+  /** The snippet is a diff: "- " lines to delete, "+ " lines to add. */
+  readonly diff?: true
 }
 
 /**

@@ -51,7 +51,8 @@ export const recipe: Recipe = (ctx) => {
       stack: 'generic',
       layer: 'app',
       recommended: true,
-      title: 'Any server: the exact CORS header lines each response must carry',
+      title: 'Send exactly these CORS header lines, from one layer (any server)',
+      label: 'Exact CORS lines (any server)',
       why: `No header names the server's framework, so this is what any of them must send${
         allowOriginMissing(kind) && status
           ? ` (the ${status} answer had no Access-Control-Allow-Origin)`

@@ -15,10 +15,10 @@ export const RECIPES: Readonly<Record<Stack, Recipe>> = Object.fromEntries(
 ) as Record<Stack, Recipe>
 
 const PROXIES: readonly Stack[] = ['nginx', 'apache', 'caddy']
-/** Stacks whose cure is their own code (apps and gateways): offered only when the headers name them. */
+/** Stacks whose cure is their own code or configuration (apps, gateways, managed services): only when named. */
 const FRAMEWORKS: ReadonlySet<Stack> = new Set(
   Object.values(STACKS)
-    .filter((m) => m.layer === 'app' || m.layer === 'gateway')
+    .filter((m) => m.layer === 'app' || m.layer === 'gateway' || m.layer === 'service')
     .map((m) => m.id),
 )
 

@@ -22,7 +22,33 @@ export const WHERE = {
   http: 'nginx.conf, inside http { } (outside any server { })',
   server: "nginx.conf, the API's server { } block",
   location: 'nginx.conf, inside the location that proxies the API',
+  addHeader:
+    "nginx.conf, where it adds them (the API's location { } or server { }), with or without `always`",
 } as const
+
+/** A header value nginx takes as one word, or in double quotes; anything else is not written into a config. */
+const NGINX_BARE = /^[A-Za-z0-9*:/._-]{1,200}$/
+const NGINX_QUOTED = /^[A-Za-z0-9*:/._, -]{1,200}$/
+
+/**
+ * The add_header lines nginx sent, as its config spells them when the value is a constant ('*'): what
+ * "delete nginx's line" names, proven on the lab's real nginx (test/e2e/cures.test.ts deletes exactly these
+ * lines). Only CORS header names and plain values, never the page's origin (a variable there); else none.
+ */
+export function linesToDelete(ctx: FixContext): string[] {
+  const out: string[] = []
+  for (const l of ctx.attribution.lines) {
+    const { name, value } = l.header
+    if (l.layer !== 'proxy' || !/^access-control-[a-z-]{1,40}$/i.test(name)) continue
+    // The page's own origin is most often `$http_origin` in the config, sometimes written out: not guessed.
+    if (value === ctx.origin) return []
+    const v = NGINX_BARE.test(value) ? value : NGINX_QUOTED.test(value) ? `"${value}"` : null
+    if (v === null) return []
+    const line = `add_header ${name} ${v};`
+    if (!out.includes(line)) out.push(line)
+  }
+  return out
+}
 
 const REMOVED =
   "# nginx passes the app's CORS headers through untouched: no add_header Access-Control-* and no OPTIONS if-block here."
@@ -107,6 +133,7 @@ export const recipe: Recipe = (ctx) => {
     stack: 'nginx',
     name: 'nginx',
     directive: 'add_header',
+    sent: { lines: linesToDelete(ctx), where: WHERE.addHeader },
     only: {
       title: 'CORS at nginx only: answer preflights at nginx, `always`, an allow-list map',
       why: onlyWhy(ctx, kind),
@@ -146,6 +173,7 @@ ${responseLines(ctx).join('\n')}`,
         layer: 'proxy',
         recommended: false,
         title: "Let the location inherit the server block's add_header lines: add_header_inherit merge",
+        label: 'nginx: add_header_inherit merge',
         why: 'A location with its own add_header drops the inherited ones; `add_header_inherit merge` (nginx 1.29.3+) appends them again.',
         requires: 'nginx ≥ 1.29.3',
         changes: [

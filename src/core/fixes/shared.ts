@@ -60,15 +60,7 @@ export function relevantProxy(ctx: FixContext, stack: Stack): boolean {
   return ctx.attribution.proxy === stack
 }
 
-/** Every CORS response header, as the proxy recipes name them when they remove the app's (or their own) lines. */
-export const CORS_RESPONSE_HEADERS = [
-  'Access-Control-Allow-Origin',
-  'Access-Control-Allow-Credentials',
-  'Access-Control-Allow-Methods',
-  'Access-Control-Allow-Headers',
-  'Access-Control-Expose-Headers',
-  'Access-Control-Max-Age',
-] as const
+export { CORS_RESPONSE_HEADERS } from '../fetch-rules.ts'
 
 /** Where a client-side change goes (the page's code: client, Local Network Access and third-party cures). */
 export const WHERE_CLIENT = 'your front-end code, where the request is made'
@@ -77,13 +69,19 @@ export function makeFix(p: {
   stack: Stack
   layer: Layer
   recommended: boolean
+  smallest?: string
   title: string
   label?: string
   why: string
   changes: readonly ChangeSpec[]
   requires?: string
 }): Fix {
-  const changes: FixChange[] = p.changes.map(({ layer, where, snippet }) => ({ layer, where, snippet }))
+  const changes: FixChange[] = p.changes.map(({ layer, where, snippet, diff }) => ({
+    layer,
+    where,
+    snippet,
+    ...(diff ? { diff } : {}),
+  }))
   // One change: its snippet is the cure. Several: each part under a comment saying where it goes.
   const first = p.changes[0]
   const snippet =
@@ -94,6 +92,7 @@ export function makeFix(p: {
     stack: p.stack,
     layer: p.layer,
     recommended: p.recommended,
+    ...(p.smallest ? { smallest: p.smallest } : {}),
     title: p.title,
     ...(p.label ? { label: p.label } : {}),
     why: p.why,
@@ -120,6 +119,11 @@ export function appRemoval(ctx: FixContext, proxyName: string): ChangeSpec {
 /** The proxy-side half of "CORS in the app only": the proxy's CORS lines deleted (its module says how). */
 export function proxyRemoval(ctx: FixContext, proxy: Stack | null): readonly ChangeSpec[] {
   return proxy ? (ctx.stack(proxy).plainProxy ?? []) : []
+}
+
+/** A cure as a diff: the lines to delete ("- "), then the lines to add ("+ "). */
+export function diffOf(remove: readonly string[], add: readonly string[]): string {
+  return [...remove.map((l) => `- ${l}`), ...add.map((l) => `+ ${l}`)].join('\n')
 }
 
 /** A regex alternation that matches exactly these origins (dots and other specials escaped). */
@@ -186,6 +190,8 @@ export function proxyCures(
     readonly directive: string
     readonly only: ProxyCure
     readonly keep: ProxyCure & { readonly when?: boolean }
+    /** The proxy's own CORS lines as its config spells them, when known: the plain-proxy cure deletes them. */
+    readonly sent?: { readonly lines: readonly string[]; readonly where: string }
   },
 ): Fix[] {
   const duplicate = failureKind(ctx) === 'duplicate'
@@ -201,18 +207,27 @@ export function proxyCures(
       changes: only,
     }),
   ]
-  if (duplicate && appOriginValueOk(ctx))
+  if (duplicate && appOriginValueOk(ctx)) {
+    const lines = p.sent?.lines ?? []
+    const shown = lines.map((l) => `\`${l.endsWith(';') ? l.slice(0, -1) : l}\``).join(' and ')
     fixes.push(
       makeFix({
         stack: p.stack,
         layer: 'proxy',
         recommended: false,
-        title: `CORS in the app only: ${p.name} as a plain proxy`,
-        label: `${ctx.attribution.app ? ctx.stack(ctx.attribution.app).name : 'app'} only (${p.name} plain proxy)`,
+        smallest: 'smallest change: the app already answers correctly',
+        title: lines.length
+          ? `Remove ${p.name}'s ${shown}`
+          : `CORS in the app only: ${p.name} as a plain proxy`,
+        label: `Remove ${p.name}'s ${p.directive.includes(' ') ? 'CORS lines' : p.directive}`,
         why: `The app already sends a valid Access-Control-Allow-Origin; deleting ${p.name}'s ${p.directive} lines leaves exactly one.`,
-        changes: proxyRemoval(ctx, p.stack),
+        changes:
+          p.sent && lines.length
+            ? [{ layer: 'proxy', where: p.sent.where, comment: '#', snippet: diffOf(lines, []), diff: true }]
+            : proxyRemoval(ctx, p.stack),
       }),
     )
+  }
   if (p.keep.when ?? duplicate)
     fixes.push(
       makeFix({

@@ -63,6 +63,7 @@ export const recipe: Recipe = (ctx) => {
     layer: 'client',
     recommended: probably,
     title: `${probably ? 'Probably not your server' : 'If you do not run this server'}: ask ${provider}'s owner to allow ${origin}`,
+    label: 'Ask the owner to allow it',
     why: `${owner.evidence}. Its CORS headers are set by whoever runs it; nothing in your config changes them.`,
     changes: [
       { layer: 'client', where: `a request to the owner of ${url.hostname}`, comment: '#', snippet: ask },
@@ -76,6 +77,7 @@ export const recipe: Recipe = (ctx) => {
       layer: 'proxy',
       recommended: false,
       title: 'Call it from your own backend: a same-origin proxy route',
+      label: 'Call it from your backend',
       why: 'CORS binds only browsers: your server may call any API, and the page calls your server on its own origin. Keep secrets (API keys) on the server side.',
       changes: [
         {

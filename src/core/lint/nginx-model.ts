@@ -121,3 +121,16 @@ export function describe(ctx: NginxContext): string {
   if (ctx.kind === 'if') return `if ${at.args.join(' ')} (${where})`
   return `${ctx.kind} block (${where})`
 }
+
+/**
+ * The statuses nginx adds a non-`always` add_header to (ngx_http_headers_filter in
+ * https://github.com/nginx/nginx/blob/master/src/http/modules/ngx_http_headers_filter_module.c).
+ */
+export const ADD_HEADER_STATUSES: ReadonlySet<number> = new Set([
+  200, 201, 204, 206, 301, 302, 303, 304, 307, 308,
+])
+
+/** The add_header lines nginx sends from this context on a response of this status (in config order). */
+export function sentOn(ctx: NginxContext, status: number): HeaderLine[] {
+  return ctx.headers.filter((h) => h.always || ADD_HEADER_STATUSES.has(status))
+}

@@ -12,6 +12,8 @@ export interface NginxDirective {
   readonly args: readonly string[]
   readonly file: string
   readonly line: number
+  /** The line of its `;` or `{`: where nginx reports an error in it. */
+  readonly endLine: number
   /** The block's directives, or null for a simple directive. */
   readonly block: NginxDirective[] | null
 }
@@ -153,7 +155,8 @@ class Lexer {
     let variable = false
     for (; this.pos < s.length; this.pos++) {
       const c = s[this.pos] as string
-      if (c === '\n') this.line++
+      // A line feed that ends an unquoted word is counted by next(), not here.
+      if (c === '\n' && quote) this.line++
       if (c === '\\') {
         // The escaped character is taken as it is (a newline still counts as a line).
         if (s[this.pos + 1] === '\n') this.line++
@@ -176,7 +179,7 @@ class Lexer {
         return { kind: 'word', value: unescapeWord(s.slice(start, this.pos)), line: startLine }
       }
     }
-    if (quote) this.fail('unexpected end of file, expecting ";" or "}"', startLine)
+    if (quote) this.fail('unexpected end of file, expecting ";" or "}"')
     return { kind: 'word', value: unescapeWord(s.slice(start, this.pos)), line: startLine }
   }
 }
@@ -253,7 +256,7 @@ export function parseNginx(main: SourceFile, resolve: IncludeResolver): NginxDir
       if (++depth > LIMITS.maxDepth)
         throw new ConfigError(`blocks nested deeper than ${LIMITS.maxDepth}`, frame.file, argsLine)
       const block: NginxDirective[] = []
-      list.push({ name, args: rest, file: frame.file, line: argsLine, block })
+      list.push({ name, args: rest, file: frame.file, line: argsLine, endLine: t.line, block })
       frame.open.push({ list: block, line: argsLine })
       continue
     }
@@ -266,9 +269,68 @@ export function parseNginx(main: SourceFile, resolve: IncludeResolver): NginxDir
       for (const f of [...found].reverse()) open(f, list, argsLine, frame.file)
       continue
     }
-    list.push({ name, args: rest, file: frame.file, line: argsLine, block: null })
+    list.push({ name, args: rest, file: frame.file, line: argsLine, endLine: t.line, block: null })
   }
+  checkContexts(root)
   return root
+}
+
+/** The http contexts a directive may be in ('sif'/'lif': an `if` in a server / a location). */
+type Where = 'main' | 'http' | 'server' | 'location' | 'sif' | 'lif' | 'other'
+
+interface Shape {
+  readonly in: readonly Where[]
+  readonly args: readonly [number, number]
+  readonly block: boolean
+}
+
+/**
+ * Where nginx allows the directives lint reasons about, and their arity: the ngx_command_t flags in
+ * https://github.com/nginx/nginx/blob/master/src/http/modules/ngx_http_headers_filter_module.c (add_header:
+ * MAIN|SRV|LOC|LIF, TAKE23), ngx_http_proxy_module.c (proxy_pass: LOC|LIF; proxy_hide_header: MAIN|SRV|LOC),
+ * ngx_http_rewrite_module.c (if: SRV|LOC, return: SRV|SIF|LOC|LIF), ngx_http_core_module.c (location:
+ * SRV|LOC, TAKE12), ngx_http_map_module.c (map: MAIN, TAKE2). nginx refuses them elsewhere at `nginx -t`.
+ */
+const SHAPES: Readonly<Record<string, Shape>> = {
+  add_header: { in: ['http', 'server', 'location', 'lif'], args: [2, 3], block: false },
+  proxy_hide_header: { in: ['http', 'server', 'location'], args: [1, 1], block: false },
+  proxy_pass: { in: ['location', 'lif'], args: [1, 1], block: false },
+  return: { in: ['server', 'sif', 'location', 'lif'], args: [1, 2], block: false },
+  if: { in: ['server', 'location'], args: [1, Number.POSITIVE_INFINITY], block: true },
+  location: { in: ['server', 'location'], args: [1, 2], block: true },
+  map: { in: ['http'], args: [2, 2], block: true },
+}
+
+function inner(d: NginxDirective, where: Where): Where {
+  if (where === 'main' && d.name === 'http') return 'http'
+  if (where === 'http' && d.name === 'server') return 'server'
+  if ((where === 'server' || where === 'location') && d.name === 'location') return 'location'
+  if (d.name === 'if') return where === 'server' ? 'sif' : 'lif'
+  return 'other'
+}
+
+/** nginx's "not allowed here", arity and `always` checks for the directives above; one pass, no recursion. */
+function checkContexts(root: readonly NginxDirective[]): void {
+  const work: { ds: readonly NginxDirective[]; where: Where }[] = [{ ds: root, where: 'main' }]
+  while (work.length > 0) {
+    const { ds, where } = work.pop() as (typeof work)[number]
+    for (const d of ds) {
+      const shape = where === 'other' ? undefined : SHAPES[d.name]
+      const fail = (m: string): never => {
+        throw new ConfigError(m, d.file, d.endLine)
+      }
+      if (shape) {
+        if (!shape.in.includes(where)) fail(`"${d.name}" directive is not allowed here`)
+        if (shape.block && !d.block) fail(`directive "${d.name}" has no opening "{"`)
+        if (!shape.block && d.block) fail(`directive "${d.name}" is not terminated by ";"`)
+        if (d.args.length < shape.args[0] || d.args.length > shape.args[1])
+          fail(`invalid number of arguments in "${d.name}" directive`)
+        if (d.name === 'add_header' && d.args.length === 3 && d.args[2] !== 'always')
+          fail(`invalid parameter "${d.args[2]}"`)
+      }
+      if (d.block) work.push({ ds: d.block, where: where === 'other' ? 'other' : inner(d, where) })
+    }
+  }
 }
 
 const DUMP_MARK = '# configuration file '

@@ -27,7 +27,8 @@ const lineOf = (h: HeaderLine, always = h.always): string =>
 const at = (d: NginxDirective): { file: string; line: number } => ({ file: d.file, line: d.line })
 
 function upstreamDuplicate(ctx: NginxContext): Finding[] {
-  if (!ctx.proxyPass || ctx.kind === 'if') return []
+  // An `if` that returns answers by itself (nothing of the app's reaches the browser).
+  if (!ctx.proxyPass || (ctx.kind === 'if' && ctx.directives.some((d) => d.name === 'return'))) return []
   const acao = named(ctx, 'access-control-allow-origin')[0]
   if (!acao || ctx.hides.has('access-control-allow-origin')) return []
   const added = [...new Set(ctx.headers.filter((h) => isCorsName(h.name)).map((h) => headerName(h.name)))]
@@ -64,8 +65,7 @@ function notAlways(ctx: NginxContext, seen: Set<NginxDirective>): Finding[] {
       severity: 'error',
       ...at(h.at),
       title: `add_header ${headerName(h.name)} without "always"`,
-      explanation:
-        'nginx adds this header only to 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 responses. On a 4xx/5xx the line is missing, so the page cannot read the error and sees a CORS failure instead.',
+      explanation: `nginx adds this header only to 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 responses. On a 4xx/5xx the line is missing, so the page cannot read the error and sees a CORS failure instead${acao ? '' : ' (for requests with credentials: the others do not need this header)'}.`,
       corsError: acao ? 'MissingAllowOriginHeader' : 'InvalidAllowCredentials',
       when: acao ? 'error-responses' : 'credentials',
       fix: { snippet: lineOf(h, true), where: `replacing ${h.at.file}:${h.at.line}` },
@@ -88,9 +88,10 @@ function dropped(ctx: NginxContext): Finding[] {
       severity: 'error',
       ...at(first.at),
       title: `an add_header in ${describe(ctx)} drops the CORS lines of the outer level`,
-      explanation: `nginx inherits add_header lines only into a level that has none of its own. This level has ${ctx.own.length}, so ${lost.length} CORS line(s) from ${acao.at.file}:${acao.at.line} are not sent here.`,
+      explanation: `nginx inherits add_header lines only into a level that has none of its own. This level has ${ctx.own.length}, so ${lost.length} CORS line(s) from ${acao.at.file}:${acao.at.line} are not sent ${ctx.kind === 'if' ? 'on the requests for which its condition holds' : 'here'}.`,
       corsError: 'MissingAllowOriginHeader',
-      when: 'always',
+      // An `if` level drops them only for the requests that enter it.
+      when: ctx.kind === 'if' ? 'other' : 'always',
       fix: {
         snippet: [...ctx.own, ...lost].map((h) => lineOf(h)).join('\n'),
         where: `in ${describe(ctx)}, replacing its add_header lines (or an include shared by both levels)`,
@@ -209,7 +210,7 @@ function redirectFinding(ctx: NginxContext, d: NginxDirective): Finding {
   }
 }
 
-function valueFindings(ctx: NginxContext, seen: Set<string>): Finding[] {
+function valueFindings(ctx: NginxContext, seen: Set<string>, originVars: ReadonlySet<string>): Finding[] {
   const out: Finding[] = []
   const acaos = named(ctx, 'access-control-allow-origin')
   const acac = named(ctx, 'access-control-allow-credentials').some((h) => h.value.toLowerCase() === 'true')
@@ -254,7 +255,10 @@ function valueFindings(ctx: NginxContext, seen: Set<string>): Finding[] {
       },
     })
   const reflects = first.value.includes('$http_origin')
-  const guarded = ctx.conditions.some((c) => c.includes('$http_origin'))
+  // An allow-list guards it: an `if` on $http_origin, or on a variable set inside one (`set $cors`).
+  const guarded = ctx.conditions.some(
+    (c) => c.includes('$http_origin') || [...originVars].some((v) => mentions(c, v)),
+  )
   if (reflects && acac && !guarded)
     push('reflect', {
       code: 'nginx-reflects-any-origin-with-credentials',
@@ -272,7 +276,10 @@ function valueFindings(ctx: NginxContext, seen: Set<string>): Finding[] {
     })
   if (
     first.value.includes('$') &&
-    !ctx.headers.some((h) => h.name.toLowerCase() === 'vary' && /origin/i.test(h.value))
+    // A Vary whose value is a variable may well be Origin: unknown, so no warning.
+    !ctx.headers.some((h) => h.name.toLowerCase() === 'vary' && /origin|\$/i.test(h.value)) &&
+    // A `return 204` is the preflight idiom: "Responses to the OPTIONS method are not cacheable" (https://www.rfc-editor.org/rfc/rfc9110#section-9.3.7).
+    !ctx.directives.some((d) => d.name === 'return' && d.args[0] === '204')
   )
     push('vary', {
       code: 'nginx-origin-dependent-without-vary',
@@ -306,6 +313,27 @@ function valueFindings(ctx: NginxContext, seen: Set<string>): Finding[] {
   return out
 }
 
+/** Whether an `if` condition names `$v` (not `$v_more`). */
+function mentions(cond: string, v: string): boolean {
+  for (let at = cond.indexOf(v); at >= 0; at = cond.indexOf(v, at + 1))
+    if (!/[A-Za-z0-9_]/.test(cond[at + v.length] ?? '')) return true
+  return false
+}
+
+/** Variables `set` inside an `if ($http_origin …)`: the michiel/Stanback gists' `set $cors 'true'` guard. */
+function setFromOrigin(root: readonly NginxDirective[]): Set<string> {
+  const out = new Set<string>()
+  const work = [...root]
+  while (work.length) {
+    const d = work.pop() as NginxDirective
+    if (!d.block) continue
+    if (d.name === 'if' && d.args.join(' ').includes('$http_origin'))
+      for (const x of d.block) if (x.name === 'set' && x.args[0]?.startsWith('$')) out.add(x.args[0])
+    if (d.name !== 'map') work.push(...d.block)
+  }
+  return out
+}
+
 /** The allow-list map (linear, anchored, dots escaped) that replaces a list or a reflection. */
 function mapFix(value: string): string {
   const origins = value.split(/[ ,]+/).filter((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(o))
@@ -328,6 +356,7 @@ export function looseOriginRegex(re: string): string | null {
   let topAlt = false
   let inClass = false
   let bareDot = false
+  let prefixWild = false
   for (let i = 0; i < body.length; i++) {
     const c = body[i]
     if (c === '\\') {
@@ -343,12 +372,27 @@ export function looseOriginRegex(re: string): string | null {
     else if (c === ')') depth--
     else if (c === '|' && depth === 0) topAlt = true
     else if (c === '.' && !'*+?{'.includes(body[i + 1] ?? '')) bareDot = true
+    else if (wildBeforeName(body, i)) prefixWild = true
   }
   if (!body.startsWith('^') || !body.endsWith('$') || (body.endsWith('\\$') && !body.endsWith('\\\\$')))
     return 'not anchored with ^…$'
   if (topAlt) return 'a top-level | leaves the ^ or $ to one alternative'
   if (bareDot) return 'an unescaped dot matches any character'
+  if (prefixWild) return 'a wildcard right before a name lets any prefix in (evil + name)'
   return null
+}
+
+/**
+ * `.*` or `.+` (or a class repeated) at `i` directly followed by a letter or digit: `^https://.*example\.com$`
+ * matches https://evilexample.com. A subdomain wildcard ends in an escaped dot: `(.*\.)?example\.com`.
+ */
+function wildBeforeName(body: string, i: number): boolean {
+  const c = body[i]
+  if (c !== '*' && c !== '+') return false
+  const atom = body[i - 1]
+  if (!(atom === ']' || (atom === '.' && body[i - 2] !== '\\'))) return false
+  const next = body[i + 1] === '?' ? body[i + 2] : body[i + 1]
+  return next !== undefined && /[A-Za-z0-9]/.test(next)
 }
 
 function originRegexes(ds: readonly NginxDirective[]): Finding[] {
@@ -391,6 +435,12 @@ function fixedRegex(re: string): string {
       i++
       continue
     }
+    if (c === '.' && wildBeforeName(body, i + 1)) {
+      // `.*name` → `(.*\.)?name`: the name or any subdomain of it, nothing glued in front.
+      esc += '(.*\\.)?'
+      i += body[i + 2] === '?' ? 2 : 1
+      continue
+    }
     esc += c === '.' && !'*+?{'.includes(body[i + 1] ?? '') ? '\\.' : c
   }
   body = /[^A-Za-z0-9\\.:/^$()?|*+_-]/.test(esc) ? 'https://app\\.example' : esc
@@ -402,6 +452,7 @@ export function nginxRules(contexts: readonly NginxContext[], root: readonly Ngi
   const seenAlways = new Set<NginxDirective>()
   const seenValues = new Set<string>()
   const seenDup = new Set<string>()
+  const originVars = setFromOrigin(root)
   const corsServers = new Set<NginxContext>()
   for (const c of contexts) {
     if (!c.headers.some((h) => isCorsName(h.name))) continue
@@ -426,7 +477,7 @@ export function nginxRules(contexts: readonly NginxContext[], root: readonly Ngi
     out.push(...dropped(c))
     out.push(...preflightIncomplete(c, contexts))
     out.push(...redirectCatchesPreflight(c, s !== null && corsServers.has(s)))
-    if (c.kind !== 'server') out.push(...valueFindings(c, seenValues))
+    if (c.kind !== 'server') out.push(...valueFindings(c, seenValues, originVars))
   }
   out.push(...originRegexes(root))
   return out.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1))

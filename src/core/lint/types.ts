@@ -47,3 +47,14 @@ export const WHEN_WORDS: Readonly<Record<LintWhen, string>> = {
   'other-origins': 'when another site (another origin) sends the request',
   other: 'in the case described',
 }
+
+/**
+ * `error-responses` per server, as measured on each: nginx drops add_header lines on every 4xx/5xx, while
+ * Apache's onsuccess table and Caddy's deferred headers survive the app's errors and miss only those the
+ * server makes itself (test/e2e/lint-apache.test.ts, lint-caddy.test.ts).
+ */
+export function whenWords(when: LintWhen, server: LintServer): string {
+  if (when === 'error-responses' && server !== 'nginx')
+    return `on the error responses ${server === 'apache' ? 'httpd' : 'Caddy'} makes itself (its own 4xx/5xx, a 502/503 when the app is down)`
+  return WHEN_WORDS[when]
+}

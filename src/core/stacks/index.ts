@@ -6,6 +6,7 @@ import { aspnet } from './aspnet.ts'
 import { browser } from './browser.ts'
 import { caddy } from './caddy.ts'
 import { client } from './client.ts'
+import { cloudfront } from './cloudfront.ts'
 import { django } from './django.ts'
 import { express } from './express.ts'
 import { fastapi } from './fastapi.ts'
@@ -16,6 +17,7 @@ import { go } from './go.ts'
 import { laravel } from './laravel.ts'
 import { nginx } from './nginx.ts'
 import { rails } from './rails.ts'
+import { s3 } from './s3.ts'
 import { spring } from './spring.ts'
 import type { StackModule } from './stack.ts'
 import { thirdparty } from './third-party.ts'
@@ -26,6 +28,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   apache,
   caddy,
   varnish,
+  cloudfront,
   express,
   fastify,
   fastapi,
@@ -37,6 +40,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   laravel,
   go,
   apigateway,
+  s3,
   generic,
   'third-party': thirdparty,
   client,

@@ -10,7 +10,8 @@ import type { Recipe, StackFacts } from '../fixes/context.ts'
 import type { HeaderList } from '../headers.ts'
 import type { DefaultValue, Fingerprint, Signal } from './fingerprint.ts'
 
-export type StackLayer = 'proxy' | 'app' | 'gateway' | 'cure'
+/** 'service': a managed service that is the server (S3): its CORS is its own configuration, not code. */
+export type StackLayer = 'proxy' | 'app' | 'gateway' | 'service' | 'cure'
 
 /** One CORS line of a response a proxy delivered, with what the rest of the response shows. */
 export interface LineFacts {

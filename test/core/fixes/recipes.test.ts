@@ -10,11 +10,21 @@ const fixesFor = (id: string, credentials?: 'include'): readonly Fix[] => {
 const mine = (fixes: readonly Fix[], stack: string): Fix[] => fixes.filter((f) => f.stack === stack)
 
 describe('fix recipes on recordings of the real stacks', () => {
-  it('nginx duplicate: CORS at nginx only first, then plain proxy, then hide-and-re-add', () => {
+  it("nginx duplicate: removing nginx's line recommended (the app already answers), then nginx only, hide-and-re-add", () => {
     const fixes = fixesFor('nginx-express-dup-star')
-    expect(fixes[0]?.stack).toBe('nginx')
-    expect(fixes[0]?.recommended).toBe(true)
-    const [only, plain, hide] = mine(fixes, 'nginx')
+    expect(fixes.filter((f) => f.recommended).map((f) => f.label)).toEqual(["Remove nginx's add_header"])
+    const [plain, only, hide] = mine(fixes, 'nginx')
+    expect(fixes[0]).toBe(plain)
+    expect(plain?.reason).toBe('smallest change: the app already answers correctly')
+    // The line nginx added, as a diff: the exact line to delete, not a comment.
+    expect(plain?.changes).toEqual([
+      expect.objectContaining({
+        layer: 'proxy',
+        diff: true,
+        snippet: '- add_header Access-Control-Allow-Origin *;',
+      }),
+    ])
+    expect(plain?.title).toBe("Remove nginx's `add_header Access-Control-Allow-Origin *`")
     expect(only?.snippet).toMatch(/map \$http_origin \$cors_origin/)
     expect(only?.snippet).toMatch(/proxy_hide_header Access-Control-Allow-Origin;/)
     expect(only?.snippet).toMatch(/if \(\$request_method = OPTIONS\)[\s\S]*return 204;/)
@@ -22,7 +32,6 @@ describe('fix recipes on recordings of the real stacks', () => {
     // two layers: the nginx config and the Express app losing its cors()
     expect(only?.changes.map((c) => c.layer)).toEqual(['proxy', 'proxy', 'app'])
     expect(only?.changes[2]?.snippet).toMatch(/no app\.use\(cors/)
-    expect(plain?.title).toMatch(/plain proxy/)
     expect(hide?.snippet).toMatch(/proxy_hide_header Access-Control-Allow-Origin;\n/)
   })
 

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { lint } from '../../../src/core/lint/index.ts'
 import { named, nginxContexts } from '../../../src/core/lint/nginx-model.ts'
 import { dumpResolver, parseNginx, splitNginxDump } from '../../../src/core/lint/nginx-parse.ts'
+import { looseOriginRegex } from '../../../src/core/lint/nginx-rules.ts'
 
 const NGINX = '/usr/sbin/nginx'
 const dir = mkdtempSync(join(tmpdir(), 'cors-lens-lint-'))
@@ -201,5 +202,63 @@ describe('add_header lines lint computes = what the real nginx sends', () => {
     expect(named(again[1] ?? (ctxs[0] as (typeof ctxs)[number]), 'access-control-allow-origin').length).toBe(
       1,
     )
+  })
+})
+
+describe('rules on the forms the public configs use', () => {
+  const find = (server: string) =>
+    lint([{ file: 'nginx.conf', text: wrap(server) }]).findings.map((f) => [f.code, f.when])
+  it('a `set $cors` inside an `if ($http_origin ~ …)` guards the reflection', () => {
+    const guarded = `location / {
+   set $cors '';
+   if ($http_origin ~ '^https://a\\.test$') { set $cors T; }
+   if ($cors = 'T') { add_header Access-Control-Allow-Origin $http_origin always; add_header Access-Control-Allow-Credentials true always; add_header Vary Origin always; }
+  }`
+    expect(find(guarded)).toEqual([])
+    // `$corsx` is another variable: no guard.
+    expect(
+      find(
+        guarded
+          .replace("$cors = 'T'", "$corsx = 'T'")
+          .replace("set $cors '';", "set $cors ''; set $corsx '';"),
+      ),
+    ).toContainEqual(['nginx-reflects-any-origin-with-credentials', 'other-origins'])
+  })
+  it('a regex wildcard glued to a name is loose; one ending in an escaped dot is not', () => {
+    expect(looseOriginRegex('~^https://.*example\\.com$')).toMatch(/wildcard/)
+    expect(looseOriginRegex('~^https://[a-z]+example\\.com$')).toMatch(/wildcard/)
+    expect(looseOriginRegex('~^https://(.*\\.)?example\\.com$')).toBe(null)
+    expect(looseOriginRegex('~^https://([a-z0-9-]+\\.)*example\\.com$')).toBe(null)
+  })
+  it('a Vary with a variable value and a `return 204` answer are not flagged for Vary', () => {
+    expect(
+      find(
+        `location / { add_header Access-Control-Allow-Origin $http_origin always; add_header Vary $v always; set $v Origin; }`,
+      ),
+    ).toEqual([])
+    expect(
+      find(
+        `location / { if ($x) { add_header Access-Control-Allow-Origin $http_origin always; return 204; } }`,
+      ),
+    ).toEqual([])
+  })
+  it('an `if` in front of proxy_pass adding ACAO is the duplicate risk; one that returns is not', () => {
+    expect(
+      find(
+        `location / { proxy_pass http://127.0.0.1:9; if ($a) { add_header Access-Control-Allow-Origin * always; } }`,
+      ),
+    ).toEqual([['nginx-acao-in-front-of-upstream', 'upstream-sends-cors']])
+    expect(
+      find(
+        `location / { proxy_pass http://127.0.0.1:9; if ($a) { add_header Access-Control-Allow-Origin * always; return 200; } }`,
+      ),
+    ).toEqual([])
+  })
+  it('an if-level add_header drops the CORS lines only when its condition holds', () => {
+    expect(
+      find(
+        `location / { add_header Access-Control-Allow-Origin * always; if ($a) { add_header X-A 1 always; } }`,
+      ),
+    ).toEqual([['nginx-inner-add-header-drops-cors', 'other']])
   })
 })

@@ -23,7 +23,7 @@ export type Slots = Readonly<Record<string, string>>
 export interface StackSpec {
   readonly proxy: ProxyKind | null
   readonly app: AppKind
-  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy; varnish: top, vcl_recv, vcl_backend_response, vcl_deliver, vcl_synth). */
+  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy, global, top (and the snippet `import lab_app`); varnish: top, vcl_recv, vcl_backend_response, vcl_deliver, vcl_synth). */
   readonly proxySlots?: Slots
   /** Slots of the app template (app_cors, app_cors_late, app_middleware, auth_guard, app_powered_by). */
   readonly appSlots?: Slots
@@ -35,6 +35,8 @@ export interface RunningStack {
   /** http://127.0.0.1:PORT of the outermost layer (the proxy when there is one). */
   readonly origin: string
   readonly port: number
+  /** http://127.0.0.1:PORT of the app itself, behind the proxy (what `check --upstream` asks). */
+  readonly appOrigin: string
   /** The rendered configs, for failure messages. */
   readonly files: Readonly<Record<string, string>>
   stop(): Promise<void>
@@ -322,7 +324,7 @@ export async function startStack(spec: StackSpec): Promise<RunningStack> {
     await waitReady(appPort, app.proc, app.name, app.log)
     const outer = children[children.length - 1]
     if (outer && outer !== app) await waitReady(port, outer.proc, outer.name, outer.log)
-    return { origin: `http://127.0.0.1:${port}`, port, files, stop }
+    return { origin: `http://127.0.0.1:${port}`, port, appOrigin: `http://127.0.0.1:${appPort}`, files, stop }
   } catch (e) {
     await stop()
     throw e
