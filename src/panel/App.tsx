@@ -3,7 +3,8 @@
  * the toolbar, the list, the detail and the status bar. Updates are batched (one render per ~30 ms
  * however fast records arrive) so a burst of requests never stalls DevTools.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
+import { redactUrl } from '../core/index.ts'
 import {
   type BrowserName,
   connectPanel,
@@ -12,14 +13,18 @@ import {
   type TabState,
   type WorkerMessage,
 } from '../protocol.ts'
+import { ContextMenu, type MenuItem } from './ContextMenu.tsx'
+import { copyText } from './clipboard.ts'
+import { type ColumnId, compareBy, nextSort, type Sort } from './columns.ts'
+import { actualRequest, curlFor, fetchFor } from './copy.ts'
 import { Detail } from './Detail.tsx'
 import { ErrorBoundary } from './ErrorBoundary.tsx'
-import { portTransport, watchTheme } from './env.ts'
+import { networkPanel, portTransport, watchTheme } from './env.ts'
 import { downloadText, harFileName, harText, importHar } from './har-io.ts'
 import { InitiatorIndex, readDevtoolsLog } from './initiator.ts'
-import { List } from './List.tsx'
+import { type ColumnWidths, List } from './List.tsx'
 import { checkWorkerMessage } from './messages.ts'
-import { filterGroups, type PanelRecord, PanelRecords } from './model.ts'
+import { compareGroups, filterGroups, type Group, type PanelRecord, PanelRecords } from './model.ts'
 
 const live = (record: PanelRecord['record']): PanelRecord => ({ record, source: 'live' })
 
@@ -32,6 +37,31 @@ const SCOPE_COST =
   'stress page 1.36–1.5×).'
 
 type Status = 'connecting' | 'connected' | 'reconnecting' | 'no-tab'
+
+/** The panel's own layout choices (split, column widths), kept across reloads; junk in storage is ignored. */
+function recall<T>(key: string, fallback: T, valid: (v: unknown) => v is T): T {
+  try {
+    const v: unknown = JSON.parse(localStorage.getItem(`cors-lens.${key}`) ?? 'null')
+    return valid(v) ? v : fallback
+  } catch {
+    return fallback
+  }
+}
+
+function remember<T>(key: string, value: T): void {
+  try {
+    localStorage.setItem(`cors-lens.${key}`, JSON.stringify(value))
+  } catch {
+    // Storage may be off (a private profile): the layout just is not remembered.
+  }
+}
+
+const isSplit = (v: unknown): v is number => typeof v === 'number' && v >= 0.2 && v <= 0.8
+const isWidths = (v: unknown): v is ColumnWidths =>
+  v !== null && typeof v === 'object' && Object.values(v).every((w) => typeof w === 'number' && w > 0)
+
+/** The list's share of the width beside the detail, moved by dragging the split or with ←/→ on it. */
+const SPLIT_STEP = 0.05
 
 export function App({ tabId }: { readonly tabId: number | null }) {
   const store = useMemo(() => new PanelRecords(), [])
@@ -59,8 +89,13 @@ export function App({ tabId }: { readonly tabId: number | null }) {
   const [notice, setNotice] = useState<string | null>(null)
   const [toast, setToast] = useState<string | null>(null)
   const [dragging, setDragging] = useState(false)
+  const [sort, setSort] = useState<Sort | null>(null)
+  const [widths, setWidths] = useState<ColumnWidths>(() => recall('columns', {}, isWidths))
+  const [split, setSplit] = useState(() => recall('split', 0.42, isSplit))
+  const [menu, setMenu] = useState<{ key: string; at: { x: number; y: number } } | null>(null)
+  const [showSettings, setShowSettings] = useState(false)
+  const mainRef = useRef<HTMLElement>(null)
   const conn = useRef<PanelConnection | null>(null)
-  const listRef = useRef<HTMLDivElement>(null)
   const filterRef = useRef<HTMLInputElement>(null)
   const fileRef = useRef<HTMLInputElement>(null)
 
@@ -80,7 +115,7 @@ export function App({ tabId }: { readonly tabId: number | null }) {
           store.clear('live')
           if (m.reason === 'navigation')
             setNotice(
-              'The page navigated, so the log was cleared. Tick “Preserve log” to keep requests across page loads.',
+              'The page navigated, so the log was cleared. Tick “Keep log” to keep requests across page loads.',
             )
           break
         case 'tab-state':
@@ -132,10 +167,10 @@ export function App({ tabId }: { readonly tabId: number | null }) {
   }, [toast])
 
   const all = store.list()
-  const groups = useMemo(
-    () => filterGroups(problemsOnly ? all.filter((g) => g.rank < 4) : all, query),
-    [all, query, problemsOnly],
-  )
+  const groups = useMemo(() => {
+    const shown = filterGroups(problemsOnly ? all.filter((g) => g.rank < 4) : all, query)
+    return sort ? [...shown].sort(compareBy(sort, compareGroups)) : shown
+  }, [all, query, problemsOnly, sort])
   const selected = selectedKey === null ? undefined : all.find((g) => g.key === selectedKey)
   // Only a live record can be in DevTools' log (an imported one came from a file).
   const selectedRecord = selected?.latest.source === 'live' ? selected.latest.record : undefined
@@ -150,17 +185,38 @@ export function App({ tabId }: { readonly tabId: number | null }) {
   }, [selectedRecord, selectedKey, initiators, schedule])
   const counts = useMemo(() => store.counts(), [all, store])
 
-  const closeDetail = useCallback(() => {
-    setDetailOpen(false)
-    listRef.current?.querySelector<HTMLElement>('.list-body')?.focus()
+  const focusList = useCallback(() => {
+    mainRef.current?.querySelector<HTMLElement>('.grid')?.focus()
   }, [])
+  const closeDetail = useCallback(() => setDetailOpen(false), [])
+
+  // Focus follows the detail as it opens and closes, so it never falls to <body>: beside the list it stays
+  // where it was; where the detail takes the whole width (the list is hidden) it moves into the detail, and
+  // back to the list when the detail closes.
+  const wasOpen = useRef(false)
+  // A layout effect: focus moves in the same task as the render, before anyone can see <body> focused.
+  useLayoutEffect(() => {
+    const open = detailOpen && selectedKey !== null
+    if (open === wasOpen.current) return
+    wasOpen.current = open
+    const active = document.activeElement
+    const main = mainRef.current
+    if (!open) {
+      if (!active || active === document.body || !main?.contains(active) || !isShown(active)) focusList()
+      return
+    }
+    const grid = mainRef.current?.querySelector<HTMLElement>('.grid')
+    if (grid && !isShown(grid) && (active === grid || active === document.body || active === null))
+      main?.querySelector<HTMLElement>('.detail button, .detail [tabindex="0"]')?.focus()
+  })
+
+  useEffect(() => {
+    document.title = counts.blocked ? `CORS Lens — ${counts.blocked} blocked` : 'CORS Lens'
+  }, [counts.blocked])
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape' && detailOpen) {
-        e.preventDefault()
-        closeDetail()
-      } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') {
         e.preventDefault()
         filterRef.current?.focus()
         filterRef.current?.select()
@@ -168,7 +224,31 @@ export function App({ tabId }: { readonly tabId: number | null }) {
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [detailOpen, closeDetail])
+  }, [])
+
+  /**
+   * Esc closes the detail, and goes no further: DevTools' script in an extension panel forwards Esc from
+   * `document` (bubbling) to DevTools, which would also toggle its Console drawer and take the focus
+   * (https://github.com/ChromeDevTools/devtools-frontend/blob/main/front_end/models/extensions/ExtensionAPI.ts,
+   * forwardKeyboardEvent). So it is taken on the way down (capture), unless a menu or the filter box has a
+   * use for it first (they stop it themselves).
+   */
+  // Read through refs: one listener for the panel's life, never a moment without one after the detail opens.
+  const escapeState = useRef({ detailOpen, query })
+  escapeState.current = { detailOpen, query }
+  useEffect(() => {
+    const onEscape = (e: KeyboardEvent): void => {
+      if (e.key !== 'Escape' || !escapeState.current.detailOpen) return
+      const target = e.target instanceof Element ? e.target : null
+      if (target?.closest('[role=menu]') || (target === filterRef.current && escapeState.current.query))
+        return
+      e.preventDefault()
+      e.stopPropagation()
+      closeDetail()
+    }
+    window.addEventListener('keydown', onEscape, true)
+    return () => window.removeEventListener('keydown', onEscape, true)
+  }, [closeDetail])
 
   const clear = (): void => {
     store.clear('live')
@@ -253,6 +333,62 @@ export function App({ tabId }: { readonly tabId: number | null }) {
       <>No request matches the filter.</>
     )
 
+  const reveal = networkPanel()
+  const menuItems = (g: Group): MenuItem[] => {
+    const { exchange, analysis } = g.latest.record
+    const copy = (what: string, text: string): void =>
+      setToast(copyText(text) ? `Copied ${what} (secrets redacted)` : `Could not copy ${what}`)
+    const safe = { includeSecrets: false }
+    const items: MenuItem[] = [
+      { label: 'Copy URL', run: () => copy('URL', redactUrl(exchange.request.url)) },
+      {
+        label: 'Copy as cURL',
+        run: () => copy('request as cURL', curlFor(actualRequest(exchange, analysis), safe)),
+      },
+      { label: 'Copy as fetch', run: () => copy('request as fetch', fetchFor(exchange, analysis, safe)) },
+    ]
+    if (reveal && g.latest.source === 'live')
+      items.push({ label: 'Reveal in Network panel', run: () => reveal(exchange.request.url) })
+    items.push({
+      label: 'Open details',
+      run: () => {
+        setSelectedKey(g.key)
+        setDetailOpen(true)
+      },
+    })
+    return items
+  }
+  const menuGroup = menu ? all.find((g) => g.key === menu.key) : undefined
+  const closeMenu = useCallback(() => {
+    setMenu(null)
+    focusList()
+  }, [focusList])
+
+  const onSort = (column: ColumnId): void => setSort((s) => nextSort(s, column))
+  const onResize = (column: ColumnId, width: number): void =>
+    setWidths((w) => {
+      const next = { ...w, [column]: width }
+      remember('columns', next)
+      return next
+    })
+  const moveSplit = (to: number): void => {
+    const next = Math.max(0.2, Math.min(0.8, Math.round(to * 100) / 100))
+    setSplit(next)
+    remember('split', next)
+  }
+  const dragSplit = (e: PointerEvent): void => {
+    const box = mainRef.current?.getBoundingClientRect()
+    if (!box) return
+    e.preventDefault()
+    const move = (m: PointerEvent): void => moveSplit((m.clientX - box.left) / box.width)
+    const up = (): void => {
+      window.removeEventListener('pointermove', move)
+      window.removeEventListener('pointerup', up)
+    }
+    window.addEventListener('pointermove', move)
+    window.addEventListener('pointerup', up)
+  }
+
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: the whole panel is the drop zone for a HAR file; the Import button is the accessible route.
     <div
@@ -268,82 +404,147 @@ export function App({ tabId }: { readonly tabId: number | null }) {
       }}
       onDrop={onDrop}
     >
-      <div class="toolbar" role="toolbar">
-        <button type="button" class="icon-button" onClick={clear} title="Clear the log" aria-label="Clear">
-          <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
-            <circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.6" />
-            <path d="M3.8 12.2 12.2 3.8" stroke="currentColor" stroke-width="1.6" />
-          </svg>
-        </button>
-        <span class="sep" />
-        <input
-          ref={filterRef}
-          class="filter"
-          type="search"
-          placeholder="Filter"
-          aria-label="Filter requests by URL, method, status or CORS error"
-          title="URL, method, status, verdict or CORS error; several words must all match"
-          value={query}
-          onInput={(e) => setQuery(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape' && query) {
-              e.stopPropagation()
-              setQuery('')
-            } else if (e.key === 'ArrowDown') {
-              e.preventDefault()
-              listRef.current?.querySelector<HTMLElement>('.list-body')?.focus()
-            }
-          }}
-        />
-        <label class="check" title="Hide requests the browser allowed with nothing to say">
-          <input
-            type="checkbox"
-            checked={problemsOnly}
-            onChange={(e) => setProblemsOnly(e.currentTarget.checked)}
-          />
-          Problems only
-        </label>
-        <label class="check" title="Keep requests when the page navigates">
-          <input
-            type="checkbox"
-            checked={tab.preserveLog}
-            disabled={tabId === null}
-            onChange={(e) => setPreserve(e.currentTarget.checked)}
-          />
-          Preserve log
-        </label>
-        <span class="spacer" />
-        <button
-          type="button"
-          onClick={() => fileRef.current?.click()}
-          title="Import a HAR file (or drop one on the panel)"
-        >
-          Import HAR
-        </button>
-        <button type="button" onClick={exportHar} disabled={store.size === 0} title="Secrets are redacted">
-          Export HAR
-        </button>
-        <input
-          ref={fileRef}
-          type="file"
-          accept=".har,application/json"
-          hidden
-          onChange={(e) => {
-            const file = e.currentTarget.files?.[0]
-            e.currentTarget.value = ''
-            if (file) void importFile(file)
-          }}
-        />
-      </div>
-      {notice ? (
-        <div class="notice" role="status">
-          <span>{notice}</span>
-          <button type="button" class="icon-button" onClick={() => setNotice(null)} aria-label="Dismiss">
-            ✕
+      <header class="top">
+        <h1 class="sr-only">CORS Lens</h1>
+        <div class="toolbar" role="toolbar" aria-label="Requests">
+          <button type="button" class="icon-button" onClick={clear} title="Clear log" aria-label="Clear">
+            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+              <circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.6" />
+              <path d="M3.8 12.2 12.2 3.8" stroke="currentColor" stroke-width="1.6" />
+            </svg>
           </button>
+          <span class="sep" />
+          <input
+            ref={filterRef}
+            class="filter"
+            type="search"
+            placeholder="Filter"
+            aria-label="Filter requests"
+            title={
+              'Text, /regex/, or status-code:404 method:PUT domain:*.example.com is:blocked cors-error:Preflight ' +
+              'has-response-header:vary file:name.har; -term excludes; all terms must match'
+            }
+            value={query}
+            onInput={(e) => setQuery(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape' && query) {
+                e.stopPropagation()
+                setQuery('')
+              } else if (e.key === 'ArrowDown') {
+                e.preventDefault()
+                focusList()
+              }
+            }}
+          />
+          <label class="check" title="Hide requests the browser allowed with nothing to say">
+            <input
+              type="checkbox"
+              checked={problemsOnly}
+              onChange={(e) => setProblemsOnly(e.currentTarget.checked)}
+            />
+            Problems only
+          </label>
+          <label class="check" title="Don’t clear log on page reload / navigation">
+            <input
+              type="checkbox"
+              checked={tab.preserveLog}
+              disabled={tabId === null}
+              onChange={(e) => setPreserve(e.currentTarget.checked)}
+            />
+            Keep log
+          </label>
+          <span class="spacer" />
+          {counts.blocked ? (
+            <span class="blocked-count" title={`${counts.blocked} blocked by CORS`}>
+              <span aria-hidden="true">✕ </span>
+              {counts.blocked} blocked
+            </span>
+          ) : null}
+          <button
+            type="button"
+            class="icon-button"
+            onClick={() => fileRef.current?.click()}
+            title="Import HAR file… (or drop one on the panel)"
+            aria-label="Import HAR file"
+          >
+            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+              <path
+                d="M8 11V2M4.5 5.5 8 2l3.5 3.5M2.5 10v3.5h11V10"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="1.5"
+              />
+            </svg>
+          </button>
+          <button
+            type="button"
+            class="icon-button"
+            onClick={exportHar}
+            disabled={store.size === 0}
+            title="Export HAR (sanitized)…"
+            aria-label="Export HAR (sanitized)"
+          >
+            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+              <path
+                d="M8 2v9M4.5 7.5 8 11l3.5-3.5M2.5 10v3.5h11V10"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="1.5"
+              />
+            </svg>
+          </button>
+          <button
+            type="button"
+            class={`icon-button${showSettings ? ' on' : ''}`}
+            onClick={() => setShowSettings((v) => !v)}
+            aria-pressed={showSettings}
+            title="CORS Lens settings"
+            aria-label="Settings"
+          >
+            <span aria-hidden="true">⚙</span>
+          </button>
+          <input
+            ref={fileRef}
+            type="file"
+            accept=".har,application/json"
+            hidden
+            onChange={(e) => {
+              const file = e.currentTarget.files?.[0]
+              e.currentTarget.value = ''
+              if (file) void importFile(file)
+            }}
+          />
         </div>
-      ) : null}
-      <div class={`main${showDetail ? ' with-detail' : ''}`} ref={listRef}>
+        {showSettings && settings ? (
+          <div class="settings-bar">
+            <label class="check" title={SCOPE_COST}>
+              Capture
+              <select
+                value={settings.captureScope}
+                onChange={(e) =>
+                  setScope(e.currentTarget.value === 'devtools-open' ? 'devtools-open' : 'all-tabs')
+                }
+              >
+                <option value="devtools-open">tabs with DevTools open</option>
+                <option value="all-tabs">all tabs (slows every page)</option>
+              </select>
+            </label>
+          </div>
+        ) : null}
+        {notice ? (
+          <div class="notice" role="status">
+            <span>{notice}</span>
+            <button type="button" class="icon-button" onClick={() => setNotice(null)} aria-label="Dismiss">
+              ✕
+            </button>
+          </div>
+        ) : null}
+      </header>
+      <main
+        class={`main${showDetail ? ' with-detail' : ''}`}
+        ref={mainRef}
+        style={{ '--split': `${split * 100}%` }}
+      >
         <ErrorBoundary name="request list">
           <List
             groups={groups}
@@ -353,24 +554,63 @@ export function App({ tabId }: { readonly tabId: number | null }) {
               setSelectedKey(key)
               setDetailOpen(true)
             }}
+            onMenu={(key, at) => setMenu({ key, at })}
+            sort={sort}
+            onSort={onSort}
+            widths={widths}
+            onResize={onResize}
             empty={empty}
           />
         </ErrorBoundary>
         {showDetail && selected ? (
-          <ErrorBoundary name="request detail" key={selected.key}>
-            <Detail
-              record={selected.latest.record}
-              source={selected.latest.source}
-              seenAt={members.map((m) => m.record.startedAt)}
-              initiator={initiators.lookup(selected.latest.record)}
-              onClose={closeDetail}
-              onToast={setToast}
-              browser={browser}
+          <>
+            {/* biome-ignore lint/a11y/useSemanticElements: an <hr> cannot be dragged or take arrow keys; this is the ARIA window splitter. */}
+            <div
+              class="split"
+              role="separator"
+              aria-orientation="vertical"
+              aria-label="Resize the list beside the detail"
+              aria-valuemin={20}
+              aria-valuemax={80}
+              aria-valuenow={Math.round(split * 100)}
+              tabIndex={0}
+              onPointerDown={dragSplit}
+              onKeyDown={(e) => {
+                const step = e.key === 'ArrowLeft' ? -SPLIT_STEP : e.key === 'ArrowRight' ? SPLIT_STEP : 0
+                if (!step) return
+                e.preventDefault()
+                moveSplit(split + step)
+              }}
             />
-          </ErrorBoundary>
+            <ErrorBoundary name="request detail" key={selected.key}>
+              <Detail
+                record={selected.latest.record}
+                source={selected.latest.source}
+                seenAt={members.map((m) => m.record.startedAt)}
+                initiator={initiators.lookup(selected.latest.record)}
+                onClose={closeDetail}
+                onToast={setToast}
+                browser={browser}
+              />
+            </ErrorBoundary>
+          </>
         ) : null}
-      </div>
-      <div class="statusbar">
+        {menu && menuGroup ? (
+          <ContextMenu
+            at={menu.at}
+            items={menuItems(menuGroup)}
+            label={`Request ${menuGroup.latest.record.exchange.request.url}`}
+            onClose={closeMenu}
+          />
+        ) : null}
+        {dragging ? <div class="drop">Drop a HAR file to explain it</div> : null}
+        {toast ? (
+          <div class="toast" role="status">
+            {toast}
+          </div>
+        ) : null}
+      </main>
+      <footer class="statusbar">
         <span class={`conn conn-${status}`} title={status}>
           {status === 'reconnecting'
             ? 'Reconnecting to the extension…'
@@ -394,28 +634,12 @@ export function App({ tabId }: { readonly tabId: number | null }) {
         {tab.evicted ? (
           <span title="The extension keeps a bounded log per tab">{tab.evicted} oldest dropped</span>
         ) : null}
-        <span class="spacer" />
-        {settings ? (
-          <label class="check" title={SCOPE_COST}>
-            Capture
-            <select
-              value={settings.captureScope}
-              onChange={(e) =>
-                setScope(e.currentTarget.value === 'devtools-open' ? 'devtools-open' : 'all-tabs')
-              }
-            >
-              <option value="devtools-open">tabs with DevTools open</option>
-              <option value="all-tabs">all tabs (slows every page)</option>
-            </select>
-          </label>
-        ) : null}
-      </div>
-      {dragging ? <div class="drop">Drop a HAR file to explain it</div> : null}
-      {toast ? (
-        <div class="toast" role="status">
-          {toast}
-        </div>
-      ) : null}
+      </footer>
     </div>
   )
+}
+
+/** Whether an element takes part in layout (not inside a display:none list). */
+function isShown(el: Element): boolean {
+  return el instanceof HTMLElement && el.getClientRects().length > 0
 }

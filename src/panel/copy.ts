@@ -55,6 +55,55 @@ export function curlFor(side: RequestSide, options: CopyOptions): string {
 }
 
 /**
+ * Header names a page's fetch() may not set (https://fetch.spec.whatwg.org/#forbidden-request-header):
+ * the browser adds them itself, so a copied fetch() leaves them out, as DevTools' "Copy as fetch" does.
+ */
+const FETCH_FORBIDDEN: ReadonlySet<string> = new Set([
+  'accept-charset',
+  'accept-encoding',
+  'access-control-request-headers',
+  'access-control-request-method',
+  'access-control-request-private-network',
+  'connection',
+  'content-length',
+  'cookie',
+  'cookie2',
+  'date',
+  'dnt',
+  'expect',
+  'host',
+  'keep-alive',
+  'origin',
+  'referer',
+  'set-cookie',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
+])
+
+const forbiddenInFetch = (name: string): boolean => {
+  const n = name.toLowerCase()
+  return FETCH_FORBIDDEN.has(n) || n.startsWith('proxy-') || n.startsWith('sec-') || n.startsWith(':')
+}
+
+/**
+ * The request as a fetch() call to paste into the page's console: its method, the headers a page can set,
+ * and its credentials mode (known, else the engine's inference). Every string is JSON-quoted.
+ */
+export function fetchFor(exchange: Exchange, diagnosis: Analysis, options: CopyOptions): string {
+  const req = exchange.request
+  const headers: Record<string, string> = {}
+  for (const h of redactHeaders(req.headers, options))
+    if (!forbiddenInFetch(h.name)) headers[h.name] = h.value
+  const credentials =
+    exchange.credentials ?? (diagnosis.credentials.mode === 'include' ? 'include' : 'same-origin')
+  const init = { method: req.method, headers, mode: 'cors', credentials }
+  return `fetch(${JSON.stringify(urlFor(req.url, options))}, ${JSON.stringify(init, null, 2)});`
+}
+
+/**
  * The header names a preflight would announce for this request: the engine's rule (values count: a JSON
  * Content-Type is announced), over the headers as sent, which include the ones the browser added.
  */

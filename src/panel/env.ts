@@ -67,3 +67,21 @@ export function openResource(url: string, line: number): boolean {
   dt.panels.openResource(url, line, () => {})
   return true
 }
+
+type NetworkPanelApi = { show(options?: { filter: string }): unknown }
+
+/**
+ * DevTools' Network panel, shown with a filter: chrome.devtools.panels.network.show({ filter }), which
+ * DevTools' extension server reveals as a network filter
+ * (https://github.com/ChromeDevTools/devtools-frontend/blob/main/front_end/models/extensions/ExtensionServer.ts,
+ * onShowNetworkPanel). Null where the browser has no such call (Firefox, older Chrome, a normal tab).
+ */
+export function networkPanel(): ((filter: string) => void) | null {
+  const dt = devtools()
+  const network = (dt?.panels as { network?: Partial<NetworkPanelApi> } | undefined)?.network
+  const show = network?.show
+  if (!network || typeof show !== 'function') return null
+  return (filter) => {
+    void Promise.resolve(show.call(network, { filter })).catch(() => {})
+  }
+}

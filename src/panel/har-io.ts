@@ -66,24 +66,30 @@ export async function importHar(
   const read = harToExchanges(json)
   if ('error' in read) throw new Error(`${fileName}: ${read.error}`)
   const batch = ++importCounter
-  const base = Date.now()
+  const file = { name: fileName, order: batch }
+  const times = read.startedAt
+  // An entry without a readable startedDateTime takes the time of the one before it (file order kept);
+  // a file with no time at all falls back to now, its only honest ordering.
+  let previous = times.find((t) => t !== null) ?? Date.now()
   const records: PanelRecord[] = []
   const session = new Session()
   const SLICE = 250
   for (let i = 0; i < read.exchanges.length; i += SLICE) {
     for (const [j, exchange] of read.exchanges.slice(i, i + SLICE).entries()) {
       const n = i + j
+      const startedAt = times[n] ?? previous
+      previous = startedAt
       const record: ExchangeRecord = {
         id: `imported-${batch}-${n}`,
         seq: n,
         tabId: -1,
-        // A HAR's Exchanges carry no start time here; keep file order, newest last.
-        startedAt: base - read.exchanges.length + n,
+        // The capture's own time (the entry's startedDateTime), never the time of the import.
+        startedAt,
         exchange,
         analysis: diagnoseIn(session, String(n), exchange),
         notes: [`Imported from ${fileName}.`],
       }
-      records.push({ record, source: 'imported' })
+      records.push({ record, source: 'imported', file })
     }
     onProgress?.(Math.min(i + SLICE, read.exchanges.length), read.exchanges.length)
     await new Promise((r) => setTimeout(r, 0))

@@ -5,6 +5,8 @@
  */
 import type { CorsErrorName, Exchange, Verdict } from '../core/index.ts'
 import type { ExchangeRecord } from '../protocol.ts'
+import { factsOf, problemWords } from './columns.ts'
+import { matchesFilter, parseFilter, type RowFacts } from './filter.ts'
 
 export type RecordSource = 'live' | 'imported'
 
@@ -12,6 +14,13 @@ export type RecordSource = 'live' | 'imported'
 export interface PanelRecord {
   readonly record: ExchangeRecord
   readonly source: RecordSource
+  /** The HAR file an imported record came from; `order` counts imports, so each file's rows stay together. */
+  readonly file?: ImportedFile
+}
+
+export interface ImportedFile {
+  readonly name: string
+  readonly order: number
 }
 
 export interface Group {
@@ -21,6 +30,8 @@ export interface Group {
   readonly count: number
   readonly rank: number
   readonly haystack: string
+  /** What the filter's `key:value` terms read (filter.ts), computed with the haystack. */
+  readonly facts: RowFacts
 }
 
 /** Lower sorts first: what needs attention leads the list. */
@@ -79,6 +90,7 @@ export function groupKey(p: PanelRecord): string {
   const r = p.record
   return [
     p.source,
+    p.file?.order ?? '',
     r.exchange.request.method,
     endpointOf(r.exchange.request.url),
     r.analysis.verdict,
@@ -97,26 +109,32 @@ export function haystackOf(p: PanelRecord): string {
     r.analysis.verdict,
     corsErrorOf(r),
     r.analysis.summary,
+    problemWords(r.analysis, r.exchange),
     p.source === 'imported' ? 'imported' : '',
+    p.file?.name ?? '',
   ]
     .join(' ')
     .toLowerCase()
 }
 
+/** Live rows first, then each imported file in import order: a file's rows stay together. */
+const fileOrder = (g: Group): number => g.latest.file?.order ?? (g.latest.source === 'imported' ? 1 : 0)
+
 /** Newest first inside one rank; ties broken by key so the order never flickers. */
 export function compareGroups(a: Group, b: Group): number {
   return (
+    fileOrder(a) - fileOrder(b) ||
     a.rank - b.rank ||
     b.latest.record.startedAt - a.latest.record.startedAt ||
     (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
   )
 }
 
-/** Every whitespace-separated term must appear (AND). An empty query keeps everything. */
+/** Network's filter syntax (filter.ts): every term must hold. An empty query keeps everything. */
 export function filterGroups(groups: readonly Group[], query: string): readonly Group[] {
-  const terms = query.toLowerCase().split(/\s+/).filter(Boolean)
+  const terms = parseFilter(query)
   if (terms.length === 0) return groups
-  return groups.filter((g) => terms.every((t) => g.haystack.includes(t)))
+  return groups.filter((g) => matchesFilter(terms, g.facts, g.haystack))
 }
 
 export interface Counts {
@@ -134,6 +152,7 @@ interface MutableGroup {
   ids: Set<string>
   rank: number
   haystack: string
+  facts: RowFacts
 }
 
 /**
@@ -194,7 +213,14 @@ export class PanelRecords {
     if (!this.sorted) {
       const out: Group[] = []
       for (const g of this.groups.values())
-        out.push({ key: g.key, latest: g.latest, count: g.ids.size, rank: g.rank, haystack: g.haystack })
+        out.push({
+          key: g.key,
+          latest: g.latest,
+          count: g.ids.size,
+          rank: g.rank,
+          haystack: g.haystack,
+          facts: g.facts,
+        })
       out.sort(compareGroups)
       this.sorted = out
     }
@@ -252,6 +278,7 @@ export class PanelRecords {
         ids: new Set([p.record.id]),
         rank: rankOf(p.record.analysis.verdict),
         haystack: haystackOf(p),
+        facts: factsOf(p),
       })
       return
     }
@@ -259,6 +286,7 @@ export class PanelRecords {
     if (p.record.startedAt >= g.latest.record.startedAt) {
       g.latest = p
       g.haystack = haystackOf(p)
+      g.facts = factsOf(p)
     }
   }
 
@@ -283,6 +311,7 @@ export class PanelRecords {
       if (best) {
         g.latest = best
         g.haystack = haystackOf(best)
+        g.facts = factsOf(best)
       }
     }
   }

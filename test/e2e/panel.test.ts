@@ -229,16 +229,19 @@ describe('panel rows against the CDP oracle', () => {
   })
 
   it('keeps the preserve-log choice in the worker (it comes back after a reload)', async () => {
-    const box = panel.getByLabel('Preserve log')
+    const box = panel.getByLabel('Keep log')
     await box.check()
     await panel.reload()
     await panel.waitForSelector('[data-url]')
-    await expect(panel.getByLabel('Preserve log').isChecked()).resolves.toBe(true)
-    await panel.getByLabel('Preserve log').uncheck()
+    await expect(panel.getByLabel('Keep log').isChecked()).resolves.toBe(true)
+    await panel.getByLabel('Keep log').uncheck()
   })
 
   it('exports the log as HAR and explains it again when imported, labelled as imported', async () => {
-    const [download] = await Promise.all([panel.waitForEvent('download'), panel.click('text=Export HAR')])
+    const [download] = await Promise.all([
+      panel.waitForEvent('download'),
+      panel.click('button[aria-label^="Export HAR"]'),
+    ])
     const path = join(ROOT, 'test-results/panel-export.har')
     await download.saveAs(path)
     const har = JSON.parse(readFileSync(path, 'utf8')) as { log: { entries: unknown[] } }

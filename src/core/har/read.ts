@@ -170,6 +170,8 @@ export class HarReader {
   private readonly waits = new Fifo<Wait>()
   private readonly waitsFor = new Buckets<Wait>()
   private readonly out: Exchange[] = []
+  /** Each exchange's first hop's startedDateTime (epoch ms), for readers that show when it happened. */
+  private readonly started = new WeakMap<Exchange, number>()
 
   constructor(
     log: Record<string, unknown>,
@@ -214,6 +216,11 @@ export class HarReader {
   /** The Exchanges decided since the last call, in file order. */
   take(): Exchange[] {
     return this.out.splice(0)
+  }
+
+  /** When the capture says the exchange started (its first hop's, or its lone preflight's, startedDateTime). */
+  startedAtOf(x: Exchange): number | null {
+    return this.started.get(x) ?? null
   }
 
   /** Entries held now, for tests: bounded by the span whatever the file's length. */
@@ -388,8 +395,11 @@ export class HarReader {
   private emitChain(hops: readonly Entry[]): void {
     try {
       const x = exchangeOf(hops, this.preflightOf, this.producer)
-      if (x) this.out.push(x)
-      else this.skipped++
+      if (x) {
+        this.out.push(x)
+        const at = (hops[0] as Entry).startedAt
+        if (at !== null) this.started.set(x, at)
+      } else this.skipped++
     } catch (err) {
       const at = (hops[0] as Entry).index
       this.skip(`entry ${at}: unreadable (${err instanceof Error ? err.message : 'malformed'})`)
@@ -411,13 +421,15 @@ export class HarReader {
     if (!preflightFailed)
       this.warnings.push(`entry ${p.index}: preflight for ${acrm} ${p.url} without its request`)
     const browser = this.producer.browser
-    this.out.push({
+    const x: Exchange = {
       initiator,
       request: { method: acrm, url: p.url, headers: [] },
       preflight: preflightFrom(p),
       outcome: preflightFailed ? failureOf(p, this.producer) : { kind: 'unknown' },
       ...(browser ? { browser } : {}),
-    })
+    }
+    this.out.push(x)
+    if (p.startedAt !== null) this.started.set(x, p.startedAt)
   }
 }
 
@@ -433,7 +445,8 @@ export function harToExchanges(har: unknown): HarReadResult | { error: string } 
   }
   reader.finish()
   exchanges.push(...reader.take())
-  return { exchanges, skipped: reader.skipped, warnings: reader.warnings }
+  const startedAt = exchanges.map((x) => reader.startedAtOf(x))
+  return { exchanges, startedAt, skipped: reader.skipped, warnings: reader.warnings }
 }
 
 /**

@@ -6,6 +6,8 @@ import type { CredentialsMode, Exchange, Outcome } from '../exchange.ts'
 
 export interface HarReadResult {
   readonly exchanges: Exchange[]
+  /** Per exchange, its entry's startedDateTime in epoch ms; null where the file has none readable. */
+  readonly startedAt: readonly (number | null)[]
   /** Entries left out: same-origin, not CORS requests (no Origin header, navigations), or unreadable. */
   readonly skipped: number
   readonly warnings: string[]
