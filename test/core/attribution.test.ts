@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { analyze } from '../../src/core/analyze.ts'
 import { attribute } from '../../src/core/attribution.ts'
+import { diagnose } from '../../src/core/diagnose.ts'
 import { RECORDED_IDS, recording } from './stack-fixtures.ts'
 
 const attributed = (id: string) => {
@@ -11,7 +12,12 @@ const attributed = (id: string) => {
 /** What the evidence in each real recording supports — and no more. */
 const EXPECT: Record<string, { culprit: string; proxy: string | null; app: string | null }> = {
   'nginx-express-dup-star': { culprit: 'both', proxy: 'nginx', app: 'express' },
-  'nginx-fastapi-dup-origin-star': { culprit: 'both', proxy: 'nginx', app: 'fastapi' },
+  // uvicorn's lower-case names behind nginx look like Fastify's (nginx-fastify-dup-star): the app stays unnamed.
+  'nginx-fastapi-dup-origin-star': { culprit: 'both', proxy: 'nginx', app: null },
+  'nginx-fastify-dup-star': { culprit: 'both', proxy: 'nginx', app: null },
+  'fastify-missing-method': { culprit: 'app', proxy: null, app: 'fastify' },
+  'fastify-auth-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
+  'fastify-no-cors-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
   'nginx-flask-dup-preflight': { culprit: 'both', proxy: 'nginx', app: 'flask' },
   // A Django GET behind nginx carries no Django signature: the app stays unnamed.
   'nginx-django-dup': { culprit: 'both', proxy: 'nginx', app: null },
@@ -126,6 +132,43 @@ describe('attribute() on recordings of the real stacks', () => {
     expect(attributed('fastapi-allowlist').evidence.join(' ')).toMatch(/Disallowed CORS origin/)
     expect(attributed('django-missing-header').evidence.join(' ')).toMatch(/django-cors-headers/)
     expect(attributed('express-missing-header').evidence.join(' ')).toMatch(/X-Powered-By: Express/)
+  })
+
+  it('offers a recipe only for a stack the recording really ran (or a stack-neutral cure)', () => {
+    const neutral = new Set(['generic', 'client', 'third-party', 'browser'])
+    for (const id of RECORDED_IDS) {
+      const r = recording(id)
+      const there = new Set([r.proxy, r.app])
+      const strays = diagnose(r.exchange).fixes.filter((f) => !neutral.has(f.stack) && !there.has(f.stack))
+      expect(strays.map((f) => `${id}: ${f.stack}`)).toEqual([])
+    }
+  })
+
+  it("names Fastify by its 404 body, its Keep-Alive and @fastify/cors' lower-case default methods", () => {
+    expect(attributed('fastify-no-cors-preflight').evidence.join(' ')).toMatch(/Fastify's own not-found/)
+    expect(attributed('fastify-auth-preflight').evidence.join(' ')).toMatch(/Keep-Alive: timeout=72/)
+    const a = attributed('fastify-missing-method')
+    expect(a.evidence.join(' ')).toMatch(/@fastify\/cors' default list/)
+    expect(a.lines.every((l) => l.layer === 'app' && l.stack === 'fastify')).toBe(true)
+  })
+
+  it("reads 'GET,HEAD,POST' under Title-Case names (Spring's defaults too) or on HTTP/2 as nobody's", () => {
+    const r = recording('fastify-missing-method')
+    const pf = r.exchange.preflight
+    if (!pf?.response) throw new Error('no preflight')
+    const relabel = (rename: (n: string) => string) => {
+      const headers = pf.response?.headers
+        .filter((l) => l.name.toLowerCase() !== 'keep-alive')
+        .map((l) => ({ ...l, name: rename(l.name) }))
+      const ex = {
+        ...r.exchange,
+        preflight: { ...pf, response: { ...pf.response, status: 204, headers: headers ?? [] } },
+      }
+      return attribute(ex, analyze(ex)).app
+    }
+    const title = (n: string) => n.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())
+    expect(relabel(title)).toBe(null)
+    expect(relabel((n) => n.toLowerCase())).toBe(null)
   })
 
   it('says unknown when no response was seen', () => {

@@ -8,7 +8,7 @@ import type { FixContext, Recipe } from './context.ts'
 import { jsString } from './escape.ts'
 import { beforeQuery, preflightRefused } from './failure.ts'
 import { type Case, type Framework, frameworkCase, frameworkFix, frameworkFixes } from './framework.ts'
-import { proxySentCors } from './shared.ts'
+import { proxySentCors, WHERE } from './shared.ts'
 
 export const recipe: Recipe = (ctx) => {
   const c = frameworkCase(ctx, FRAMEWORK)
@@ -128,11 +128,10 @@ function pluginFix(c: Case, strictPreflight: boolean | null, why: string, recomm
         : `Allow ${spec.origin} with @fastify/cors`,
     full,
     changes: [
-      { layer: 'app', where: 'shell, in the API project', snippet: 'npm install @fastify/cors' },
+      { layer: 'app', where: WHERE.fastifyInstall, snippet: 'npm install @fastify/cors' },
       {
         layer: 'app',
-        where:
-          'server entry (e.g. server.mjs) — right after const app = Fastify(), before any auth hook, plugin or route',
+        where: WHERE.fastifyEntry,
         snippet: ["import cors from '@fastify/cors'", '', ...register].join('\n'),
       },
     ],

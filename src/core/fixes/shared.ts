@@ -87,6 +87,9 @@ export const WHERE = {
   flaskCors: 'app.py, after app = Flask(__name__), replacing any other CORS(app) setup',
   flaskAuth: 'your auth check (before_request or decorator), as its first line',
   djangoSettings: 'settings.py, at the end (after MIDDLEWARE), replacing any other CORS_* settings',
+  fastifyInstall: 'shell, in the API project',
+  fastifyEntry:
+    'server entry (e.g. server.mjs) — right after const app = Fastify(), before any auth hook, plugin or route',
   railsGemfile: 'Gemfile',
   railsInitializer: 'config/initializers/cors.rb — the whole file (replaces any other Rack::Cors block)',
   goHandler: 'main.go, where the server is built: wrap the whole router (mux) in rs/cors',

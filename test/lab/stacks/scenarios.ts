@@ -66,6 +66,10 @@ const RAILS_CORS = (
   end
 end`
 
+/** @fastify/cors registered at the root (fastify/fastify-cors README), `await`ed so its hooks come first. */
+const FASTIFY_CORS = (options: string): string =>
+  `import cors from '@fastify/cors'\nawait app.register(cors${options ? `, ${options}` : ''})`
+
 export const STACK_SCENARIOS: readonly StackScenario[] = [
   {
     id: 'nginx-express-dup-star',
@@ -347,6 +351,45 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
     app: 'go',
     fetch: GET,
     expectCorsError: 'MissingAllowOriginHeader',
+  },
+  {
+    id: 'fastify-missing-method',
+    title: "PUT is not in @fastify/cors' default methods (GET,HEAD,POST)",
+    proxy: null,
+    app: 'fastify',
+    appSlots: { app_cors: FASTIFY_CORS("{ origin: '{page}' }") },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'MethodDisallowedByPreflightResponse',
+  },
+  {
+    id: 'fastify-auth-preflight',
+    title: 'an onRequest auth hook added before @fastify/cors answers the preflight 401',
+    proxy: null,
+    app: 'fastify',
+    appSlots: {
+      app_middleware: "app.addHook('onRequest', requireAuth)",
+      app_cors_late: FASTIFY_CORS("{ origin: '{page}' }"),
+    },
+    fetch: { path: '/api/private', method: 'GET', headers: { Authorization: 'Bearer t' } },
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+  },
+  {
+    id: 'fastify-no-cors-preflight',
+    title: "Fastify without @fastify/cors: the preflight gets Fastify's own 404 (no OPTIONS route)",
+    proxy: null,
+    app: 'fastify',
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+  },
+  {
+    id: 'nginx-fastify-dup-star',
+    title: "nginx add_header ACAO * on top of @fastify/cors defaults ('*, *')",
+    proxy: 'nginx',
+    app: 'fastify',
+    proxySlots: { location: 'add_header Access-Control-Allow-Origin *;' },
+    appSlots: { app_cors: FASTIFY_CORS('') },
+    fetch: GET,
+    expectCorsError: 'MultipleAllowOriginValues',
   },
   {
     id: 'rails-rack-cors-allowlist',

@@ -1,5 +1,6 @@
 /**
- * The stacks lab: real proxies (nginx, Apache httpd, Caddy, the Varnish cache) and real apps (Express + cors, FastAPI on
+ * The stacks lab: real proxies (nginx, Apache httpd, Caddy, the Varnish cache) and real apps (Express + cors, Fastify +
+ * @fastify/cors, FastAPI on
  * uvicorn, Flask + Flask-CORS, Django + django-cors-headers, Go net/http + rs/cors, Rails + rack-cors on
  * Puma) started unprivileged on loopback, each from a
  * template whose {{slots}} a scenario (or a generated fix) fills. Everything lives in a temp dir that is
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export type ProxyKind = 'nginx' | 'apache' | 'caddy' | 'varnish'
-export type AppKind = 'express' | 'fastapi' | 'flask' | 'django' | 'go' | 'rails'
+export type AppKind = 'express' | 'fastapi' | 'flask' | 'django' | 'go' | 'rails' | 'fastify'
 
 /** Slot name → text. Unfilled slots become empty. */
 export type Slots = Readonly<Record<string, string>>
@@ -51,6 +52,7 @@ const APP_FILE: Record<AppKind, string> = {
   django: 'django_app.py',
   go: 'main.go',
   rails: 'config.ru',
+  fastify: 'fastify.mjs',
 }
 const TEMPLATE: Record<AppKind, string> = {
   express: 'express.mjs.tpl',
@@ -59,6 +61,7 @@ const TEMPLATE: Record<AppKind, string> = {
   django: 'django_app.py',
   go: 'go_app.go',
   rails: 'rails_app.ru',
+  fastify: 'fastify.mjs.tpl',
 }
 /** Go builds in GOPATH mode against Debian's packaged sources; the build cache outlives one stack. */
 const GO_ENV = {
@@ -163,6 +166,10 @@ function startApp(app: AppKind, dir: string, port: number, slots: Slots): Child 
       // The app imports express/cors: resolve them from the repo's node_modules.
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
       return launch('express', process.execPath, [file], dir, env)
+    case 'fastify':
+      // Fastify 5 + @fastify/cors from the repo's node_modules, as Express.
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+      return launch('fastify', process.execPath, [file], dir, env)
     case 'fastapi':
       return launch(
         'uvicorn',
