@@ -17,7 +17,7 @@ import { APP_PHASES, isCorsName, PROXY_PHASES, type Reader, type Signal, val } f
 import { STACKS } from './stacks/index.ts'
 import type { StackModule } from './stacks/stack.ts'
 
-type ProxyStack = 'nginx' | 'apache' | 'caddy' | 'varnish'
+type ProxyStack = 'nginx' | 'apache' | 'caddy' | 'varnish' | 'haproxy'
 
 const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 }
 const weaker = (a: Confidence, b: Confidence): Confidence => (RANK[a] <= RANK[b] ? a : b)

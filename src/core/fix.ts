@@ -8,6 +8,7 @@ export type Stack =
   | 'caddy'
   /** A cache in front of the app. */
   | 'varnish'
+  | 'haproxy'
   | 'express'
   | 'fastify'
   | 'fastapi'

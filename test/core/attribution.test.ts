@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { analyze } from '../../src/core/analyze.ts'
 import { attribute } from '../../src/core/attribution.ts'
 import { diagnose } from '../../src/core/diagnose.ts'
+import type { Exchange, ResponseSide } from '../../src/core/exchange.ts'
 import { RECORDED_IDS, recording } from './stack-fixtures.ts'
 
 const attributed = (id: string) => {
@@ -16,6 +17,9 @@ const EXPECT: Record<string, { culprit: string; proxy: string | null; app: strin
   'nginx-fastapi-dup-origin-star': { culprit: 'both', proxy: 'nginx', app: null },
   'nginx-fastify-dup-star': { culprit: 'both', proxy: 'nginx', app: null },
   'fastify-missing-method': { culprit: 'app', proxy: null, app: 'fastify' },
+  // HAProxy's own pages: the app never saw the request, so nothing names it.
+  'haproxy-express-503-down': { culprit: 'proxy', proxy: 'haproxy', app: null },
+  'haproxy-deny-options': { culprit: 'proxy', proxy: 'haproxy', app: null },
   'fastify-auth-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
   'fastify-no-cors-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
   'nginx-flask-dup-preflight': { culprit: 'both', proxy: 'nginx', app: 'flask' },
@@ -169,6 +173,38 @@ describe('attribute() on recordings of the real stacks', () => {
     const title = (n: string) => n.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())
     expect(relabel(title)).toBe(null)
     expect(relabel((n) => n.toLowerCase())).toBe(null)
+  })
+
+  it('names HAProxy by its own page, from the body or (the extension sees no body) its three header lines', () => {
+    for (const id of ['haproxy-express-503-down', 'haproxy-deny-options']) {
+      const r = recording(id)
+      const strip = (x?: ResponseSide): ResponseSide | undefined => {
+        if (!x) return x
+        const { bodySnippet: _drop, ...rest } = x
+        return rest
+      }
+      const pf = r.exchange.preflight
+      const bare: Exchange = {
+        ...r.exchange,
+        ...(pf ? { preflight: { ...pf, response: strip(pf.response) } } : {}),
+        response: strip(r.exchange.response),
+      }
+      expect(attribute(bare, analyze(bare)).proxy, id).toBe('haproxy')
+      // The same three lines with a Date (HAProxy writes none on its own pages), or another body: not its page.
+      const res = (pf?.response ?? r.exchange.response) as ResponseSide
+      const date = { name: 'date', value: 'Tue, 08 Dec 2026 01:00:00 GMT' }
+      const dated = {
+        ...r.exchange,
+        preflight: undefined,
+        response: { ...strip(res), headers: [...res.headers, date] },
+      } as Exchange
+      const other = {
+        ...r.exchange,
+        preflight: undefined,
+        response: { ...res, bodySnippet: '<html><body><h1>503</h1></body></html>' },
+      } as Exchange
+      for (const ex of [dated, other]) expect(attribute(ex, analyze(ex)).proxy).toBe(null)
+    }
   })
 
   it('says unknown when no response was seen', () => {

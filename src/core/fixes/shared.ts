@@ -81,6 +81,8 @@ export const WHERE = {
   varnishBackendResponse: 'default.vcl, inside sub vcl_backend_response',
   varnishDeliver: 'default.vcl, inside sub vcl_deliver',
   varnishSynth: 'default.vcl, inside sub vcl_synth',
+  haproxyFrontend:
+    'haproxy.cfg, the frontend that receives the API requests, before its other http-request rules',
   expressCors: 'app.js, before any auth middleware and routes, replacing any other cors() setup',
   expressAuth: 'your auth middleware, as its first line',
   fastapiCors: 'main.py, after app = FastAPI(), replacing any other CORSMiddleware setup',
@@ -97,7 +99,7 @@ export const WHERE = {
   client: 'your front-end code, where the request is made',
 } as const
 
-export type Lang = 'nginx' | 'apache' | 'caddy' | 'vcl' | 'js' | 'python'
+export type Lang = 'nginx' | 'apache' | 'caddy' | 'vcl' | 'haproxy' | 'js' | 'python'
 
 export interface ChangeSpec {
   readonly layer: Layer
@@ -111,6 +113,7 @@ const COMMENT: Record<Lang, string> = {
   apache: '#',
   caddy: '#',
   vcl: '#',
+  haproxy: '#',
   js: '//',
   python: '#',
 }
@@ -263,6 +266,16 @@ export function proxyRemoval(proxy: Stack | null): ChangeSpec[] {
       ]
     case 'varnish':
       return varnishPlain()
+    case 'haproxy':
+      return [
+        {
+          layer: 'proxy',
+          where: WHERE.haproxyFrontend,
+          lang: 'haproxy',
+          snippet:
+            "# HAProxy passes the app's CORS headers through: no set-header, add-header or return of Access-Control-* here.",
+        },
+      ]
     default:
       return []
   }

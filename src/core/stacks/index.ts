@@ -13,6 +13,7 @@ import { fastify } from './fastify.ts'
 import { flask } from './flask.ts'
 import { generic } from './generic.ts'
 import { go } from './go.ts'
+import { haproxy } from './haproxy.ts'
 import { laravel } from './laravel.ts'
 import { nginx } from './nginx.ts'
 import { rails } from './rails.ts'
@@ -26,6 +27,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   apache,
   caddy,
   varnish,
+  haproxy,
   express,
   fastify,
   fastapi,

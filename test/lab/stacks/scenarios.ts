@@ -70,6 +70,9 @@ end`
 const FASTIFY_CORS = (options: string): string =>
   `import cors from '@fastify/cors'\nawait app.register(cors${options ? `, ${options}` : ''})`
 
+/** HAProxy as the CORS layer the way its users often write it: http-response rules reach only the app's answers. */
+const HAPROXY_CORS = 'http-response set-header Access-Control-Allow-Origin "*"'
+
 export const STACK_SCENARIOS: readonly StackScenario[] = [
   {
     id: 'nginx-express-dup-star',
@@ -390,6 +393,27 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
     appSlots: { app_cors: FASTIFY_CORS('') },
     fetch: GET,
     expectCorsError: 'MultipleAllowOriginValues',
+  },
+  {
+    id: 'haproxy-express-503-down',
+    title: "the app is out of rotation: HAProxy's own 503 page has none of its http-response CORS lines",
+    proxy: 'haproxy',
+    app: 'express',
+    proxySlots: { frontend: HAPROXY_CORS, server_options: 'disabled' },
+    fetch: GET,
+    expectCorsError: 'MissingAllowOriginHeader',
+  },
+  {
+    id: 'haproxy-deny-options',
+    title: 'a HAProxy method allow-list without OPTIONS answers the preflight with its own 403 page',
+    proxy: 'haproxy',
+    app: 'express',
+    proxySlots: {
+      frontend: HAPROXY_CORS,
+      frontend_rules: 'acl api_methods method GET HEAD POST PUT DELETE\nhttp-request deny unless api_methods',
+    },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
   },
   {
     id: 'rails-rack-cors-allowlist',

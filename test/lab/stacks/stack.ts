@@ -1,5 +1,5 @@
 /**
- * The stacks lab: real proxies (nginx, Apache httpd, Caddy, the Varnish cache) and real apps (Express + cors, Fastify +
+ * The stacks lab: real proxies (nginx, Apache httpd, Caddy, HAProxy, the Varnish cache) and real apps (Express + cors, Fastify +
  * @fastify/cors, FastAPI on
  * uvicorn, Flask + Flask-CORS, Django + django-cors-headers, Go net/http + rs/cors, Rails + rack-cors on
  * Puma) started unprivileged on loopback, each from a
@@ -13,7 +13,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-export type ProxyKind = 'nginx' | 'apache' | 'caddy' | 'varnish'
+export type ProxyKind = 'nginx' | 'apache' | 'caddy' | 'varnish' | 'haproxy'
 export type AppKind = 'express' | 'fastapi' | 'flask' | 'django' | 'go' | 'rails' | 'fastify'
 
 /** Slot name → text. Unfilled slots become empty. */
@@ -22,7 +22,7 @@ export type Slots = Readonly<Record<string, string>>
 export interface StackSpec {
   readonly proxy: ProxyKind | null
   readonly app: AppKind
-  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy; varnish: top, vcl_recv, vcl_backend_response, vcl_deliver, vcl_synth). */
+  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy; varnish: top, vcl_recv, vcl_backend_response, vcl_deliver, vcl_synth; haproxy: frontend, frontend_rules, server_options). */
   readonly proxySlots?: Slots
   /** Slots of the app template (app_cors, app_cors_late, app_middleware, auth_guard, app_powered_by). */
   readonly appSlots?: Slots
@@ -269,6 +269,15 @@ function startProxy(
     }
     case 'varnish':
       return startVarnish(prefix, port, slots)
+    case 'haproxy': {
+      const conf = fillTemplate(readFileSync(join(TEMPLATES, 'haproxy.cfg'), 'utf8'), slots)
+      writeFileSync(join(prefix, 'haproxy.cfg'), conf)
+      // -db: foreground, no daemon (https://docs.haproxy.org/2.6/management.html#3).
+      return [
+        launch('haproxy', '/usr/sbin/haproxy', ['-db', '-f', join(prefix, 'haproxy.cfg')], prefix, {}),
+        conf,
+      ]
+    }
   }
 }
 
