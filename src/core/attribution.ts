@@ -14,6 +14,7 @@ import { splitHeaderList } from './headers.ts'
 import type { HeaderPlace, HeaderRef } from './model/finding.ts'
 import { ownership } from './ownership.ts'
 import { APP_PHASES, isCorsName, PROXY_PHASES, type Reader, type Signal, val } from './stacks/fingerprint.ts'
+import { keepAliveLine } from './stacks/haproxy.ts'
 import { STACKS } from './stacks/index.ts'
 import type { StackModule } from './stacks/stack.ts'
 
@@ -198,7 +199,12 @@ function attributeLines(
       )
       continue
     }
-    const varnished = proxy === 'varnish' ? varnishLine(h, index, app) : null
+    const varnished =
+      proxy === 'varnish'
+        ? varnishLine(h, index, app)
+        : proxy === 'haproxy'
+          ? haproxyLine(h, index, app)
+          : null
     if (varnished) {
       line(varnished.layer, varnished.stack, varnished.confidence, varnished.evidence)
       continue
@@ -301,6 +307,29 @@ function varnishLine(
     evidence:
       "before Varnish's X-Varnish line: stored from the backend's response (the app's, unless vcl_backend_response set it)",
   }
+}
+
+/** HAProxy appends its http-response lines after the upstream's last, the Keep-Alive it forwarded (stacks/haproxy.ts). */
+function haproxyLine(
+  h: ResponseSide['headers'],
+  index: number,
+  app: Stack | null,
+): Omit<LineAttribution, 'header'> | null {
+  const mark = keepAliveLine(h)
+  if (mark < 0) return null
+  return index > mark
+    ? {
+        layer: 'proxy',
+        stack: 'haproxy',
+        confidence: 'high',
+        evidence: "after the upstream's keep-alive line: HAProxy's http-response add-header / set-header",
+      }
+    : {
+        layer: 'app',
+        stack: app,
+        confidence: 'medium',
+        evidence: "before the upstream's keep-alive line: the app's, forwarded by HAProxy",
+      }
 }
 
 /** The wire index of the first CORS line whose name already appeared above it, or -1. */

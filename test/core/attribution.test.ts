@@ -20,6 +20,7 @@ const EXPECT: Record<string, { culprit: string; proxy: string | null; app: strin
   // HAProxy's own pages: the app never saw the request, so nothing names it.
   'haproxy-express-503-down': { culprit: 'proxy', proxy: 'haproxy', app: null },
   'haproxy-deny-options': { culprit: 'proxy', proxy: 'haproxy', app: null },
+  'haproxy-express-dup-add': { culprit: 'both', proxy: 'haproxy', app: 'express' },
   'fastify-auth-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
   'fastify-no-cors-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
   'nginx-flask-dup-preflight': { culprit: 'both', proxy: 'nginx', app: 'flask' },
@@ -173,6 +174,15 @@ describe('attribute() on recordings of the real stacks', () => {
     const title = (n: string) => n.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())
     expect(relabel(title)).toBe(null)
     expect(relabel((n) => n.toLowerCase())).toBe(null)
+  })
+
+  it("HAProxy's add-header line is the one after the app's keep-alive, which HAProxy forwarded in lower case", () => {
+    const a = attributed('haproxy-express-dup-add')
+    expect(a.lines.map((l) => `${l.layer}:${l.stack ?? '-'} ${l.header.value}`)).toEqual([
+      'app:express http://app.test:5173',
+      'proxy:haproxy *',
+    ])
+    expect(a.confidence).toBe('high')
   })
 
   it('names HAProxy by its own page, from the body or (the extension sees no body) its three header lines', () => {

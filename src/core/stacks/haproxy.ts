@@ -1,5 +1,6 @@
 import type { ResponseSide } from '../exchange.ts'
 import { recipe } from '../fixes/haproxy.ts'
+import type { HeaderList } from '../headers.ts'
 import { has } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
@@ -8,7 +9,12 @@ import type { StackModule } from './stack.ts'
  * when it answers itself: `<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle
  * this request.\n</body></html>` and its siblings (src/http.c http_err_msgs, https://github.com/haproxy/haproxy).
  * Measured on HAProxy 2.6 in the lab (test/core/fixtures/stacks/haproxy-*.json). It also lower-cases every
- * header name it forwards over HTTP/1.1 (HTX), but so do Envoy and every HTTP/2 hop: case names nobody.
+ * header name it forwards over HTTP/1.1 (HTX), but so do Envoy and every HTTP/2 hop: case alone names nobody.
+ * What does: the upstream's `Keep-Alive` passed on in lower case. HTTP/2 forbids the header (RFC 9113
+ * §8.2.2), nginx, Apache, Caddy, Varnish and Envoy drop it as hop-by-hop, and Node, Go and Java write it
+ * Title-Case: a lower-case `keep-alive` line is HAProxy's HTX forwarding a Node app's (measured:
+ * haproxy-express-dup-add.json). Its http-response add-header / set-header lines come after every line
+ * of the upstream's, so that line also splits the app's CORS lines from HAProxy's.
  * A page of its own means the app never answered (or a rule refused the request before it got there).
  */
 interface Page {
@@ -80,5 +86,23 @@ export const haproxy: StackModule = {
         }
       },
     },
+    {
+      phase: 'via',
+      read: (r) => {
+        const line = keepAliveLine(r.headers)
+        return line >= 0
+          ? {
+              stack: 'haproxy',
+              confidence: 'medium',
+              evidence: `'keep-alive: ${r.headers[line]?.value}' in lower case: the upstream's Keep-Alive, forwarded over HTTP/1.1 with HAProxy's lower-cased names`,
+            }
+          : null
+      },
+    },
   ],
+}
+
+/** The index of a `keep-alive` line written in lower case, or -1. */
+export function keepAliveLine(h: HeaderList): number {
+  return h.findIndex((l) => l.name === 'keep-alive')
 }

@@ -416,6 +416,16 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
     expectCorsError: 'PreflightMissingAllowOriginHeader',
   },
   {
+    id: 'haproxy-express-dup-add',
+    title: "HAProxy http-response add-header ACAO * next to Express cors({origin}) ('origin, *'): add-header appends",
+    proxy: 'haproxy',
+    app: 'express',
+    proxySlots: { frontend: 'http-response add-header Access-Control-Allow-Origin "*"' },
+    appSlots: { app_cors: "app.use(cors({ origin: '{page}' }))" },
+    fetch: GET,
+    expectCorsError: 'MultipleAllowOriginValues',
+  },
+  {
     id: 'rails-rack-cors-allowlist',
     title: "rack-cors (Rails) allows only another origin: the page's GET gets no ACAO",
     proxy: null,
