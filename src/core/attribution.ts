@@ -3,7 +3,7 @@
  * failure. Evidence comes only from what the browser saw: Server / X-Powered-By / Via, header-name casing,
  * wire order, and each stack's characteristic answers. The fingerprints live in the stack modules
  * (src/core/stacks/); this file weighs them. Each was checked against what the lab's real servers send
- * (test/core/fixtures/stacks/*.json, recorded from nginx 1.22, Apache 2.4, Caddy 2.6, Varnish 7.1, Express 5 + cors 2.8, Fastify 5.12 + @fastify/cors 11.4,
+ * (test/core/fixtures/stacks/*.json, recorded from nginx 1.22, Apache 2.4, Caddy 2.6, Varnish 7.1, Express 5 + cors 2.8, Fastify 5.12 + @fastify/cors 11.4, Hono 4.13,
  * Starlette 0.26, Flask-CORS 3.0, django-cors-headers 3.14).
  */
 import type { Analysis } from './analysis.ts'

@@ -11,6 +11,7 @@ export type Stack =
   | 'haproxy'
   | 'express'
   | 'fastify'
+  | 'hono'
   | 'fastapi'
   | 'django'
   | 'flask'

@@ -21,6 +21,8 @@ const EXPECT: Record<string, { culprit: string; proxy: string | null; app: strin
   'haproxy-express-503-down': { culprit: 'proxy', proxy: 'haproxy', app: null },
   'haproxy-deny-options': { culprit: 'proxy', proxy: 'haproxy', app: null },
   'haproxy-express-dup-add': { culprit: 'both', proxy: 'haproxy', app: 'express' },
+  'hono-missing-header': { culprit: 'app', proxy: null, app: 'hono' },
+  'nginx-hono-preflight-dup': { culprit: 'both', proxy: 'nginx', app: 'hono' },
   'fastify-auth-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
   'fastify-no-cors-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
   'nginx-flask-dup-preflight': { culprit: 'both', proxy: 'nginx', app: 'flask' },
@@ -215,6 +217,26 @@ describe('attribute() on recordings of the real stacks', () => {
       } as Exchange
       for (const ex of [dated, other]) expect(attribute(ex, analyze(ex)).proxy).toBe(null)
     }
+  })
+
+  it("names Hono by hono/cors' default methods, line by line behind nginx; the list without QUERY (@koa/cors' too) names nobody", () => {
+    const a = attributed('nginx-hono-preflight-dup')
+    expect(a.lines.map((l) => `${l.layer}:${l.stack ?? '-'}`)).toEqual([
+      'app:hono',
+      'app:hono',
+      'app:hono',
+      'proxy:nginx',
+      'proxy:nginx',
+      'proxy:nginx',
+    ])
+    const r = recording('hono-missing-header')
+    const pf = r.exchange.preflight
+    if (!pf?.response) throw new Error('no preflight')
+    const koa = pf.response.headers.map((l) =>
+      l.name === 'access-control-allow-methods' ? { ...l, value: 'GET,HEAD,PUT,POST,DELETE,PATCH' } : l,
+    )
+    const ex: Exchange = { ...r.exchange, preflight: { ...pf, response: { ...pf.response, headers: koa } } }
+    expect(attribute(ex, analyze(ex)).app).toBe(null)
   })
 
   it('says unknown when no response was seen', () => {

@@ -31,26 +31,25 @@ function originRules(ctx: FixContext): string[] {
   ]
 }
 
-/** A `hdr` argument of http-request return, or a note when HAProxy cannot quote the list. */
-function hdr(name: string, values: readonly string[]): string | null {
-  return haproxyString(values.join(', ')) === null ? null : `hdr ${name} ${haproxyString(values.join(', '))}`
+/** A `hdr` argument of http-request return, or (HAProxy cannot quote the list) a note saying so. */
+function hdr(name: string, values: readonly string[]): { part: string } | { note: string } {
+  const quoted = haproxyString(values.join(', '))
+  return quoted
+    ? { part: `hdr ${name} ${quoted}` }
+    : { note: droppedNote('#', name, values.join(', '), 'HAProxy cannot quote it') }
 }
 
 function preflightReturn(ctx: FixContext): string[] {
-  const methods = [...methodsToAllow(ctx), 'OPTIONS']
   const heads = headersToAllow(ctx)
   const parts = [
-    hdr('Access-Control-Allow-Methods', methods),
+    hdr('Access-Control-Allow-Methods', [...methodsToAllow(ctx), 'OPTIONS']),
     ...(heads.length ? [hdr('Access-Control-Allow-Headers', heads)] : []),
-    'hdr Access-Control-Max-Age "600"',
+    { part: 'hdr Access-Control-Max-Age "600"' },
   ]
-  const notes = parts.some((p) => p === null)
-    ? [droppedNote('#', 'a list', [...methods, ...heads].join(', '), 'HAProxy cannot quote it')]
-    : []
   return [
     '# Preflights end here with 204, before the app, its auth or any deny rule sees them.',
-    ...notes,
-    `http-request return status 204 ${parts.filter((p) => p !== null).join(' ')} if METH_OPTIONS cors_origin { req.hdr(access-control-request-method) -m found }`,
+    ...parts.flatMap((p) => ('note' in p ? [p.note] : [])),
+    `http-request return status 204 ${parts.flatMap((p) => ('part' in p ? [p.part] : [])).join(' ')} if METH_OPTIONS cors_origin { req.hdr(access-control-request-method) -m found }`,
   ]
 }
 

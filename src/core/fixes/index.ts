@@ -19,6 +19,7 @@ const PROXIES: readonly Stack[] = ['nginx', 'apache', 'caddy']
 const FRAMEWORKS: ReadonlySet<Stack> = new Set([
   'express',
   'fastify',
+  'hono',
   'fastapi',
   'django',
   'flask',

@@ -92,6 +92,8 @@ export const WHERE = {
   fastifyInstall: 'shell, in the API project',
   fastifyEntry:
     'server entry (e.g. server.mjs) — right after const app = Fastify(), before any auth hook, plugin or route',
+  honoApp:
+    "the Hono app's entry (e.g. server.mjs) — right after const app = new Hono(), before any middleware or route",
   railsGemfile: 'Gemfile',
   railsInitializer: 'config/initializers/cors.rb — the whole file (replaces any other Rack::Cors block)',
   goHandler: 'main.go, where the server is built: wrap the whole router (mux) in rs/cors',

@@ -14,6 +14,7 @@ import { flask } from './flask.ts'
 import { generic } from './generic.ts'
 import { go } from './go.ts'
 import { haproxy } from './haproxy.ts'
+import { hono } from './hono.ts'
 import { laravel } from './laravel.ts'
 import { nginx } from './nginx.ts'
 import { rails } from './rails.ts'
@@ -30,6 +31,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   haproxy,
   express,
   fastify,
+  hono,
   fastapi,
   django,
   flask,

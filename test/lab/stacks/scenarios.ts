@@ -73,6 +73,10 @@ const FASTIFY_CORS = (options: string): string =>
 /** HAProxy as the CORS layer the way its users often write it: http-response rules reach only the app's answers. */
 const HAPROXY_CORS = 'http-response set-header Access-Control-Allow-Origin "*"'
 
+/** hono/cors on every path, as Hono's docs show it. */
+const HONO_CORS = (options: string): string =>
+  `import { cors } from 'hono/cors'\napp.use('*', cors(${options}))`
+
 export const STACK_SCENARIOS: readonly StackScenario[] = [
   {
     id: 'nginx-express-dup-star',
@@ -417,13 +421,34 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
   },
   {
     id: 'haproxy-express-dup-add',
-    title: "HAProxy http-response add-header ACAO * next to Express cors({origin}) ('origin, *'): add-header appends",
+    title:
+      "HAProxy http-response add-header ACAO * next to Express cors({origin}) ('origin, *'): add-header appends",
     proxy: 'haproxy',
     app: 'express',
     proxySlots: { frontend: 'http-response add-header Access-Control-Allow-Origin "*"' },
     appSlots: { app_cors: "app.use(cors({ origin: '{page}' }))" },
     fetch: GET,
     expectCorsError: 'MultipleAllowOriginValues',
+  },
+  {
+    id: 'hono-missing-header',
+    title: 'X-Api-Key is not in hono/cors allowHeaders',
+    proxy: null,
+    app: 'hono',
+    appSlots: { app_cors: HONO_CORS("{ origin: '{page}', allowHeaders: ['Content-Type'] }") },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'HeaderDisallowedByPreflightResponse',
+  },
+  {
+    id: 'nginx-hono-preflight-dup',
+    title:
+      "hono/cors answers the proxied preflight and nginx's add_header … always lines follow it ('*, origin')",
+    proxy: 'nginx',
+    app: 'hono',
+    proxySlots: { location: NGINX_CORS_ALWAYS },
+    appSlots: { app_cors: HONO_CORS('') },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'PreflightMultipleAllowOriginValues',
   },
   {
     id: 'rails-rack-cors-allowlist',
