@@ -486,7 +486,13 @@ function judge(
       ],
     }
   }
-  return { culprit: 'unknown', confidence: 'low', why: [] }
+  return {
+    culprit: 'unknown',
+    confidence: 'low',
+    why: [
+      `nothing on the wire names the server that sent this ${f(analysis)}${statusWhy}: \`cors-lens check\` on the app's own address, past any proxy, shows which layer answers`,
+    ],
+  }
 }
 
 const f = (a: Analysis): string => (a.stage === 'preflight' ? 'preflight response' : 'response')
