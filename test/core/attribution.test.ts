@@ -22,6 +22,8 @@ const EXPECT: Record<string, { culprit: string; proxy: string | null; app: strin
   'haproxy-deny-options': { culprit: 'proxy', proxy: 'haproxy', app: null },
   'haproxy-express-dup-add': { culprit: 'both', proxy: 'haproxy', app: 'express' },
   'hono-missing-header': { culprit: 'app', proxy: null, app: 'hono' },
+  // The app's own 401 JSON and Node's trailer: nothing names Hono, and no recipe is offered for anything.
+  'hono-auth-preflight': { culprit: 'unknown', proxy: null, app: null },
   'nginx-hono-preflight-dup': { culprit: 'both', proxy: 'nginx', app: 'hono' },
   'fastify-auth-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
   'fastify-no-cors-preflight': { culprit: 'app', proxy: null, app: 'fastify' },

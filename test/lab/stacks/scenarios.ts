@@ -25,6 +25,8 @@ export interface StackScenario {
   readonly fetch: StackFetch
   /** CDP corsErrorStatus.corsError Chromium reports for the broken stack. */
   readonly expectCorsError: string
+  /** false: nothing on the wire names the stack, so only stack-neutral cures may be offered (none is applied). */
+  readonly named?: false
 }
 
 const PUT_WITH_KEY: StackFetch = {
@@ -438,6 +440,20 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
     appSlots: { app_cors: HONO_CORS("{ origin: '{page}', allowHeaders: ['Content-Type'] }") },
     fetch: PUT_WITH_KEY,
     expectCorsError: 'HeaderDisallowedByPreflightResponse',
+  },
+  {
+    // The 401 is the app's own JSON and Node's trailer is every Node server's: nothing names Hono.
+    id: 'hono-auth-preflight',
+    title: 'an auth middleware used before hono/cors answers the preflight 401: no mark names the app',
+    proxy: null,
+    app: 'hono',
+    appSlots: {
+      app_middleware: "app.use('/api/*', requireAuth)",
+      app_cors_late: HONO_CORS("{ origin: '{page}' }"),
+    },
+    fetch: { path: '/api/private', method: 'GET', headers: { Authorization: 'Bearer t' } },
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+    named: false,
   },
   {
     id: 'nginx-hono-preflight-dup',
