@@ -12,6 +12,7 @@ export type Stack =
   | 'express'
   | 'fastify'
   | 'hono'
+  | 'koa'
   | 'fastapi'
   | 'django'
   | 'flask'

@@ -22,6 +22,9 @@ const EXPECT: Record<string, { culprit: string; proxy: string | null; app: strin
   'haproxy-deny-options': { culprit: 'proxy', proxy: 'haproxy', app: null },
   'haproxy-express-dup-add': { culprit: 'both', proxy: 'haproxy', app: 'express' },
   'hono-missing-header': { culprit: 'app', proxy: null, app: 'hono' },
+  'koa-missing-header': { culprit: 'app', proxy: null, app: 'koa' },
+  // A simple GET's '*' and Node's trailer: nothing names Koa.
+  'koa-credentials-star': { culprit: 'unknown', proxy: null, app: null },
   // The app's own 401 JSON and Node's trailer: nothing names Hono, and no recipe is offered for anything.
   'hono-auth-preflight': { culprit: 'unknown', proxy: null, app: null },
   'nginx-hono-preflight-dup': { culprit: 'both', proxy: 'nginx', app: 'hono' },
@@ -239,6 +242,8 @@ describe('attribute() on recordings of the real stacks', () => {
     )
     const ex: Exchange = { ...r.exchange, preflight: { ...pf, response: { ...pf.response, headers: koa } } }
     expect(attribute(ex, analyze(ex)).app).toBe(null)
+    // The same list under Koa's Title-Case name is @koa/cors' (koa-missing-header).
+    expect(attributed('koa-missing-header').evidence.join(' ')).toMatch(/@koa\/cors' default list/)
   })
 
   it('says unknown when no response was seen', () => {

@@ -51,7 +51,7 @@ describe('the stack registry', () => {
   })
 
   it('says an unknown stack id (an old HAR) as it is', () => {
-    expect(stackName('koa')).toBe('koa')
+    expect(stackName('traefik')).toBe('traefik')
     expect(stackName('__proto__')).toBe('__proto__')
   })
 })

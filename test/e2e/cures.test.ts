@@ -54,6 +54,7 @@ const APP_SLOT: Readonly<Record<string, readonly string[]>> = {
   [WHERE.railsInitializer]: ['app_cors'],
   [WHERE.fastifyEntry]: ['app_cors', 'app_cors_late'],
   [WHERE.honoApp]: ['app_cors', 'app_cors_late'],
+  [WHERE.koaApp]: ['app_cors', 'app_cors_late'],
 }
 /** App steps the lab's packages already took (Debian installs the gem): noted, not applied. */
 const ALREADY_DONE: Readonly<Record<string, string>> = {
@@ -312,7 +313,7 @@ function writeMatrix(): void {
     'generated fix for a stack the lab runs is applied as generated and re-run in a fresh browser context.',
     '"pass" = no loadingFailed and exactly one Access-Control-Allow-Origin line.',
     '',
-    `Run: ${new Date().toISOString().slice(0, 10)}. Lab: nginx 1.22, Apache 2.4, Caddy 2.6, Varnish 7.1, HAProxy 2.6, Express 5 + cors 2.8, Fastify 5.12 + @fastify/cors 11.4, Hono 4.13 on @hono/node-server 2.1, FastAPI 0.92 / Starlette 0.26, Flask 2.2 + Flask-CORS 3.0.10, Django 3.2 + django-cors-headers 3.14, Go 1.19 + rs/cors 1.7, Rails 6.1 + rack-cors 1.1 on Puma 5.6.`,
+    `Run: ${new Date().toISOString().slice(0, 10)}. Lab: nginx 1.22, Apache 2.4, Caddy 2.6, Varnish 7.1, HAProxy 2.6, Express 5 + cors 2.8, Fastify 5.12 + @fastify/cors 11.4, Hono 4.13 on @hono/node-server 2.1, Koa 2.16 + @koa/cors 5.0, FastAPI 0.92 / Starlette 0.26, Flask 2.2 + Flask-CORS 3.0.10, Django 3.2 + django-cors-headers 3.14, Go 1.19 + rs/cors 1.7, Rails 6.1 + rack-cors 1.1 on Puma 5.6.`,
     '',
     '| scenario | stack | cure | result |',
     '|---|---|---|---|',

@@ -19,6 +19,7 @@ const FRAMEWORKS: ReadonlySet<Stack> = new Set([
   'express',
   'fastify',
   'hono',
+  'koa',
   'fastapi',
   'django',
   'flask',

@@ -94,6 +94,8 @@ export const WHERE = {
     'server entry (e.g. server.mjs) — right after const app = Fastify(), before any auth hook, plugin or route',
   honoApp:
     "the Hono app's entry (e.g. server.mjs) — right after const app = new Hono(), before any middleware or route",
+  koaApp:
+    "the Koa app's entry (e.g. server.mjs) — right after const app = new Koa(), before any middleware or router",
   railsGemfile: 'Gemfile',
   railsInitializer: 'config/initializers/cors.rb — the whole file (replaces any other Rack::Cors block)',
   goHandler: 'main.go, where the server is built: wrap the whole router (mux) in rs/cors',

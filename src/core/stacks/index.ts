@@ -15,6 +15,7 @@ import { generic } from './generic.ts'
 import { go } from './go.ts'
 import { haproxy } from './haproxy.ts'
 import { hono } from './hono.ts'
+import { koa } from './koa.ts'
 import { laravel } from './laravel.ts'
 import { nginx } from './nginx.ts'
 import { rails } from './rails.ts'
@@ -32,6 +33,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   express,
   fastify,
   hono,
+  koa,
   fastapi,
   django,
   flask,

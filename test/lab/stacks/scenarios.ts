@@ -79,6 +79,9 @@ const HAPROXY_CORS = 'http-response set-header Access-Control-Allow-Origin "*"'
 const HONO_CORS = (options: string): string =>
   `import { cors } from 'hono/cors'\napp.use('*', cors(${options}))`
 
+/** @koa/cors first in the middleware stack, as its README shows it. */
+const KOA_CORS = (options: string): string => `import cors from '@koa/cors'\napp.use(cors(${options}))`
+
 export const STACK_SCENARIOS: readonly StackScenario[] = [
   {
     id: 'nginx-express-dup-star',
@@ -465,6 +468,26 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
     appSlots: { app_cors: HONO_CORS('') },
     fetch: PUT_WITH_KEY,
     expectCorsError: 'PreflightMultipleAllowOriginValues',
+  },
+  {
+    id: 'koa-missing-header',
+    title: 'X-Api-Key is not in @koa/cors allowHeaders',
+    proxy: null,
+    app: 'koa',
+    appSlots: { app_cors: KOA_CORS("{ origin: '{page}', allowHeaders: ['Content-Type'] }") },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'HeaderDisallowedByPreflightResponse',
+  },
+  {
+    // '*' with credentials; the GET's answer carries nothing of Koa's own.
+    id: 'koa-credentials-star',
+    title: "credentials: 'include' against @koa/cors defaults ('*'): no mark names the app",
+    proxy: null,
+    app: 'koa',
+    appSlots: { app_cors: KOA_CORS('') },
+    fetch: { ...GET, credentials: 'include' },
+    expectCorsError: 'WildcardOriginNotAllowed',
+    named: false,
   },
   {
     id: 'rails-rack-cors-allowlist',

@@ -1,6 +1,6 @@
 /**
  * The stacks lab: real proxies (nginx, Apache httpd, Caddy, HAProxy, the Varnish cache) and real apps (Express + cors, Fastify +
- * @fastify/cors, Hono on @hono/node-server, FastAPI on
+ * @fastify/cors, Hono on @hono/node-server, Koa + @koa/cors, FastAPI on
  * uvicorn, Flask + Flask-CORS, Django + django-cors-headers, Go net/http + rs/cors, Rails + rack-cors on
  * Puma) started unprivileged on loopback, each from a
  * template whose {{slots}} a scenario (or a generated fix) fills. Everything lives in a temp dir that is
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export type ProxyKind = 'nginx' | 'apache' | 'caddy' | 'varnish' | 'haproxy'
-export type AppKind = 'express' | 'fastapi' | 'flask' | 'django' | 'go' | 'rails' | 'fastify' | 'hono'
+export type AppKind = 'express' | 'fastapi' | 'flask' | 'django' | 'go' | 'rails' | 'fastify' | 'hono' | 'koa'
 
 /** Slot name → text. Unfilled slots become empty. */
 export type Slots = Readonly<Record<string, string>>
@@ -54,6 +54,7 @@ const APP_FILE: Record<AppKind, string> = {
   rails: 'config.ru',
   fastify: 'fastify.mjs',
   hono: 'hono.mjs',
+  koa: 'koa.mjs',
 }
 const TEMPLATE: Record<AppKind, string> = {
   express: 'express.mjs.tpl',
@@ -64,6 +65,7 @@ const TEMPLATE: Record<AppKind, string> = {
   rails: 'rails_app.ru',
   fastify: 'fastify.mjs.tpl',
   hono: 'hono.mjs.tpl',
+  koa: 'koa.mjs.tpl',
 }
 /** Go builds in GOPATH mode against Debian's packaged sources; the build cache outlives one stack. */
 const GO_ENV = {
@@ -170,7 +172,8 @@ function startApp(app: AppKind, dir: string, port: number, slots: Slots): Child 
       return launch('express', process.execPath, [file], dir, env)
     case 'fastify':
     case 'hono':
-      // Fastify 5 + @fastify/cors, Hono 4 + @hono/node-server: from the repo's node_modules, as Express.
+    case 'koa':
+      // Fastify 5 + @fastify/cors, Hono 4 + @hono/node-server, Koa 2 + @koa/cors: from the repo's node_modules, as Express.
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
       return launch(app, process.execPath, [file], dir, env)
     case 'fastapi':
