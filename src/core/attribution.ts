@@ -3,7 +3,7 @@
  * failure. Evidence comes only from what the browser saw: Server / X-Powered-By / Via, header-name casing,
  * wire order, and each stack's characteristic answers. The fingerprints live in the stack modules
  * (src/core/stacks/); this file weighs them. Each was checked against what the lab's real servers send
- * (test/core/fixtures/stacks/*.json, recorded from nginx 1.22, Apache 2.4, Caddy 2.6, Varnish 7.1, Express 5 + cors 2.8,
+ * (test/core/fixtures/stacks/*.json, recorded from nginx 1.22, Apache 2.4, Caddy 2.6, Varnish 7.1, Express 5 + cors 2.8, Fastify 5.12 + @fastify/cors 11.4, Hono 4.13,
  * Starlette 0.26, Flask-CORS 3.0, django-cors-headers 3.14).
  */
 import type { Analysis } from './analysis.ts'
@@ -187,7 +187,7 @@ function behindProxy(facts: LineFacts, proxy: Stack, focusSigs: readonly Signal[
       'app',
       app,
       'medium',
-      `'${l.name}' is in lower case, unlike the proxy's own lines: an upstream (uvicorn/h11) wrote it`,
+      `'${l.name}' is in lower case, unlike the proxy's own lines: an upstream wrote it (uvicorn, Fastify and Hono write lower case)`,
     )
   const ordered = STACKS[proxy].lineOrder?.(facts)
   if (ordered) return ordered
@@ -346,7 +346,13 @@ function judgeProducer({ analysis, r, proxy, app, focusSigs, acao }: Case): Judg
         `the ${f(analysis)}${statusWhy} passed through ${proxy} from ${app}; either layer should have added the CORS headers`,
       ],
     }
-  return { culprit: 'unknown', confidence: 'low', why: [] }
+  return {
+    culprit: 'unknown',
+    confidence: 'low',
+    why: [
+      `nothing on the wire names the server that sent this ${f(analysis)}${statusWhy}: \`cors-lens check\` on the app's own address, past any proxy, shows which layer answers`,
+    ],
+  }
 }
 
 /** The app produced the response and the proxy passed it on without the lines it needed. */

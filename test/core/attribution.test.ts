@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { analyze } from '../../src/core/analyze.ts'
 import { attribute } from '../../src/core/attribution.ts'
+import { diagnose } from '../../src/core/diagnose.ts'
+import type { Exchange, ResponseSide } from '../../src/core/exchange.ts'
 import { RECORDED_IDS, recording } from './stack-fixtures.ts'
 
 const attributed = (id: string) => {
@@ -11,7 +13,23 @@ const attributed = (id: string) => {
 /** What the evidence in each real recording supports — and no more. */
 const EXPECT: Record<string, { culprit: string; proxy: string | null; app: string | null }> = {
   'nginx-express-dup-star': { culprit: 'both', proxy: 'nginx', app: 'express' },
-  'nginx-fastapi-dup-origin-star': { culprit: 'both', proxy: 'nginx', app: 'fastapi' },
+  // uvicorn's lower-case names behind nginx look like Fastify's (nginx-fastify-dup-star): the app stays unnamed.
+  'nginx-fastapi-dup-origin-star': { culprit: 'both', proxy: 'nginx', app: null },
+  'nginx-fastify-dup-star': { culprit: 'both', proxy: 'nginx', app: null },
+  'fastify-missing-method': { culprit: 'app', proxy: null, app: 'fastify' },
+  // HAProxy's own pages: the app never saw the request, so nothing names it.
+  'haproxy-express-503-down': { culprit: 'proxy', proxy: 'haproxy', app: null },
+  'haproxy-deny-options': { culprit: 'proxy', proxy: 'haproxy', app: null },
+  'haproxy-express-dup-add': { culprit: 'both', proxy: 'haproxy', app: 'express' },
+  'hono-missing-header': { culprit: 'app', proxy: null, app: 'hono' },
+  'koa-missing-header': { culprit: 'app', proxy: null, app: 'koa' },
+  // A simple GET's '*' and Node's trailer: nothing names Koa.
+  'koa-credentials-star': { culprit: 'unknown', proxy: null, app: null },
+  // The app's own 401 JSON and Node's trailer: nothing names Hono, and no recipe is offered for anything.
+  'hono-auth-preflight': { culprit: 'unknown', proxy: null, app: null },
+  'nginx-hono-preflight-dup': { culprit: 'both', proxy: 'nginx', app: 'hono' },
+  'fastify-auth-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
+  'fastify-no-cors-preflight': { culprit: 'app', proxy: null, app: 'fastify' },
   'nginx-flask-dup-preflight': { culprit: 'both', proxy: 'nginx', app: 'flask' },
   // A Django GET behind nginx carries no Django signature: the app stays unnamed.
   'nginx-django-dup': { culprit: 'both', proxy: 'nginx', app: null },
@@ -126,6 +144,106 @@ describe('attribute() on recordings of the real stacks', () => {
     expect(attributed('fastapi-allowlist').evidence.join(' ')).toMatch(/Disallowed CORS origin/)
     expect(attributed('django-missing-header').evidence.join(' ')).toMatch(/django-cors-headers/)
     expect(attributed('express-missing-header').evidence.join(' ')).toMatch(/X-Powered-By: Express/)
+  })
+
+  it('offers a recipe only for a stack the recording really ran (or a stack-neutral cure)', () => {
+    const neutral = new Set(['generic', 'client', 'third-party', 'browser'])
+    for (const id of RECORDED_IDS) {
+      const r = recording(id)
+      const there = new Set([r.proxy, r.app])
+      const strays = diagnose(r.exchange).fixes.filter((f) => !neutral.has(f.stack) && !there.has(f.stack))
+      expect(strays.map((f) => `${id}: ${f.stack}`)).toEqual([])
+    }
+  })
+
+  it("names Fastify by its 404 body, its Keep-Alive and @fastify/cors' lower-case default methods", () => {
+    expect(attributed('fastify-no-cors-preflight').evidence.join(' ')).toMatch(/Fastify's own not-found/)
+    expect(attributed('fastify-auth-preflight').evidence.join(' ')).toMatch(/Keep-Alive: timeout=72/)
+    const a = attributed('fastify-missing-method')
+    expect(a.evidence.join(' ')).toMatch(/@fastify\/cors' default list/)
+    expect(a.lines.every((l) => l.layer === 'app' && l.stack === 'fastify')).toBe(true)
+  })
+
+  it("reads 'GET,HEAD,POST' under Title-Case names (Spring's defaults too) or on HTTP/2 as nobody's", () => {
+    const r = recording('fastify-missing-method')
+    const pf = r.exchange.preflight
+    if (!pf?.response) throw new Error('no preflight')
+    const relabel = (rename: (n: string) => string) => {
+      const headers = pf.response?.headers
+        .filter((l) => l.name.toLowerCase() !== 'keep-alive')
+        .map((l) => ({ ...l, name: rename(l.name) }))
+      const ex = {
+        ...r.exchange,
+        preflight: { ...pf, response: { ...pf.response, status: 204, headers: headers ?? [] } },
+      }
+      return attribute(ex, analyze(ex)).app
+    }
+    const title = (n: string) => n.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())
+    expect(relabel(title)).toBe(null)
+    expect(relabel((n) => n.toLowerCase())).toBe(null)
+  })
+
+  it("HAProxy's add-header line is the one after the app's keep-alive, which HAProxy forwarded in lower case", () => {
+    const a = attributed('haproxy-express-dup-add')
+    expect(a.lines.map((l) => `${l.layer}:${l.stack ?? '-'} ${l.header.value}`)).toEqual([
+      'app:express http://app.test:5173',
+      'proxy:haproxy *',
+    ])
+    expect(a.confidence).toBe('high')
+  })
+
+  it('names HAProxy by its own page, from the body or (the extension sees no body) its three header lines', () => {
+    for (const id of ['haproxy-express-503-down', 'haproxy-deny-options']) {
+      const r = recording(id)
+      const strip = (x?: ResponseSide): ResponseSide | undefined => {
+        if (!x) return x
+        const { bodySnippet: _drop, ...rest } = x
+        return rest
+      }
+      const pf = r.exchange.preflight
+      const bare: Exchange = {
+        ...r.exchange,
+        ...(pf ? { preflight: { ...pf, response: strip(pf.response) } } : {}),
+        response: strip(r.exchange.response),
+      }
+      expect(attribute(bare, analyze(bare)).proxy, id).toBe('haproxy')
+      // The same three lines with a Date (HAProxy writes none on its own pages), or another body: not its page.
+      const res = (pf?.response ?? r.exchange.response) as ResponseSide
+      const date = { name: 'date', value: 'Tue, 08 Dec 2026 01:00:00 GMT' }
+      const dated = {
+        ...r.exchange,
+        preflight: undefined,
+        response: { ...strip(res), headers: [...res.headers, date] },
+      } as Exchange
+      const other = {
+        ...r.exchange,
+        preflight: undefined,
+        response: { ...res, bodySnippet: '<html><body><h1>503</h1></body></html>' },
+      } as Exchange
+      for (const ex of [dated, other]) expect(attribute(ex, analyze(ex)).proxy).toBe(null)
+    }
+  })
+
+  it("names Hono by hono/cors' default methods, line by line behind nginx; the list without QUERY (@koa/cors' too) names nobody", () => {
+    const a = attributed('nginx-hono-preflight-dup')
+    expect(a.lines.map((l) => `${l.layer}:${l.stack ?? '-'}`)).toEqual([
+      'app:hono',
+      'app:hono',
+      'app:hono',
+      'proxy:nginx',
+      'proxy:nginx',
+      'proxy:nginx',
+    ])
+    const r = recording('hono-missing-header')
+    const pf = r.exchange.preflight
+    if (!pf?.response) throw new Error('no preflight')
+    const koa = pf.response.headers.map((l) =>
+      l.name === 'access-control-allow-methods' ? { ...l, value: 'GET,HEAD,PUT,POST,DELETE,PATCH' } : l,
+    )
+    const ex: Exchange = { ...r.exchange, preflight: { ...pf, response: { ...pf.response, headers: koa } } }
+    expect(attribute(ex, analyze(ex)).app).toBe(null)
+    // The same list under Koa's Title-Case name is @koa/cors' (koa-missing-header).
+    expect(attributed('koa-missing-header').evidence.join(' ')).toMatch(/@koa\/cors' default list/)
   })
 
   it('says unknown when no response was seen', () => {

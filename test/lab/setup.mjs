@@ -23,6 +23,7 @@ const NEEDS = [
   { what: 'Apache httpd', pkg: 'apache2', ok: () => existsSync('/usr/sbin/apache2') },
   { what: 'Caddy', pkg: 'caddy', ok: () => existsSync('/usr/bin/caddy') },
   { what: 'Varnish', pkg: 'varnish', ok: () => existsSync('/usr/sbin/varnishd') },
+  { what: 'HAProxy', pkg: 'haproxy', ok: () => existsSync('/usr/sbin/haproxy') },
   // vmod_header's header.append adds a line where VCL's own `set` replaces them all (a lab scenario needs it).
   {
     what: 'varnish-modules (vmod_header)',

@@ -140,6 +140,10 @@ export function caddyString(s: string): string | null {
   return plainQuoted(s, (c) => c === 0x7b || c === 0x7d)
 }
 
+/** HAProxy double-quoted log-format argument: null on `$` (environment variables) or `\\`; `%` doubled. */
+export const haproxyString = (s: string): string | null =>
+  plainQuoted(s, (c) => c === 0x24 || c === 0x5c)?.replaceAll('%', '%%') ?? null
+
 /**
  * VCL string literal, or null. VCL has no escapes at all: a "…" string holds no `"` and no line break; a
  * long string {"…"} holds anything but NUL and ends at the first `"}`

@@ -12,9 +12,8 @@ import { proxySentCors } from './shared.ts'
 
 /** Where its configuration lives: each place a cure's change goes, keyed by that place's name. */
 export const WHERE = {
-  shell: 'shell, in the API project',
-  entry:
-    'server entry (e.g. server.mjs) — right after const app = Fastify(), before any auth hook, plugin or route',
+  install: 'shell, in the API project',
+  cors: 'server entry (e.g. server.mjs) — right after const app = Fastify(), before any auth hook, plugin or route',
   registration: 'server entry — the @fastify/cors registration',
 } as const
 
@@ -136,10 +135,10 @@ function pluginFix(c: Case, strictPreflight: boolean | null, why: string, recomm
         : `Allow ${spec.origin} with @fastify/cors`,
     full,
     changes: [
-      { layer: 'app', where: WHERE.shell, snippet: 'npm install @fastify/cors' },
+      { layer: 'app', where: WHERE.install, snippet: 'npm install @fastify/cors' },
       {
         layer: 'app',
-        where: WHERE.entry,
+        where: WHERE.cors,
         snippet: ["import cors from '@fastify/cors'", '', ...register].join('\n'),
       },
     ],

@@ -1,10 +1,14 @@
 import { recipe, WHERE, withoutCors } from '../fixes/fastapi.ts'
-import { isCorsName, val } from './fingerprint.ts'
+import { val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
 
 /** Starlette's CORSMiddleware always allows these (encode/starlette starlette/middleware/cors.py SAFELISTED_HEADERS). */
 const STARLETTE_ALWAYS_HEADERS = 'Accept, Accept-Language, Content-Language, Content-Type'
 
+/**
+ * Header-name case is not read as FastAPI: uvicorn (h11) writes lower case, and so do Fastify, Hono on
+ * Node, and every HTTP/2 hop (issue: lower case named FastAPI behind nginx for a Fastify app).
+ */
 export const fastapi: StackModule = {
   id: 'fastapi',
   name: 'FastAPI',
@@ -59,22 +63,6 @@ export const fastapi: StackModule = {
               evidence: `Access-Control-Max-Age 600 with '${STARLETTE_ALWAYS_HEADERS}' allowed: Starlette's defaults`,
             }
           : null
-      },
-    },
-    {
-      // h11 (uvicorn) writes every header name in lower case; behind a proxy that keeps names as received
-      // (nginx does) this survives when Server does not.
-      phase: 'weak',
-      read: (r, _preflight, found) => {
-        const names = r.headers.map((l) => l.name)
-        const lowerCors = names.filter((n) => isCorsName(n) && n === n.toLowerCase())
-        if (lowerCors.length === 0 || !names.some((n) => n !== n.toLowerCase())) return null
-        if (found.some((s) => s.stack === 'fastapi')) return null
-        return {
-          stack: 'fastapi',
-          confidence: 'low',
-          evidence: `'${lowerCors[0]}' is written in lower case, as uvicorn (h11) writes every header, while other lines are not`,
-        }
       },
     },
   ],

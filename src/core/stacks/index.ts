@@ -14,6 +14,9 @@ import { fastify } from './fastify.ts'
 import { flask } from './flask.ts'
 import { generic } from './generic.ts'
 import { go } from './go.ts'
+import { haproxy } from './haproxy.ts'
+import { hono } from './hono.ts'
+import { koa } from './koa.ts'
 import { laravel } from './laravel.ts'
 import { nginx } from './nginx.ts'
 import { rails } from './rails.ts'
@@ -29,8 +32,11 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   caddy,
   varnish,
   cloudfront,
+  haproxy,
   express,
   fastify,
+  hono,
+  koa,
   fastapi,
   django,
   flask,

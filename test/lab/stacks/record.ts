@@ -99,7 +99,7 @@ async function record(s: StackScenario): Promise<StackFixture> {
       'sh',
       [
         '-c',
-        `/usr/sbin/nginx -v 2>&1; /usr/sbin/apache2 -v | head -1; /usr/bin/caddy version; /usr/sbin/varnishd -V 2>&1 | head -1; /usr/bin/python3 -c "import importlib.metadata as m;print(*[p+' '+m.version(p) for p in ['fastapi','starlette','uvicorn','Flask','Flask-Cors','Django','django-cors-headers']], sep='; ')"; node -p "'express '+require('express/package.json').version+'; cors '+require('cors/package.json').version"; dpkg-query -W -f='\${Package} \${Version}\\n' golang-go golang-github-rs-cors-dev ruby-railties ruby-rack-cors puma 2>/dev/null`,
+        `/usr/sbin/nginx -v 2>&1; /usr/sbin/apache2 -v | head -1; /usr/bin/caddy version; /usr/sbin/varnishd -V 2>&1 | head -1; /usr/sbin/haproxy -v | head -1; /usr/bin/python3 -c "import importlib.metadata as m;print(*[p+' '+m.version(p) for p in ['fastapi','starlette','uvicorn','Flask','Flask-Cors','Django','django-cors-headers']], sep='; ')"; node -p "'express '+require('express/package.json').version+'; cors '+require('cors/package.json').version+'; fastify '+require('fastify/package.json').version+'; @fastify/cors '+require('@fastify/cors/package.json').version+'; hono '+JSON.parse(require('fs').readFileSync('node_modules/hono/package.json')).version+'; koa '+require('koa/package.json').version+'; @koa/cors '+require('@koa/cors/package.json').version+'; @hono/node-server '+JSON.parse(require('fs').readFileSync('node_modules/@hono/node-server/package.json')).version"; dpkg-query -W -f='\${Package} \${Version}\\n' golang-go golang-github-rs-cors-dev ruby-railties ruby-rack-cors puma 2>/dev/null`,
       ],
       { encoding: 'utf8' },
     )

@@ -25,6 +25,8 @@ export interface StackScenario {
   readonly fetch: StackFetch
   /** CDP corsErrorStatus.corsError Chromium reports for the broken stack. */
   readonly expectCorsError: string
+  /** false: nothing on the wire names the stack, so only stack-neutral cures may be offered (none is applied). */
+  readonly named?: false
 }
 
 const PUT_WITH_KEY: StackFetch = {
@@ -65,6 +67,20 @@ const RAILS_CORS = (
     resource "/api/*", headers: :any, methods: %i[get post put options head]
   end
 end`
+
+/** @fastify/cors registered at the root (fastify/fastify-cors README), `await`ed so its hooks come first. */
+const FASTIFY_CORS = (options: string): string =>
+  `import cors from '@fastify/cors'\nawait app.register(cors${options ? `, ${options}` : ''})`
+
+/** HAProxy as the CORS layer the way its users often write it: http-response rules reach only the app's answers. */
+const HAPROXY_CORS = 'http-response set-header Access-Control-Allow-Origin "*"'
+
+/** hono/cors on every path, as Hono's docs show it. */
+const HONO_CORS = (options: string): string =>
+  `import { cors } from 'hono/cors'\napp.use('*', cors(${options}))`
+
+/** @koa/cors first in the middleware stack, as its README shows it. */
+const KOA_CORS = (options: string): string => `import cors from '@koa/cors'\napp.use(cors(${options}))`
 
 export const STACK_SCENARIOS: readonly StackScenario[] = [
   {
@@ -347,6 +363,131 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
     app: 'go',
     fetch: GET,
     expectCorsError: 'MissingAllowOriginHeader',
+  },
+  {
+    id: 'fastify-missing-method',
+    title: "PUT is not in @fastify/cors' default methods (GET,HEAD,POST)",
+    proxy: null,
+    app: 'fastify',
+    appSlots: { app_cors: FASTIFY_CORS("{ origin: '{page}' }") },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'MethodDisallowedByPreflightResponse',
+  },
+  {
+    id: 'fastify-auth-preflight',
+    title: 'an onRequest auth hook added before @fastify/cors answers the preflight 401',
+    proxy: null,
+    app: 'fastify',
+    appSlots: {
+      app_middleware: "app.addHook('onRequest', requireAuth)",
+      app_cors_late: FASTIFY_CORS("{ origin: '{page}' }"),
+    },
+    fetch: { path: '/api/private', method: 'GET', headers: { Authorization: 'Bearer t' } },
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+  },
+  {
+    id: 'fastify-no-cors-preflight',
+    title: "Fastify without @fastify/cors: the preflight gets Fastify's own 404 (no OPTIONS route)",
+    proxy: null,
+    app: 'fastify',
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+  },
+  {
+    id: 'nginx-fastify-dup-star',
+    title: "nginx add_header ACAO * on top of @fastify/cors defaults ('*, *')",
+    proxy: 'nginx',
+    app: 'fastify',
+    proxySlots: { location: 'add_header Access-Control-Allow-Origin *;' },
+    appSlots: { app_cors: FASTIFY_CORS('') },
+    fetch: GET,
+    expectCorsError: 'MultipleAllowOriginValues',
+  },
+  {
+    id: 'haproxy-express-503-down',
+    title: "the app is out of rotation: HAProxy's own 503 page has none of its http-response CORS lines",
+    proxy: 'haproxy',
+    app: 'express',
+    proxySlots: { frontend: HAPROXY_CORS, server_options: 'disabled' },
+    fetch: GET,
+    expectCorsError: 'MissingAllowOriginHeader',
+  },
+  {
+    id: 'haproxy-deny-options',
+    title: 'a HAProxy method allow-list without OPTIONS answers the preflight with its own 403 page',
+    proxy: 'haproxy',
+    app: 'express',
+    proxySlots: {
+      frontend: HAPROXY_CORS,
+      frontend_rules: 'acl api_methods method GET HEAD POST PUT DELETE\nhttp-request deny unless api_methods',
+    },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+  },
+  {
+    id: 'haproxy-express-dup-add',
+    title:
+      "HAProxy http-response add-header ACAO * next to Express cors({origin}) ('origin, *'): add-header appends",
+    proxy: 'haproxy',
+    app: 'express',
+    proxySlots: { frontend: 'http-response add-header Access-Control-Allow-Origin "*"' },
+    appSlots: { app_cors: "app.use(cors({ origin: '{page}' }))" },
+    fetch: GET,
+    expectCorsError: 'MultipleAllowOriginValues',
+  },
+  {
+    id: 'hono-missing-header',
+    title: 'X-Api-Key is not in hono/cors allowHeaders',
+    proxy: null,
+    app: 'hono',
+    appSlots: { app_cors: HONO_CORS("{ origin: '{page}', allowHeaders: ['Content-Type'] }") },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'HeaderDisallowedByPreflightResponse',
+  },
+  {
+    // The 401 is the app's own JSON and Node's trailer is every Node server's: nothing names Hono.
+    id: 'hono-auth-preflight',
+    title: 'an auth middleware used before hono/cors answers the preflight 401: no mark names the app',
+    proxy: null,
+    app: 'hono',
+    appSlots: {
+      app_middleware: "app.use('/api/*', requireAuth)",
+      app_cors_late: HONO_CORS("{ origin: '{page}' }"),
+    },
+    fetch: { path: '/api/private', method: 'GET', headers: { Authorization: 'Bearer t' } },
+    expectCorsError: 'PreflightMissingAllowOriginHeader',
+    named: false,
+  },
+  {
+    id: 'nginx-hono-preflight-dup',
+    title:
+      "hono/cors answers the proxied preflight and nginx's add_header … always lines follow it ('*, origin')",
+    proxy: 'nginx',
+    app: 'hono',
+    proxySlots: { location: NGINX_CORS_ALWAYS },
+    appSlots: { app_cors: HONO_CORS('') },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'PreflightMultipleAllowOriginValues',
+  },
+  {
+    id: 'koa-missing-header',
+    title: 'X-Api-Key is not in @koa/cors allowHeaders',
+    proxy: null,
+    app: 'koa',
+    appSlots: { app_cors: KOA_CORS("{ origin: '{page}', allowHeaders: ['Content-Type'] }") },
+    fetch: PUT_WITH_KEY,
+    expectCorsError: 'HeaderDisallowedByPreflightResponse',
+  },
+  {
+    // '*' with credentials; the GET's answer carries nothing of Koa's own.
+    id: 'koa-credentials-star',
+    title: "credentials: 'include' against @koa/cors defaults ('*'): no mark names the app",
+    proxy: null,
+    app: 'koa',
+    appSlots: { app_cors: KOA_CORS('') },
+    fetch: { ...GET, credentials: 'include' },
+    expectCorsError: 'WildcardOriginNotAllowed',
+    named: false,
   },
   {
     id: 'rails-rack-cors-allowlist',

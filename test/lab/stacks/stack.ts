@@ -1,5 +1,6 @@
 /**
- * The stacks lab: real proxies (nginx, Apache httpd, Caddy, the Varnish cache) and real apps (Express + cors, FastAPI on
+ * The stacks lab: real proxies (nginx, Apache httpd, Caddy, HAProxy, the Varnish cache) and real apps (Express + cors, Fastify +
+ * @fastify/cors, Hono on @hono/node-server, Koa + @koa/cors, FastAPI on
  * uvicorn, Flask + Flask-CORS, Django + django-cors-headers, Go net/http + rs/cors, Rails + rack-cors on
  * Puma) started unprivileged on loopback, each from a
  * template whose {{slots}} a scenario (or a generated fix) fills. Everything lives in a temp dir that is
@@ -14,8 +15,8 @@ import { join, resolve } from 'node:path'
 import type { Stack } from '../../../src/core/fix.ts'
 import { STACKS } from '../../../src/core/stacks/index.ts'
 
-export type ProxyKind = 'nginx' | 'apache' | 'caddy' | 'varnish'
-export type AppKind = 'express' | 'fastapi' | 'flask' | 'django' | 'go' | 'rails'
+export type ProxyKind = 'nginx' | 'apache' | 'caddy' | 'varnish' | 'haproxy'
+export type AppKind = 'express' | 'fastapi' | 'flask' | 'django' | 'go' | 'rails' | 'fastify' | 'hono' | 'koa'
 
 /** Slot name → text. Unfilled slots become empty. */
 export type Slots = Readonly<Record<string, string>>
@@ -23,7 +24,7 @@ export type Slots = Readonly<Record<string, string>>
 export interface StackSpec {
   readonly proxy: ProxyKind | null
   readonly app: AppKind
-  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy, global, top (and the snippet `import lab_app`); varnish: top, vcl_recv, vcl_backend_response, vcl_deliver, vcl_synth). */
+  /** Slots of the proxy template (nginx: http, server, location, location_extra; apache: server, location; caddy: site, reverse_proxy, global, top (and the snippet `import lab_app`); varnish: top, vcl_recv, vcl_backend_response, vcl_deliver, vcl_synth; haproxy: frontend, frontend_rules, server_options). */
   readonly proxySlots?: Slots
   /** Slots of the app template (app_cors, app_cors_late, app_middleware, auth_guard, app_powered_by). */
   readonly appSlots?: Slots
@@ -73,6 +74,9 @@ const APP_FILE: Record<AppKind, string> = {
   django: 'django_app.py',
   go: 'main.go',
   rails: 'config.ru',
+  fastify: 'fastify.mjs',
+  hono: 'hono.mjs',
+  koa: 'koa.mjs',
 }
 const TEMPLATE: Record<AppKind, string> = {
   express: 'express.mjs.tpl',
@@ -81,6 +85,9 @@ const TEMPLATE: Record<AppKind, string> = {
   django: 'django_app.py',
   go: 'go_app.go',
   rails: 'rails_app.ru',
+  fastify: 'fastify.mjs.tpl',
+  hono: 'hono.mjs.tpl',
+  koa: 'koa.mjs.tpl',
 }
 /** Go builds in GOPATH mode against Debian's packaged sources; the build cache outlives one stack. */
 const GO_ENV = {
@@ -185,6 +192,12 @@ function startApp(app: AppKind, dir: string, port: number, slots: Slots): Child 
       // The app imports express/cors: resolve them from the repo's node_modules.
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
       return launch('express', process.execPath, [file], dir, env)
+    case 'fastify':
+    case 'hono':
+    case 'koa':
+      // Fastify 5 + @fastify/cors, Hono 4 + @hono/node-server, Koa 2 + @koa/cors: from the repo's node_modules, as Express.
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+      return launch(app, process.execPath, [file], dir, env)
     case 'fastapi':
       return launch(
         'uvicorn',
@@ -284,6 +297,15 @@ function startProxy(
     }
     case 'varnish':
       return startVarnish(prefix, port, slots)
+    case 'haproxy': {
+      const conf = fillTemplate(readFileSync(join(TEMPLATES, 'haproxy.cfg'), 'utf8'), slots)
+      writeFileSync(join(prefix, 'haproxy.cfg'), conf)
+      // -db: foreground, no daemon (https://docs.haproxy.org/2.6/management.html#3).
+      return [
+        launch('haproxy', '/usr/sbin/haproxy', ['-db', '-f', join(prefix, 'haproxy.cfg')], prefix, {}),
+        conf,
+      ]
+    }
   }
 }
 
