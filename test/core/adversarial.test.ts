@@ -28,6 +28,7 @@ import {
   scanWork,
   toHeaderList,
 } from '../../src/core/index.ts'
+import { tokenize } from '../../src/core/lint/caddy-lex.ts'
 import {
   ConfigError,
   detectServer,
@@ -214,6 +215,18 @@ describe('time: cors-lens lint reads a hostile config in linear time', () => {
 
   it('a Caddy import of [[[[…: work doubles, not quadruples (was /\\[.*\\]/)', () => {
     expectLinearLint((n) => lintText('caddy', `:80 {\n\timport ${'['.repeat(n)}\n}\n`), 20_000)
+  })
+
+  it('a 320 KB Caddy word and heredoc come back whole (the lexer flattened the growing word per character: 55 s)', () => {
+    const big = 'x'.repeat(320_000)
+    const budget = { words: 0, maxWords: 10 }
+    expect(
+      tokenize(`${big} <<END\n${big}\nEND`, 'Caddyfile', budget).map((t) => [t.text.length, t.quote]),
+    ).toEqual([
+      [320_000, ''],
+      [320_000, '<'],
+    ])
+    expect(lintText('caddy', `:80 {\n\theader X-A ${big}\n}\n`)).toBe('linted')
   })
 
   it('a file of listen<CR>listen<CR>… or respond<CR>…: server detection work doubles, not quadruples (was one /m regex over the file)', () => {
