@@ -28,6 +28,15 @@ import {
   scanWork,
   toHeaderList,
 } from '../../src/core/index.ts'
+import { tokenize } from '../../src/core/lint/caddy-lex.ts'
+import {
+  ConfigError,
+  detectServer,
+  type LintServer,
+  lint,
+  type SourceFile,
+} from '../../src/core/lint/index.ts'
+import { cutAtColon, envReferences, hasBracketPair, stripTrailingSlashes } from '../../src/core/lint/scan.ts'
 import { checkCommand, curlFor, markdownReport, preflightRequest } from '../../src/panel/copy.ts'
 import { exchange, preflight, response } from './exchange-builders.ts'
 import { hostileExchange, PAGE, rng } from './hostile.ts'
@@ -128,6 +137,107 @@ describe('time: every parser of untrusted text is linear', () => {
   })
 })
 
+/** Doubling a hostile config must not quadruple what the lint scanners visit; `floor` proves they read it. */
+function expectLinearLint(run: (n: number) => void, n: number, floor = 0.9 * n): void {
+  const small = work(() => run(n))
+  const large = work(() => run(2 * n))
+  expect(small).toBeGreaterThanOrEqual(floor)
+  expect(large).toBeLessThan(2.5 * small + 1_000)
+}
+
+/** Lints `text` as `server`, the way `cors-lens lint` would; a config it refuses is an answer too. */
+function lintText(server: LintServer, text: string, more: readonly SourceFile[] = []): string {
+  const file = server === 'caddy' ? 'Caddyfile' : 'httpd.conf'
+  try {
+    lint([{ file, text }, ...more], { server })
+    return 'linted'
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message
+    throw e
+  }
+}
+
+/** Strings over the characters each replaced regex cared about: where a rewrite could differ from it. */
+const hostileText = (alphabet: readonly string[]) =>
+  fc.array(fc.constantFrom(...alphabet), { maxLength: 24 }).map((xs) => xs.join(''))
+const TERMINATORS = ['\n', '\r', '\u2028', '\u2029']
+
+describe('time: cors-lens lint reads a hostile config in linear time', () => {
+  it("each lint scanner answers what the regex it replaced answered (fast-check over ':', '/', '%{', '[', ';', line ends)", () => {
+    const same = (alphabet: readonly string[], check: (s: string) => void): void =>
+      fc.assert(
+        fc.property(hostileText(alphabet), (s) => {
+          check(s)
+        }),
+        { numRuns: 3000 },
+      )
+    same(['/', 'x', '\n'], (s) => expect(stripTrailingSlashes(s)).toBe(s.replace(/\/+$/, '')))
+    same([':', 'x', ' ', ...TERMINATORS], (s) => expect(cutAtColon(s)).toBe(s.replace(/:.*$/, '')))
+    same(['%{', '%', '{', '}', '}e', 'e', 'v'], (s) =>
+      expect(envReferences(s)).toEqual([...s.matchAll(/%\{([^}]+)\}e/g)].map((m) => m[1])),
+    )
+    same(['[', ']', 'x', ...TERMINATORS], (s) => expect(hasBracketPair(s)).toBe(/\[.*\]/.test(s)))
+    const caddy =
+      /^[ \t]*(?:reverse_proxy|header_down|handle_path|handle_errors|file_server|respond|redir)\b[^;\n]*$/m
+    const nginx =
+      /^[ \t]*(?:proxy_pass|add_header|server_name|listen|location|include)\b[^\n]*;[ \t]*(?:#.*)?$/m
+    const lines = ['respond', 'listen', 'redirx', 'x', ' ', '\t', ';', '#', ...TERMINATORS]
+    same(lines, (s) => {
+      const base = s.length % 2 === 0 ? 'x.conf' : 'Caddy'
+      const want = caddy.test(s) && !nginx.test(s) ? 'caddy' : 'nginx'
+      expect(detectServer({ file: base, text: s })).toBe(want)
+    })
+  })
+
+  it("a ServerRoot of ////…x and an Include of a directory d////…y: each '/' strip reads only the '/'s it drops (was /\\/+$/, quadratic)", () => {
+    const slashes = '/'.repeat(40_000)
+    const seen: string[] = []
+    const resolve = (p: string): readonly SourceFile[] | string => {
+      seen.push(p)
+      return p.endsWith('/*') ? [{ file: p, text: 'ServerName api.test\n' }] : `"${p}" is a directory`
+    }
+    const text = `ServerRoot "${slashes}x"\nInclude d${slashes}y\n`
+    const w = work(() => lint([{ file: 'httpd.conf', text }], { server: 'apache', resolve }))
+    expect(seen).toEqual([`${slashes}x/d${slashes}y`, `${slashes}x/d${slashes}y/*`])
+    // Two strips that each stop at the last character: constant work, whatever the '/'s before it.
+    expect(w).toBeGreaterThanOrEqual(2)
+    expect(w).toBeLessThan(10)
+    expectLinearLint((n) => stripTrailingSlashes(`x${'/'.repeat(n)}`), 40_000)
+  })
+
+  it('a Header name of ::::…<U+2028> and a value of %{%{%{…: work doubles, not quadruples (were /:.*$/ and /%\\{([^}]+)\\}e/g)', () => {
+    expectLinearLint((n) => lintText('apache', `Header set "${':'.repeat(n)}\u2028" x\n`), 40_000)
+    expectLinearLint(
+      (n) => lintText('apache', `Header set Access-Control-Allow-Origin "${'%{'.repeat(n / 2)}"\n`),
+      40_000,
+    )
+  })
+
+  it('a Caddy import of [[[[…: work doubles, not quadruples (was /\\[.*\\]/)', () => {
+    expectLinearLint((n) => lintText('caddy', `:80 {\n\timport ${'['.repeat(n)}\n}\n`), 20_000)
+  })
+
+  it('a 320 KB Caddy word and heredoc come back whole (the lexer flattened the growing word per character: 55 s)', () => {
+    const big = 'x'.repeat(320_000)
+    const budget = { words: 0, maxWords: 10 }
+    expect(
+      tokenize(`${big} <<END\n${big}\nEND`, 'Caddyfile', budget).map((t) => [t.text.length, t.quote]),
+    ).toEqual([
+      [320_000, ''],
+      [320_000, '<'],
+    ])
+    expect(lintText('caddy', `:80 {\n\theader X-A ${big}\n}\n`)).toBe('linted')
+  })
+
+  it('a file of listen<CR>listen<CR>… or respond<CR>…: server detection work doubles, not quadruples (was one /m regex over the file)', () => {
+    expectLinearLint((n) => detectServer({ file: 'site.conf', text: 'listen\r'.repeat(n / 7) }), 40_000)
+    expectLinearLint(
+      (n) => detectServer({ file: 'site.conf', text: `respond x\r${' \t'.repeat(n / 2)}x` }),
+      40_000,
+    )
+  })
+})
+
 /**
  * Each is anchored or literal, with no two adjacent pieces that can match the same characters under a
  * quantifier (the shape that backtracks), or runs only on our own short strings (error names, keys).
@@ -151,6 +261,85 @@ const REVIEWED_REGEXES = new Set([
   '/[&<>"\']/g',
   '/[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]|##\\[/g',
   '/^(\\s*):(?=:)/',
+  // cors-lens lint, Apache parse and model (src/core/lint/apache-parse.ts, apache-model.ts): anchored
+  // literals and keyword alternations (one start, a word's length at most), a literal then `$` (`/>$/`,
+  // `\.htaccess$`, `\.conf$`: constant work per start), one class split (each run consumed once).
+  '/^(env=|expr=|early$)/i',
+  '/[\\s,]+/',
+  '/(^|[/\\\\])\\.htaccess$/',
+  '/^(always|onsuccess)$/i',
+  '/^early$/i',
+  '/^expr=/i',
+  '/^env=/i',
+  '/^env=!?$/i',
+  '/>$/',
+  '/(^|\\/)(httpd|apache2?)\\.conf$/',
+  '/^<\\/?(VirtualHost|Location|LocationMatch|Directory|DirectoryMatch|Files|FilesMatch|If|IfModule|ElseIf|Else)\\b/i',
+  '/^(Header|RequestHeader|RewriteEngine|RewriteRule|RewriteCond|SetEnvIf|SetEnvIfNoCase|LoadModule|ProxyPass|ServerRoot|AllowOverride)\\s/',
+  // Apache rules (src/core/lint/apache-rules.ts): anchored (one start; `!?` then `[^:]+` backtracks once,
+  // O(n)), a run bounded at 200, literals and one-character classes; the `\s*` after the literal `Origin}`
+  // and the `[\s,]` around `origin` cannot start inside an earlier run. (`%{VAR}e` is scan.ts envReferences.)
+  '/^[A-Za-z0-9_$.:/*,\\- %{}=]{1,200}$/',
+  '/^env=!?\\w+$/',
+  '/^!/',
+  '/^%\\{HTTP:Origin\\}$/i',
+  '/^E=!?([^:]+)(?::(.*))?$/i',
+  '/%\\{HTTP:Origin\\}/i',
+  '/%\\d/',
+  '/\\(\\?:/g',
+  '/[()^$]/g',
+  '/^(https?|http\\[s\\]\\?|https\\?|http\\(s\\)\\?):(\\\\\\/|\\/){2}/',
+  '/%\\{(HTTP|req|req_novary|http):Origin\\}/i',
+  '/[A-Za-z0-9\\s]/',
+  '/Origin\\}\\s*(==|-in|in\\s)/i',
+  '/^env=(\\w+)$/',
+  '/Origin/i',
+  '/%\\{(req|http|req_novary):Origin\\}/i',
+  '/^HTTP(_|:)ORIGIN$/i',
+  '/(^|[\\s,])origin([\\s,]|$)/i',
+  '/^R(?:edirect)?(?:=(\\w+))?$/i',
+  '/^%\\{REQUEST_METHOD\\}$/i',
+  '/OPTIONS/i',
+  '/^redirect(match|permanent|temp)?$/',
+  '/^(https?|http\\(s\\)\\?|https\\?)(:\\/\\/|:\\\\\\/\\\\\\/)/',
+  // Caddy lexer and model (src/core/lint/caddy-lex.ts, caddy-model.ts): the heredoc marker is refused past
+  // 64 characters before its anchored one-class test; `/^\s$/u` sees one character; `/:$/` and `/^[+?>]/`
+  // are a literal at the end or start.
+  '/^[A-Za-z0-9_-]+$/',
+  '/^\\s$/u',
+  '/:$/',
+  '/^[+?>]/',
+  // Caddy parse (src/core/lint/caddy-parse.ts): anchored (one start: `.*` backtracks once to the last ')';
+  // digit runs ended by ':' or ']'), literals, one class, and `{args[`/`{args.` whose digit run ends at a
+  // non-digit. (`[…]` in an import is scan.ts hasBracketPair.)
+  '/^&\\(.*\\)$/',
+  '/\\*/g',
+  '/\\?/g',
+  '/[*?[\\]]/',
+  '/^\\{args\\[(\\d*):(\\d*)\\]\\}$/',
+  '/\\{args(?:\\[(\\d+)\\]|\\.(\\d+))\\}/g',
+  // Caddy rules (src/core/lint/caddy-rules.ts): runs bounded at 64 or 200 and anchored, one-class and
+  // literal tests, `(^|-)([a-z])` (constant work per start), an anchored scheme prefix.
+  '/^[A-Za-z0-9_$.:/*,{}\\- ]{1,200}$/',
+  '/(^|-)([a-z])/g',
+  '/^[A-Za-z0-9_-]{1,64}$/',
+  '/^[A-Za-z0-9_.:/*=?&{}-]{1,200}$/',
+  '/\\{(?:http\\.request\\.)?header\\.origin\\}/i',
+  '/^https?:\\/\\//',
+  '/^[^A-Za-z0-9]+/',
+  '/[^A-Za-z0-9.:-]/g',
+  '/[^A-Za-z0-9\\\\.:/^$()?|*+_[\\]-]/',
+  '/^\\(?\\??:?https?/',
+  // Server detection (src/core/lint/index.ts): literal alternatives on a file's base name; the two sticky
+  // directive tests run once per line start (scan.ts hasCaddyLine, hasNginxLine), and a `[ \t]*` run never
+  // crosses into the next line, so no character is read by two starts.
+  '/^Caddyfile|\\.caddyfile$|\\.caddy$/i',
+  '/[ \\t]*(?:reverse_proxy|header_down|handle_path|handle_errors|file_server|respond|redir)\\b/y',
+  '/[ \\t]*(?:proxy_pass|add_header|server_name|listen|location|include)\\b/y',
+  // nginx rules (src/core/lint/nginx-rules.ts): a literal alternation, and classes tested on one character.
+  '/origin|\\$/i',
+  '/[A-Za-z0-9_]/',
+  '/[A-Za-z0-9]/',
   // cors-lens lint (src/core/lint): anchored, literal or one character class; none has two adjacent
   // pieces that match the same characters under a quantifier.
   '/^2\\d\\d$/',

@@ -8,6 +8,7 @@
  * response next to headers_out. Measured on the lab's Apache 2.4 (test/e2e/lint-apache.test.ts).
  */
 import type { ApacheDirective } from './apache-parse.ts'
+import { cutAtColon } from './scan.ts'
 
 export type HeaderTable = 'onsuccess' | 'always'
 
@@ -102,7 +103,7 @@ export function headerOp(d: ApacheDirective, conditions: readonly string[]): Hea
   }
   const action = (a.shift() ?? '').toLowerCase()
   // mod_headers ignores a trailing colon ("Header set Access-Control-Allow-Origin: *").
-  const name = (a.shift() ?? '').replace(/:.*$/, '')
+  const name = cutAtColon(a.shift() ?? '')
   if (!action || !name) return null
   const takesValue = action !== 'unset' && action !== 'echo'
   const value = takesValue ? (a.shift() ?? '') : ''

@@ -10,6 +10,7 @@
  * explicit stack (no recursion), bounded in depth, size and words. Files are read through a callback.
  */
 import { ConfigError, type IncludeResolver, LIMITS, type SourceFile } from './nginx-parse.ts'
+import { stripTrailingSlashes } from './scan.ts'
 
 export interface ApacheDirective {
   /** As written; a section's name without `<` (`Location`). */
@@ -170,7 +171,7 @@ function checkText(f: SourceFile): void {
 /** A relative Include path: under ServerRoot when the config set one, else next to the main file. */
 function includePath(pattern: string, serverRoot: string | null): string {
   if (pattern.startsWith('/') || !serverRoot) return pattern
-  return `${serverRoot.replace(/\/+$/, '')}/${pattern}`
+  return `${stripTrailingSlashes(serverRoot)}/${pattern}`
 }
 
 /**
@@ -292,7 +293,7 @@ export function headerError(args: readonly string[]): string | null {
 function includeFiles(path: string, from: string, resolve: IncludeResolver): readonly SourceFile[] | string {
   const found = resolve(path, from)
   if (typeof found === 'string' && found.includes('is a directory'))
-    return resolve(`${path.replace(/\/+$/, '')}/*`, from)
+    return resolve(`${stripTrailingSlashes(path)}/*`, from)
   return found
 }
 

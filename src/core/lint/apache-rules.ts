@@ -21,6 +21,7 @@ import {
 import type { ApacheDirective } from './apache-parse.ts'
 import { ConfigError } from './nginx-parse.ts'
 import { looseOriginRegex } from './nginx-rules.ts'
+import { envReferences } from './scan.ts'
 import type { LintFinding } from './types.ts'
 
 type Finding = Omit<LintFinding, 'server'>
@@ -150,8 +151,7 @@ function originUse(o: HeaderOp, env: EnvFacts): OriginUse {
   const guarded = guardedByIf || guardedByCond
   if (/^expr=/i.test(o.value) && /%\{(req|http|req_novary):Origin\}/i.test(o.value))
     return { kind: 'reflect', guarded }
-  for (const m of o.value.matchAll(/%\{([^}]+)\}e/g)) {
-    const v = m[1] as string
+  for (const v of envReferences(o.value)) {
     const source = env.fromOrigin.get(v)
     if (source?.captures)
       return {

@@ -65,6 +65,14 @@ export function tokenize(rawText: string, file: string, budget: WordBudget, chai
   for (;;) {
     // One token: Caddy's next(), its state reset per token.
     let val = ''
+    // val's first two characters and, in a heredoc, its last marker.length: startsWith/endsWith on the
+    // growing string flattened it on every character (quadratic: a 320 KB word took 55 s).
+    let head = ''
+    let tail = ''
+    const add = (s: string): void => {
+      if (head.length < 2) head = (head + s).slice(0, 2)
+      val += s
+    }
     let comment = false
     let quoted = false
     let bt = false
@@ -89,7 +97,7 @@ export function tokenize(rawText: string, file: string, budget: WordBudget, chai
         return out
       }
       const ch = text[pos++] as string
-      if (!quoted && !bt && !inHeredoc && !heredocEscaped && val.length > 1 && val.startsWith('<<')) {
+      if (!quoted && !bt && !inHeredoc && !heredocEscaped && val.length > 1 && head === '<<') {
         if (ch === ' ') {
           made = make('')
           break
@@ -106,15 +114,17 @@ export function tokenize(rawText: string, file: string, budget: WordBudget, chai
           inHeredoc = true
           skipped++
           val = ''
+          head = ''
           continue
         }
-        val += ch
+        add(ch)
         continue
       }
       if (inHeredoc) {
-        val += ch
+        add(ch)
+        tail = (tail + ch).slice(-marker.length)
         if (ch === '\n') skipped++
-        if (val.length >= marker.length && val.endsWith(marker)) {
+        if (tail === marker) {
           val = finalizeHeredoc(val, marker, fail)
           line += skipped
           skipped = 0
@@ -128,7 +138,7 @@ export function tokenize(rawText: string, file: string, budget: WordBudget, chai
       }
       if (quoted || bt) {
         if (quoted && escaped) {
-          if (ch !== '"') val += '\\'
+          if (ch !== '"') add('\\')
           escaped = false
         } else if ((quoted && ch === '"') || (bt && ch === '`')) {
           made = make(quoted ? '"' : '`')
@@ -138,7 +148,7 @@ export function tokenize(rawText: string, file: string, budget: WordBudget, chai
           line += 1 + skipped
           skipped = 0
         }
-        val += ch
+        add(ch)
         continue
       }
       if (isSpace(ch)) {
@@ -174,10 +184,10 @@ export function tokenize(rawText: string, file: string, budget: WordBudget, chai
       }
       if (escaped) {
         if (ch === '<') heredocEscaped = true
-        else val += '\\'
+        else add('\\')
         escaped = false
       }
-      val += ch
+      add(ch)
     }
     out.push(made)
   }

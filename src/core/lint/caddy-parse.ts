@@ -10,6 +10,7 @@
  */
 import { type CaddyToken, onNewLine, tokenize, type WordBudget } from './caddy-lex.ts'
 import { ConfigError, type IncludeResolver, LIMITS, type SourceFile } from './nginx-parse.ts'
+import { hasBracketPair } from './scan.ts'
 
 export interface CaddyDirective {
   readonly name: string
@@ -324,7 +325,7 @@ class Parser {
       if (
         (pattern.match(/\*/g)?.length ?? 0) > 1 ||
         (pattern.match(/\?/g)?.length ?? 0) > 1 ||
-        /\[.*\]/.test(pattern)
+        hasBracketPair(pattern)
       )
         this.err(`Glob pattern may only contain one wildcard (*), but has others: ${pattern}`, at)
       const found = this.resolve(pattern, at.file)

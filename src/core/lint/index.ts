@@ -18,6 +18,7 @@ import {
   splitNginxDump,
 } from './nginx-parse.ts'
 import { nginxRules } from './nginx-rules.ts'
+import { hasCaddyLine, hasNginxLine } from './scan.ts'
 import type { LintFinding, LintResult, LintServer } from './types.ts'
 
 export {
@@ -49,12 +50,13 @@ export function detectServer(f: SourceFile): LintServer {
   const base = f.file.slice(f.file.lastIndexOf('/') + 1)
   if (/^Caddyfile|\.caddyfile$|\.caddy$/i.test(base)) return 'caddy'
   const head = f.text.slice(0, 256 * 1024)
-  const caddyLine =
-    /^[ \t]*(?:reverse_proxy|header_down|handle_path|handle_errors|file_server|respond|redir)\b[^;\n]*$/m
-  const nginxLine =
-    /^[ \t]*(?:proxy_pass|add_header|server_name|listen|location|include)\b[^\n]*;[ \t]*(?:#.*)?$/m
-  return caddyLine.test(head) && !nginxLine.test(head) ? 'caddy' : 'nginx'
+  return hasCaddyLine(head, CADDY_DIRECTIVE) && !hasNginxLine(head, NGINX_DIRECTIVE) ? 'caddy' : 'nginx'
 }
+
+/** A line's leading directive, matched at one line start (sticky): the line scans run them per line. */
+const CADDY_DIRECTIVE =
+  /[ \t]*(?:reverse_proxy|header_down|handle_path|handle_errors|file_server|respond|redir)\b/y
+const NGINX_DIRECTIVE = /[ \t]*(?:proxy_pass|add_header|server_name|listen|location|include)\b/y
 
 /** Lints each file given as a main config (or an `nginx -T` dump). Throws ConfigError on unusable input. */
 export function lint(files: readonly SourceFile[], opts: LintOptions = {}): LintResult {
