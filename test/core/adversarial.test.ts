@@ -143,6 +143,11 @@ const REVIEWED_REGEXES = new Set([
   '/\\(CloudFront\\)/i',
   '/^https?:\\/\\/([^/:?#]+)/i',
   '/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/',
+  // CDNs, edges and managed services (src/core/stacks/cloudflare.ts…, fixes/cloudflare.ts…): anchored
+  // literals, a bounded hex run and a bounded letter run a '-' keeps apart, a literal host suffix.
+  '/^cloudflare$/i',
+  '/^[0-9a-f]{16}-[a-z]{3,4}$/i',
+  '/\\.workers\\.dev$/i',
   // CI formats and terminal output (src/cli/formats.ts, terminal.ts): single character classes, one-character
   // look-arounds, and one anchored run of \s before a literal ':' — each character is tried a bounded number
   // of times.

@@ -6,6 +6,7 @@ import { aspnet } from './aspnet.ts'
 import { browser } from './browser.ts'
 import { caddy } from './caddy.ts'
 import { client } from './client.ts'
+import { cloudflare } from './cloudflare.ts'
 import { cloudfront } from './cloudfront.ts'
 import { django } from './django.ts'
 import { express } from './express.ts'
@@ -29,6 +30,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   caddy,
   varnish,
   cloudfront,
+  cloudflare,
   express,
   fastify,
   fastapi,
