@@ -148,6 +148,10 @@ const REVIEWED_REGEXES = new Set([
   '/^cloudflare$/i',
   '/^[0-9a-f]{16}-[a-z]{3,4}$/i',
   '/\\.workers\\.dev$/i',
+  '/^vercel$/i',
+  '/^[a-z]{3}\\d::/i',
+  '/^\\/api(\\/|$)/',
+  '/^[A-Z0-9_]{1,64}$/',
   // CI formats and terminal output (src/cli/formats.ts, terminal.ts): single character classes, one-character
   // look-arounds, and one anchored run of \s before a literal ':' — each character is tried a bounded number
   // of times.

@@ -23,6 +23,7 @@ import { spring } from './spring.ts'
 import type { StackModule } from './stack.ts'
 import { thirdparty } from './third-party.ts'
 import { varnish } from './varnish.ts'
+import { vercel } from './vercel.ts'
 
 export const STACKS: Readonly<Record<Stack, StackModule>> = {
   nginx,
@@ -31,6 +32,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   varnish,
   cloudfront,
   cloudflare,
+  vercel,
   express,
   fastify,
   fastapi,
