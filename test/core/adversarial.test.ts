@@ -152,6 +152,9 @@ const REVIEWED_REGEXES = new Set([
   '/^[a-z]{3}\\d::/i',
   '/^\\/api(\\/|$)/',
   '/^[A-Z0-9_]{1,64}$/',
+  '/^UploadServer$/i',
+  '/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/',
+  '/[?&]upload_id=/',
   // CI formats and terminal output (src/cli/formats.ts, terminal.ts): single character classes, one-character
   // look-arounds, and one anchored run of \s before a literal ':' — each character is tried a bounded number
   // of times.

@@ -13,6 +13,7 @@ import { express } from './express.ts'
 import { fastapi } from './fastapi.ts'
 import { fastify } from './fastify.ts'
 import { flask } from './flask.ts'
+import { gcs } from './gcs.ts'
 import { generic } from './generic.ts'
 import { go } from './go.ts'
 import { laravel } from './laravel.ts'
@@ -45,6 +46,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   go,
   apigateway,
   s3,
+  gcs,
   generic,
   'third-party': thirdparty,
   client,
