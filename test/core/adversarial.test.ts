@@ -155,6 +155,7 @@ const REVIEWED_REGEXES = new Set([
   '/^UploadServer$/i',
   '/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/',
   '/[?&]upload_id=/',
+  '/^cache-[a-z]{3}[a-z0-9-]{1,40}-[a-z]{3}$/i',
   // CI formats and terminal output (src/cli/formats.ts, terminal.ts): single character classes, one-character
   // look-arounds, and one anchored run of \s before a literal ':' — each character is tried a bounded number
   // of times.

@@ -12,6 +12,7 @@ import { django } from './django.ts'
 import { express } from './express.ts'
 import { fastapi } from './fastapi.ts'
 import { fastify } from './fastify.ts'
+import { fastly } from './fastly.ts'
 import { flask } from './flask.ts'
 import { gcs } from './gcs.ts'
 import { generic } from './generic.ts'
@@ -34,6 +35,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   cloudfront,
   cloudflare,
   vercel,
+  fastly,
   express,
   fastify,
   fastapi,
