@@ -47,6 +47,7 @@ const PROVIDER_HEADERS: ReadonlyArray<readonly [string, string]> = [
 const TWO_LABEL = /^(co|com|net|org|gov|ac|edu|ne|or)\.[a-z]{2}$/
 const TENANT_SUFFIXES = [
   'amazonaws.com',
+  'blob.core.windows.net',
   'on.aws',
   'cloudfront.net',
   'herokuapp.com',

@@ -156,6 +156,10 @@ const REVIEWED_REGEXES = new Set([
   '/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/',
   '/[?&]upload_id=/',
   '/^cache-[a-z]{3}[a-z0-9-]{1,40}-[a-z]{3}$/i',
+  '/^Windows-Azure-Blob\\//i',
+  '/^Azurite-Blob\\//i',
+  '/^CorsPreflightFailure$/i',
+  '/^[a-z0-9]{3,24}$/',
   // CI formats and terminal output (src/cli/formats.ts, terminal.ts): single character classes, one-character
   // look-arounds, and one anchored run of \s before a literal ':' — each character is tried a bounded number
   // of times.

@@ -3,6 +3,7 @@ import type { Stack } from '../fix.ts'
 import { apache } from './apache.ts'
 import { apigateway } from './apigateway.ts'
 import { aspnet } from './aspnet.ts'
+import { azureblob } from './azureblob.ts'
 import { browser } from './browser.ts'
 import { caddy } from './caddy.ts'
 import { client } from './client.ts'
@@ -49,6 +50,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   apigateway,
   s3,
   gcs,
+  azureblob,
   generic,
   'third-party': thirdparty,
   client,
