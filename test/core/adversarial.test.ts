@@ -145,7 +145,7 @@ const REVIEWED_REGEXES = new Set([
   '/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/',
   // CDNs, edges and managed services (src/core/stacks/cloudflare.ts…, fixes/cloudflare.ts…): anchored
   // literals, a bounded hex run and a bounded letter run a '-' keeps apart, a literal host suffix.
-  '/^cloudflare$/i',
+  '/^cloudflare(-nginx)?$/i',
   '/^[0-9a-f]{16}-[a-z]{3,4}$/i',
   '/\\.workers\\.dev$/i',
   '/^vercel$/i',

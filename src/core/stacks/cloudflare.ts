@@ -7,7 +7,8 @@ import type { StackModule } from './stack.ts'
  * `Server: cloudflare` and adds `CF-RAY: <16 hex>-<colo>` and, on cacheable paths, `CF-Cache-Status`
  * (https://developers.cloudflare.com/fundamentals/reference/http-headers/); when it cannot reach the origin
  * it answers its own 520–527 and 530 pages (https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/).
- * Seen together in https://github.com/cdnjs/cdnjs/issues/13324 (a HIT served without the ACAO). A Worker
+ * Seen together in https://github.com/cdnjs/cdnjs/issues/13324 (a HIT served without the ACAO); before
+ * 2017 the Server said `cloudflare-nginx` (https://github.com/nvm-sh/nvm/issues/1451). A Worker
  * on workers.dev leaves the same marks: the host tells it apart.
  */
 const RAY = /^[0-9a-f]{16}-[a-z]{3,4}$/i
@@ -27,7 +28,8 @@ export const cloudflare: StackModule = {
         const h = r.headers
         const server = val(h, 'server').trim()
         const ray = val(h, 'cf-ray').trim()
-        const mark = /^cloudflare$/i.test(server)
+        const named = /^cloudflare(-nginx)?$/i.test(server)
+        const mark = named
           ? `Server: ${server}`
           : RAY.test(ray)
             ? `CF-RAY: ${ray}`
@@ -35,7 +37,7 @@ export const cloudflare: StackModule = {
               ? `CF-Cache-Status: ${val(h, 'cf-cache-status')}`
               : null
         if (!mark) return null
-        const own = EDGE_ERROR.has(r.status) && /^cloudflare$/i.test(server)
+        const own = EDGE_ERROR.has(r.status) && named
         return {
           stack: 'cloudflare',
           confidence: 'high',

@@ -46,6 +46,23 @@ const ERROR_522: [string, string][] = [
 /** The page of the cdnjs report. */
 const PIXAR = 'https://vto.os.pixar.com'
 
+/** https://github.com/nvm-sh/nvm/issues/1451: Cloudflare's Server of 2017, a HIT (nodejs.org/dist/). */
+const NVM: [string, string][] = [
+  ['Date', 'Thu, 23 Mar 2017 06:01:30 GMT'],
+  ['Content-Type', 'text/html'],
+  ['Connection', 'keep-alive'],
+  [
+    'Set-Cookie',
+    '__cfduid=dfc6f588f40c4069cc5176f2ba3af414d1490249074; expires=Fri, 23-Mar-18 06:04:34 GMT; path=/; domain=.nodejs.org; HttpOnly',
+  ],
+  ['CF-Cache-Status', 'HIT'],
+  ['Vary', 'Accept-Encoding'],
+  ['Expires', 'Thu, 23 Mar 2017 10:04:34 GMT'],
+  ['Cache-Control', 'public, max-age=14400'],
+  ['Server', 'cloudflare-nginx'],
+  ['CF-RAY', '343f31ab9786462c-TPE'],
+]
+
 const stacks = (d: ReturnType<typeof diagnose>): string[] => d.fixes.map((f) => f.stack)
 
 function nodeChecks(source: string): string {
@@ -119,6 +136,14 @@ describe('Cloudflare, from what it leaves on a response', () => {
     expect(js).toContain("'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS'")
     expect(js).toContain("'Access-Control-Allow-Headers': 'authorization, x-trace'")
     expect(js).toContain("'Access-Control-Allow-Credentials': 'true'")
+  })
+
+  it('its 2017 Server (cloudflare-nginx) is Cloudflare’s, not nginx’s: no nginx cure', () => {
+    const d = diagnose(exchange({ url: 'https://nodejs.org/dist/', response: response(200, ...NVM) }))
+    expect(d.attribution?.proxy).toBe('cloudflare')
+    expect(d.attribution?.evidence.join(' ')).toContain('Server: cloudflare-nginx — Cloudflare delivered it')
+    expect(stacks(d)).toContain('cloudflare')
+    expect(stacks(d)).not.toContain('nginx')
   })
 
   it('a mark other stacks share (Age, a bare Via) names no Cloudflare', () => {
