@@ -48,6 +48,7 @@ const TWO_LABEL = /^(co|com|net|org|gov|ac|edu|ne|or)\.[a-z]{2}$/
 const TENANT_SUFFIXES = [
   'amazonaws.com',
   'blob.core.windows.net',
+  'supabase.co',
   'on.aws',
   'cloudfront.net',
   'herokuapp.com',

@@ -160,6 +160,7 @@ const REVIEWED_REGEXES = new Set([
   '/^Azurite-Blob\\//i',
   '/^CorsPreflightFailure$/i',
   '/^[a-z0-9]{3,24}$/',
+  '/^supabase-edge-runtime$/i',
   // CI formats and terminal output (src/cli/formats.ts, terminal.ts): single character classes, one-character
   // look-arounds, and one anchored run of \s before a literal ':' — each character is tried a bounded number
   // of times.

@@ -1,6 +1,7 @@
 import { EDGE_ERROR, plainProxy, recipe, WHERE } from '../fixes/cloudflare.ts'
 import { has, val } from './fingerprint.ts'
 import type { StackModule } from './stack.ts'
+import { supabaseMarks } from './supabase.ts'
 
 /**
  * Cloudflare, a CDN and edge (its Workers and Pages included). It replaces the origin's Server header with
@@ -26,6 +27,9 @@ export const cloudflare: StackModule = {
       phase: 'via',
       read: (r) => {
         const h = r.headers
+        // Supabase runs its Edge Functions behind its own Cloudflare zone, which its users do not configure:
+        // the supabase module names the service, and Cloudflare is not named (as CloudFront under API Gateway).
+        if (supabaseMarks(h)) return null
         const server = val(h, 'server').trim()
         const ray = val(h, 'cf-ray').trim()
         const named = /^cloudflare(-nginx)?$/i.test(server)

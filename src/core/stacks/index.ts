@@ -24,6 +24,7 @@ import { rails } from './rails.ts'
 import { s3 } from './s3.ts'
 import { spring } from './spring.ts'
 import type { StackModule } from './stack.ts'
+import { supabase } from './supabase.ts'
 import { thirdparty } from './third-party.ts'
 import { varnish } from './varnish.ts'
 import { vercel } from './vercel.ts'
@@ -51,6 +52,7 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   s3,
   gcs,
   azureblob,
+  supabase,
   generic,
   'third-party': thirdparty,
   client,
