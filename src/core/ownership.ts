@@ -47,6 +47,8 @@ const PROVIDER_HEADERS: ReadonlyArray<readonly [string, string]> = [
 const TWO_LABEL = /^(co|com|net|org|gov|ac|edu|ne|or)\.[a-z]{2}$/
 const TENANT_SUFFIXES = [
   'amazonaws.com',
+  'blob.core.windows.net',
+  'supabase.co',
   'on.aws',
   'cloudfront.net',
   'herokuapp.com',
@@ -97,6 +99,8 @@ export function ownership(ex: Exchange, pageOrigin: string | null): Ownership | 
   if (!target || !page || isLocal(target) || isLocal(page)) return null
   const site = registrableDomain(target)
   if (site === registrableDomain(page)) return null
+  // A Cloud Storage bucket, like an S3 one, is the page owner's own storage as likely as not: its CORS is theirs.
+  if (target === 'storage.googleapis.com' || target.endsWith('.storage.googleapis.com')) return null
   const byHost = PROVIDERS.find(([re]) => re.test(target))?.[1] ?? null
   const server = [ex.preflight?.response, ex.response]
     .map((r) => (r ? (headerValue(r.headers, 'server') ?? '') : ''))

@@ -253,6 +253,24 @@ const REVIEWED_REGEXES = new Set([
   '/\\(CloudFront\\)/i',
   '/^https?:\\/\\/([^/:?#]+)/i',
   '/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/',
+  // CDNs, edges and managed services (src/core/stacks/cloudflare.ts…, fixes/cloudflare.ts…): anchored
+  // literals, a bounded hex run and a bounded letter run a '-' keeps apart, a literal host suffix.
+  '/^cloudflare(-nginx)?$/i',
+  '/^[0-9a-f]{16}-[a-z]{3,4}$/i',
+  '/\\.workers\\.dev$/i',
+  '/^vercel$/i',
+  '/^[a-z]{3}\\d::/i',
+  '/^\\/api(\\/|$)/',
+  '/^[A-Z0-9_]{1,64}$/',
+  '/^UploadServer$/i',
+  '/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/',
+  '/[?&]upload_id=/',
+  '/^cache-[a-z]{3}[a-z0-9-]{1,40}-[a-z]{3}$/i',
+  '/^Windows-Azure-Blob\\//i',
+  '/^Azurite-Blob\\//i',
+  '/^CorsPreflightFailure$/i',
+  '/^[a-z0-9]{3,24}$/',
+  '/^supabase-edge-runtime$/i',
   // CI formats and terminal output (src/cli/formats.ts, terminal.ts): single character classes, one-character
   // look-arounds, and one anchored run of \s before a literal ':' — each character is tried a bounded number
   // of times.

@@ -3,15 +3,19 @@ import type { Stack } from '../fix.ts'
 import { apache } from './apache.ts'
 import { apigateway } from './apigateway.ts'
 import { aspnet } from './aspnet.ts'
+import { azureblob } from './azureblob.ts'
 import { browser } from './browser.ts'
 import { caddy } from './caddy.ts'
 import { client } from './client.ts'
+import { cloudflare } from './cloudflare.ts'
 import { cloudfront } from './cloudfront.ts'
 import { django } from './django.ts'
 import { express } from './express.ts'
 import { fastapi } from './fastapi.ts'
 import { fastify } from './fastify.ts'
+import { fastly } from './fastly.ts'
 import { flask } from './flask.ts'
+import { gcs } from './gcs.ts'
 import { generic } from './generic.ts'
 import { go } from './go.ts'
 import { haproxy } from './haproxy.ts'
@@ -23,8 +27,10 @@ import { rails } from './rails.ts'
 import { s3 } from './s3.ts'
 import { spring } from './spring.ts'
 import type { StackModule } from './stack.ts'
+import { supabase } from './supabase.ts'
 import { thirdparty } from './third-party.ts'
 import { varnish } from './varnish.ts'
+import { vercel } from './vercel.ts'
 
 export const STACKS: Readonly<Record<Stack, StackModule>> = {
   nginx,
@@ -33,6 +39,9 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   varnish,
   cloudfront,
   haproxy,
+  cloudflare,
+  vercel,
+  fastly,
   express,
   fastify,
   hono,
@@ -47,6 +56,9 @@ export const STACKS: Readonly<Record<Stack, StackModule>> = {
   go,
   apigateway,
   s3,
+  gcs,
+  azureblob,
+  supabase,
   generic,
   'third-party': thirdparty,
   client,
