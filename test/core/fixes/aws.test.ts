@@ -4,6 +4,7 @@
  * form (S3's JSON parses, the CloudFormation YAML parses) and for holding the page's real values.
  */
 
+import YAML from 'js-yaml'
 import { describe, expect, it } from 'vitest'
 import { diagnose } from '../../../src/core/diagnose.ts'
 import { exchange, preflight, response } from '../exchange-builders.ts'
@@ -19,6 +20,20 @@ const SPEKE = (xCache: string): [string, string][] => [
   ['accept-ranges', 'bytes'],
   ['server', 'AmazonS3'],
   ['x-cache', xCache],
+]
+
+/**
+ * https://github.com/openaq/openaq-api-old/issues/223 (headers as posted): CloudFront in front of an app that
+ * is not S3, a miss. Here with the page's request refused as the thread reports (its ACAO named another site).
+ */
+const OPENAQ: [string, string][] = [
+  ['Content-Type', 'application/json; charset=utf-8'],
+  ['Connection', 'keep-alive'],
+  ['access-control-allow-origin', 'https://dolugen.github.io'],
+  ['Cache-Control', 'no-cache'],
+  ['X-Cache', 'Miss from cloudfront'],
+  ['Via', '1.1 f5d15668460b65c58e6a13f494ba5b26.cloudfront.net (CloudFront)'],
+  ['X-Amz-Cf-Id', '3KYblQkcMG80fS7aAwuF0oSwLhTez6RRaE1tgpssNBTVl31RIWSjGg=='],
 ]
 
 /** S3's refusal of a preflight to a bucket without CORS, as its docs give it (cors-troubleshooting.html). */
@@ -39,6 +54,23 @@ describe('CloudFront and S3, from what they leave on a response', () => {
     // CloudFront passes S3's Server on and adds no Via here: only X-Cache names it, which the cache finding reads.
     expect(d.findings[1]?.title).toBe("CloudFront served another page's CORS answer")
     expect(d.fixes.map((f) => f.stack)).toContain('s3')
+  })
+
+  it('CloudFront named by its Via and X-Amz-Cf-Id, in front of an app it does not know', () => {
+    const d = diagnose(exchange({ response: response(200, ...OPENAQ) }))
+    expect(d.corsError).toBe('AllowOriginMismatch')
+    expect(d.attribution).toMatchObject({ proxy: 'cloudfront', app: null })
+    const policy = d.fixes.find((f) => f.stack === 'cloudfront')
+    expect(policy?.label).toBe('CloudFront response headers policy')
+    const yaml = YAML.load(policy?.snippet ?? '') as {
+      CorsResponseHeadersPolicy: {
+        Properties: { ResponseHeadersPolicyConfig: { CorsConfig: Record<string, unknown> } }
+      }
+    }
+    const cors = yaml.CorsResponseHeadersPolicy.Properties.ResponseHeadersPolicyConfig.CorsConfig
+    expect(cors.AccessControlAllowOrigins).toEqual({ Items: ['https://app.example'] })
+    expect(cors.OriginOverride).toBe(true)
+    expect(cors.AccessControlAllowCredentials).toBe(false)
   })
 
   it('S3 refusing a preflight: named from its Server and its CORSResponse body; the cure is the bucket’s rules', () => {
