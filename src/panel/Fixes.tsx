@@ -141,9 +141,9 @@ function Snippet({
 }) {
   return (
     <div class={`snippet${diff ? ' diff' : ''}`}>
-      {/* A tab stop with a name: a long line scrolls sideways, and a keyboard user must be able to scroll it. */}
+      {/* A tab stop: a long line scrolls sideways, and a keyboard user must be able to scroll it. */}
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus (WCAG 2.1.1). */}
-      <pre tabIndex={0} aria-label={label}>
+      <pre tabIndex={0}>
         {diff
           ? text.split('\n').map((line, i) => (
               <span key={i} class={line.startsWith('- ') ? 'del' : line.startsWith('+ ') ? 'add' : undefined}>
