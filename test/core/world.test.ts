@@ -175,6 +175,8 @@ interface Graded {
   readonly proxy: Grade
   readonly app: Grade
   readonly absentFixes: readonly string[]
+  /** Every cure offered (recommended or not) for a stack the thread rules out. */
+  readonly absentOffered: readonly string[]
   readonly fails: readonly Failure[]
 }
 
@@ -186,12 +188,13 @@ function grade(id: string, c: WorldCase): Graded {
   const absentFixes = [
     ...new Set(d.fixes.filter((f) => f.recommended && absent(c, f.stack)).map((f) => f.stack)),
   ]
+  const absentOffered = [...new Set(d.fixes.filter((f) => absent(c, f.stack)).map((f) => f.stack))]
   const fails: Failure[] = []
   if (expected !== null && d.corsError !== expected) fails.push('corsError')
   if (d.attribution.confidence === 'high' && (proxy === 'wrong' || app === 'wrong'))
     fails.push('wrong-layer-high')
   if (absentFixes.length > 0) fails.push('absent-fix')
-  return { id, c, d, expected, proxy, app, absentFixes, fails }
+  return { id, c, d, expected, proxy, app, absentFixes, absentOffered, fails }
 }
 
 function loadCases(): [string, WorldCase][] {
@@ -252,6 +255,7 @@ function report(): string {
     `- Cases: ${graded.length}; the browser's message posted on ${errs.length}: CorsError named right on ${errRight}.`,
     `- Layers (proxy and app, where the thread says): right on ${t.right} of ${graded2}, wrong on ${t.wrong}, unknown on ${t.unknown}.`,
     `- A recommended fix for a stack that is not there: on ${withAbsent} case(s).`,
+    `- Any cure offered (recommended or not) for a stack that is not there: on ${graded.filter((g) => g.absentOffered.length > 0).length} case(s).`,
     `- Wrong layer with high confidence: on ${graded.filter((g) => g.fails.includes('wrong-layer-high')).length} case(s).`,
     '',
     '## Per stack (the layer the thread puts it at)',
@@ -267,7 +271,7 @@ function report(): string {
     '',
     '## Per case',
     '',
-    '| case | thread: proxy / app | engine: proxy / app (confidence) | proxy | app | CorsError (posted → engine) | fix for an absent stack |',
+    '| case | thread: proxy / app | engine: proxy / app (confidence) | proxy | app | CorsError (posted → engine) | cure for an absent stack: recommended / offered |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   )
   for (const g of graded) {
@@ -275,7 +279,7 @@ function report(): string {
     const en = `${g.d.attribution.proxy ?? '–'} / ${g.d.attribution.app ?? '–'} (${g.d.attribution.confidence})`
     const ce = g.expected ? `${g.expected} → ${g.d.corsError ?? '–'}` : `– → ${g.d.corsError ?? '–'}`
     out.push(
-      `| [${g.id}](${g.c.source}) | ${th} | ${en} | ${g.proxy} | ${g.app} | ${ce} | ${g.absentFixes.join(', ') || '–'} |`,
+      `| [${g.id}](${g.c.source}) | ${th} | ${en} | ${g.proxy} | ${g.app} | ${ce} | ${g.absentFixes.join(', ') || '–'} / ${g.absentOffered.join(', ') || '–'} |`,
     )
   }
   return `${out.join('\n')}\n`
