@@ -75,12 +75,9 @@ type Failure = 'corsError' | 'wrong-layer-high' | 'absent-fix'
  * Cases the engine fails today, with why; each line names the failures it has. A case fixed by stack work
  * leaves this list (the test says so).
  */
-const KNOWN: Readonly<Record<string, { readonly fails: readonly Failure[]; readonly why: string }>> = {
-  'cloudflare-r2-duplicate-star': {
-    fails: ['absent-fix'],
-    why: 'a lower-case access-control-allow-origin line is read as uvicorn, so FastAPI (issue 16, class 1): a FastAPI cure is recommended for an R2 bucket behind Cloudflare',
-  },
-}
+// Empty since main 4c25ae8: cloudflare-r2-duplicate-star (a lower-case access-control-allow-origin read as uvicorn,
+// so a FastAPI cure recommended for an R2 bucket behind Cloudflare) no longer fails. A case that fails again goes back here.
+const KNOWN: Readonly<Record<string, { readonly fails: readonly Failure[]; readonly why: string }>> = {}
 
 /** Names the engine may give a stack the thread names otherwise (ingress-nginx is nginx underneath). */
 const ALIASES: Readonly<Record<string, readonly string[]>> = {
