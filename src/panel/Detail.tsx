@@ -28,6 +28,7 @@ import {
   preflightRequest,
 } from './copy.ts'
 import { openResource } from './env.ts'
+import { CheckConfig } from './CheckConfig.tsx'
 import { Fixes, Rich } from './Fixes.tsx'
 import { headline } from './fix-order.ts'
 import { duplicateLines, lineSeverities } from './header-lines.ts'
@@ -85,6 +86,7 @@ export function Detail({ record, source, seenAt, initiator, onClose, onToast, br
             <Fixes fixes={diagnosis.fixes} onCopy={copy} />
           </section>
         ) : null}
+        <CheckConfig exchange={exchange} diagnosis={diagnosis} />
         <Why diagnosis={diagnosis} corsError={corsError} />
         <ConsoleSection record={record} browser={browser} />
         <Section name="timeline" title="Timeline" open>
