@@ -1,0 +1,109 @@
+/**
+ * "Check my config" in the real panel, inside a real DevTools window: the seed case (nginx `add_header
+ * Access-Control-Allow-Origin *` in front of Express cors(), the stack `npm start` opens on) is fetched by the
+ * page, Chromium refuses it, and in that request's detail the nginx config that really ran is pasted. The
+ * finding shown first must be the one that explains it, nginx-acao-in-front-of-upstream, with its config
+ * line (number and text) beside the Access-Control-Allow-Origin line nginx added.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EXTENSION_DIR } from '../harness/chromium.ts'
+import {
+  type DevToolsSession,
+  launchWithDevTools,
+  openCorsPanel,
+  openRow,
+  panelRows,
+  waitForRows,
+  waitForWorkerListening,
+} from '../harness/devtools.ts'
+import { API_HOST, type Lab, startLab } from '../lab/server.ts'
+import { seedSpec } from '../lab/stacks/scenarios.ts'
+import { type RunningStack, startStack } from '../lab/stacks/stack.ts'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const OUT = join(ROOT, 'test-results')
+
+describe('Check my config in the CORS panel', () => {
+  let lab: Lab
+  let seed: RunningStack
+  let session: DevToolsSession
+
+  beforeAll(async () => {
+    if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
+      execFileSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: 'ignore' })
+    mkdirSync(OUT, { recursive: true })
+    lab = await startLab({ scenarios: [] })
+    seed = await startStack(seedSpec(lab.pageOrigin))
+    session = await launchWithDevTools({
+      hostResolverRules: lab.hostResolverRules,
+      headless: true,
+      windowSize: [1400, 900],
+    })
+    await session.page.goto(lab.page('/config', '<!doctype html><title>Check my config</title>'))
+  }, 120_000)
+
+  afterAll(async () => {
+    await session?.close()
+    await seed?.stop()
+    await lab?.close()
+  })
+
+  it('shows first the finding that explains the failure, its line beside the header line it produced', async () => {
+    const frame = await openCorsPanel(session, { undock: true })
+    await waitForWorkerListening(session.browser, true)
+    const url = `http://${API_HOST}:${seed.port}/api/items`
+    await session.page.evaluate(
+      (u: string) =>
+        fetch(u).then(
+          () => 'read',
+          () => 'refused',
+        ),
+      url,
+    )
+    await waitForRows(frame, 1)
+    expect((await panelRows(frame)).find((r) => r.url === url)?.corsError).toBe('MultipleAllowOriginValues')
+    await openRow(frame, url)
+
+    // The config nginx ran, pasted as a user pastes (text inserted at the caret: one input event).
+    const config = seed.files.nginx ?? ''
+    await frame.waitForSelector('.check-config-input', { timeout: 10_000 })
+    await frame.focus('.check-config-input')
+    const dt = await session.devtools()
+    await dt.keyboard.sendCharacter(config)
+    expect(await frame.$eval('.check-config-input', (t) => (t as HTMLTextAreaElement).value)).toBe(config)
+    await frame.click('.check-config-run')
+    await frame.waitForSelector('.config-finding', { timeout: 10_000 })
+
+    const first = await frame.$eval('.config-finding', (el) => ({
+      code: el.getAttribute('data-code'),
+      explains: el.getAttribute('data-explains'),
+      line: el.querySelector('.config-line')?.getAttribute('data-line'),
+      lineNo: el.querySelector('.config-line-no')?.textContent,
+      lineText: el.querySelector('.config-line-text')?.textContent,
+      produced: el.querySelector('.config-produced')?.textContent,
+    }))
+    // The line of the config that adds the header, found in the text itself.
+    const expectedLine =
+      config.split('\n').findIndex((l) => l.trim() === 'add_header Access-Control-Allow-Origin *;') + 1
+    expect(expectedLine).toBeGreaterThan(0)
+    expect(first).toEqual({
+      code: 'nginx-acao-in-front-of-upstream',
+      explains: 'true',
+      line: String(expectedLine),
+      lineNo: `pasted config:${expectedLine}`,
+      lineText: 'add_header Access-Control-Allow-Origin *;',
+      produced: 'response Access-Control-Allow-Origin: *',
+    })
+    const others = await frame.$$eval('.config-finding', (els) =>
+      els.slice(1).map((e) => e.getAttribute('data-explains')),
+    )
+    expect(others.every((e) => e === 'false')).toBe(true)
+
+    await frame.$eval('.check-config', (el) => el.scrollIntoView({ block: 'start' }))
+    await new Promise((r) => setTimeout(r, 300))
+    await dt.screenshot({ path: join(OUT, 'devtools-check-config.png') })
+  }, 150_000)
+})
