@@ -63,6 +63,7 @@ export function CheckConfig({ exchange, diagnosis }: Props) {
   const run = (t: string, file: string): void =>
     setChecked(check({ file: file || 'pasted config', text: t }, server || undefined))
   const onDrop = (e: DragEvent): void => {
+    // Taken here: the panel's own drop handler (a HAR import) leaves a prevented drop alone.
     e.preventDefault()
     const file = e.dataTransfer?.files[0]
     if (!file) return

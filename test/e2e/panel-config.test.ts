@@ -105,5 +105,29 @@ describe('Check my config in the CORS panel', () => {
     await frame.$eval('.check-config', (el) => el.scrollIntoView({ block: 'start' }))
     await new Promise((r) => setTimeout(r, 300))
     await dt.screenshot({ path: join(OUT, 'devtools-check-config.png') })
+
+    // The same config dropped as a file: read as text, named by the file, and not taken for a HAR import.
+    await frame.$eval(
+      '.check-config-input',
+      (el, text) => {
+        const data = new DataTransfer()
+        data.items.add(new File([text], 'nginx.conf', { type: 'text/plain' }))
+        el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }))
+      },
+      config,
+    )
+    await frame.waitForFunction(
+      () => document.querySelector('.config-finding .config-line-no')?.textContent?.startsWith('nginx.conf:'),
+      { timeout: 10_000 },
+    )
+    expect(await frame.$eval('.config-finding .config-line-no', (e) => e.textContent)).toBe(
+      `nginx.conf:${expectedLine}`,
+    )
+    expect(await frame.$eval('.config-finding', (e) => e.getAttribute('data-code'))).toBe(
+      'nginx-acao-in-front-of-upstream',
+    )
+    expect(await frame.$$eval('[data-url]', (rows) => rows.length)).toBe(1)
+    const notice = await frame.$eval('.notice', (e) => e.textContent).catch(() => '')
+    expect(notice).not.toMatch(/import/i)
   }, 150_000)
 })
