@@ -36,12 +36,14 @@ interface Seen {
 
 /**
  * The server whose config could explain this failure, or null: a blocked request whose attribution names a
- * lintable proxy, or blames the proxy (then the caller detects the server from the config).
+ * lintable proxy, or blames a proxy it cannot name (then the server is told from the config). A proxy lint
+ * does not read (Varnish, a CDN, a gateway) offers nothing.
  */
 export function configCheckFor(d: Diagnosis): { readonly server: LintServer | null } | null {
   if (!d.blocked) return null
   const proxy = d.attribution.proxy
-  if (proxy !== null && LINTABLE.has(proxy)) return { server: proxy as LintServer }
+  if (proxy !== null) return LINTABLE.has(proxy) ? { server: proxy as LintServer } : null
+  // A proxy the headers do not name: its config may still be one lint reads.
   return d.attribution.culprit === 'proxy' || d.attribution.culprit === 'both' ? { server: null } : null
 }
 

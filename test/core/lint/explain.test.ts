@@ -182,6 +182,14 @@ describe('configCheckFor: which failures offer “Check my config”', () => {
     })
   })
 
+  it('not for a proxy lint does not read (Varnish), but for one the headers do not name', () => {
+    const d = diagnoseSafely(recording('varnish-express-dup-append').exchange)
+    expect(d.attribution.proxy).toBe('varnish')
+    expect(configCheckFor(d)).toBeNull()
+    const unnamed = { ...d, attribution: { ...d.attribution, proxy: null, culprit: 'proxy' as const } }
+    expect(configCheckFor(unnamed)).toEqual({ server: null })
+  })
+
   it('not for an app with no proxy in front', () => {
     expect(configCheckFor(diagnoseSafely(recording('express-missing-header').exchange))).toBeNull()
   })
