@@ -90,6 +90,7 @@ export function CheckConfig({ exchange, diagnosis }: Props) {
       </p>
       <textarea
         class="check-config-input"
+        aria-label="The config: paste it, or drop the file"
         spellcheck={false}
         placeholder={`Paste the ${offer.server ? stackName(offer.server) : 'nginx, Apache or Caddy'} config, or drop the file here`}
         value={text}

@@ -28,9 +28,8 @@ import {
   launchFirefox,
 } from '../harness/firefox.ts'
 import { setScopeScript } from '../harness/scope.ts'
+import { type Seed, startSeed } from '../harness/seed.ts'
 import { API_HOST, type Lab, PAGE_HOST, startLab } from '../lab/server.ts'
-import { seedSpec } from '../lab/stacks/scenarios.ts'
-import { type RunningStack, startStack } from '../lab/stacks/stack.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const OUT = join(ROOT, 'test-results')
@@ -64,14 +63,14 @@ const explaining = (file: string, line: number) => ({
 })
 
 let lab: Lab
-let seed: RunningStack
+let seed: Seed
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true })
   lab = await startLab({ scenarios: [] })
-  seed = await startStack(seedSpec(lab.pageOrigin))
+  seed = await startSeed(lab)
 }, 60_000)
 afterAll(async () => {
-  await seed?.stop()
+  await seed?.stack.stop()
   await lab?.close()
 })
 const PAGE = '<!doctype html><title>Check my config</title>'
@@ -97,7 +96,7 @@ describe('Check my config in the CORS panel (Chromium, inside DevTools)', () => 
   it('shows first the finding that explains the failure, its line beside the header line it produced', async () => {
     const frame = await openCorsPanel(session, { undock: true })
     await waitForWorkerListening(session.browser, true)
-    const url = `http://${API_HOST}:${seed.port}/api/items`
+    const url = seed.url
     await session.page.evaluate(
       (u: string) =>
         fetch(u).then(
@@ -111,7 +110,7 @@ describe('Check my config in the CORS panel (Chromium, inside DevTools)', () => 
     await openRow(frame, url)
 
     // The config nginx ran, pasted as a user pastes (text inserted at the caret: one input event).
-    const config = seed.files.nginx ?? ''
+    const config = seed.stack.files.nginx ?? ''
     await frame.waitForSelector('.check-config-input', { timeout: 10_000 })
     await frame.focus('.check-config-input')
     const dt = await session.devtools()
@@ -179,7 +178,7 @@ describe('Check my config in the CORS panel (Firefox ESR, the Firefox build)', (
     await panel.evaluate(setScopeScript('all-tabs'))
     const page = await firefox.newPage()
     await page.goto(lab.page('/config-firefox', PAGE))
-    const url = `http://${API_HOST}:${seed.port}/api/items`
+    const url = seed.url
     await page.evaluate(
       (u: string) =>
         fetch(u).then(
@@ -199,7 +198,7 @@ describe('Check my config in the CORS panel (Firefox ESR, the Firefox build)', (
     expect(await panel.$eval(row, (r) => r.getAttribute('data-cors-error'))).toBe('MultipleAllowOriginValues')
     await panel.click(row)
     await panel.waitForSelector('.check-config-input', { timeout: 10_000 })
-    const config = seed.files.nginx ?? ''
+    const config = seed.stack.files.nginx ?? ''
     // Pasted: the text lands in the box and the box fires one input event, as a paste does.
     await panel.$eval(
       '.check-config-input',
