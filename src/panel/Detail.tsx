@@ -17,6 +17,7 @@ import {
   taintCause,
 } from '../core/index.ts'
 import type { BrowserName, ExchangeRecord } from '../protocol.ts'
+import { CheckConfig } from './CheckConfig.tsx'
 import { copyText } from './clipboard.ts'
 import { fullDiagnosis } from './complete.ts'
 import {
@@ -28,7 +29,6 @@ import {
   preflightRequest,
 } from './copy.ts'
 import { openResource } from './env.ts'
-import { CheckConfig } from './CheckConfig.tsx'
 import { Fixes, Rich } from './Fixes.tsx'
 import { headline } from './fix-order.ts'
 import { duplicateLines, lineSeverities } from './header-lines.ts'
