@@ -34,6 +34,7 @@ import {
   redactUrl,
   secretValues,
 } from '../core/index.ts'
+import { configText, withConfig } from './check-config.ts'
 import { checkCi, type Format, formatOption, isCi } from './formats.ts'
 import { type RawResponse, type SendOptions, send as sendHttp } from './http.ts'
 import { CliError, EXIT } from './io.ts'
@@ -146,6 +147,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & {
   dropped: string[]
   originAddress: PagePlace | null
   noProbe: boolean
+  configs: readonly string[]
 } {
   let parsed: ReturnType<typeof parseCheck>
   try {
@@ -226,6 +228,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & {
     json: format === 'json',
     dropped,
     originAddress: parseOriginAddress(v['origin-address']),
+    configs: v.config ?? [],
   }
 }
 
@@ -319,6 +322,7 @@ function parseCheck(argv: readonly string[]) {
       timeout: { type: 'string' },
       json: { type: 'boolean' },
       format: { type: 'string' },
+      config: { type: 'string', multiple: true },
     },
   })
 }
@@ -676,7 +680,7 @@ export async function runCheck(
   out: Output,
   send: Sender = sendHttp,
 ): Promise<number> {
-  const { json, format, dropped, originAddress, noProbe, ...parsed } = parseCheckArgs(argv)
+  const { json, format, dropped, originAddress, noProbe, configs, ...parsed } = parseCheckArgs(argv)
   const options: CheckOptions = { ...parsed, layerProbes: !noProbe }
   for (const name of dropped)
     out.error(
@@ -694,6 +698,7 @@ export async function runCheck(
     if (e instanceof CliError && lna.block) return unreachable(e, lna, lna.block, json, out)
     throw e
   }
+  report = withConfig(report, configs)
   const { result, entry, netError, code } = report
   if (isCi(format)) {
     const lines = [
@@ -736,6 +741,7 @@ export async function runCheck(
   if (result.upstream || result.layerProbes.length) out.line('')
   if (result.upstream) out.lines(upstreamLines(result.upstream))
   out.lines(probeLines(result.layerProbes))
+  out.lines(configText(report))
   if (netError)
     out.error(`cors-lens: ${netError} (${Math.max(0, (x.redirects?.length ?? 0) - 1)} redirects followed)`)
   return code

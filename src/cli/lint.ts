@@ -24,7 +24,7 @@ import type { Output } from './terminal.ts'
  */
 export type Confine = (path: string) => string
 
-function readText(path: string, confine?: Confine): string {
+export function readText(path: string, confine?: Confine): string {
   const real = confine ? confine(path) : path
   try {
     if (!confine && path === '-') return readFileSync(0, 'utf8')

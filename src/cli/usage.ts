@@ -13,7 +13,7 @@ Usage:
   cors-lens check URL --origin ORIGIN [--method M] [--header "Name: value"]... [--credentials]
                   [--data STR | --data-file FILE] [--upstream APP_URL] [--no-probe]
                   [--resolve HOST:ADDRESS]... [--origin-address public|local|loopback|IP]
-                  [--timeout SECONDS] [--json]
+                  [--timeout SECONDS] [--config FILE]... [--json]
       Send the request the way a browser page at ORIGIN would (its preflight first when a browser
       would send one) and say whether a browser would let the page read the response. First, predict
       Chrome's Local Network Access block (a page calling a more private address than its own).
@@ -23,6 +23,8 @@ Usage:
                       requests go there too, and each CORS line's sender is proven by difference
       --no-probe      skip the 3 requests that tell layers apart (another origin, a path the app does
                       not have, an OPTIONS without Access-Control-Request-Method; --probe: the default)
+      --config FILE   the nginx/Apache/Caddy config that served it: lint it and show first the
+                      finding that explains the failure seen (repeatable)
       --resolve       connect to ADDRESS for HOST (like curl --resolve), e.g. api.test:127.0.0.1
       --origin-address  where the page is served from (default: its host's address; public when
                       it does not resolve), e.g. public for a dev page that is public in production

@@ -305,10 +305,12 @@ export function App({ tabId }: { readonly tabId: number | null }) {
   }
 
   const onDrop = (e: DragEvent): void => {
+    // A drop a child took (the config box of Check my config, src/panel/CheckConfig.tsx) is no HAR.
+    const taken = e.defaultPrevented
     e.preventDefault()
     setDragging(false)
     const file = e.dataTransfer?.files[0]
-    if (file) void importFile(file)
+    if (file && !taken) void importFile(file)
   }
 
   const members = selected ? store.membersOf(selected.key) : []

@@ -17,6 +17,7 @@ import {
   taintCause,
 } from '../core/index.ts'
 import type { BrowserName, ExchangeRecord } from '../protocol.ts'
+import { CheckConfig } from './CheckConfig.tsx'
 import { copyText } from './clipboard.ts'
 import { fullDiagnosis } from './complete.ts'
 import {
@@ -85,6 +86,7 @@ export function Detail({ record, source, seenAt, initiator, onClose, onToast, br
             <Fixes fixes={diagnosis.fixes} onCopy={copy} />
           </section>
         ) : null}
+        <CheckConfig exchange={exchange} diagnosis={diagnosis} />
         <Why diagnosis={diagnosis} corsError={corsError} />
         <ConsoleSection record={record} browser={browser} />
         <Section name="timeline" title="Timeline" open>

@@ -82,3 +82,4 @@ export function lint(files: readonly SourceFile[], opts: LintOptions = {}): Lint
   }
   return { findings }
 }
+export { configCheckFor, configLines, explainingFinding, type RankedFinding } from './explain.ts'
