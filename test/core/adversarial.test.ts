@@ -255,6 +255,12 @@ const REVIEWED_REGEXES = new Set([
   // S3 and CloudFront (src/core/stacks/s3.ts, cloudfront.ts, fixes/s3.ts): anchored literals, one class run
   // up to the first '/', ':', '?' or '#', and a bucket name bounded at 61 characters.
   '/^AmazonS3$/i',
+  '/ from cloudfront$/i',
+  // Check my config (src/core/lint/explain.ts): an anchored literal, a literal then one class run on at most
+  // 2,000 characters, and one character before the end.
+  '/^access-control-/i',
+  '/access-control-[a-z-]+/i',
+  '/\\r$/',
   '/\\(CloudFront\\)/i',
   '/^https?:\\/\\/([^/:?#]+)/i',
   '/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/',

@@ -41,8 +41,19 @@ export const cloudfront: StackModule = {
             confidence: 'high',
             evidence: `Via: ${via} — CloudFront delivered it`,
           }
-        return has(r.headers, 'x-amz-cf-id')
-          ? { stack: 'cloudfront', confidence: 'high', evidence: 'X-Amz-Cf-Id — CloudFront delivered it' }
+        if (has(r.headers, 'x-amz-cf-id'))
+          return {
+            stack: 'cloudfront',
+            confidence: 'high',
+            evidence: 'X-Amz-Cf-Id — CloudFront delivered it',
+          }
+        const xCache = val(r.headers, 'x-cache')
+        return / from cloudfront$/i.test(xCache.trim())
+          ? {
+              stack: 'cloudfront',
+              confidence: 'high',
+              evidence: `X-Cache: ${xCache} — CloudFront delivered it`,
+            }
           : null
       },
     },

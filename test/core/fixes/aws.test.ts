@@ -50,9 +50,12 @@ const S3_NO_CORS = {
 describe('CloudFront and S3, from what they leave on a response', () => {
   it('a CloudFront hit on S3: both named, and the cache key is the cure CloudFront is given', () => {
     const d = diagnose(exchange({ response: response(200, ...SPEKE('Hit from cloudfront')) }))
-    expect(d.attribution).toMatchObject({ proxy: null, app: 's3' })
-    // CloudFront passes S3's Server on and adds no Via here: only X-Cache names it, which the cache finding reads.
+    // CloudFront passes S3's Server on and adds no Via here: its X-Cache names it.
+    expect(d.attribution).toMatchObject({ proxy: 'cloudfront', app: 's3' })
     expect(d.findings[1]?.title).toBe("CloudFront served another page's CORS answer")
+    const cache = d.fixes.find((f) => f.stack === 'cloudfront')
+    expect(cache?.label).toBe('CloudFront: cache by Origin')
+    expect(cache?.snippet).toContain('- Origin')
     expect(d.fixes.map((f) => f.stack)).toContain('s3')
   })
 
