@@ -38,6 +38,7 @@ const FORBIDDEN = new Set([
   'accept-encoding',
   'access-control-request-headers',
   'access-control-request-method',
+  'access-control-request-private-network',
   'connection',
   'content-length',
   'cookie',
@@ -59,7 +60,8 @@ const FORBIDDEN = new Set([
 
 export function isForbiddenRequestHeader(name: string): boolean {
   const n = name.toLowerCase()
-  return FORBIDDEN.has(n) || n.startsWith('proxy-') || n.startsWith('sec-')
+  // ':'-names are HTTP/2 pseudo-headers (a HAR of an h2 request lists them): the browser's, never the page's.
+  return FORBIDDEN.has(n) || n.startsWith('proxy-') || n.startsWith('sec-') || n.startsWith(':')
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   redactHeaders as coreRedactHeaders,
   corsUnsafeRequestHeaderNames,
   firefoxConsoleMessage,
+  isForbiddenRequestHeader,
   redactForOutput,
   redactUrl,
   shellWord,
@@ -55,40 +56,6 @@ export function curlFor(side: RequestSide, options: CopyOptions): string {
 }
 
 /**
- * Header names a page's fetch() may not set (https://fetch.spec.whatwg.org/#forbidden-request-header):
- * the browser adds them itself, so a copied fetch() leaves them out, as DevTools' "Copy as fetch" does.
- */
-const FETCH_FORBIDDEN: ReadonlySet<string> = new Set([
-  'accept-charset',
-  'accept-encoding',
-  'access-control-request-headers',
-  'access-control-request-method',
-  'access-control-request-private-network',
-  'connection',
-  'content-length',
-  'cookie',
-  'cookie2',
-  'date',
-  'dnt',
-  'expect',
-  'host',
-  'keep-alive',
-  'origin',
-  'referer',
-  'set-cookie',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'via',
-])
-
-const forbiddenInFetch = (name: string): boolean => {
-  const n = name.toLowerCase()
-  return FETCH_FORBIDDEN.has(n) || n.startsWith('proxy-') || n.startsWith('sec-') || n.startsWith(':')
-}
-
-/**
  * The request as a fetch() call to paste into the page's console: its method, the headers a page can set,
  * and its credentials mode (known, else the engine's inference). Every string is JSON-quoted.
  */
@@ -96,7 +63,7 @@ export function fetchFor(exchange: Exchange, diagnosis: Analysis, options: CopyO
   const req = exchange.request
   const headers: Record<string, string> = {}
   for (const h of redactHeaders(req.headers, options))
-    if (!forbiddenInFetch(h.name)) headers[h.name] = h.value
+    if (!isForbiddenRequestHeader(h.name)) headers[h.name] = h.value
   const credentials =
     exchange.credentials ?? (diagnosis.credentials.mode === 'include' ? 'include' : 'same-origin')
   const init = { method: req.method, headers, mode: 'cors', credentials }
