@@ -86,8 +86,9 @@ export function Detail({ record, source, seenAt, initiator, onClose, onToast, br
             <Fixes fixes={diagnosis.fixes} onCopy={copy} />
           </section>
         ) : null}
-        <CheckConfig exchange={exchange} diagnosis={diagnosis} />
         <Why diagnosis={diagnosis} corsError={corsError} />
+        {/* After why: the config check proves the cause, it is not the answer. */}
+        <CheckConfig exchange={exchange} diagnosis={diagnosis} />
         <ConsoleSection record={record} browser={browser} />
         <Section name="timeline" title="Timeline" open>
           <Timeline exchange={exchange} diagnosis={diagnosis} />

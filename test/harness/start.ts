@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import type { Page } from 'puppeteer-core'
 import { runnerPage } from '../lab/runner.ts'
 import { scenarios } from '../lab/scenarios.ts'
 import { API_HOST, OTHER_HOST, PAGE_HOST, SITE_HOST, startLab } from '../lab/server.ts'
@@ -39,6 +40,9 @@ const { values } = parseArgs({
     headless: { type: 'boolean', default: false },
     screenshot: { type: 'string' },
     browser: { type: 'string', default: 'chromium' },
+    /** With --screenshot: the undocked DevTools window's size (the panel's width), e.g. --width 520. */
+    width: { type: 'string' },
+    height: { type: 'string' },
   },
   allowPositionals: false,
 })
@@ -110,9 +114,11 @@ try {
     await openRow(frame, seedUrl)
   } else await waitForRows(frame, demo.length)
   if (screenshot) {
+    const devtools = await session.devtools()
+    if (values.width) await resizeWindow(devtools, Number(values.width), Number(values.height ?? 800))
     // The panel is an out-of-process frame: let its compositor catch up before the shot.
     await new Promise((r) => setTimeout(r, 300))
-    await (await session.devtools()).screenshot({ path: screenshot })
+    await devtools.screenshot({ path: screenshot })
     console.log(`Saved ${screenshot}`)
     await stop(0)
   }
@@ -134,6 +140,15 @@ Run more from the page ("Run all", or one scenario at a time) and watch them arr
 
 Press Ctrl+C here, or close the browser, to stop.
 `)
+
+/** The undocked DevTools window's size, so a screenshot shows the panel at that width. */
+async function resizeWindow(devtools: Page, width: number, height: number): Promise<void> {
+  const cdp = await devtools.createCDPSession()
+  const { windowId } = (await cdp.send('Browser.getWindowForTarget')) as { windowId: number }
+  await cdp.send('Browser.setWindowBounds', { windowId, bounds: { width, height } })
+  await cdp.detach()
+  await new Promise((r) => setTimeout(r, 500))
+}
 
 /**
  * `--browser firefox`: Firefox ESR with the Firefox build installed as a temporary add-on, the lab page open,
