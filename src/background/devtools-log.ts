@@ -3,7 +3,13 @@
  * devtools.network.getHAR when it first shows; here its entries that started before the tab's live capture
  * began are read by the one HAR reader (the same one that reads a saved DevTools export).
  */
-import { type Exchange, harToExchanges, isRedirectStatus } from '../core/verdict.ts'
+import {
+  type Exchange,
+  type HeaderLine,
+  harToExchanges,
+  isRedirectStatus,
+  needsPreflight,
+} from '../core/verdict.ts'
 import type { DevtoolsLog } from '../protocol.ts'
 
 export const DEVTOOLS_LOG_NOTE =
@@ -47,6 +53,11 @@ export interface LiveDraft {
 
 /** A request's end may arrive a moment before its preflight's (Chromium's order there is racy). */
 export const LIVE_GROUP_DELAY_MS = 150
+/**
+ * A failed request that needed a preflight, whose preflight has not arrived: on a loaded machine it can
+ * come later than 150 ms (seen in CI: a redirected preflight's request read alone, as "cause unknown").
+ */
+export const LIVE_PREFLIGHT_WAIT_MS = 2000
 /** A preflight or redirect hop whose request never ended within this time is let go. */
 export const LIVE_PENDING_MAX_AGE_MS = 60_000
 /** Waiting preflights and hops per tab: a flood cannot grow them without bound. */
@@ -65,6 +76,8 @@ interface Facts {
   readonly next: string | null
   /** Access-Control-Request-Method when it is a preflight, else null. */
   readonly preflightFor: string | null
+  /** It failed, and its method or headers needed a preflight: that entry should come too. */
+  readonly awaitsPreflight: boolean
   readonly arrivedAt: number
 }
 
@@ -120,7 +133,7 @@ export class LiveLog {
     const now = this.now()
     let waiting = false
     for (const [tabId, tab] of this.tabs) {
-      const due = all ? tab.ends.splice(0) : takeDue(tab.ends, now)
+      const due = all ? tab.ends.splice(0) : takeDue(tab.ends, tab.pending, now)
       if (tab.ends.length > 0) waiting = true
       const drafts: LiveDraft[] = []
       for (const end of due)
@@ -170,10 +183,18 @@ function remember(seen: Set<string>, key: string): boolean {
   return true
 }
 
-function takeDue(ends: Facts[], now: number): Facts[] {
-  let n = 0
-  while (n < ends.length && now - (ends[n] as Facts).arrivedAt >= LIVE_GROUP_DELAY_MS) n++
-  return ends.splice(0, n)
+/** The ends that waited long enough: 150 ms, or up to LIVE_PREFLIGHT_WAIT_MS for a preflight still missing. */
+function takeDue(ends: Facts[], pending: readonly Facts[], now: number): Facts[] {
+  const due: Facts[] = []
+  const keep: Facts[] = []
+  for (const end of ends) {
+    const missing =
+      end.awaitsPreflight && !pending.some((p) => p.preflightFor === end.method && p.url === end.url)
+    const wait = missing ? LIVE_PREFLIGHT_WAIT_MS : LIVE_GROUP_DELAY_MS
+    ;(now - end.arrivedAt >= wait ? due : keep).push(end)
+  }
+  ends.splice(0, ends.length, ...keep)
+  return due
 }
 
 function expire(pending: Facts[], now: number): void {
@@ -248,8 +269,20 @@ function factsOf(raw: unknown, arrivedAt: number): Facts | null {
     startedAt,
     next,
     preflightFor,
+    awaitsPreflight:
+      preflightFor === null && (failed || status === 0) && needsPreflight(method, headerLines(headers)),
     arrivedAt,
   }
+}
+
+/** A HAR entry's request headers as header lines (anything malformed left out). */
+function headerLines(headers: unknown): HeaderLine[] {
+  if (!Array.isArray(headers)) return []
+  return headers.flatMap((h) =>
+    isRecord(h) && typeof h.name === 'string' && typeof h.value === 'string'
+      ? [{ name: h.name, value: h.value }]
+      : [],
+  )
 }
 
 /**

@@ -14,7 +14,7 @@ export type {
   RequestSide,
   ResponseSide,
 } from './exchange.ts'
-export { isRedirectStatus } from './fetch-rules.ts'
+export { isRedirectStatus, needsPreflight } from './fetch-rules.ts'
 export { harToExchanges } from './har/index.ts'
 export {
   type HeaderLine,

@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DEVTOOLS_LOG_NOTE, exchangesBefore, LiveLog } from '../../src/background/devtools-log.ts'
+import {
+  DEVTOOLS_LOG_NOTE,
+  exchangesBefore,
+  LIVE_PREFLIGHT_WAIT_MS,
+  LiveLog,
+} from '../../src/background/devtools-log.ts'
 import { Pipeline } from '../../src/background/pipeline.ts'
 import { RecordStore } from '../../src/background/store.ts'
 import { analyze } from '../../src/core/analyze.ts'
@@ -98,6 +103,36 @@ describe('LiveLog: DevTools’ log fed live, one entry as each request finishes'
       )
       .sort()
 
+  it('waits for a failed request’s preflight that arrives late (a loaded machine), and pairs it', () => {
+    const isPreflight = (e: unknown): boolean =>
+      (e as { _initiator?: { type?: string } })._initiator?.type === 'preflight'
+    type Entry = { request: { url: string }; response: { _error?: string } }
+    const entries = finishOrder as unknown as Entry[]
+    const failedWithPreflight = (e: Entry): boolean =>
+      !isPreflight(e) &&
+      !!e.response._error &&
+      entries.some((p) => isPreflight(p) && p.request.url === e.request.url)
+    const request = entries.find(failedWithPreflight)
+    const preflight = entries.find((p) => isPreflight(p) && p.request.url === request?.request.url)
+    if (!request || !preflight) throw new Error('the fixture has no failed request with a preflight')
+    const timers = new ManualTimers()
+    const got: Exchange[] = []
+    const live = new LiveLog(
+      (_tab, drafts) => got.push(...drafts.map((d) => d.exchange)),
+      timers.clock,
+      timers.setTimer,
+    )
+    live.add(TAB, [request])
+    timers.advance(500)
+    expect(got).toEqual([])
+    live.add(TAB, [preflight])
+    timers.advance(500)
+    expect(got.length).toBe(1)
+    const expected = verdicts.chromium[scenarioOf(preflight.request.url)]
+    expect(got[0]?.preflight).toBeDefined()
+    expect(analyze(got[0] as Exchange).corsError).toBe(expected?.corsError ?? null)
+  })
+
   it('reads the same exchanges as the whole log read at once (preflights paired, chains kept)', () => {
     const timers = new ManualTimers()
     const got: Exchange[] = []
@@ -110,7 +145,8 @@ describe('LiveLog: DevTools’ log fed live, one entry as each request finishes'
       live.add(TAB, [e])
       timers.advance(20)
     }
-    timers.advance(1000)
+    // A failed request that needed a preflight waits up to LIVE_PREFLIGHT_WAIT_MS for it.
+    timers.advance(LIVE_PREFLIGHT_WAIT_MS + 1000)
     const whole = harToExchanges(har)
     if ('error' in whole) throw new Error(whole.error)
     expect(verdictsOf(got)).toEqual(verdictsOf(whole.exchanges))

@@ -21,6 +21,7 @@ import {
 import type { ApacheDirective } from './apache-parse.ts'
 import { ConfigError } from './nginx-parse.ts'
 import { looseOriginRegex } from './nginx-rules.ts'
+import { escapeBareDots } from './origin-regex.ts'
 import { envReferences } from './scan.ts'
 import type { LintFinding } from './types.ts'
 
@@ -553,17 +554,7 @@ function originRegexes(all: readonly ApacheDirective[], sections: readonly Apach
 
 /** The regex anchored at both ends with its bare dots escaped (or a placeholder when it is not plain). */
 function anchored(re: string): string {
-  const body = re.replace(/^\^/, '').replace(/\$$/, '')
-  let esc = ''
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i] as string
-    if (c === '\\') {
-      esc += c + (body[i + 1] ?? '')
-      i++
-      continue
-    }
-    esc += c === '.' && !'*+?{'.includes(body[i + 1] ?? '') ? '\\.' : c
-  }
+  const esc = escapeBareDots(re)
   return `"^(?:${/[^A-Za-z0-9\\.:/^$()?|*+_-]/.test(esc) ? 'https://app\\.example' : esc})$"`
 }
 

@@ -25,6 +25,7 @@ import {
 import type { CaddyDirective } from './caddy-parse.ts'
 import { ConfigError } from './nginx-parse.ts'
 import { looseOriginRegex } from './nginx-rules.ts'
+import { escapeBareDots } from './origin-regex.ts'
 import type { LintFinding } from './types.ts'
 
 type Finding = Omit<LintFinding, 'server'>
@@ -494,19 +495,9 @@ function originMatchers(model: SiteModel): Finding[] {
 }
 
 function anchored(re: string): string {
-  let body = re.replace(/^\^/, '').replace(/\$$/, '')
-  let esc = ''
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i] as string
-    if (c === '\\') {
-      esc += c + (body[i + 1] ?? '')
-      i++
-      continue
-    }
-    esc += c === '.' && !'*+?{'.includes(body[i + 1] ?? '') ? '\\.' : c
-  }
+  const esc = escapeBareDots(re)
   // Only regex syntax and host characters go into the snippet; anything else becomes a placeholder.
-  body = /[^A-Za-z0-9\\.:/^$()?|*+_[\]-]/.test(esc) ? 'app\\.example' : esc
+  const body = /[^A-Za-z0-9\\.:/^$()?|*+_[\]-]/.test(esc) ? 'app\\.example' : esc
   // The Origin header is scheme://host[:port]: a bare host pattern gets its scheme.
   return `^${/^\(?\??:?https?/.test(body) ? `(?:${body})` : `https://(?:${body})`}$`
 }
