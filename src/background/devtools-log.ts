@@ -270,7 +270,9 @@ function factsOf(raw: unknown, arrivedAt: number): Facts | null {
     next,
     preflightFor,
     awaitsPreflight:
-      preflightFor === null && (failed || status === 0) && needsPreflight(method, headerLines(headers)),
+      preflightFor === null &&
+      (failed || status === 0) &&
+      needsPreflight(method, headerLines(headers), { wire: true }),
     arrivedAt,
   }
 }
