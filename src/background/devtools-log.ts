@@ -78,6 +78,8 @@ interface Facts {
   readonly preflightFor: string | null
   /** It failed, and its method or headers needed a preflight: that entry should come too. */
   readonly awaitsPreflight: boolean
+  /** The response status (0: none, the entry ended in an error before any answer). */
+  readonly status: number
   readonly arrivedAt: number
 }
 
@@ -188,8 +190,10 @@ function takeDue(ends: Facts[], pending: readonly Facts[], now: number): Facts[]
   const due: Facts[] = []
   const keep: Facts[] = []
   for (const end of ends) {
+    // A preflight entry with an answer: DevTools may first log one that ended without (seen under load).
     const missing =
-      end.awaitsPreflight && !pending.some((p) => p.preflightFor === end.method && p.url === end.url)
+      end.awaitsPreflight &&
+      !pending.some((p) => p.preflightFor === end.method && p.url === end.url && p.status > 0)
     const wait = missing ? LIVE_PREFLIGHT_WAIT_MS : LIVE_GROUP_DELAY_MS
     ;(now - end.arrivedAt >= wait ? due : keep).push(end)
   }
@@ -218,10 +222,15 @@ function groupOf(end: Facts, pending: Facts[]): Facts[] {
   }
   const preflights: Facts[] = []
   for (const hop of hops) {
-    const i = pending.findIndex(
-      (p) => p.preflightFor === hop.method && p.url === hop.url && p.startedAt >= hop.startedAt - 1000,
-    )
-    if (i >= 0) preflights.push(...pending.splice(i, 1))
+    const of = (p: Facts): boolean =>
+      p.preflightFor === hop.method && p.url === hop.url && p.startedAt >= hop.startedAt - 1000
+    // The one with an answer when DevTools logged the preflight twice (once without, once with its status).
+    const answered = pending.findIndex((p) => of(p) && p.status > 0)
+    const i = answered >= 0 ? answered : pending.findIndex(of)
+    if (i < 0) continue
+    preflights.push(...pending.splice(i, 1))
+    const twin = pending.findIndex((p) => of(p) && p.status === 0)
+    if (twin >= 0) pending.splice(twin, 1)
   }
   return [...hops, ...preflights].sort((a, b) => a.startedAt - b.startedAt)
 }
@@ -273,6 +282,7 @@ function factsOf(raw: unknown, arrivedAt: number): Facts | null {
       preflightFor === null &&
       (failed || status === 0) &&
       needsPreflight(method, headerLines(headers), { wire: true }),
+    status,
     arrivedAt,
   }
 }
