@@ -34,7 +34,7 @@ function configOf(id: string): SourceFile {
     ...spec.proxySlots,
     port: '8080',
     app_port: '3000',
-    prefix: '/tmp/lab',
+    prefix: 'lab-prefix',
     location_path: '/api/',
   }
   return {
